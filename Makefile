@@ -1,0 +1,82 @@
+# Open Power Service. `make help` lists the targets.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+FLASK   = PORTAL_ENV=$${PORTAL_ENV:-development} $(VENV)/bin/flask --app portal
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+PYBABEL = $(VENV)/bin/pybabel
+PO_FILES = $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES = $(PO_FILES:.po=.mo)
+TEST_DATABASE_URL ?= $(PORTAL_TEST_DATABASE_URL)
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve test test-sqlite test-postgres lint fmt extract update compile \
+        check-strings db-upgrade demo bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(PYBABEL) compile --statistics -i $< -o $@
+
+compile: $(MO_FILES) ## Compile the translation catalogues (.mo files are built, not committed)
+
+db-upgrade: $(VENV)/.installed compile ## Apply database migrations
+	$(FLASK) db upgrade
+
+demo: db-upgrade ## Load the fictitious demo data if the database holds no real data
+	$(FLASK) demo load --skip-if-real
+
+run: demo ## Set up everything and serve on http://127.0.0.1:5000 (PORT=8000 for another port)
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: $(VENV)/.installed compile ## Serve with gunicorn as in production (PORTAL_* from the environment)
+	$(VENV)/bin/gunicorn --workers $${WORKERS:-4} --bind $(HOST):$(PORT) 'portal:create_app()'
+
+test: $(VENV)/.installed-dev compile lint check-strings test-sqlite test-postgres ## Lint, check strings, run the suite on SQLite and PostgreSQL
+
+test-sqlite: $(VENV)/.installed-dev compile
+	PORTAL_TEST_DATABASE_URL= $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed-dev compile
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+	  echo "== the suite again on $(TEST_DATABASE_URL)"; \
+	  PORTAL_TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	elif [ -n "$$CI" ]; then echo "CI needs PORTAL_TEST_DATABASE_URL"; exit 1; \
+	else echo "== PostgreSQL run skipped: set PORTAL_TEST_DATABASE_URL=postgresql+psycopg://..."; fi
+
+lint: $(VENV)/.installed-dev ## ruff and mypy
+	$(VENV)/bin/ruff check portal tests bench
+	$(VENV)/bin/mypy
+
+fmt: $(VENV)/.installed-dev ## Fix what ruff can fix
+	$(VENV)/bin/ruff check --fix portal tests bench
+
+extract: $(VENV)/.installed ## Extract translatable strings into translations/messages.pot
+	$(PY) -m portal.i18n_tools extract
+
+update: extract ## Merge new strings into both catalogues (English is filled from the source)
+	$(PYBABEL) --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(PY) -m portal.i18n_tools fill-english
+
+check-strings: $(VENV)/.installed ## Fail if the catalogues are stale, untranslated or fuzzy
+	$(PY) -m portal.i18n_tools check
+
+bench: $(VENV)/.installed-dev compile ## Run the benchmarks in bench/
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean: ## Remove the virtual environment and built files (keeps instance/)
+	rm -rf $(VENV) $(MO_FILES) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Accounts for staff, committee members and administrators (residents never need one)."""

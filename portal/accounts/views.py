@@ -1,0 +1,189 @@
+"""Login with a second factor, logout, one's own account, and the administrators' user list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import segno
+import sqlalchemy as sa
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from portal.accounts import services
+from portal.accounts.forms import ChangePasswordForm, CodeForm, LoginForm
+from portal.accounts.models import User
+from portal.accounts.roles import Permission, permission_required
+from portal.core.models import utcnow
+from portal.extensions import db, limiter, login_manager
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+PENDING_KEY = "pending_login"
+PENDING_MAX_AGE = timedelta(minutes=5)
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _lock_settings() -> dict[str, int]:
+    return {"max_failures": current_app.config["LOGIN_MAX_FAILURES"],
+            "lock_minutes": current_app.config["LOGIN_LOCK_MINUTES"]}
+
+
+@login_manager.user_loader
+def load_user(identity: str) -> User | None:
+    """Load the account behind a session; a stale session token logs the person out."""
+    user_id, _sep, token = identity.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token != token or not user.is_active:
+        return None
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for("accounts.home")
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    started = pending.get("at", 0)
+    if utcnow().timestamp() - float(started) > PENDING_MAX_AGE.total_seconds():
+        session.pop(PENDING_KEY, None)
+        return None
+    user = db.session.get(User, int(pending.get("id", 0)))
+    if user is None or user.session_token != pending.get("token") or not user.is_active:
+        return None
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Any:
+    """Step one: username and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.check_password(form.username.data or "", form.password.data or "",
+                                           utcnow(), **_lock_settings())
+        except services.AccountError as error:
+            db.session.commit()  # keep the failure count
+            flash(str(error.message), "error")
+            return render_template("accounts/login.html", form=form), 401
+        db.session.commit()
+        session[PENDING_KEY] = {"id": user.id, "token": user.session_token,
+                                "at": utcnow().timestamp(),
+                                "next": _safe_next(request.args.get("next"))}
+        target = "accounts.verify_code" if user.totp_enabled else "accounts.setup_code"
+        return redirect(url_for(target))
+    status = 400 if form.errors else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+def _second_step(template: str, **context: Any) -> Any:
+    user = _pending_user()
+    if user is None:
+        flash(_("Please log in again: the login step has expired."), "error")
+        return redirect(url_for("accounts.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            services.check_totp(user, form.code.data or "", utcnow(), **_lock_settings())
+        except services.AccountError as error:
+            db.session.commit()
+            flash(str(error.message), "error")
+            if isinstance(error, services.AccountLockedError):
+                session.pop(PENDING_KEY, None)
+                return redirect(url_for("accounts.login"))
+            return _render_code_page(template, form, user, 401, **context)
+        db.session.commit()
+        target = session.pop(PENDING_KEY, {}).get("next")
+        session.pop("_fresh", None)
+        login_user(user)
+        flash(_("You are logged in."), "success")
+        return redirect(_safe_next(target))
+    db.session.commit()  # a new enrolment secret is kept between attempts
+    return _render_code_page(template, form, user, 400 if form.errors else 200, **context)
+
+
+def _render_code_page(template: str, form: CodeForm, user: User, status: int,
+                      **context: Any) -> Any:
+    if template == "accounts/setup.html":
+        uri = services.totp_uri(user)
+        context["qr_svg"] = Markup(segno.make(uri, error="m").svg_inline(
+            scale=5, border=2, title=_("QR code for your authenticator app"),
+            svgclass="qr", lineclass=None, omitsize=True))
+        secret = services.ensure_totp_secret(user)
+        context["secret_groups"] = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return render_template(template, form=form, user=user, **context), status
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def verify_code() -> Any:
+    """Step two for an enrolled account: the current one-time code."""
+    return _second_step("accounts/code.html")
+
+
+@bp.route("/login/setup", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def setup_code() -> Any:
+    """Step two at first login: enrol an authenticator app and confirm it with a code."""
+    return _second_step("accounts/setup.html")
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """End the session (a POST with a CSRF token, so that no link can log anyone out)."""
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("pages.home"))
+
+
+@bp.get("/")
+@permission_required(Permission.USE_ACCOUNT)
+def home() -> str:
+    """One's own account: role, what it may do, second-factor status."""
+    return render_template("accounts/home.html")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@permission_required(Permission.USE_ACCOUNT)
+def change_password() -> Any:
+    """Change one's own password; every other session ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data or "", form.new.data or "")
+        except services.AccountError as error:
+            db.session.rollback()
+            form.current.errors = [str(error.message)]
+            return render_template("accounts/password.html", form=form), 400
+        db.session.commit()
+        login_user(current_user._get_current_object())
+        flash(_("Your password has been changed."), "success")
+        return redirect(url_for("accounts.home"))
+    return render_template("accounts/password.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/users")
+@permission_required(Permission.MANAGE_USERS)
+def list_users() -> str:
+    """Administrators see every account and its state."""
+    users = db.session.scalars(sa.select(User).order_by(User.username)).all()
+    return render_template("accounts/users.html", users=users, now=utcnow())

@@ -1,0 +1,151 @@
+"""Command-line groups: ``flask --app portal demo|users ...``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from portal.accounts import services
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+from portal.core.models import utcnow
+from portal.demo.loader import RealDataError, load_demo_data
+from portal.extensions import db
+
+demo_cli = AppGroup("demo", help="Fictitious demo data.")
+users_cli = AppGroup("users", help="Accounts of staff, committee members and administrators.")
+
+
+@demo_cli.command("load")
+@click.option("--skip-if-real", is_flag=True,
+              help="Exit quietly (status 0) instead of failing when the database holds real data.")
+def demo_load(skip_if_real: bool) -> None:
+    """Fill an empty (or demo) database with fictitious demo data; never touch real data."""
+    try:
+        lines = load_demo_data()
+    except RealDataError as exc:
+        if skip_if_real:
+            click.echo(f"Demo data not loaded: {exc}")
+            return
+        raise click.ClickException(str(exc)) from None
+    if not lines:
+        click.echo("Demo data is already loaded.")
+        return
+    text = "\n".join(lines)
+    click.echo(text)
+    _save_private(Path(current_app.instance_path) / "demo-accounts.txt", text + "\n")
+
+
+def _save_private(path: Path, text: str) -> None:
+    """Keep the demo passwords for the newcomer, readable only by the owner."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(f"(Also written to {path}.)")
+
+
+def _get_user_or_fail(username: str) -> User:
+    user = services.get_user(username)
+    if user is None:
+        raise click.ClickException(f"No account named {username!r}.")
+    return user
+
+
+def _password(prompt: bool) -> tuple[str, bool]:
+    if prompt:
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True), False
+    return services.generate_password(), True
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--name", "display_name", default="", help="Name shown in the portal.")
+@click.option("--prompt-password", is_flag=True, help="Type a password instead of generating one.")
+def users_create(username: str, role: str, display_name: str, prompt_password: bool) -> None:
+    """Create an account; its owner sets up a one-time-password app at first login."""
+    password, generated = _password(prompt_password)
+    try:
+        services.create_user(username, display_name, role, password)
+    except services.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from None
+    db.session.commit()
+    click.echo(f"Created {username.strip().lower()} ({role}).")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List every account with its role and state."""
+    now = utcnow()
+    for user in db.session.scalars(sa.select(User).order_by(User.username)):
+        if user.disabled_at:
+            state = "disabled"
+        elif user.locked_until and user.locked_until > now:
+            state = "locked"
+        else:
+            state = "active"
+        totp = "totp" if user.totp_enabled else "no-totp"
+        click.echo(f"{user.username:<24} {user.role.value:<10} {state:<9} {totp:<8} "
+                   f"{user.display_name}")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Stop an account from logging in and end its sessions."""
+    services.disable_user(_get_user_or_fail(username), utcnow())
+    db.session.commit()
+    click.echo(f"Disabled {username}.")
+
+
+@users_cli.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """Let a disabled or locked account log in again."""
+    services.enable_user(_get_user_or_fail(username))
+    db.session.commit()
+    click.echo(f"Enabled {username}.")
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+@click.option("--reset-totp", is_flag=True, help="Also make the owner enrol a new authenticator.")
+@click.option("--prompt-password", is_flag=True, help="Type a password instead of generating one.")
+def users_reset_password(username: str, reset_totp: bool, prompt_password: bool) -> None:
+    """Set a new password, unlock the account and end its sessions."""
+    user = _get_user_or_fail(username)
+    password, generated = _password(prompt_password)
+    try:
+        services.reset_password(user, password, reset_totp=reset_totp)
+    except services.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from None
+    db.session.commit()
+    click.echo(f"Password of {user.username} reset." + (" TOTP reset." if reset_totp else ""))
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@users_cli.command("totp")
+@click.argument("username")
+def users_totp(username: str) -> None:
+    """Print the account's current one-time code (for a newcomer without an authenticator)."""
+    user = _get_user_or_fail(username)
+    code = services.current_totp(user, utcnow())
+    db.session.commit()
+    click.echo(code)
+
+
+def init_app(app: Flask) -> None:
+    """Register the groups on the app's CLI."""
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,176 @@
+"""Every configuration option: its default, its PORTAL_* environment name and its meaning.
+
+Loading order: defaults, ``instance/config.py`` if present, ``PORTAL_*`` environment variables,
+then the overrides given to ``create_app`` (tests). Environment values are parsed by the
+option's own type rather than by ``Flask.from_prefixed_env``: its JSON guessing would turn a
+secret key such as ``1e5`` into a float.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+ENV_PREFIX = "PORTAL_"
+
+
+class ConfigError(RuntimeError):
+    """A configuration option has a value the portal cannot use."""
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _parse_int(raw: str) -> int:
+    value = int(raw.strip())
+    if value < 0:
+        raise ValueError("expected a whole number of 0 or more")
+    return value
+
+
+@dataclass(frozen=True)
+class Option:
+    """One configuration option."""
+
+    key: str
+    default: Any
+    meaning: str
+    parse: Callable[[str], Any] = str
+
+    @property
+    def env(self) -> str:
+        """The environment variable that sets this option."""
+        return ENV_PREFIX + self.key
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("ENV", "production",
+           "`production` (secure cookies, no debug) or `development` (for `make run` on http)."),
+    Option("SECRET_KEY", None,
+           "Signs sessions and CSRF tokens. Unset: generated once into `instance/secret_key`."),
+    Option("DATABASE_URL", None,
+           "SQLAlchemy URL. Unset: SQLite file `instance/portal.sqlite3`. "
+           "PostgreSQL: `postgresql+psycopg://user@host:5432/dbname`."),
+    Option("RATELIMIT_STORAGE_URI", "memory://",
+           "Where rate-limit counters live; `redis://127.0.0.1:6379/0` when several workers run."),
+    Option("RATELIMIT_ENABLED", True, "Turn rate limiting off only for local experiments.",
+           _parse_bool),
+    Option("LOGIN_RATE_LIMIT", "10 per minute;50 per hour",
+           "Login and second-factor attempts allowed per client address."),
+    Option("LOGIN_MAX_FAILURES", 5, "Failed logins in a row before an account is locked.",
+           _parse_int),
+    Option("LOGIN_LOCK_MINUTES", 15, "How long a locked account stays locked.", _parse_int),
+    Option("DEFAULT_LOCALE", "zh_Hans_CN",
+           "Language when neither `?lang=`, the session nor the browser chooses one."),
+    Option("TIMEZONE", "Asia/Shanghai", "Time zone in which dates and times are shown."),
+    Option("SERVICE_HOTLINE", "95598", "The supplier's service hotline shown in the footer."),
+    Option("REGULATOR_HOTLINE", "12398", "The energy regulator's hotline shown in the footer."),
+    Option("MAX_CONTENT_LENGTH", 16 * 1024 * 1024,
+           "Largest request body in bytes; larger requests get a 413 page.", _parse_int),
+    Option("PROXY_COUNT", 0,
+           "Reverse proxies in front of the portal whose X-Forwarded-* headers are trusted.",
+           _parse_int),
+    Option("LOG_LEVEL", "INFO", "Level of the structured request log written to stderr."),
+)
+
+OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
+
+
+def load_config(
+    instance_path: Path,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return the portal's settings from defaults, instance file, environment and overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {option.key: option.default for option in OPTIONS}
+    values.update(_instance_file_values(instance_path / "config.py"))
+    for option in OPTIONS:
+        raw = environ.get(option.env)
+        if raw is None:
+            continue
+        try:
+            values[option.key] = option.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{option.env}: {exc} (got {raw!r})") from None
+    values.update(overrides or {})
+    _validate(values)
+    values.setdefault("SECRET_KEY", None)
+    if not values["SECRET_KEY"]:
+        values["SECRET_KEY"] = _instance_secret(instance_path / "secret_key")
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{instance_path / 'portal.sqlite3'}"
+    check_database_url(values["DATABASE_URL"])
+    return values
+
+
+def _instance_file_values(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    namespace: dict[str, Any] = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102
+    return {key: value for key, value in namespace.items() if key.isupper()}
+
+
+def _validate(values: Mapping[str, Any]) -> None:
+    if values["ENV"] not in {"production", "development"}:
+        raise ConfigError(f"{ENV_PREFIX}ENV: expected production or development "
+                          f"(got {values['ENV']!r})")
+
+
+def check_database_url(url: str) -> None:
+    """Raise ConfigError naming PORTAL_DATABASE_URL if SQLAlchemy cannot use the URL."""
+    env = OPTIONS_BY_KEY["DATABASE_URL"].env
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise ConfigError(f"{env}: not a database URL SQLAlchemy can use ({exc})") from None
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"{env}: only sqlite and postgresql are supported "
+                          f"(got {parsed.get_backend_name()!r})")
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the generated secret key, creating it (mode 0600) on first run.
+
+    The key is written to a temporary file and linked into place, so that several workers
+    starting at once all end up reading the same complete key.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text(encoding="ascii").strip()
+
+
+def options_table() -> str:
+    """The Markdown table of options that the README shows."""
+    lines = ["| Environment variable | Default | Meaning |", "|---|---|---|"]
+    for option in OPTIONS:
+        default = "(generated)" if option.key == "SECRET_KEY" else option.default
+        if option.key == "DATABASE_URL":
+            default = "(SQLite in `instance/`)"
+        lines.append(f"| `{option.env}` | `{default}` | {option.meaning} |")
+    return "\n".join(lines)

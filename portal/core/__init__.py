@@ -1,0 +1,1 @@
+"""What every domain shares: the model base, errors, security headers, filters, logging."""

@@ -1,0 +1,82 @@
+"""Translated error pages (HTML for people, JSON for the API) and the domain error base."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; views turn it into a translated message."""
+
+
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please check what you "
+                                "entered and try again.")),
+    403: (_l("Access denied"), _l("You do not have permission to open this page.")),
+    404: (_l("Page not found"), _l("There is no page at this address. It may have moved, or "
+                                   "the link may be mistyped.")),
+    405: (_l("Method not allowed"), _l("This page cannot be used in that way.")),
+    413: (_l("Upload too large"), _l("What you sent is larger than the portal accepts. Please "
+                                     "send less or smaller files.")),
+    429: (_l("Too many requests"), _l("You have made too many requests in a short time. Please "
+                                      "wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("An error on our side stopped this page. Nothing you "
+                                         "sent was half-saved. Please try again later.")),
+}
+CSRF_TEXT = _l("This form has expired or was sent from another page. Please reload the page "
+               "and submit it again.")
+
+
+def wants_json() -> bool:
+    """Machine clients (the API, health checks) get JSON errors; people get a page."""
+    if request.path.startswith(("/api/", "/healthz", "/readyz")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes.accept_html
+
+
+def render_error(code: int, message: str | None = None) -> tuple[Response | str, int]:
+    """Render the page or JSON body for an HTTP error code."""
+    title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    text = message or str(default_message)
+    if wants_json():
+        return jsonify(error={"status": code, "title": str(title), "message": text}), code
+    return render_template("errors/error.html", code=code, title=title, message=text), code
+
+
+def _handle_http(error: HTTPException) -> Response | HTTPException:
+    if error.code is None or error.code < 400:
+        return error
+    body, code = render_error(error.code)
+    response = current_app.make_response((body, code))
+    allow = getattr(error, "valid_methods", None)
+    if allow:
+        response.headers["Allow"] = ", ".join(allow)
+    return response
+
+
+def _handle_csrf(_error: CSRFError) -> tuple[Response | str, int]:
+    return render_error(400, str(CSRF_TEXT))
+
+
+def _handle_unexpected(error: Exception) -> Response | HTTPException:
+    db.session.rollback()
+    if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
+        return _handle_http(error)
+    current_app.logger.exception("Unhandled error on %s", request.path)
+    body, code = render_error(500)
+    return current_app.make_response((body, code))
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(InternalServerError, _handle_unexpected)
+    if not app.config.get("PROPAGATE_EXCEPTIONS"):
+        app.register_error_handler(Exception, _handle_unexpected)

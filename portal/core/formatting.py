@@ -1,0 +1,46 @@
+"""Template filters that format numbers, money and dates for the current locale through Babel."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
+
+
+def money(value: Decimal | int | str | None, currency: str = "CNY") -> str:
+    """Format an amount of money, e.g. ``¥1,234.50`` or ``US$…`` style per locale."""
+    if value is None:
+        return ""
+    return str(format_currency(Decimal(str(value)), currency))
+
+
+def number(value: Decimal | float | int | None, digits: int | None = None) -> str:
+    """Format a number with the locale's grouping and, if given, a fixed number of decimals."""
+    if value is None:
+        return ""
+    pattern = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
+    return str(format_decimal(value, format=pattern))
+
+
+def date_filter(value: date | datetime | None, style: str = "medium") -> str:
+    """Format a date for the locale."""
+    if value is None:
+        return ""
+    return str(format_date(value, style))
+
+
+def datetime_filter(value: datetime | None, style: str = "medium") -> str:
+    """Format a timezone-aware datetime in the portal's time zone."""
+    if value is None:
+        return ""
+    return str(format_datetime(value, style))
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters."""
+    app.add_template_filter(money, "money")
+    app.add_template_filter(number, "number")
+    app.add_template_filter(date_filter, "date")
+    app.add_template_filter(datetime_filter, "datetime")

@@ -1,0 +1,55 @@
+"""Structured request log: one JSON line per request, without personal data.
+
+No client address, no query string (it may carry a tracking code), no user agent: only what
+operators need to see load, errors and latency.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+
+logger = logging.getLogger("portal.request")
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record's ``fields`` (or its message) as one JSON object."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+                   "level": record.levelname, "logger": record.name}
+        payload.update(getattr(record, "fields", {"message": record.getMessage()}))
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def _start() -> None:
+    g.request_started = time.perf_counter()
+    g.request_id = uuid.uuid4().hex[:16]
+
+
+def _finish(response: Response) -> Response:
+    started = g.get("request_started")
+    elapsed = round((time.perf_counter() - started) * 1000, 2) if started else None
+    endpoint = request.url_rule.rule if request.url_rule else None
+    logger.info("request", extra={"fields": {
+        "request_id": g.get("request_id"), "method": request.method, "route": endpoint,
+        "path": request.path, "status": response.status_code, "duration_ms": elapsed,
+    }})
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Attach the JSON handler and the before/after hooks."""
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(app.config["LOG_LEVEL"])
+    app.before_request(_start)
+    app.after_request(_finish)

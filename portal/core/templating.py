@@ -1,0 +1,76 @@
+"""What every template can use: the language switcher, navigation, hotlines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.urls import iri_to_uri
+
+from portal.accounts.roles import Permission
+from portal.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, html_lang
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the main navigation, shown if the visitor has ``permission`` (None: everyone)."""
+
+    endpoint: str
+    label: Any
+    permission: Permission | None = None
+
+
+# Later domains add their public pages here, in the order they appear.
+NAVIGATION: list[NavItem] = [
+    NavItem("pages.home", _l("Home")),
+    NavItem("pages.about", _l("About and privacy")),
+    NavItem("accounts.list_users", _l("Accounts"), Permission.MANAGE_USERS),
+]
+
+
+def language_links() -> list[dict[str, Any]]:
+    """One link per language to the current page and query, with ``lang`` replaced."""
+    current = str(get_locale())
+    args = request.args.to_dict(flat=False)
+    links = []
+    for code in SUPPORTED_LOCALES:
+        query = {**args, "lang": code}
+        view_args = request.view_args or {}
+        if request.endpoint and request.endpoint != "static":
+            href = url_for(request.endpoint, **view_args, **query)
+        else:
+            href = iri_to_uri(request.path) + "?lang=" + code
+        links.append({"code": code, "name": LANGUAGE_NAMES[code], "href": href,
+                      "current": code == current, "hreflang": code.split("_")[0]})
+    return links
+
+
+def visible_navigation() -> list[dict[str, Any]]:
+    """Navigation items the visitor may open, marking the current one."""
+    items = []
+    for item in NAVIGATION:
+        if item.permission is not None and not (
+                current_user.is_authenticated and current_user.can(item.permission)):
+            continue
+        items.append({"href": url_for(item.endpoint), "label": item.label,
+                      "current": request.endpoint == item.endpoint})
+    return items
+
+
+def _context() -> dict[str, Any]:
+    locale = get_locale()
+    return {
+        "html_lang": html_lang(locale) if locale else "zh-Hans-CN",
+        "language_links": language_links,
+        "navigation": visible_navigation,
+        "Permission": Permission,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Register the context processor."""
+    app.context_processor(_context)

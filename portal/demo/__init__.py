@@ -1,0 +1,1 @@
+"""Clearly fictitious demo data, loaded by ``flask --app portal demo load``."""
