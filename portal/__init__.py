@@ -43,10 +43,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from portal import cli, i18n
     from portal.core import errors, formatting, request_log, security, templating
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from flask_babel import lazy_gettext as _l
 
     i18n.check_catalogues(TRANSLATIONS)
     db.init_app(app)

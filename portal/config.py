@@ -14,9 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from portal.i18n import SUPPORTED_LOCALES
 
 ENV_PREFIX = "PORTAL_"
 
@@ -129,6 +132,14 @@ def _validate(values: Mapping[str, Any]) -> None:
     if values["ENV"] not in {"production", "development"}:
         raise ConfigError(f"{ENV_PREFIX}ENV: expected production or development "
                           f"(got {values['ENV']!r})")
+    if values["DEFAULT_LOCALE"] not in SUPPORTED_LOCALES:
+        raise ConfigError(f"{ENV_PREFIX}DEFAULT_LOCALE: expected one of "
+                          f"{', '.join(SUPPORTED_LOCALES)} (got {values['DEFAULT_LOCALE']!r})")
+    try:
+        ZoneInfo(str(values["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{ENV_PREFIX}TIMEZONE: unknown time zone "
+                          f"{values['TIMEZONE']!r}") from None
 
 
 def check_database_url(url: str) -> None:
@@ -168,9 +179,8 @@ def _instance_secret(path: Path) -> str:
 def options_table() -> str:
     """The Markdown table of options that the README shows."""
     lines = ["| Environment variable | Default | Meaning |", "|---|---|---|"]
+    special = {"SECRET_KEY": "(generated)", "DATABASE_URL": "(SQLite in `instance/`)"}
     for option in OPTIONS:
-        default = "(generated)" if option.key == "SECRET_KEY" else option.default
-        if option.key == "DATABASE_URL":
-            default = "(SQLite in `instance/`)"
-        lines.append(f"| `{option.env}` | `{default}` | {option.meaning} |")
+        default = special.get(option.key, f"`{option.default}`")
+        lines.append(f"| `{option.env}` | {default} | {option.meaning} |")
     return "\n".join(lines)

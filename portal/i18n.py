@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel import Locale
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 
 # Code used in URLs and the session -> Babel locale identifier.
 SUPPORTED_LOCALES: dict[str, str] = {"zh_Hans_CN": "zh_Hans_CN", "en": "en"}
@@ -15,7 +15,7 @@ SESSION_KEY = "lang"
 
 
 def normalize(code: str | None) -> str | None:
-    """Map a requested language code (``en``, ``zh``, ``zh-CN``, ``zh_Hans_CN``) to a supported one."""
+    """Map a requested code (``en``, ``zh``, ``zh-CN``, ``zh_Hans_CN``) to a supported one."""
     if not code:
         return None
     value = code.strip().replace("-", "_").lower()
@@ -27,7 +27,12 @@ def normalize(code: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """``?lang=`` > session > Accept-Language > configured default; unknown values are ignored."""
+    """``?lang=`` > session > Accept-Language > configured default; unknown values are ignored.
+
+    Outside a request (commands, jobs) the configured default is used.
+    """
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     requested = normalize(request.args.get("lang"))
     if requested:
         session[SESSION_KEY] = requested
@@ -56,5 +61,6 @@ def check_catalogues(translations: Path) -> None:
     ]
     if missing:
         raise RuntimeError(
-            f"No compiled translations for {', '.join(missing)} in {translations}: run `make compile`."
+            f"No compiled translations for {', '.join(missing)} in {translations}: "
+            "run `make compile`."
         )

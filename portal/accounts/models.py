@@ -12,7 +12,7 @@ from portal.core.models import TimestampMixin, UTCDateTime
 from portal.extensions import db
 
 
-class User(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class User(TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A staff member, committee member or administrator."""
 
     __tablename__ = "users"

@@ -15,7 +15,7 @@ from flask_login import current_user
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Role(enum.StrEnum):
+class Role(enum.Enum):
     """What kind of account a person has."""
 
     STAFF = "staff"

@@ -7,8 +7,16 @@ from typing import Any
 
 import segno
 import sqlalchemy as sa
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
@@ -20,6 +28,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Permission, permission_required
 from portal.core.models import utcnow
 from portal.extensions import db, limiter, login_manager
+from portal.i18n import SESSION_KEY as LANGUAGE_KEY
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
@@ -99,33 +108,38 @@ def _second_step(template: str, **context: Any) -> Any:
         flash(_("Please log in again: the login step has expired."), "error")
         return redirect(url_for("accounts.login"))
     form = CodeForm()
+    status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
             services.check_totp(user, form.code.data or "", utcnow(), **_lock_settings())
-        except services.AccountError as error:
-            db.session.commit()
+        except services.AccountLockedError as error:
+            db.session.commit()  # keep the lock
+            session.pop(PENDING_KEY, None)
             flash(str(error.message), "error")
-            if isinstance(error, services.AccountLockedError):
-                session.pop(PENDING_KEY, None)
-                return redirect(url_for("accounts.login"))
-            return _render_code_page(template, form, user, 401, **context)
-        db.session.commit()
-        target = session.pop(PENDING_KEY, {}).get("next")
-        session.pop("_fresh", None)
-        login_user(user)
-        flash(_("You are logged in."), "success")
-        return redirect(_safe_next(target))
-    db.session.commit()  # a new enrolment secret is kept between attempts
-    return _render_code_page(template, form, user, 400 if form.errors else 200, **context)
+            return redirect(url_for("accounts.login"))
+        except services.AccountError as error:
+            flash(str(error.message), "error")
+            status = 401
+        else:
+            db.session.commit()
+            target = session.pop(PENDING_KEY, {}).get("next")
+            login_user(user)
+            flash(_("You are logged in."), "success")
+            return redirect(_safe_next(target))
+    response = _render_code_page(template, form, user, status, **context)
+    db.session.commit()  # keeps the failure count, and a new enrolment secret between attempts
+    return response
 
 
 def _render_code_page(template: str, form: CodeForm, user: User, status: int,
                       **context: Any) -> Any:
     if template == "accounts/setup.html":
         uri = services.totp_uri(user)
-        context["qr_svg"] = Markup(segno.make(uri, error="m").svg_inline(
+        # The SVG is generated here from our own URI (usernames are [a-z0-9._-]), not from input.
+        svg = segno.make(uri, error="m").svg_inline(
             scale=5, border=2, title=_("QR code for your authenticator app"),
-            svgclass="qr", lineclass=None, omitsize=True))
+            svgclass="qr", lineclass=None, omitsize=True)
+        context["qr_svg"] = Markup(svg)  # noqa: S704
         secret = services.ensure_totp_secret(user)
         context["secret_groups"] = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
     return render_template(template, form=form, user=user, **context), status
@@ -150,7 +164,10 @@ def setup_code() -> Any:
 def logout() -> Response:
     """End the session (a POST with a CSRF token, so that no link can log anyone out)."""
     logout_user()
+    language = session.get(LANGUAGE_KEY)
     session.clear()
+    if language:
+        session[LANGUAGE_KEY] = language  # logging out keeps the language the person chose
     flash(_("You are logged out."), "success")
     return redirect(url_for("pages.home"))
 

@@ -35,10 +35,10 @@ NAVIGATION: list[NavItem] = [
 def language_links() -> list[dict[str, Any]]:
     """One link per language to the current page and query, with ``lang`` replaced."""
     current = str(get_locale())
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     links = []
     for code in SUPPORTED_LOCALES:
-        query = {**args, "lang": code}
+        query: dict[str, Any] = {**args, "lang": code}
         view_args = request.view_args or {}
         if request.endpoint and request.endpoint != "static":
             href = url_for(request.endpoint, **view_args, **query)

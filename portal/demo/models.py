@@ -11,7 +11,7 @@ from portal.core.models import UTCDateTime, utcnow
 from portal.extensions import db
 
 
-class DemoDataset(db.Model):  # type: ignore[name-defined,misc]
+class DemoDataset(db.Model):  # type: ignore[name-defined]
     """One loaded demo data set (e.g. ``accounts``)."""
 
     __tablename__ = "demo_datasets"

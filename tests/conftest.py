@@ -1,0 +1,150 @@
+"""Fixtures: a fresh database per test (SQLite, or PostgreSQL given PORTAL_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from portal import create_app
+from portal.accounts import services
+from portal.accounts.models import User
+from portal.core.models import utcnow
+from portal.extensions import db
+
+POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def database_url(tmp_path: Path) -> str:
+    """The database for one test: PostgreSQL if configured, else a new SQLite file."""
+    return POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+def reset_database(url: str) -> None:
+    """Drop every table (and Alembic's version table) so that a test starts empty."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        metadata = sa.MetaData()
+        metadata.reflect(connection)
+        metadata.drop_all(connection)
+    engine.dispose()
+
+
+def make_test_app(tmp_path: Path, **overrides: Any) -> Flask:
+    """An app on a fresh database with its tables created."""
+    url = database_url(tmp_path)
+    reset_database(url)
+    settings = {"SECRET_KEY": "test-secret", "DATABASE_URL": url, "TESTING": True,
+                "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING", **overrides}
+    app = create_app(settings)
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """The portal on a fresh, empty database."""
+    application = make_test_app(tmp_path)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., Flask]:
+    """Build an app with configuration overrides (e.g. rate limiting switched on)."""
+    return lambda **overrides: make_test_app(tmp_path, **overrides)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser-like client without JavaScript."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """Runs ``flask --app portal ...`` commands."""
+    return app.test_cli_runner()
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token of the form on the page at ``url``."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_PATTERN.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
+    """Submit the form at ``url`` as a browser would, with its CSRF token."""
+    return client.post(url, data={"csrf_token": csrf_token(client, url), **data}, **kwargs)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., tuple[User, str]]:
+    """Create an account; returns it with its password. ``totp=False`` leaves it un-enrolled."""
+
+    def factory(username: str = "alice", role: str = "staff", totp: bool = True,
+                **overrides: Any) -> tuple[User, str]:
+        password = overrides.pop("password", "correct horse battery")
+        with app.app_context():
+            user = services.create_user(username, overrides.pop("display_name", username),
+                                        role, password)
+            if totp:
+                services.ensure_totp_secret(user)
+                user.totp_confirmed_at = utcnow()
+            for key, value in overrides.items():
+                setattr(user, key, value)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user, password
+
+    return factory
+
+
+def next_code(app: Flask, username: str, steps_ahead: int = 0) -> str:
+    """A valid one-time code for the account (``steps_ahead`` 1 gives the next 30-second code)."""
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        assert user is not None
+        return services.current_totp(user, utcnow() + timedelta(seconds=30 * steps_ahead))
+
+
+class AuthActions:
+    """Log in and out through the real forms, second factor included."""
+
+    def __init__(self, app: Flask, client: FlaskClient) -> None:
+        self.app = app
+        self.client = client
+
+    def login(self, username: str = "alice", password: str = "correct horse battery",
+              code: str | None = None) -> Any:
+        response = post_form(self.client, "/accounts/login",
+                             {"username": username, "password": password})
+        if response.status_code != 302:
+            return response
+        step = response.headers["Location"]
+        return post_form(self.client, step, {"code": code or next_code(self.app, username)})
+
+    def logout(self) -> Any:
+        token = csrf_token(self.client, "/accounts/")
+        return self.client.post("/accounts/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(app: Flask, client: FlaskClient) -> AuthActions:
+    """Log in and out as a person would."""
+    return AuthActions(app, client)

@@ -1,0 +1,80 @@
+"""Two complete languages, chosen by ?lang=, session, Accept-Language, then the default."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from flask_babel import force_locale
+
+from portal import i18n_tools
+from portal.core.formatting import money, number
+
+TITLE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
+ZH_TITLE = "收费多少、承诺什么、找谁维权，一目了然"
+EN_TITLE = "Know what you may be charged, what you are promised, and where to turn"
+
+
+def h1(response):
+    return TITLE.search(response.get_data(as_text=True)).group(1).strip()
+
+
+def test_chinese_is_the_default(client):
+    response = client.get("/")
+    assert h1(response) == ZH_TITLE
+    assert '<html lang="zh-Hans-CN">' in response.get_data(as_text=True)
+
+
+def test_lang_parameter_switches_and_is_remembered(client):
+    response = client.get("/?lang=en")
+    assert h1(response) == EN_TITLE
+    assert '<html lang="en">' in response.get_data(as_text=True)
+    assert h1(client.get("/about")) == "About and privacy"
+    assert h1(client.get("/?lang=zh_Hans_CN")) == ZH_TITLE
+    assert h1(client.get("/about")) == "关于与隐私"
+
+
+def test_accept_language_is_used_when_nothing_was_chosen(client):
+    assert h1(client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})) == EN_TITLE
+    assert h1(client.get("/", headers={"Accept-Language": "fr, zh-TW;q=0.5"})) == ZH_TITLE
+    assert h1(client.get("/", headers={"Accept-Language": "fr, de"})) == ZH_TITLE
+
+
+def test_session_choice_beats_accept_language(client):
+    client.get("/?lang=zh")
+    assert h1(client.get("/", headers={"Accept-Language": "en"})) == ZH_TITLE
+
+
+@pytest.mark.parametrize("value", ["xx", "", "../../etc", "<script>"])
+def test_unknown_language_falls_back_quietly(client, value):
+    response = client.get("/", query_string={"lang": value})
+    assert response.status_code == 200
+    assert h1(response) == ZH_TITLE
+
+
+def test_switcher_keeps_the_page_and_its_query(client):
+    page = client.get("/about?x=1&y=two").get_data(as_text=True)
+    links = re.findall(r'<a href="([^"]+)" lang="(\w+)"', page)
+    hrefs = dict((lang, href.replace("&amp;", "&")) for href, lang in links)
+    assert hrefs["en"].startswith("/about?")
+    assert "x=1" in hrefs["en"] and "y=two" in hrefs["en"] and "lang=en" in hrefs["en"]
+    assert "lang=zh_Hans_CN" in hrefs["zh"]
+
+
+def test_error_pages_are_translated(client):
+    assert "页面不存在" in client.get("/missing").get_data(as_text=True)
+    assert "Page not found" in client.get("/missing?lang=en").get_data(as_text=True)
+
+
+def test_money_and_numbers_follow_the_locale(app):
+    with app.test_request_context("/"), force_locale("en"):
+        assert money(Decimal("1234.5")) == "CN¥1,234.50"
+        assert number(Decimal("2760"), 0) == "2,760"
+        assert number(Decimal("0.5380"), 4) == "0.5380"
+    with app.test_request_context("/"), force_locale("zh_Hans_CN"):
+        assert money(Decimal("1234.5")) == "¥1,234.50"
+
+
+def test_catalogues_are_complete_and_current():
+    assert i18n_tools.problems() == []
