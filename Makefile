@@ -59,11 +59,11 @@ test-postgres: $(VENV)/.installed-dev compile
 	else echo "== PostgreSQL run skipped: set PORTAL_TEST_DATABASE_URL=postgresql+psycopg://..."; fi
 
 lint: $(VENV)/.installed-dev ## ruff and mypy
-	$(VENV)/bin/ruff check portal tests bench
+	$(VENV)/bin/ruff check portal tests $(wildcard bench)
 	$(VENV)/bin/mypy
 
 fmt: $(VENV)/.installed-dev ## Fix what ruff can fix
-	$(VENV)/bin/ruff check --fix portal tests bench
+	$(VENV)/bin/ruff check --fix portal tests $(wildcard bench)
 
 extract: $(VENV)/.installed ## Extract translatable strings into translations/messages.pot
 	$(PY) -m portal.i18n_tools extract
