@@ -74,8 +74,13 @@ def _register_blueprints(app: Flask) -> None:
     # Import the models of every domain so that metadata (and migrations) see all tables.
     from portal.accounts import models as _accounts_models  # noqa: F401
     from portal.accounts.views import bp as accounts_bp
+    from portal.api.views import bp as api_bp
+    from portal.core.vendor import bp as vendor_bp
     from portal.demo import models as _demo_models  # noqa: F401
+    from portal.fees import models as _fees_models  # noqa: F401
+    from portal.fees import staff_views as _fees_staff_views  # noqa: F401  (routes on fees bp)
+    from portal.fees.views import bp as fees_bp
     from portal.pages.views import bp as pages_bp
 
-    for blueprint in (pages_bp, accounts_bp):
+    for blueprint in (pages_bp, fees_bp, api_bp, accounts_bp, vendor_bp):
         app.register_blueprint(blueprint)

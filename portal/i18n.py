@@ -6,6 +6,7 @@ from pathlib import Path
 
 from babel import Locale
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 
 # Code used in URLs and the session -> Babel locale identifier.
 SUPPORTED_LOCALES: dict[str, str] = {"zh_Hans_CN": "zh_Hans_CN", "en": "en"}
@@ -45,6 +46,12 @@ def select_locale() -> str:
         if match:
             return match
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def current_language() -> str:
+    """``en`` or ``zh``: which of a record's bilingual fields to show."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
 
 
 def html_lang(locale: Locale) -> str:

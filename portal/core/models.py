@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import DateTime, Dialect, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -52,3 +54,10 @@ class TimestampMixin:
     """A ``created_at`` column set when the row is inserted."""
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def enum_type(enum_class: type[Enum], name: str) -> sa.Enum:
+    """A portable enum column type that stores the members' values as short strings."""
+    return sa.Enum(enum_class, name=name, native_enum=False, length=24,
+                   values_callable=lambda members: [member.value for member in members],
+                   validate_strings=True)

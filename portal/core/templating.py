@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.urls import iri_to_uri
 
 from portal.accounts.roles import Permission
-from portal.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, html_lang
+from portal.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, current_language, html_lang
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,11 @@ class NavItem:
 # Later domains add their public pages here, in the order they appear.
 NAVIGATION: list[NavItem] = [
     NavItem("pages.home", _l("Home")),
+    NavItem("fees.list_tariffs", _l("Tariffs")),
+    NavItem("fees.list_fee_items", _l("Service charges")),
+    NavItem("fees.check_my_bill", _l("Check my bill")),
     NavItem("pages.about", _l("About and privacy")),
+    NavItem("fees.staff_index", _l("Manage fees"), Permission.MANAGE_FEES),
     NavItem("accounts.list_users", _l("Accounts"), Permission.MANAGE_USERS),
 ]
 
@@ -56,8 +60,9 @@ def visible_navigation() -> list[dict[str, Any]]:
         if item.permission is not None and not (
                 current_user.is_authenticated and current_user.can(item.permission)):
             continue
-        items.append({"href": url_for(item.endpoint), "label": item.label,
-                      "current": request.endpoint == item.endpoint})
+        href = url_for(item.endpoint)
+        current = request.path == href or (href != "/" and request.path.startswith(href))
+        items.append({"href": href, "label": item.label, "current": current})
     return items
 
 
@@ -68,6 +73,7 @@ def _context() -> dict[str, Any]:
         "language_links": language_links,
         "navigation": visible_navigation,
         "Permission": Permission,
+        "lang": current_language(),
     }
 
 

@@ -6,13 +6,14 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from portal.demo import accounts
+from portal.demo import accounts, fees
 from portal.demo.models import DemoDataset
 from portal.extensions import db
 
 # name -> loader; a loader adds rows, flushes and returns lines to print. Later domains add theirs.
 LOADERS: list[tuple[str, Callable[[], list[str]]]] = [
     ("accounts", accounts.load),
+    ("fees", fees.load),
 ]
 IGNORED_TABLES = {"demo_datasets", "alembic_version"}
 

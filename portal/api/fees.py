@@ -1,0 +1,171 @@
+"""Open data of the fee standards: tariffs, versions, the bill calculator, fee items."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.api.views import ApiError, bp, csv_response
+from portal.core.clock import local_today, parse_day
+from portal.extensions import db
+from portal.fees import services
+from portal.fees.billing import QUANTITY, BillInputError, calculate, parse_usage
+from portal.fees.exchange import fee_item_data, version_data
+from portal.fees.models import Tariff, TariffVersion
+
+PRICE_HEADER = ["tariff_code", "tariff_name_zh", "tariff_name_en", "customer_class",
+                "voltage_level", "version", "status", "effective_from", "effective_to",
+                "basis_number", "basis_title", "billing_basis", "tier", "tier_upper_kwh",
+                "period", "price_yuan_per_kwh", "basic_charge_basis", "basic_charge_rate"]
+
+
+def _day() -> date:
+    try:
+        return parse_day(request.args.get("on")) or local_today()
+    except ValueError:
+        raise ApiError(400, _("The date must be written as YYYY-MM-DD, e.g. 2024-07-01."),
+                       "on") from None
+
+
+def _tariff(code: str) -> Tariff:
+    tariff = services.get_tariff(code)
+    if tariff is None:
+        raise ApiError(404, _("There is no tariff with this code."), "code")
+    return tariff
+
+
+def _summary(tariff: Tariff) -> dict[str, Any]:
+    return {"code": tariff.code, "name_zh": tariff.name_zh, "name_en": tariff.name_en,
+            "customer_class": tariff.customer_class.value,
+            "voltage_level": tariff.voltage_level.value,
+            "url": url_for("api.tariff_detail", code=tariff.code, _external=True),
+            "page": url_for("fees.show_tariff", code=tariff.code, _external=True)}
+
+
+def _all_tariffs() -> list[Tariff]:
+    return list(db.session.scalars(sa.select(Tariff).options(
+        selectinload(Tariff.versions).selectinload(TariffVersion.prices),
+        selectinload(Tariff.versions).selectinload(TariffVersion.tiers),
+        selectinload(Tariff.versions).selectinload(TariffVersion.periods),
+        selectinload(Tariff.versions).selectinload(TariffVersion.monthly_charges),
+    ).order_by(Tariff.code)))
+
+
+def _in_force(tariff: Tariff, day: date) -> TariffVersion | None:
+    return next((v for v in tariff.versions if v.is_published and v.in_force_on(day)), None)
+
+
+@bp.get("/tariffs")
+def tariffs() -> dict[str, Any]:
+    """Every tariff with the version in force on ``on`` (default today; null if none)."""
+    day = _day()
+    return {"on": day.isoformat(), "tariffs": [
+        {**_summary(t), "version": (version_data(v) if (v := _in_force(t, day)) else None)}
+        for t in _all_tariffs()]}
+
+
+def _price_rows(tariff: Tariff, versions: list[TariffVersion]) -> list[list[Any]]:
+    rows = []
+    for version in versions:
+        tiers = {tier.tier: tier.upper_kwh for tier in version.tiers}
+        for price in version.prices:
+            rows.append([
+                tariff.code, tariff.name_zh, tariff.name_en or "", tariff.customer_class.value,
+                tariff.voltage_level.value, version.number, version.status.value,
+                version.effective_from.isoformat(),
+                version.effective_to.isoformat() if version.effective_to else "",
+                version.basis_number, version.basis_title,
+                version.billing_basis.value if version.billing_basis else "", price.tier,
+                "" if tiers.get(price.tier) is None else f"{tiers[price.tier]:f}",
+                price.period.value, f"{price.price:.4f}",
+                version.basic_charge_basis.value if version.basic_charge_basis else "",
+                f"{version.basic_charge_rate:.4f}" if version.basic_charge_rate else ""])
+    return rows
+
+
+@bp.get("/tariffs.csv")
+def tariffs_csv() -> Any:
+    """One row per price of the versions in force on ``on``."""
+    day = _day()
+    rows = []
+    for tariff in _all_tariffs():
+        version = _in_force(tariff, day)
+        rows += _price_rows(tariff, [version] if version else [])
+    return csv_response(f"tariffs-{day.isoformat()}.csv", PRICE_HEADER, rows)
+
+
+@bp.get("/tariffs/<code>")
+def tariff_detail(code: str) -> dict[str, Any]:
+    """A tariff with all its published versions, oldest first."""
+    tariff = _tariff(code)
+    return {**_summary(tariff),
+            "versions": [version_data(v) for v in services.published_versions(tariff)]}
+
+
+@bp.get("/tariffs/<code>.csv")
+def tariff_csv(code: str) -> Any:
+    """One row per price of every published version of a tariff."""
+    tariff = _tariff(code)
+    return csv_response(f"{tariff.code}.csv", PRICE_HEADER,
+                        _price_rows(tariff, services.published_versions(tariff)))
+
+
+@bp.get("/tariffs/<code>/bill")
+def bill(code: str) -> dict[str, Any]:
+    """The bill for the consumption given, under the version in force on ``on``."""
+    tariff = _tariff(code)
+    day = _day()
+    version = services.version_in_force(tariff, day)
+    if version is None:
+        raise ApiError(400, _("No version of this tariff was in force on %(date)s.",
+                              date=day.isoformat()), "on")
+    try:
+        result = calculate(services.structure_of(version), parse_usage(request.args))
+    except BillInputError as error:
+        raise ApiError(400, error.message, error.parameter) from None
+    return {
+        "tariff": tariff.code, "on": day.isoformat(),
+        "version": {"number": version.number,
+                    "effective_from": version.effective_from.isoformat(),
+                    "effective_to": (version.effective_to.isoformat()
+                                     if version.effective_to else None),
+                    "legal_basis": {"number": version.basis_number,
+                                    "title": version.basis_title, "url": version.basis_url}},
+        "currency": "CNY",
+        "lines": [{"kind": line.kind, "label": line.label,
+                   "quantity": f"{line.quantity.quantize(QUANTITY):f}", "unit": line.unit,
+                   "unit_price": f"{line.unit_price:.4f}", "amount": f"{line.amount:.2f}"}
+                  for line in result.lines],
+        "total": f"{result.total:.2f}",
+    }
+
+
+FEE_HEADER = ["code", "name_zh", "name_en", "amount_yuan", "unit_zh", "unit_en", "status",
+              "effective_from", "abolished_on", "basis_number", "basis_title", "conditions_zh",
+              "conditions_en", "refund_rule_zh", "refund_rule_en"]
+
+
+@bp.get("/fees")
+def fees() -> dict[str, Any]:
+    """Every fee item, in force and abolished (``amount`` null means free)."""
+    return {"fee_items": [fee_item_data(item) for item in services.fee_items()]}
+
+
+@bp.get("/fees.csv")
+def fees_csv() -> Any:
+    """Every fee item as CSV."""
+    rows = []
+    for item in services.fee_items():
+        data = fee_item_data(item)
+        rows.append([data["code"], data["name_zh"], data["name_en"] or "",
+                     data["amount"] or "", data["unit_zh"] or "", data["unit_en"] or "",
+                     data["status"], data["effective_from"] or "", data["abolished_on"] or "",
+                     item.basis_number, item.basis_title, item.conditions_zh or "",
+                     item.conditions_en or "", item.refund_rule_zh or "",
+                     item.refund_rule_en or ""])
+    return csv_response("fee-items.csv", FEE_HEADER, rows)

@@ -1,0 +1,99 @@
+"""Check my bill: compare the charges printed on a bill with the published fee items."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from portal.core.enums import TitledEnum
+from portal.fees.enums import FeeStatus
+from portal.fees.models import FeeItem
+
+
+class Verdict(TitledEnum):
+    """What the portal concludes about one charge."""
+
+    ALLOWED = "allowed"
+    ABOLISHED = "abolished"
+    NOT_PUBLISHED = "not_published"
+    ABOVE_STANDARD = "above_standard"
+    FREE_SERVICE = "free_service"
+
+    @property
+    def flagged(self) -> bool:
+        """Whether the charge looks wrong."""
+        return self is not Verdict.ALLOWED
+
+
+Verdict.TITLES = {
+    "allowed": _l("Matches the published standard"),
+    "abolished": _l("Abolished charge"),
+    "not_published": _l("Not in the published standards"),
+    "above_standard": _l("Above the published amount"),
+    "free_service": _l("This service is free"),
+}
+
+
+@dataclass(frozen=True)
+class ChargeClaim:
+    """One charge as printed on the bill."""
+
+    amount: Decimal
+    fee_code: str | None = None
+    name: str | None = None
+    quantity: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The verdict on one charge and the item it was matched with."""
+
+    claim: ChargeClaim
+    verdict: Verdict
+    item: FeeItem | None
+    allowed_amount: Decimal | None = None
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[\s\W_]+", "", text).lower()
+
+
+def match_item(claim: ChargeClaim, items: list[FeeItem]) -> FeeItem | None:
+    """The fee item a charge refers to: by code, by exact name, or by one unique partial name."""
+    if claim.fee_code:
+        return next((item for item in items if item.code == claim.fee_code), None)
+    wanted = _normalise(claim.name or "")
+    if not wanted:
+        return None
+    names = [(item, {_normalise(item.name_zh), _normalise(item.name_en or "")} - {""})
+             for item in items]
+    exact = [item for item, keys in names if wanted in keys]
+    if exact:
+        return exact[0]
+    partial = [item for item, keys in names
+               if any(wanted in key or key in wanted for key in keys)]
+    return partial[0] if len(partial) == 1 else None
+
+
+def judge(claim: ChargeClaim, item: FeeItem | None, bill_date: date) -> Finding:
+    """The verdict on one charge."""
+    if item is None:
+        return Finding(claim, Verdict.NOT_PUBLISHED, None)
+    if item.status is FeeStatus.ABOLISHED and item.abolished_on and item.abolished_on <= bill_date:
+        return Finding(claim, Verdict.ABOLISHED, item, Decimal("0.00"))
+    if item.is_free:
+        verdict = Verdict.FREE_SERVICE if claim.amount > 0 else Verdict.ALLOWED
+        return Finding(claim, verdict, item, Decimal("0.00"))
+    assert item.amount is not None
+    allowed = (item.amount * claim.quantity).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    verdict = Verdict.ABOVE_STANDARD if claim.amount > allowed else Verdict.ALLOWED
+    return Finding(claim, verdict, item, allowed)
+
+
+def check_bill(claims: list[ChargeClaim], items: list[FeeItem], bill_date: date) -> list[Finding]:
+    """A finding for every charge, in the order given."""
+    return [judge(claim, match_item(claim, items), bill_date) for claim in claims]

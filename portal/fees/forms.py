@@ -1,0 +1,216 @@
+"""Forms of the fee standards: check my bill, and the staff's tariff and version forms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.fees.enums import (
+    TIME_OF_USE_PERIODS,
+    BasicChargeBasis,
+    BillingBasis,
+    CustomerClass,
+    Period,
+    VoltageLevel,
+)
+from portal.fees.models import FeeItem
+from portal.i18n import current_language
+
+REQUIRED = _l("This field is required.")
+NUMBER = _l("Enter a number, such as 12.50.")
+MAX_TIERS = 4
+MONTHLY_ROWS = 3
+
+
+class ChargeRowForm(Form):
+    """One charge printed on a bill."""
+
+    fee = SelectField(_l("Charge"), choices=[], validate_choice=False)
+    name = StringField(_l("Or its name as printed"), validators=[Optional(), Length(max=100)])
+    quantity = DecimalField(_l("Quantity"), places=None, validators=[
+        Optional(), NumberRange(min=Decimal("0.0001"), message=_l("Enter a positive number."))],
+        render_kw={"inputmode": "decimal"})
+    amount = DecimalField(_l("Amount (yuan)"), places=2, validators=[
+        Optional(), NumberRange(min=0, max=10_000_000, message=_l(
+            "Enter an amount from 0 to 10,000,000."))],
+        render_kw={"inputmode": "decimal"})
+
+    def is_blank(self) -> bool:
+        """Nothing typed or chosen in this row."""
+        return not (self.fee.data or (self.name.data or "").strip()
+                    or (self.amount.raw_data and any(self.amount.raw_data)))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """A row is blank, or names a charge and gives its amount."""
+        if self.is_blank():
+            return True
+        ok = super().validate(extra_validators)
+        if not self.fee.data and not (self.name.data or "").strip():
+            self.name.errors = [*self.name.errors, _l("Choose the charge or type its name.")]
+            ok = False
+        if self.amount.data is None and not self.amount.errors:
+            self.amount.errors = [*self.amount.errors, REQUIRED]
+            ok = False
+        return ok
+
+
+class BillCheckForm(FlaskForm):
+    """Up to a few charges from one bill, and the bill's date."""
+
+    bill_date = DateField(_l("Date of the bill"), validators=[Optional()],
+                          render_kw={"max": "2100-12-31"})
+    rows = FieldList(FormField(ChargeRowForm), min_entries=4, max_entries=20)
+    add_rows = SubmitField(_l("More rows"))
+    submit = SubmitField(_l("Check the charges"))
+
+    def set_fee_choices(self, items: list[FeeItem]) -> None:
+        """Offer every published fee item, in the visitor's language."""
+        language = current_language()
+        choices = [("", str(_l("— choose —")))]
+        choices += [(item.code, item.text("name", language) or item.code) for item in items]
+        for row in self.rows:
+            row.form.fee.choices = choices
+
+    def add_empty_rows(self, count: int) -> None:
+        """More blank rows (the no-JavaScript way to grow the form)."""
+        choices = self.rows[0].form.fee.choices if self.rows.entries else []
+        for _row in range(min(count, (self.rows.max_entries or 20) - len(self.rows))):
+            entry = self.rows.append_entry()
+            entry.form.fee.choices = choices
+
+    def filled_rows(self) -> Iterator[ChargeRowForm]:
+        """The rows that hold a charge."""
+        return (row.form for row in self.rows if not row.form.is_blank())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """At least one charge is needed."""
+        ok = super().validate(extra_validators)
+        if ok and not any(True for _ in self.filled_rows()):
+            self.bill_date.errors = [*self.bill_date.errors,
+                                     _l("Enter at least one charge from your bill.")]
+            return False
+        return ok
+
+
+def _code(form: Any, field: Any) -> None:
+    field.data = (field.data or "").strip().upper()
+
+
+class TariffForm(FlaskForm):
+    """A new tariff (its prices come in its first version)."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=40)],
+                       render_kw={"autocapitalize": "characters", "spellcheck": "false"})
+    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(REQUIRED),
+                                                             Length(max=200)])
+    name_en = StringField(_l("Name in English (optional)"), validators=[Optional(),
+                                                                        Length(max=200)])
+    customer_class = SelectField(_l("Customer class"), choices=[])
+    voltage_level = SelectField(_l("Voltage level"), choices=[])
+    submit = SubmitField(_l("Create the tariff"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.customer_class.choices = CustomerClass.choices()
+        self.voltage_level.choices = VoltageLevel.choices()
+
+
+def _price_field(label: Any) -> DecimalField:
+    return DecimalField(label, places=None, validators=[Optional()],
+                        render_kw={"inputmode": "decimal"})
+
+
+class MonthlyChargeForm(Form):
+    """A fixed monthly charge of a version."""
+
+    label_zh = StringField(_l("Label in Chinese"), validators=[Optional(), Length(max=200)])
+    label_en = StringField(_l("Label in English"), validators=[Optional(), Length(max=200)])
+    amount = _price_field(_l("Yuan per month"))
+
+
+class VersionForm(FlaskForm):
+    """A draft version: dates, legal basis and the price structure."""
+
+    effective_from = DateField(_l("In force from"), validators=[DataRequired(REQUIRED)])
+    effective_to = DateField(_l("In force until (optional)"), validators=[Optional()])
+    basis_number = StringField(_l("Legal basis: document number"), validators=[
+        DataRequired(REQUIRED), Length(max=120)])
+    basis_title = StringField(_l("Legal basis: title"), validators=[DataRequired(REQUIRED),
+                                                                   Length(max=300)])
+    basis_url = StringField(_l("Legal basis: link (optional)"), validators=[
+        Optional(), Length(max=500), URL(message=_l("Enter a full link starting with https://."))])
+    note_zh = TextAreaField(_l("Note in Chinese (optional)"), validators=[Optional(),
+                                                                         Length(max=2000)])
+    note_en = TextAreaField(_l("Note in English (optional)"), validators=[Optional(),
+                                                                         Length(max=2000)])
+    tier_limits = StringField(_l("Tier limits in kWh (optional)"), validators=[Optional()])
+    billing_basis = SelectField(_l("Tier limits count"), choices=[])
+    peak_hours = StringField(_l("Peak hours"), validators=[Optional()])
+    flat_hours = StringField(_l("Flat hours"), validators=[Optional()])
+    valley_hours = StringField(_l("Valley hours"), validators=[Optional()])
+    basic_charge_basis = SelectField(_l("Basic charge levied on"), choices=[])
+    basic_charge_rate = _price_field(_l("Basic charge rate (yuan per kVA or kW per month)"))
+    monthly_charges = FieldList(FormField(MonthlyChargeForm), min_entries=MONTHLY_ROWS,
+                                max_entries=MONTHLY_ROWS)
+    submit = SubmitField(_l("Save the draft"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        none = [("", str(_l("— none —")))]
+        self.billing_basis.choices = none + BillingBasis.choices()
+        self.basic_charge_basis.choices = none + BasicChargeBasis.choices()
+
+    def validate_tier_limits(self, field: Any) -> None:
+        """Comma-separated numbers."""
+        try:
+            parse_limits(field.data)
+        except ValueError:
+            raise ValidationError(_l("Write the upper limits separated by commas, e.g. "
+                                     "2760, 4800.")) from None
+
+    def price_rows(self) -> list[tuple[int, list[tuple[Period, Any]]]]:
+        """The price grid: for each tier, the field of each period."""
+        return [(tier, [(period, self[price_field_name(tier, period)])
+                        for period in (Period.ALL, *TIME_OF_USE_PERIODS)])
+                for tier in range(1, MAX_TIERS + 1)]
+
+
+def price_field_name(tier: int, period: Period) -> str:
+    """``price_1_peak``."""
+    return f"price_{tier}_{period.value}"
+
+
+for _tier in range(1, MAX_TIERS + 1):
+    for _period in (Period.ALL, *TIME_OF_USE_PERIODS):
+        setattr(VersionForm, price_field_name(_tier, _period), _price_field(LazyString(
+            lambda t=_tier, p=_period: _("Tier %(tier)s, %(period)s", tier=t, period=p.title))))
+
+
+def parse_limits(text: str | None) -> list[Decimal]:
+    """``2760, 4800`` -> [2760, 4800]; raises ValueError on anything else."""
+    parts = [part.strip() for part in (text or "").replace("，", ",").split(",") if part.strip()]
+    try:
+        values = [Decimal(part) for part in parts]
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if any(not value.is_finite() for value in values):
+        raise ValueError(text)
+    return values

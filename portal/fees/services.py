@@ -1,0 +1,344 @@
+"""Rules of the fee standards. Services flush; the caller commits.
+
+A version is drafted, previewed and published. Published versions never change, with one
+exception: publishing a successor sets the end date of an open-ended predecessor to the day
+before the successor starts, so that versions of a tariff never overlap in time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from portal.accounts.models import User
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.fees.enums import (
+    CustomerClass,
+    FeeStatus,
+    PublicationStatus,
+    VoltageLevel,
+)
+from portal.fees.models import (
+    FeeItem,
+    Tariff,
+    TariffMonthlyCharge,
+    TariffPeriodHours,
+    TariffPrice,
+    TariffTier,
+    TariffVersion,
+)
+from portal.fees.structure import (
+    HourSpan,
+    MonthlyCharge,
+    PriceStructure,
+    StructureError,
+    check_structure,
+)
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
+
+
+class FeeError(DomainError):
+    """A fee-standard rule was broken; ``errors`` say which fields and why."""
+
+    def __init__(self, errors: list[StructureError]) -> None:
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
+def _fail(field: str, message: object) -> FeeError:
+    return FeeError([StructureError(field, message)])
+
+
+@dataclass(frozen=True)
+class LegalBasis:
+    """The document that allows a price."""
+
+    number: str
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class VersionDraft:
+    """What staff enter for a version."""
+
+    effective_from: date
+    effective_to: date | None
+    basis: LegalBasis
+    structure: PriceStructure
+    note_zh: str | None = None
+    note_en: str | None = None
+
+
+def get_tariff(code: str) -> Tariff | None:
+    """The tariff with this code (case-insensitive)."""
+    return db.session.scalar(sa.select(Tariff).where(Tariff.code == code.strip().upper()))
+
+
+def structure_of(version: TariffVersion) -> PriceStructure:
+    """A version's prices as a plain structure."""
+    tiers = tuple(tier.upper_kwh for tier in version.tiers) or (None,)
+    return PriceStructure(
+        tiers=tiers,
+        billing_basis=version.billing_basis,
+        hours=tuple(HourSpan(h.period, h.start_minute, h.end_minute) for h in version.periods),
+        prices={(price.tier, price.period): price.price for price in version.prices},
+        basic_charge_basis=version.basic_charge_basis,
+        basic_charge_rate=version.basic_charge_rate,
+        monthly_charges=tuple(MonthlyCharge(c.label_zh, c.label_en, c.amount)
+                              for c in version.monthly_charges),
+    )
+
+
+def _apply(version: TariffVersion, draft: VersionDraft) -> None:
+    structure = draft.structure
+    version.effective_from = draft.effective_from
+    version.effective_to = draft.effective_to
+    version.basis_number = draft.basis.number.strip()
+    version.basis_title = draft.basis.title.strip()
+    version.basis_url = (draft.basis.url or "").strip() or None
+    version.note_zh = (draft.note_zh or "").strip() or None
+    version.note_en = (draft.note_en or "").strip() or None
+    version.billing_basis = structure.billing_basis if structure.is_tiered else None
+    version.basic_charge_basis = structure.basic_charge_basis
+    version.basic_charge_rate = structure.basic_charge_rate
+    if version.id is not None:
+        # Delete the old rows before inserting new ones: unique (tier, period) would clash.
+        for rows in (version.tiers, version.periods, version.prices, version.monthly_charges):
+            rows.clear()
+        db.session.flush()
+    version.tiers = [TariffTier(tier=index + 1, upper_kwh=upper)
+                     for index, upper in enumerate(structure.tiers)]
+    version.periods = [TariffPeriodHours(period=span.period, start_minute=span.start_minute,
+                                         end_minute=span.end_minute)
+                       for span in structure.hours]
+    version.prices = [TariffPrice(tier=tier, period=period, price=price)
+                      for (tier, period), price in sorted(structure.prices.items(),
+                                                          key=lambda item: (item[0][0],
+                                                                            item[0][1].value))]
+    version.monthly_charges = [TariffMonthlyCharge(position=index, label_zh=c.label_zh.strip(),
+                                                   label_en=(c.label_en or "").strip() or None,
+                                                   amount=c.amount)
+                               for index, c in enumerate(structure.monthly_charges)]
+
+
+def check_draft(draft: VersionDraft) -> list[StructureError]:
+    """Every rule a draft breaks."""
+    errors = list(check_structure(draft.structure))
+    if draft.effective_to is not None and draft.effective_to < draft.effective_from:
+        errors.append(StructureError("effective_to", _l(
+            "The end date cannot be before the start date.")))
+    if not draft.basis.number.strip():
+        errors.append(StructureError("basis_number", _l("Give the legal basis's document "
+                                                        "number.")))
+    if not draft.basis.title.strip():
+        errors.append(StructureError("basis_title", _l("Give the legal basis's title.")))
+    if draft.basis.url and not re.match(r"^https?://", draft.basis.url.strip()):
+        errors.append(StructureError("basis_url", _l("A link starts with http:// or https://.")))
+    return errors
+
+
+def create_tariff(code: str, name_zh: str, name_en: str | None,
+                  customer_class: CustomerClass, voltage_level: VoltageLevel) -> Tariff:
+    """A new tariff without versions."""
+    code = code.strip().upper()
+    if not CODE_PATTERN.match(code):
+        raise _fail("code", _l("A code has 2 to 40 capital letters, digits or dashes, e.g. "
+                               "RES-TIER-ZJ."))
+    if get_tariff(code) is not None:
+        raise _fail("code", _l("A tariff with this code already exists."))
+    if not name_zh.strip():
+        raise _fail("name_zh", _l("A tariff needs a Chinese name."))
+    tariff = Tariff(code=code, name_zh=name_zh.strip(), name_en=(name_en or "").strip() or None,
+                    customer_class=customer_class, voltage_level=voltage_level)
+    db.session.add(tariff)
+    db.session.flush()
+    return tariff
+
+
+def create_draft(tariff: Tariff, draft: VersionDraft, author: User | None) -> TariffVersion:
+    """A new draft version of a tariff."""
+    errors = check_draft(draft)
+    if errors:
+        raise FeeError(errors)
+    number = (db.session.scalar(sa.select(sa.func.max(TariffVersion.number))
+                                .where(TariffVersion.tariff_id == tariff.id)) or 0) + 1
+    version = TariffVersion(tariff=tariff, number=number, status=PublicationStatus.DRAFT,
+                            created_by_id=author.id if author else None)
+    _apply(version, draft)
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def update_draft(version: TariffVersion, draft: VersionDraft) -> TariffVersion:
+    """Change a draft; a published version is refused."""
+    if version.is_published:
+        raise _fail("status", _l("A published version cannot be changed; draft a new version "
+                                 "instead."))
+    errors = check_draft(draft)
+    if errors:
+        raise FeeError(errors)
+    _apply(version, draft)
+    db.session.flush()
+    return version
+
+
+def delete_draft(version: TariffVersion) -> None:
+    """Throw a draft away; a published version is refused."""
+    if version.is_published:
+        raise _fail("status", _l("A published version cannot be deleted."))
+    db.session.delete(version)
+    db.session.flush()
+
+
+def _overlaps(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+    return (b_to is None or a_from <= b_to) and (a_to is None or b_from <= a_to)
+
+
+def publish_version(version: TariffVersion, publisher: User | None, now: datetime) -> None:
+    """Publish a draft: it becomes public and immutable, and must not overlap another version."""
+    if version.is_published:
+        raise _fail("status", _l("This version is already published."))
+    # Serialise publishing per tariff (PostgreSQL locks the row; SQLite locks the database).
+    db.session.execute(sa.select(Tariff.id).where(Tariff.id == version.tariff_id)
+                       .with_for_update())
+    errors = check_draft(draft_of(version))
+    if errors:
+        raise FeeError(errors)
+    others = db.session.scalars(
+        sa.select(TariffVersion).where(TariffVersion.tariff_id == version.tariff_id,
+                                       TariffVersion.status == PublicationStatus.PUBLISHED,
+                                       TariffVersion.id != version.id)).all()
+    for other in others:
+        if not _overlaps(version.effective_from, version.effective_to,
+                         other.effective_from, other.effective_to):
+            continue
+        if other.effective_to is None and other.effective_from < version.effective_from:
+            other.effective_to = version.effective_from - timedelta(days=1)
+            continue
+        raise _fail("effective_from", _l(
+            "These dates overlap version %(number)s, in force from %(start)s.",
+            number=other.number, start=other.effective_from.isoformat()))
+    version.status = PublicationStatus.PUBLISHED
+    version.published_at = now
+    version.published_by_id = publisher.id if publisher else None
+    db.session.flush()
+
+
+def draft_of(version: TariffVersion) -> VersionDraft:
+    """What a version holds, as a draft (to check it, or to start its successor)."""
+    return VersionDraft(version.effective_from, version.effective_to,
+                        LegalBasis(version.basis_number, version.basis_title, version.basis_url),
+                        structure_of(version), version.note_zh, version.note_en)
+
+
+def same_content(version: TariffVersion, draft: VersionDraft) -> bool:
+    """Whether a version already holds exactly what a draft says."""
+    mine = draft_of(version)
+    return (mine.effective_from, mine.effective_to, mine.basis, mine.structure.canonical(),
+            mine.note_zh, mine.note_en) == (
+        draft.effective_from, draft.effective_to, draft.basis, draft.structure.canonical(),
+        draft.note_zh, draft.note_en)
+
+
+def version_in_force(tariff: Tariff, day: date) -> TariffVersion | None:
+    """The published version in force on ``day``."""
+    return db.session.scalar(
+        sa.select(TariffVersion).where(
+            TariffVersion.tariff_id == tariff.id,
+            TariffVersion.status == PublicationStatus.PUBLISHED,
+            TariffVersion.effective_from <= day,
+            sa.or_(TariffVersion.effective_to.is_(None), TariffVersion.effective_to >= day)))
+
+
+def published_versions(tariff: Tariff) -> list[TariffVersion]:
+    """Published versions, oldest first."""
+    return [v for v in tariff.versions if v.is_published]
+
+
+# Fee items -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeeItemData:
+    """What staff (or an import) give for a fee item."""
+
+    code: str
+    name_zh: str
+    name_en: str | None
+    amount: Decimal | None
+    unit_zh: str | None
+    unit_en: str | None
+    conditions_zh: str | None
+    conditions_en: str | None
+    basis: LegalBasis
+    status: FeeStatus = FeeStatus.ACTIVE
+    effective_from: date | None = None
+    abolished_on: date | None = None
+    refund_rule_zh: str | None = None
+    refund_rule_en: str | None = None
+
+
+def check_fee_item(data: FeeItemData) -> list[StructureError]:
+    """Every rule the fee item breaks."""
+    errors: list[StructureError] = []
+    if not CODE_PATTERN.match(data.code.strip().upper()):
+        errors.append(StructureError("code", _l(
+            "A code has 2 to 40 capital letters, digits or dashes, e.g. RES-TIER-ZJ.")))
+    if not data.name_zh.strip():
+        errors.append(StructureError("name_zh", _l("A Chinese name is required.")))
+    if data.amount is not None and (not data.amount.is_finite() or data.amount < 0
+                                    or data.amount != data.amount.quantize(Decimal("0.01"))):
+        errors.append(StructureError("amount", _l(
+            "An amount is zero or more, in yuan with at most 2 decimal places.")))
+    if data.status is FeeStatus.ABOLISHED and data.abolished_on is None:
+        errors.append(StructureError("abolished_on", _l(
+            "An abolished charge needs the date it was abolished.")))
+    if data.status is FeeStatus.ACTIVE and data.abolished_on is not None:
+        errors.append(StructureError("abolished_on", _l(
+            "A charge in force has no abolition date.")))
+    if not data.basis.number.strip() or not data.basis.title.strip():
+        errors.append(StructureError("basis", _l("Give the legal basis's number and title.")))
+    return errors
+
+
+def save_fee_item(data: FeeItemData, now: datetime) -> FeeItem:
+    """Create a fee item, or update the one with the same code."""
+    errors = check_fee_item(data)
+    if errors:
+        raise FeeError(errors)
+    code = data.code.strip().upper()
+    item = db.session.scalar(sa.select(FeeItem).where(FeeItem.code == code))
+    if item is None:
+        item = FeeItem(code=code)
+        db.session.add(item)
+    else:
+        item.updated_at = now
+    for name in ("name_zh", "name_en", "amount", "unit_zh", "unit_en", "conditions_zh",
+                 "conditions_en", "status", "effective_from", "abolished_on", "refund_rule_zh",
+                 "refund_rule_en"):
+        value = getattr(data, name)
+        setattr(item, name, value.strip() or None if isinstance(value, str) else value)
+    item.name_zh = data.name_zh.strip()
+    item.basis_number = data.basis.number.strip()
+    item.basis_title = data.basis.title.strip()
+    item.basis_url = (data.basis.url or "").strip() or None
+    db.session.flush()
+    return item
+
+
+def fee_items(status: FeeStatus | None = None) -> list[FeeItem]:
+    """Fee items, by code, optionally of one status."""
+    query = sa.select(FeeItem).order_by(FeeItem.code)
+    if status is not None:
+        query = query.where(FeeItem.status == status)
+    return list(db.session.scalars(query))
+

@@ -1,0 +1,239 @@
+"""A tariff version's price structure as plain values, and the rules it must satisfy.
+
+The same checks serve the staff forms, the JSON import and the publishing service, so a
+structure is judged the same way wherever it comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from portal.fees.enums import TIME_OF_USE_PERIODS, BasicChargeBasis, BillingBasis, Period
+
+MINUTES_PER_DAY = 24 * 60
+MAX_DECIMALS = 4
+
+
+@dataclass(frozen=True)
+class HourSpan:
+    """Part of the day in minutes from midnight; the end is exclusive (1440 = midnight)."""
+
+    period: Period
+    start_minute: int
+    end_minute: int
+
+    @property
+    def label(self) -> str:
+        """``08:00-22:00``."""
+        return f"{_clock(self.start_minute)}-{_clock(self.end_minute)}"
+
+
+@dataclass(frozen=True)
+class MonthlyCharge:
+    """A fixed charge per month."""
+
+    label_zh: str
+    label_en: str | None
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PriceStructure:
+    """Everything that sets the price of a version."""
+
+    tiers: tuple[Decimal | None, ...] = (None,)
+    billing_basis: BillingBasis | None = None
+    hours: tuple[HourSpan, ...] = ()
+    prices: dict[tuple[int, Period], Decimal] = field(default_factory=dict)
+    basic_charge_basis: BasicChargeBasis | None = None
+    basic_charge_rate: Decimal | None = None
+    monthly_charges: tuple[MonthlyCharge, ...] = ()
+
+    @property
+    def is_tiered(self) -> bool:
+        """More than one consumption tier."""
+        return len(self.tiers) > 1
+
+    @property
+    def periods(self) -> tuple[Period, ...]:
+        """The periods that have prices, in peak, flat, valley order (or just ``ALL``)."""
+        used = {period for _tier, period in self.prices}
+        return tuple(p for p in (Period.ALL, *TIME_OF_USE_PERIODS) if p in used)
+
+    @property
+    def is_time_of_use(self) -> bool:
+        """Prices differ by time of day."""
+        return any(period is not Period.ALL for period in self.periods)
+
+    @property
+    def is_two_part(self) -> bool:
+        """A basic charge on capacity or demand is levied besides energy."""
+        return self.basic_charge_basis is not None
+
+    def canonical(self) -> tuple[object, ...]:
+        """A comparable form: equal for structures that price everything the same."""
+        return (tuple(None if t is None else t.normalize() for t in self.tiers),
+                self.billing_basis if self.is_tiered else None,
+                tuple(sorted((s.start_minute, s.end_minute, s.period.value) for s in self.hours)),
+                tuple(sorted((t, p.value, v.normalize()) for (t, p), v in self.prices.items())),
+                self.basic_charge_basis,
+                None if self.basic_charge_rate is None else self.basic_charge_rate.normalize(),
+                tuple((c.label_zh, c.label_en, c.amount.normalize())
+                      for c in self.monthly_charges))
+
+    def price(self, tier: int, period: Period) -> Decimal:
+        """Price of a tier and period."""
+        return self.prices[(tier, period)]
+
+    def tier_bounds(self) -> list[tuple[Decimal, Decimal | None]]:
+        """(lower, upper) kWh of each tier; a tier covers lower < kWh <= upper."""
+        bounds: list[tuple[Decimal, Decimal | None]] = []
+        lower = Decimal(0)
+        for upper in self.tiers:
+            bounds.append((lower, upper))
+            lower = upper if upper is not None else lower
+        return bounds
+
+
+@dataclass(frozen=True)
+class StructureError:
+    """One broken rule: the field it concerns and a translated message."""
+
+    field: str
+    message: Any
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def parse_clock(text: str) -> int:
+    """``07:30`` -> 450; ``24:00`` -> 1440. Raises ValueError on anything else."""
+    hours, sep, minutes = text.strip().partition(":")
+    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+        raise ValueError(text)
+    value = int(hours) * 60 + int(minutes)
+    if int(minutes) >= 60 or value > MINUTES_PER_DAY:
+        raise ValueError(text)
+    return value
+
+
+def parse_span(period: Period, text: str) -> HourSpan:
+    """``08:00-22:00`` for a period. Raises ValueError if malformed or empty."""
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise ValueError(text)
+    span = HourSpan(period, parse_clock(start), parse_clock(end))
+    if span.end_minute <= span.start_minute:
+        raise ValueError(text)
+    return span
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many digits a decimal has after the point."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def check_structure(structure: PriceStructure) -> list[StructureError]:
+    """Every rule the structure breaks (an empty list when it is sound)."""
+    errors: list[StructureError] = []
+    errors += _check_tiers(structure)
+    errors += _check_prices(structure)
+    errors += _check_hours(structure)
+    if (structure.basic_charge_basis is None) != (structure.basic_charge_rate is None):
+        errors.append(StructureError("basic_charge", _l(
+            "A basic charge needs both what it is levied on and a rate.")))
+    elif structure.basic_charge_rate is not None:
+        errors += _check_amount("basic_charge.rate", structure.basic_charge_rate)
+    for index, charge in enumerate(structure.monthly_charges):
+        if not charge.label_zh.strip():
+            errors.append(StructureError(f"monthly_charges[{index}].label_zh",
+                                         _l("A monthly charge needs a Chinese label.")))
+        errors += _check_amount(f"monthly_charges[{index}].amount", charge.amount)
+    return errors
+
+
+def _check_amount(name: str, value: Decimal) -> list[StructureError]:
+    if not value.is_finite() or value <= 0:
+        return [StructureError(name, _l("Prices and amounts must be greater than zero."))]
+    if decimal_places(value) > MAX_DECIMALS:
+        return [StructureError(name, _l("Prices have at most 4 decimal places."))]
+    return []
+
+
+def _check_tiers(structure: PriceStructure) -> list[StructureError]:
+    errors: list[StructureError] = []
+    tiers = structure.tiers
+    if not tiers or tiers[-1] is not None:
+        errors.append(StructureError("tiers", _l("The last tier must have no upper limit.")))
+    limits = [limit for limit in tiers[:-1]]
+    if any(limit is None for limit in limits):
+        errors.append(StructureError("tiers", _l("Only the last tier may have no upper limit.")))
+        return errors
+    previous = Decimal(0)
+    for index, limit in enumerate(limits):
+        assert limit is not None
+        if not limit.is_finite() or limit <= previous:
+            errors.append(StructureError(f"tiers[{index}]", _l(
+                "Tier limits must be greater than zero and strictly ascending.")))
+            break
+        previous = limit
+    if len(tiers) > 1 and structure.billing_basis is None:
+        errors.append(StructureError("billing_basis", _l(
+            "A tiered tariff must say whether its limits count kWh per month or per year.")))
+    return errors
+
+
+def _check_prices(structure: PriceStructure) -> list[StructureError]:
+    errors: list[StructureError] = []
+    if not structure.prices:
+        return [StructureError("prices", _l("At least one energy price is needed."))]
+    periods = structure.periods
+    if Period.ALL in periods and len(periods) > 1:
+        errors.append(StructureError("prices", _l(
+            "Use either one all-day price or time-of-use prices, not both.")))
+    for tier in range(1, len(structure.tiers) + 1):
+        for period in periods:
+            if (tier, period) not in structure.prices:
+                errors.append(StructureError(f"prices[{tier}][{period.value}]", _l(
+                    "Every tier needs a price for every period.")))
+    for (tier, period), price in structure.prices.items():
+        if tier > len(structure.tiers):
+            errors.append(StructureError(f"prices[{tier}][{period.value}]",
+                                         _l("This tier does not exist.")))
+        errors += _check_amount(f"prices[{tier}][{period.value}]", price)
+    return errors
+
+
+def _check_hours(structure: PriceStructure) -> list[StructureError]:
+    if not structure.is_time_of_use:
+        if structure.hours:
+            return [StructureError("hours", _l("Hours are only given for time-of-use prices."))]
+        return []
+    spans = sorted(structure.hours, key=lambda span: span.start_minute)
+    covered = 0
+    for span in spans:
+        if span.start_minute < covered:
+            return [StructureError("hours", _l(
+                "Time-of-use periods overlap at %(time)s.", time=_clock(span.start_minute)))]
+        if span.start_minute > covered:
+            break
+        covered = span.end_minute
+    if covered != MINUTES_PER_DAY:
+        return [StructureError("hours", _l(
+            "Time-of-use periods must cover all 24 hours; %(time)s is not covered.",
+            time=_clock(covered)))]
+    missing = [p for p in structure.periods if p not in {span.period for span in spans}]
+    extra = [s.period for s in spans if s.period not in structure.periods]
+    if missing or extra:
+        return [StructureError("hours", _l(
+            "Each priced period needs hours, and each period with hours needs a price."))]
+    return []

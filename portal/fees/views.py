@@ -1,0 +1,208 @@
+"""Public pages of the fee standards."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from portal.core.clock import local_today, parse_day
+from portal.extensions import db
+from portal.fees import services
+from portal.fees.bill_check import ChargeClaim, check_bill
+from portal.fees.billing import BillInputError, calculate, parse_usage, used_parameters
+from portal.fees.chart import price_chart
+from portal.fees.compare import compare_versions
+from portal.fees.enums import CustomerClass, FeeStatus
+from portal.fees.forms import BillCheckForm
+from portal.fees.models import FeeItem, Tariff, TariffVersion
+from portal.i18n import current_language
+
+bp = Blueprint("fees", __name__)
+
+
+def _tariff_or_404(code: str) -> Tariff:
+    tariff = services.get_tariff(code)
+    if tariff is None:
+        abort(404)
+    return tariff
+
+
+def _requested_day() -> tuple[date, str | None]:
+    """The ``on`` date asked for (today if none) and a translated error if it is malformed."""
+    try:
+        return parse_day(request.args.get("on")) or local_today(), None
+    except ValueError:
+        return local_today(), _("The date must be written as YYYY-MM-DD, e.g. 2024-07-01.")
+
+
+@bp.get("/tariffs/")
+def list_tariffs() -> str:
+    """Every tariff, grouped by customer class, with the version in force on a date."""
+    day, error = _requested_day()
+    tariffs = db.session.scalars(sa.select(Tariff).options(selectinload(Tariff.versions))
+                                 .order_by(Tariff.code)).all()
+    groups = []
+    for customer_class in CustomerClass:
+        rows = [(tariff, next((v for v in tariff.versions
+                               if v.is_published and v.in_force_on(day)), None))
+                for tariff in tariffs if tariff.customer_class is customer_class]
+        if rows:
+            groups.append((customer_class, rows))
+    status = 400 if error else 200
+    return render_template("fees/tariffs.html", groups=groups, day=day, error=error,
+                           today=local_today(),
+                           structure_of=services.structure_of), status  # type: ignore[return-value]
+
+
+def _render_version(tariff: Tariff, version: TariffVersion | None, day: date | None,
+                    status: int = 200, **context: Any) -> Any:
+    structure = services.structure_of(version) if version else None
+    calculator_on = None
+    if version is not None and not version.in_force_on(local_today()):
+        calculator_on = (day or version.effective_from).isoformat()
+    return render_template(
+        "fees/tariff.html", tariff=tariff, version=version, structure=structure, day=day,
+        chart=price_chart(structure) if structure else None,
+        versions=services.published_versions(tariff), calculator_on=calculator_on,
+        **context), status
+
+
+@bp.get("/tariffs/<code>")
+def show_tariff(code: str) -> Any:
+    """The version in force today, or on ``?on=YYYY-MM-DD``."""
+    tariff = _tariff_or_404(code)
+    day, error = _requested_day()
+    if error:
+        return _render_version(tariff, None, day, 400, error=error)
+    version = services.version_in_force(tariff, day)
+    if version is None:
+        message = _("No version of this tariff was in force on %(date)s.", date=day.isoformat())
+        return _render_version(tariff, None, day, 404, error=message)
+    return _render_version(tariff, version, day)
+
+
+@bp.get("/tariffs/<code>/versions/<int:number>")
+def show_version(code: str, number: int) -> Any:
+    """One published version, with its own stable address for citing."""
+    tariff = _tariff_or_404(code)
+    version = next((v for v in tariff.versions if v.number == number and v.is_published), None)
+    if version is None:
+        abort(404)
+    return _render_version(tariff, version, None)
+
+
+@bp.get("/tariffs/<code>/history")
+def tariff_history(code: str) -> str:
+    """Every published version, and a form to compare two."""
+    tariff = _tariff_or_404(code)
+    return render_template("fees/history.html", tariff=tariff,
+                           versions=services.published_versions(tariff))
+
+
+@bp.get("/tariffs/<code>/compare")
+def compare(code: str) -> Any:
+    """What changed between two published versions (``?a=1&b=2``)."""
+    tariff = _tariff_or_404(code)
+    versions = {v.number: v for v in services.published_versions(tariff)}
+    try:
+        old, new = versions[int(request.args.get("a", ""))], versions[int(request.args.get("b",
+                                                                                           ""))]
+    except (KeyError, ValueError):
+        return render_template("fees/history.html", tariff=tariff, versions=list(versions.values()),
+                               error=_("Choose two published versions to compare.")), 400
+    if old.effective_from > new.effective_from:
+        old, new = new, old
+    return render_template("fees/compare.html", tariff=tariff, old=old, new=new,
+                           changes=compare_versions(old, new))
+
+
+@bp.get("/tariffs/<code>/bill")
+def bill_calculator(code: str) -> Any:
+    """Calculate a bill on the page (the JSON form is /api/v1/tariffs/<code>/bill)."""
+    tariff = _tariff_or_404(code)
+    day, error = _requested_day()
+    version = None if error else services.version_in_force(tariff, day)
+    context: dict[str, Any] = {"tariff": tariff, "day": day, "version": version,
+                               "values": request.args, "errors": {}}
+    if error:
+        context["errors"]["on"] = error
+    elif version is None:
+        context["errors"]["on"] = _("No version of this tariff was in force on %(date)s.",
+                                    date=day.isoformat())
+    if version is not None:
+        structure = services.structure_of(version)
+        context["parameters"] = used_parameters(structure)
+        if any(request.args.get(name) for name in context["parameters"]):
+            try:
+                context["bill"] = calculate(structure, parse_usage(request.args))
+            except BillInputError as exc:
+                context["errors"][exc.parameter] = exc.message
+    status = 400 if context["errors"] else 200
+    return render_template("fees/calculator.html", **context), status
+
+
+@bp.get("/fees/")
+def list_fee_items() -> str:
+    """Service charges in force, and free services."""
+    return render_template("fees/fee_items.html", items=services.fee_items(FeeStatus.ACTIVE))
+
+
+@bp.get("/fees/abolished")
+def abolished_fees() -> str:
+    """Charges that have been abolished: nobody may be asked to pay them."""
+    return render_template("fees/abolished.html", items=services.fee_items(FeeStatus.ABOLISHED))
+
+
+@bp.route("/fees/check", methods=["GET", "POST"])
+def check_my_bill() -> Any:
+    """Compare the charges on a bill with the published standards. Nothing is stored."""
+    items = db.session.scalars(sa.select(FeeItem).order_by(FeeItem.name_zh)).all()
+    form = BillCheckForm()
+    form.set_fee_choices(list(items))
+    if form.add_rows.data:
+        form.add_empty_rows(3)
+        return render_template("fees/check.html", form=form)
+    if form.validate_on_submit():
+        claims = [ChargeClaim(row.amount.data, row.fee.data or None, row.name.data or None,
+                              row.quantity.data or Decimal(1))
+                  for row in form.filled_rows()]
+        findings = check_bill(claims, list(items), form.bill_date.data or local_today())
+        return render_template("fees/check.html", form=form, findings=findings,
+                               flagged=[f for f in findings if f.verdict.flagged])
+    status = 400 if form.is_submitted() else 200
+    return render_template("fees/check.html", form=form), status
+
+
+@bp.get("/tariffs/feed.atom")
+def feed() -> Response:
+    """Atom feed of published tariff versions and fee-item changes, newest first."""
+    versions = db.session.scalars(
+        sa.select(TariffVersion).where(TariffVersion.published_at.is_not(None))
+        .options(selectinload(TariffVersion.tariff))
+        .order_by(TariffVersion.published_at.desc()).limit(50)).all()
+    items = db.session.scalars(sa.select(FeeItem).order_by(FeeItem.created_at.desc())
+                               .limit(50)).all()
+    entries = [{"id": f"version:{v.tariff.code}:{v.number}", "updated": v.published_at,
+                "title": f"{v.tariff.code} v{v.number}: {v.tariff.name(current_language())}",
+                "url": url_for("fees.show_version", code=v.tariff.code, number=v.number,
+                               _external=True),
+                "summary": _("In force from %(date)s. Legal basis: %(basis)s.",
+                             date=v.effective_from.isoformat(),
+                             basis=f"{v.basis_number} {v.basis_title}")} for v in versions]
+    language = current_language()
+    entries += [{"id": f"fee:{item.code}", "updated": item.updated_at or item.created_at,
+                 "title": f"{item.code}: {item.text('name', language)} ({item.status.title})",
+                 "url": url_for("fees.abolished_fees" if item.status is FeeStatus.ABOLISHED
+                                else "fees.list_fee_items", _external=True) + f"#{item.code}",
+                 "summary": f"{item.basis_number} {item.basis_title}"} for item in items]
+    entries.sort(key=lambda entry: entry["updated"], reverse=True)
+    body = render_template("fees/feed.xml", entries=entries[:50],
+                           updated=entries[0]["updated"] if entries else None)
+    return Response(body, mimetype="application/atom+xml")
