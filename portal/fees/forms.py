@@ -162,11 +162,11 @@ class VersionForm(FlaskForm):
     note_en = TextAreaField(_l("Note in English (optional)"), validators=[Optional(),
                                                                          Length(max=2000)])
     tier_limits = StringField(_l("Tier limits in kWh (optional)"), validators=[Optional()])
-    billing_basis = SelectField(_l("Tier limits count"), choices=[])
+    billing_basis = SelectField(_l("Tier limits count"), choices=[], default="")
     peak_hours = StringField(_l("Peak hours"), validators=[Optional()])
     flat_hours = StringField(_l("Flat hours"), validators=[Optional()])
     valley_hours = StringField(_l("Valley hours"), validators=[Optional()])
-    basic_charge_basis = SelectField(_l("Basic charge levied on"), choices=[])
+    basic_charge_basis = SelectField(_l("Basic charge levied on"), choices=[], default="")
     basic_charge_rate = _price_field(_l("Basic charge rate (yuan per kVA or kW per month)"))
     monthly_charges = FieldList(FormField(MonthlyChargeForm), min_entries=MONTHLY_ROWS,
                                 max_entries=MONTHLY_ROWS)

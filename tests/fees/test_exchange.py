@@ -1,0 +1,106 @@
+"""Import and export: one format, all or nothing, errors that name the file, row and field."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from portal.demo.fees import DATA
+from portal.extensions import db
+from portal.fees.models import FeeItem, Tariff, TariffVersion
+
+DEMO = json.loads(DATA.read_text(encoding="utf-8"))
+
+
+def _counts(app):
+    with app.app_context():
+        return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                     for model in (Tariff, TariffVersion, FeeItem))
+
+
+def _write(tmp_path, data, name="fees.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_import_then_export_gives_the_same_data(app, runner, tmp_path):
+    result = runner.invoke(args=["fees", "import", _write(tmp_path, DEMO)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 8 tariffs (9 new versions, 9 published) and 11 fee items." in result.output
+    exported = tmp_path / "out.json"
+    assert runner.invoke(args=["fees", "export", "-o", str(exported)]).exit_code == 0
+    data = json.loads(exported.read_text(encoding="utf-8"))
+    zj = next(t for t in data["tariffs"] if t["code"] == "RES-TIER-ZJ")
+    assert zj["versions"][0]["tiers"] == ["2760", "4800", None]
+    assert zj["versions"][0]["prices"][0] == {"tier": 1, "period": "all", "price": "0.538"}
+    # Importing the export again changes nothing.
+    again = runner.invoke(args=["fees", "import", str(exported)])
+    assert again.exit_code == 0 and "(0 new versions, 0 published)" in again.output
+    assert _counts(app) == (8, 9, 11)
+
+
+def _broken(mutate):
+    data = copy.deepcopy(DEMO)
+    mutate(data)
+    return data
+
+
+@pytest.mark.parametrize(("mutate", "where"), [
+    (lambda d: d["tariffs"][2]["versions"][1]["prices"][1].update(price="-0.5"),
+     "tariffs[2] (RES-TIER-BJ).versions[1].prices[2][all]"),
+    (lambda d: d["tariffs"][0]["versions"][0]["prices"][0].update(price="cheap"),
+     "tariffs[0] (RES-TIER-ZJ).versions[0].prices[0].price"),
+    (lambda d: d["tariffs"][1]["versions"][0].update(effective_from="2012-07-32"),
+     "tariffs[1] (RES-TOU-ZJ).versions[0].effective_from"),
+    (lambda d: d["tariffs"][1]["versions"][0]["hours"].pop(),
+     "tariffs[1] (RES-TOU-ZJ).versions[0].hours"),
+    (lambda d: d["tariffs"][3].update(customer_class="aliens"),
+     "tariffs[3] (RES-SHARED-ZJ).customer_class"),
+    (lambda d: d["fee_items"][4].update(status="abolished", abolished_on=None),
+     "fee_items[4] (TEMP-CONN).abolished_on"),
+    (lambda d: d["tariffs"][2]["versions"][1].update(effective_from="2023-06-01"),
+     "tariffs[2] (RES-TIER-BJ).versions[1].effective_from"),  # overlaps version 1
+])
+def test_one_bad_row_names_file_row_and_field_and_nothing_is_written(app, runner, tmp_path,
+                                                                      mutate, where):
+    result = runner.invoke(args=["fees", "import", _write(tmp_path, _broken(mutate), "bad.json")])
+    assert result.exit_code != 0
+    assert "Nothing was imported." in result.output
+    assert f"bad.json: $.{where}" in result.output
+    assert _counts(app) == (0, 0, 0)
+
+
+def test_not_json_or_wrong_format(app, runner, tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text("{not json", encoding="utf-8")
+    result = runner.invoke(args=["fees", "import", str(path)])
+    assert result.exit_code != 0 and "x.json: not valid JSON (line 1" in result.output
+    wrong = runner.invoke(args=["fees", "import", _write(tmp_path, {"format": "other"})])
+    assert wrong.exit_code != 0 and "$.format" in wrong.output
+    assert _counts(app) == (0, 0, 0)
+
+
+def test_a_changed_published_version_is_refused(app, runner, tmp_path):
+    runner.invoke(args=["fees", "import", _write(tmp_path, DEMO)])
+    changed = _broken(lambda d: d["tariffs"][0]["versions"][0]["prices"][0].update(price="0.6"))
+    result = runner.invoke(args=["fees", "import", _write(tmp_path, changed, "changed.json")])
+    assert result.exit_code != 0 and "published versions cannot be changed" in result.output
+    assert _counts(app) == (8, 9, 11)
+
+
+def test_numbers_keep_their_exact_decimal_value(app, runner, tmp_path):
+    data = _broken(lambda d: d["tariffs"][0]["versions"][0]["prices"][0].update(price=0.5381))
+    assert runner.invoke(args=["fees", "import", _write(tmp_path, data)]).exit_code == 0
+    response = app.test_client().get("/api/v1/tariffs/RES-TIER-ZJ")
+    assert response.json["versions"][0]["prices"][0]["price"] == "0.5381"
+
+
+def test_demo_load_adds_the_fee_standards(app, runner):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0
+    assert "Demo fee standards: 8 tariffs, 9 published versions, 11 fee items." in result.output
+    assert _counts(app) == (8, 9, 11)

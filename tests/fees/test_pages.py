@@ -1,0 +1,188 @@
+"""Public pages of the fee standards, in both languages, with bad input."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.conftest import csrf_token, post_form
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("demo_fees")
+class TestTariffPages:
+    def test_index_groups_tariffs_by_customer_class(self, client):
+        page = text(client.get("/tariffs/?lang=en"))
+        for heading in ("Residential", "Agricultural", "General commercial and industrial",
+                        "Large industrial"):
+            assert f">{heading}</h2>" in page
+        assert "Residential tiered tariff (individually metered, Zhejiang style)" in page
+        assert "居民阶梯电价（一户一表，浙江式）" in text(client.get("/tariffs/?lang=zh"))
+
+    def test_tariff_page_shows_the_current_version_with_legal_basis_and_chart(self, client):
+        page = text(client.get("/tariffs/RES-TIER-ZJ?lang=en"))
+        assert "0.5380" in page and "0.5880" in page and "0.8380" in page
+        assert "up to 2,760 kWh per year" in page and "above 4,800 kWh per year" in page
+        assert "示范价〔2012〕15号" in page
+        assert 'data-chart="' in page and "/vendor/plotly.min.js" in page
+
+    def test_english_name_falls_back_to_chinese(self, app, client, make_tariff):
+        from portal.extensions import db
+        from portal.fees import services
+
+        make_tariff("ZH-ONLY")
+        with app.app_context():
+            services.get_tariff("ZH-ONLY").name_en = None
+            db.session.commit()
+        assert "测试 ZH-ONLY" in text(client.get("/tariffs/ZH-ONLY?lang=en"))
+
+    def test_version_as_in_force_on_a_date(self, client):
+        old = text(client.get("/tariffs/RES-TIER-BJ?on=2020-05-01&lang=en"))
+        assert "0.4783" in old and "2,640" in old
+        new = text(client.get("/tariffs/RES-TIER-BJ?on=2024-01-01&lang=en"))
+        assert "0.4883" in new and "2,880" in new
+
+    def test_date_before_the_tariff_existed(self, client):
+        response = client.get("/tariffs/RES-TIER-BJ?on=2001-01-01&lang=en")
+        assert response.status_code == 404
+        assert "No version of this tariff was in force on 2001-01-01." in text(response)
+
+    @pytest.mark.parametrize("value", ["yesterday", "2024-13-01", "2024-02-30"])
+    def test_malformed_date_is_a_translated_400(self, client, value):
+        response = client.get(f"/tariffs/RES-TIER-BJ?on={value}&lang=zh")
+        assert response.status_code == 400
+        assert "YYYY-MM-DD" in text(response)
+
+    def test_unknown_tariff_is_404(self, client):
+        assert client.get("/tariffs/NOPE").status_code == 404
+        assert client.get("/tariffs/RES-TIER-BJ/versions/9").status_code == 404
+
+    def test_history_and_comparison(self, client):
+        history = text(client.get("/tariffs/RES-TIER-BJ/history?lang=en"))
+        assert "Compare two versions" in history
+        page = text(client.get("/tariffs/RES-TIER-BJ/compare?a=1&b=2&lang=en"))
+        assert "Upper limit of tier 1" in page
+        assert "<del>2640 kWh</del>" in page and "<ins>2880 kWh</ins>" in page
+        assert "<del>0.4783</del>" in page and "<ins>0.4883</ins>" in page
+        assert "Upper limit of tier 2" not in page  # 4800 in both
+
+    def test_comparison_with_unknown_versions_is_400(self, client):
+        response = client.get("/tariffs/RES-TIER-BJ/compare?a=1&b=7&lang=en")
+        assert response.status_code == 400
+        assert "Choose two published versions to compare." in text(response)
+
+    def test_calculator_page(self, client):
+        page = text(client.get("/tariffs/RES-TIER-ZJ/bill?kwh=2761&lang=en"))
+        assert "Your bill: CN¥1,485.47" in page
+        assert "Energy (tier 2)" in page
+
+    def test_calculator_page_names_bad_input_in_both_languages(self, client):
+        response = client.get("/tariffs/RES-TIER-ZJ/bill?kwh=-3&lang=en")
+        assert response.status_code == 400
+        assert "The value cannot be negative." in text(response)
+        assert 'value="-3"' in text(response)  # what was typed is kept
+        zh = client.get("/tariffs/RES-TIER-ZJ/bill?kwh=abc&lang=zh")
+        assert zh.status_code == 400 and "请输入数字" in text(zh)
+
+    def test_calculator_asks_for_the_right_quantities(self, client):
+        tou = text(client.get("/tariffs/RES-TOU-ZJ/bill?lang=en"))
+        assert 'name="peak_kwh"' in tou and 'name="valley_kwh"' in tou
+        assert 'name="flat_kwh"' not in tou and 'name="kwh"' not in tou
+        two_part = text(client.get("/tariffs/LI-DEM-10KV/bill?lang=en"))
+        assert 'name="demand_kw"' in two_part and 'name="capacity_kva"' not in two_part
+
+    def test_feed_is_valid_atom(self, client):
+        response = client.get("/tariffs/feed.atom")
+        assert response.mimetype == "application/atom+xml"
+        root = ET.fromstring(response.data)
+        ns = {"atom": "http://www.w3.org/2005/Atom"}
+        entries = root.findall("atom:entry", ns)
+        assert len(entries) >= 9
+        titles = [entry.find("atom:title", ns).text for entry in entries]
+        assert any(title.startswith("RES-TIER-BJ v2") for title in titles)
+
+
+@pytest.mark.usefixtures("demo_fees")
+class TestFeeItems:
+    def test_fee_items_in_force(self, client):
+        page = text(client.get("/fees/?lang=en"))
+        assert "High-reliability supply fee" in page and "CN¥270.00" in page
+        assert "Temporary connection fee" not in page
+
+    def test_abolished_charges_with_date_and_refund_rule(self, client):
+        page = text(client.get("/fees/abolished?lang=en"))
+        assert "Temporary connection fee" in page
+        assert "Abolished on December 1, 2017" in page
+        assert "refunded in full" in page
+        zh = text(client.get("/fees/abolished?lang=zh"))
+        assert "临时接电费" in zh and "2017年12月1日" in zh
+
+
+@pytest.mark.usefixtures("demo_fees")
+class TestBillCheck:
+    URL = "/fees/check?lang=en"
+
+    def rows(self, *charges):
+        data = {}
+        for index, charge in enumerate(charges):
+            for key, value in charge.items():
+                data[f"rows-{index}-{key}"] = value
+        return data
+
+    def test_flags_abolished_unpublished_and_overcharged_items(self, client):
+        data = {"bill_date": "2024-05-01", **self.rows(
+            {"fee": "TEMP-CONN", "amount": "200"},
+            {"name": "线路维护费", "amount": "30"},
+            {"fee": "HIGH-REL", "quantity": "10", "amount": "3000"},
+            {"name": "高可靠性供电费", "quantity": "10", "amount": "2700"},
+        )}
+        response = post_form(client, self.URL, data)
+        assert response.status_code == 200
+        page = text(response)
+        assert "3 charges look wrong" in page
+        assert "Abolished charge" in page and "Not in the published standards" in page
+        assert "Above the published amount" in page
+        assert "Matches the published standard" in page
+        assert "BIZ-FEE" in page and "95598" in page
+
+    def test_free_service_charged(self, client):
+        data = self.rows({"fee": "REPAIR-UTILITY", "amount": "80"})
+        page = text(post_form(client, self.URL, data))
+        assert "This service is free" in page
+
+    def test_charge_before_abolition_is_allowed(self, client):
+        data = {"bill_date": "2017-11-30", **self.rows({"fee": "TEMP-CONN", "amount": "0"})}
+        page = text(post_form(client, self.URL, data))
+        assert "All charges match the published standards" in page
+
+    @pytest.mark.parametrize(("rows", "message"), [
+        ([{"fee": "TEMP-CONN"}], "This field is required."),
+        ([{"amount": "20"}], "Choose the charge or type its name."),
+        ([{"fee": "TEMP-CONN", "amount": "-5"}], "Enter an amount from 0 to 10,000,000."),
+        ([{"fee": "TEMP-CONN", "amount": "lots"}], "Not a valid decimal value"),
+        ([], "Enter at least one charge from your bill."),
+    ])
+    def test_bad_rows_are_explained_and_kept(self, client, rows, message):
+        response = post_form(client, self.URL, self.rows(*rows))
+        assert response.status_code == 400
+        assert message in text(response)
+
+    def test_more_rows_without_javascript(self, client):
+        page = text(post_form(client, self.URL, {"add_rows": "1", **self.rows(
+            {"name": "kept", "amount": "1"})}))
+        assert 'name="rows-6-amount"' in page and 'value="kept"' in page
+
+    def test_missing_csrf_token(self, client):
+        response = client.post(self.URL, data=self.rows({"fee": "TEMP-CONN", "amount": "1"}))
+        assert response.status_code == 400
+
+    def test_page_offers_every_fee_item(self, client):
+        token = csrf_token(client, self.URL)
+        assert token
+        page = text(client.get(self.URL))
+        assert len(re.findall(r'<option value="TEMP-CONN"', page)) == 4

@@ -1,0 +1,132 @@
+"""Staff draft, preview and publish versions; permissions; export."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.fees.models import Tariff, TariffVersion
+from tests.conftest import csrf_token, post_form
+
+VERSION = {
+    "effective_from": "2025-01-01", "basis_number": "示范价〔2024〕9号", "basis_title": "测试通知",
+    "tier_limits": "2760, 4800", "billing_basis": "annual",
+    "price_1_all": "0.54", "price_2_all": "0.59", "price_3_all": "0.84",
+}
+
+
+@pytest.fixture
+def staff(make_user, auth):
+    make_user("staffer", role="staff")
+    auth.login("staffer")
+
+
+def _create_tariff(client):
+    return post_form(client, "/staff/fees/tariffs/new?lang=en", {
+        "code": "res-new", "name_zh": "新居民电价", "name_en": "", "customer_class": "residential",
+        "voltage_level": "lv"})
+
+
+def test_staff_drafts_previews_and_publishes(app, client, staff):
+    response = _create_tariff(client)
+    assert response.headers["Location"] == "/staff/fees/tariffs/RES-NEW/versions/new"
+    response = post_form(client, "/staff/fees/tariffs/RES-NEW/versions/new?lang=en", VERSION)
+    assert response.status_code == 302
+    preview = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "Preview for staff." in preview and "0.5400" in preview
+    assert client.get("/tariffs/RES-NEW").status_code == 404  # nothing public yet
+    token = csrf_token(client, "/staff/fees/tariffs/RES-NEW/versions/1")
+    response = client.post("/staff/fees/tariffs/RES-NEW/versions/1/publish",
+                           data={"csrf_token": token})
+    assert response.headers["Location"] == "/tariffs/RES-NEW/versions/1"
+    assert "0.5400" in client.get("/tariffs/RES-NEW?on=2025-02-01").get_data(as_text=True)
+    with app.app_context():
+        version = db.session.scalar(sa.select(TariffVersion))
+        assert version.published_by.username == "staffer"
+
+
+def test_a_new_version_starts_from_the_latest(client, staff):
+    _create_tariff(client)
+    post_form(client, "/staff/fees/tariffs/RES-NEW/versions/new", VERSION)
+    form = client.get("/staff/fees/tariffs/RES-NEW/versions/new").get_data(as_text=True)
+    assert 'value="2760, 4800"' in form and 'value="0.5400"' in form
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"tier_limits": "4800, 2760"}, "Tier limits must be greater than zero and strictly"),
+    ({"tier_limits": "lots"}, "Write the upper limits separated by commas"),
+    ({"price_2_all": "-0.1"}, "Prices and amounts must be greater than zero."),
+    ({"price_3_all": ""}, "Every tier needs a price for every period."),
+    ({"effective_to": "2024-01-01"}, "The end date cannot be before the start date."),
+    ({"effective_from": ""}, "This field is required."),
+    ({"basis_url": "not a link"}, "Enter a full link starting with https://."),
+    ({"billing_basis": ""}, "must say whether its limits count kWh per month or per year"),
+    ({"tier_limits": "", "price_1_all": "", "price_2_all": "", "price_3_all": "",
+      "price_1_peak": "1", "price_1_valley": "0.5", "peak_hours": "08:00-22:00",
+      "valley_hours": "22:00-24:00"}, "must cover all 24 hours"),
+    ({"tier_limits": "", "price_1_all": "", "price_2_all": "", "price_3_all": "",
+      "price_1_peak": "1", "price_1_valley": "0.5", "peak_hours": "08:00-23:00",
+      "valley_hours": "22:00-24:00, 00:00-08:00"}, "overlap at 22:00"),
+    ({"peak_hours": "8 to 10"}, "Write hours as HH:MM-HH:MM"),
+])
+def test_bad_drafts_are_explained_and_nothing_is_written(app, client, staff, changes, message):
+    _create_tariff(client)
+    response = post_form(client, "/staff/fees/tariffs/RES-NEW/versions/new?lang=en",
+                         {**VERSION, **changes})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(TariffVersion)) == 0
+
+
+def test_tariff_form_refuses_bad_and_duplicate_codes(app, client, staff):
+    bad = post_form(client, "/staff/fees/tariffs/new?lang=en", {
+        "code": "bad code!", "name_zh": "x", "customer_class": "residential",
+        "voltage_level": "lv"})
+    assert bad.status_code == 400 and "A code has 2 to 40 capital letters" in bad.get_data(
+        as_text=True)
+    _create_tariff(client)
+    again = _create_tariff(client)
+    assert again.status_code == 400
+    assert "A tariff with this code already exists." in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Tariff)) == 1
+
+
+def test_published_versions_cannot_be_edited_through_the_form(client, staff, demo_fees):
+    token = csrf_token(client, "/staff/fees/")
+    response = client.post("/staff/fees/tariffs/RES-TIER-ZJ/versions/1/edit?lang=en",
+                           data={"csrf_token": token, **VERSION})
+    assert response.status_code == 302
+    follow = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "A published version cannot be changed" in follow
+    assert "0.5380" in follow
+
+
+def test_overlapping_publication_is_refused_with_a_message(client, staff, demo_fees):
+    post_form(client, "/staff/fees/tariffs/RES-TIER-BJ/versions/new",
+              {**VERSION, "effective_from": "2023-06-01", "effective_to": "2024-06-30"})
+    token = csrf_token(client, "/staff/fees/tariffs/RES-TIER-BJ/versions/3")
+    response = client.post("/staff/fees/tariffs/RES-TIER-BJ/versions/3/publish?lang=en",
+                           data={"csrf_token": token}, follow_redirects=True)
+    assert "These dates overlap version 1" in response.get_data(as_text=True)
+
+
+def test_export_downloads_the_import_format(client, staff, demo_fees):
+    response = client.get("/staff/fees/export.json")
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.data)
+    assert data["format"] == "open-power-service/fee-standards"
+    assert {t["code"] for t in data["tariffs"]} >= {"RES-TIER-ZJ", "LI-CAP-10KV"}
+
+
+@pytest.mark.parametrize("url", ["/staff/fees/", "/staff/fees/tariffs/new",
+                                 "/staff/fees/export.json"])
+def test_only_staff_and_admins_manage_fees(client, make_user, auth, url):
+    assert client.get(url).status_code == 302
+    make_user("member", role="committee")
+    auth.login("member")
+    assert client.get(url).status_code == 403
