@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 
-CONTENT_SECURITY_POLICY = "; ".join([
+CSP_DIRECTIVES = [
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self'",
+    "style-src 'self'{style_hashes}",
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
@@ -15,7 +15,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "base-uri 'self'",
     "form-action 'self'",
     "frame-ancestors 'none'",
-])
+]
+CONTENT_SECURITY_POLICY = "; ".join(CSP_DIRECTIVES).format(style_hashes="")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -27,8 +28,18 @@ SECURITY_HEADERS = {
 }
 
 
+def allow_style_hashes(*hashes: str) -> None:
+    """Let this response apply the inline stylesheets with these exact SHA-256 hashes."""
+    g.csp_style_hashes = (*g.get("csp_style_hashes", ()), *hashes)
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the security headers unless a view chose its own value."""
+    hashes = g.get("csp_style_hashes", ())
+    if hashes:
+        extra = "".join(f" 'sha256-{value}'" for value in hashes)
+        response.headers.setdefault("Content-Security-Policy",
+                                    "; ".join(CSP_DIRECTIVES).format(style_hashes=extra))
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response

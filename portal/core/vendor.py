@@ -11,8 +11,20 @@ from importlib import resources
 from flask import Blueprint, abort, send_file
 from werkzeug.wrappers import Response
 
+from portal.core.security import allow_style_hashes
+
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 ASSETS = {"plotly.min.js": ("plotly", "package_data/plotly.min.js")}
+# Plotly adds two <style> elements when it loads (an empty one it fills through the CSSOM, and
+# its base rules). Pages with charts allow exactly these, not 'unsafe-inline'. A Plotly upgrade
+# that changes them shows up as a CSP error in the browser tests; the chart still draws.
+PLOTLY_STYLE_HASHES = ("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+                       "ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o=")
+
+
+def allow_plotly() -> None:
+    """Let the current page run Plotly under the portal's strict Content-Security-Policy."""
+    allow_style_hashes(*PLOTLY_STYLE_HASHES)
 
 
 @bp.get("/<name>")

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.roles import Permission, permission_required
 from portal.core.models import utcnow
+from portal.core.vendor import allow_plotly
 from portal.extensions import db
 from portal.fees import services
 from portal.fees.chart import price_chart
@@ -214,6 +215,7 @@ def preview_version(code: str, number: int) -> str:
     """A version as the public will see it, with publish and delete buttons for drafts."""
     version = _version_or_404(code, number)
     structure = services.structure_of(version)
+    allow_plotly()
     return render_template("fees/tariff.html", tariff=version.tariff, version=version,
                            structure=structure, chart=price_chart(structure), day=None,
                            versions=services.published_versions(version.tariff), preview=True,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal.core.clock import local_today, parse_day
+from portal.core.vendor import allow_plotly
 from portal.extensions import db
 from portal.fees import services
 from portal.fees.bill_check import ChargeClaim, check_bill
@@ -64,6 +65,8 @@ def list_tariffs() -> str:
 def _render_version(tariff: Tariff, version: TariffVersion | None, day: date | None,
                     status: int = 200, **context: Any) -> Any:
     structure = services.structure_of(version) if version else None
+    if structure is not None:
+        allow_plotly()
     calculator_on = None
     if version is not None and not version.in_force_on(local_today()):
         calculator_on = (day or version.effective_from).isoformat()

@@ -186,3 +186,10 @@ class TestBillCheck:
         assert token
         page = text(client.get(self.URL))
         assert len(re.findall(r'<option value="TEMP-CONN"', page)) == 4
+
+
+@pytest.mark.usefixtures("demo_fees")
+def test_chart_pages_allow_only_plotlys_own_styles(client):
+    csp = client.get("/tariffs/RES-TIER-ZJ").headers["Content-Security-Policy"]
+    assert "'sha256-" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "'sha256-" not in client.get("/tariffs/").headers["Content-Security-Policy"]
