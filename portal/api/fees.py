@@ -125,7 +125,7 @@ def bill(code: str) -> dict[str, Any]:
         raise ApiError(400, _("No version of this tariff was in force on %(date)s.",
                               date=day.isoformat()), "on")
     try:
-        result = calculate(services.structure_of(version), parse_usage(request.args))
+        result = calculate(services.published_structure(version), parse_usage(request.args))
     except BillInputError as error:
         raise ApiError(400, error.message, error.parameter) from None
     return {

@@ -60,9 +60,12 @@ def visible_navigation() -> list[dict[str, Any]]:
         if item.permission is not None and not (
                 current_user.is_authenticated and current_user.can(item.permission)):
             continue
-        href = url_for(item.endpoint)
-        current = request.path == href or (href != "/" and request.path.startswith(href))
-        items.append({"href": href, "label": item.label, "current": current})
+        items.append({"href": url_for(item.endpoint), "label": item.label, "current": False})
+    # The current section is the longest link that the page's path starts with.
+    matches = [entry for entry in items if request.path == entry["href"]
+               or (entry["href"] != "/" and request.path.startswith(entry["href"]))]
+    if matches:
+        max(matches, key=lambda entry: len(entry["href"]))["current"] = True
     return items
 
 

@@ -8,6 +8,7 @@ before the successor starts, so that versions of a tariff never overlap in time.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -95,6 +96,28 @@ def structure_of(version: TariffVersion) -> PriceStructure:
         monthly_charges=tuple(MonthlyCharge(c.label_zh, c.label_en, c.amount)
                               for c in version.monthly_charges),
     )
+
+
+_PUBLISHED_STRUCTURES: OrderedDict[tuple[str, int, datetime], PriceStructure] = OrderedDict()
+_CACHE_SIZE = 2048
+
+
+def published_structure(version: TariffVersion) -> PriceStructure:
+    """``structure_of`` with a per-process cache for published versions, which never change.
+
+    The key holds the database URL, the id and the publication time, so that a reused id (a
+    new test database, a restored dump) can never return another version's prices.
+    """
+    if not version.is_published or version.published_at is None:
+        return structure_of(version)
+    key = (str(db.engine.url), version.id, version.published_at)
+    structure = _PUBLISHED_STRUCTURES.get(key)
+    if structure is None:
+        structure = structure_of(version)
+        _PUBLISHED_STRUCTURES[key] = structure
+        if len(_PUBLISHED_STRUCTURES) > _CACHE_SIZE:
+            _PUBLISHED_STRUCTURES.popitem(last=False)
+    return structure
 
 
 def _apply(version: TariffVersion, draft: VersionDraft) -> None:

@@ -64,7 +64,7 @@ def list_tariffs() -> str:
 
 def _render_version(tariff: Tariff, version: TariffVersion | None, day: date | None,
                     status: int = 200, **context: Any) -> Any:
-    structure = services.structure_of(version) if version else None
+    structure = services.published_structure(version) if version else None
     if structure is not None:
         allow_plotly()
     calculator_on = None
@@ -140,7 +140,7 @@ def bill_calculator(code: str) -> Any:
         context["errors"]["on"] = _("No version of this tariff was in force on %(date)s.",
                                     date=day.isoformat())
     if version is not None:
-        structure = services.structure_of(version)
+        structure = services.published_structure(version)
         context["parameters"] = used_parameters(structure)
         if any(request.args.get(name) for name in context["parameters"]):
             try:
@@ -176,8 +176,9 @@ def check_my_bill() -> Any:
         claims = [ChargeClaim(row.amount.data, row.fee.data or None, row.name.data or None,
                               row.quantity.data or Decimal(1))
                   for row in form.filled_rows()]
-        findings = check_bill(claims, list(items), form.bill_date.data or local_today())
-        return render_template("fees/check.html", form=form, findings=findings,
+        bill_date = form.bill_date.data or local_today()
+        findings = check_bill(claims, list(items), bill_date)
+        return render_template("fees/check.html", form=form, findings=findings, bill_date=bill_date,
                                flagged=[f for f in findings if f.verdict.flagged])
     status = 400 if form.is_submitted() else 200
     return render_template("fees/check.html", form=form), status

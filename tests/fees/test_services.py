@@ -170,3 +170,19 @@ def test_the_database_refuses_a_zero_price_too(app, make_tariff):
         with pytest.raises(sa.exc.IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_cached_prices_never_outlive_their_version(app, make_tariff):
+    """The per-process cache of published prices is keyed so that a reused id is a miss."""
+    cheap = PriceStructure(prices={(1, Period.ALL): D("0.1")})
+    dear = PriceStructure(prices={(1, Period.ALL): D("0.9")})
+    make_tariff(structure=cheap)
+    with app.app_context():
+        version = services.get_tariff("T-1").versions[0]
+        assert services.published_structure(version).price(1, Period.ALL) == D("0.1")
+        db.session.delete(version.tariff)
+        db.session.commit()
+    make_tariff(structure=dear)  # the same id again, published at another time
+    with app.app_context():
+        version = services.get_tariff("T-1").versions[0]
+        assert services.published_structure(version).price(1, Period.ALL) == D("0.9")

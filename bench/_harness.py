@@ -1,0 +1,106 @@
+"""Shared benchmark helpers: serve the portal with gunicorn and measure requests over loopback.
+
+Only 127.0.0.1 is ever contacted; every loop is bounded in time and count.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(database_url: str, workers: int = 2, threads: int = 1) -> Iterator[int]:
+    """Run the portal under gunicorn on a free port; yields the port."""
+    port = free_port()
+    env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_SECRET_KEY": "bench",
+           "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_RATELIMIT_ENABLED": "false"}
+    process = subprocess.Popen(
+        [str(GUNICORN), "--workers", str(workers), "--threads", str(threads), "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", "portal:create_app()"],
+        cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                status, _ = get(port, "/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def get(port: int, path: str, connection: http.client.HTTPConnection | None = None
+        ) -> tuple[int, float]:
+    """(status, seconds) of one GET."""
+    conn = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    started = time.perf_counter()
+    conn.request("GET", path)
+    response = conn.getresponse()
+    response.read()
+    elapsed = time.perf_counter() - started
+    if connection is None:
+        conn.close()
+    return response.status, elapsed
+
+
+def throughput(port: int, paths: list[str], clients: int, seconds: float,
+               max_requests: int = 200_000) -> dict[str, float]:
+    """Requests per second and latency percentiles with ``clients`` keep-alive clients."""
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def worker(offset: int) -> None:
+        nonlocal failures
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        index = offset
+        mine: list[float] = []
+        bad = 0
+        while time.monotonic() < stop_at and len(mine) < max_requests // clients:
+            status, elapsed = get(port, paths[index % len(paths)], conn)
+            index += 1
+            mine.append(elapsed)
+            bad += status >= 400
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            failures += bad
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - started
+    latencies.sort()
+    return {"requests": len(latencies), "failures": failures, "rps": len(latencies) / wall,
+            "p50_ms": statistics.median(latencies) * 1000,
+            "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000}
