@@ -76,8 +76,8 @@ check-strings: $(VENV)/.installed ## Fail if the catalogues are stale, untransla
 	$(PY) -m portal.i18n_tools check
 
 bench: $(VENV)/.installed-dev compile ## Run the benchmarks in bench/
-	@ls bench/*.py >/dev/null 2>&1 || { echo "No benchmarks yet."; exit 0; }; \
-	for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@ls bench/*_bench.py >/dev/null 2>&1 || { echo "No benchmarks yet."; exit 0; }; \
+	for script in bench/*_bench.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean: ## Remove the virtual environment and built files (keeps instance/)
 	rm -rf $(VENV) $(MO_FILES) .pytest_cache .mypy_cache .ruff_cache

@@ -21,15 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import get, gunicorn, throughput  # noqa: E402
-from portal import create_app  # noqa: E402
-from portal.core.models import utcnow  # noqa: E402
-from portal.demo.fees import DATA  # noqa: E402
-from portal.extensions import db  # noqa: E402
-from portal.fees.enums import (BillingBasis, CustomerClass, Period,  # noqa: E402
-                               PublicationStatus, VoltageLevel)
-from portal.fees.exchange import import_text  # noqa: E402
-from portal.fees.models import Tariff, TariffPrice, TariffTier, TariffVersion  # noqa: E402
+from bench._harness import get, gunicorn, throughput
+from portal import create_app
+from portal.core.models import utcnow
+from portal.demo.fees import DATA
+from portal.extensions import db
+from portal.fees.enums import BillingBasis, CustomerClass, Period, PublicationStatus, VoltageLevel
+from portal.fees.exchange import import_text
+from portal.fees.models import Tariff, TariffPrice, TariffTier, TariffVersion
 
 TARIFFS, VERSIONS = 200, 20
 CLIENTS, SECONDS = 8, 6.0
