@@ -214,3 +214,38 @@ def parse_limits(text: str | None) -> list[Decimal]:
     if any(not value.is_finite() for value in values):
         raise ValueError(text)
     return values
+
+
+class FeeItemForm(FlaskForm):
+    """A service charge: amount (empty = free), conditions, legal basis, abolition."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=40)],
+                       render_kw={"autocapitalize": "characters", "spellcheck": "false"})
+    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(REQUIRED),
+                                                             Length(max=200)])
+    name_en = StringField(_l("Name in English (optional)"), validators=[Optional(),
+                                                                        Length(max=200)])
+    amount = DecimalField(_l("Amount in yuan (empty if free)"), places=2, validators=[
+        Optional(), NumberRange(min=0, message=_l("Enter an amount of 0 or more."))],
+        render_kw={"inputmode": "decimal"})
+    unit_zh = StringField(_l("Unit in Chinese, e.g. 元/次"), validators=[Optional(),
+                                                                        Length(max=60)])
+    unit_en = StringField(_l("Unit in English"), validators=[Optional(), Length(max=60)])
+    conditions_zh = TextAreaField(_l("Conditions in Chinese"), validators=[Optional(),
+                                                                          Length(max=2000)])
+    conditions_en = TextAreaField(_l("Conditions in English"), validators=[Optional(),
+                                                                          Length(max=2000)])
+    basis_number = StringField(_l("Legal basis: document number"), validators=[
+        DataRequired(REQUIRED), Length(max=120)])
+    basis_title = StringField(_l("Legal basis: title"), validators=[DataRequired(REQUIRED),
+                                                                   Length(max=300)])
+    basis_url = StringField(_l("Legal basis: link (optional)"), validators=[
+        Optional(), Length(max=500), URL(message=_l("Enter a full link starting with https://."))])
+    effective_from = DateField(_l("In force from (optional)"), validators=[Optional()])
+    abolished_on = DateField(_l("Abolished on (leave empty while in force)"),
+                             validators=[Optional()])
+    refund_rule_zh = TextAreaField(_l("Refund rule in Chinese"), validators=[Optional(),
+                                                                            Length(max=2000)])
+    refund_rule_en = TextAreaField(_l("Refund rule in English"), validators=[Optional(),
+                                                                            Length(max=2000)])
+    submit = SubmitField(_l("Save the charge"))

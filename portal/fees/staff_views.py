@@ -25,12 +25,20 @@ from portal.fees.enums import (
     BasicChargeBasis,
     BillingBasis,
     CustomerClass,
+    FeeStatus,
     Period,
     VoltageLevel,
 )
 from portal.fees.exchange import export_data
-from portal.fees.forms import MAX_TIERS, TariffForm, VersionForm, parse_limits, price_field_name
-from portal.fees.models import Tariff, TariffVersion
+from portal.fees.forms import (
+    MAX_TIERS,
+    FeeItemForm,
+    TariffForm,
+    VersionForm,
+    parse_limits,
+    price_field_name,
+)
+from portal.fees.models import FeeItem, Tariff, TariffVersion
 from portal.fees.structure import MonthlyCharge, PriceStructure, parse_span
 from portal.fees.views import bp
 
@@ -51,7 +59,7 @@ def staff_index() -> str:
     """Every tariff with its drafts and published versions."""
     tariffs = db.session.scalars(sa.select(Tariff).options(selectinload(Tariff.versions))
                                  .order_by(Tariff.code)).all()
-    return render_template("fees/staff_index.html", tariffs=tariffs)
+    return render_template("fees/staff_index.html", tariffs=tariffs, items=services.fee_items())
 
 
 @bp.route("/staff/fees/tariffs/new", methods=["GET", "POST"])
@@ -128,6 +136,7 @@ def _draft_from(form: VersionForm) -> services.VersionDraft:
 
 
 FIELD_FOR_ERROR = {"tiers": "tier_limits", "billing_basis": "billing_basis",
+                   "amount": "amount", "abolished_on": "abolished_on", "basis": "basis_number",
                    "hours": "peak_hours", "basic_charge": "basic_charge_rate",
                    "effective_to": "effective_to", "effective_from": "effective_from",
                    "basis_number": "basis_number", "basis_title": "basis_title",
@@ -252,6 +261,53 @@ def delete(code: str, number: int) -> Response:
     db.session.commit()
     flash(_("The draft was deleted."), "success")
     return redirect(url_for("fees.staff_index"))
+
+
+def _fee_item_data(form: FeeItemForm) -> services.FeeItemData:
+    abolished = form.abolished_on.data
+    return services.FeeItemData(
+        code=form.code.data or "", name_zh=form.name_zh.data or "", name_en=form.name_en.data,
+        amount=form.amount.data, unit_zh=form.unit_zh.data, unit_en=form.unit_en.data,
+        conditions_zh=form.conditions_zh.data, conditions_en=form.conditions_en.data,
+        basis=services.LegalBasis(form.basis_number.data or "", form.basis_title.data or "",
+                                  form.basis_url.data),
+        status=FeeStatus.ABOLISHED if abolished else FeeStatus.ACTIVE,
+        effective_from=form.effective_from.data, abolished_on=abolished,
+        refund_rule_zh=form.refund_rule_zh.data, refund_rule_en=form.refund_rule_en.data)
+
+
+@bp.route("/staff/fees/items/new", methods=["GET", "POST"], defaults={"code": None})
+@bp.route("/staff/fees/items/<code>", methods=["GET", "POST"])
+@permission_required(MANAGE)
+def edit_fee_item(code: str | None) -> Any:
+    """Create or change a service charge (abolishing it is setting its abolition date)."""
+    item = None
+    if code is not None:
+        item = db.session.scalar(sa.select(FeeItem).where(FeeItem.code == code.upper()))
+        if item is None:
+            abort(404)
+    form = FeeItemForm(obj=item)
+    if item is not None:
+        form.code.render_kw = {**(form.code.render_kw or {}), "readonly": True}
+        if form.is_submitted():
+            form.code.data = item.code  # the code never changes
+    if form.validate_on_submit():
+        is_new = item is None
+        if is_new and db.session.scalar(sa.select(FeeItem.id).where(
+                FeeItem.code == (form.code.data or "").strip().upper())):
+            form.code.errors = [*form.code.errors, _("A charge with this code already exists.")]
+        else:
+            try:
+                saved = services.save_fee_item(_fee_item_data(form), utcnow())
+            except services.FeeError as error:
+                db.session.rollback()
+                _attach_errors(form, error)
+            else:
+                db.session.commit()
+                flash(_("The charge %(code)s is saved and public.", code=saved.code), "success")
+                return redirect(url_for("fees.staff_index"))
+    return render_template("fees/staff_fee_item_form.html", form=form, item=item), \
+        400 if form.is_submitted() else 200
 
 
 @bp.get("/staff/fees/export.json")

@@ -130,3 +130,38 @@ def test_only_staff_and_admins_manage_fees(client, make_user, auth, url):
     make_user("member", role="committee")
     auth.login("member")
     assert client.get(url).status_code == 403
+
+
+def test_staff_create_change_and_abolish_a_fee_item(app, client, staff):
+    item = {"code": "new-fee", "name_zh": "测试费", "amount": "12.50", "unit_zh": "元/次",
+            "basis_number": "示范价〔2024〕1号", "basis_title": "测试"}
+    response = post_form(client, "/staff/fees/items/new?lang=en", item)
+    assert response.status_code == 302
+    assert "CN¥12.50" in client.get("/fees/?lang=en").get_data(as_text=True)
+    duplicate = post_form(client, "/staff/fees/items/new?lang=en", item)
+    assert duplicate.status_code == 400
+    assert "A charge with this code already exists." in duplicate.get_data(as_text=True)
+    response = post_form(client, "/staff/fees/items/NEW-FEE?lang=en",
+                         {**item, "code": "HIJACK", "abolished_on": "2025-01-01",
+                          "refund_rule_zh": "全额退还"})
+    assert response.status_code == 302
+    page = client.get("/fees/abolished?lang=zh").get_data(as_text=True)
+    assert "测试费" in page and "全额退还" in page
+    with app.app_context():
+        from portal.fees.models import FeeItem
+
+        assert db.session.scalars(sa.select(FeeItem.code)).all() == ["NEW-FEE"]
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"amount": "-1"}, "Enter an amount of 0 or more."),
+    ({"amount": "1.234"}, "at most 2 decimal places"),
+    ({"basis_title": ""}, "This field is required."),
+    ({"code": "x"}, "A code has 2 to 40 capital letters"),
+])
+def test_bad_fee_items_are_explained(app, client, staff, changes, message):
+    item = {"code": "new-fee", "name_zh": "测试费", "amount": "12.50",
+            "basis_number": "n", "basis_title": "t", **changes}
+    response = post_form(client, "/staff/fees/items/new?lang=en", item)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
