@@ -199,7 +199,8 @@ def feed() -> Response:
                                _external=True),
                 "summary": _("In force from %(date)s. Legal basis: %(basis)s.",
                              date=v.effective_from.isoformat(),
-                             basis=f"{v.basis_number} {v.basis_title}")} for v in versions]
+                             basis=" ".join((v.basis_number, v.basis_title)))}
+               for v in versions]
     language = current_language()
     entries += [{"id": f"fee:{item.code}", "updated": item.updated_at or item.created_at,
                  "title": f"{item.code}: {item.text('name', language)} ({item.status.title})",
