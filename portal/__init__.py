@@ -75,6 +75,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts import models as _accounts_models  # noqa: F401
     from portal.accounts.views import bp as accounts_bp
     from portal.api.views import bp as api_bp
+    from portal.complaints import models as _complaints_models  # noqa: F401
+    from portal.complaints import staff_views as _complaints_staff  # noqa: F401
+    from portal.complaints.views import bp as complaints_bp
     from portal.core.vendor import bp as vendor_bp
     from portal.demo import models as _demo_models  # noqa: F401
     from portal.fees import models as _fees_models  # noqa: F401
@@ -82,5 +85,5 @@ def _register_blueprints(app: Flask) -> None:
     from portal.fees.views import bp as fees_bp
     from portal.pages.views import bp as pages_bp
 
-    for blueprint in (pages_bp, fees_bp, api_bp, accounts_bp, vendor_bp):
+    for blueprint in (pages_bp, fees_bp, complaints_bp, api_bp, accounts_bp, vendor_bp):
         app.register_blueprint(blueprint)

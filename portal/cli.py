@@ -14,6 +14,8 @@ from flask.cli import AppGroup
 from portal.accounts import services
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.complaints import protection
+from portal.complaints import services as complaint_services
 from portal.core.models import utcnow
 from portal.demo.loader import RealDataError, load_demo_data
 from portal.extensions import db
@@ -23,6 +25,7 @@ from portal.fees.services import fee_items
 
 demo_cli = AppGroup("demo", help="Fictitious demo data.")
 fees_cli = AppGroup("fees", help="Fee standards: import and export in the JSON exchange format.")
+complaints_cli = AppGroup("complaints", help="Complaints: privacy housekeeping.")
 users_cli = AppGroup("users", help="Accounts of staff, committee members and administrators.")
 
 
@@ -180,8 +183,36 @@ def fees_export(output: Path | None, published_only: bool) -> None:
         click.echo(f"Wrote {output}.")
 
 
+@complaints_cli.command("purge-contacts")
+def complaints_purge_contacts() -> None:
+    """Delete contact details of cases closed longer ago than PORTAL_CONTACT_RETENTION_DAYS."""
+    count = complaint_services.purge_contacts(utcnow())
+    db.session.commit()
+    click.echo(f"Contact details deleted from {count} closed cases.")
+
+
+@complaints_cli.command("new-key")
+def complaints_new_key() -> None:
+    """Print a new data key (put it first in PORTAL_DATA_KEY, then run rotate-key)."""
+    click.echo(protection.new_key())
+
+
+@complaints_cli.command("rotate-key")
+def complaints_rotate_key() -> None:
+    """Re-encrypt all contact details with the first key of PORTAL_DATA_KEY."""
+    try:
+        count = complaint_services.rotate_data_key()
+    except protection.InvalidToken:
+        db.session.rollback()
+        raise click.ClickException("A stored value fits none of the keys in PORTAL_DATA_KEY; "
+                                   "nothing was changed. Keep the old key in the list.") from None
+    db.session.commit()
+    click.echo(f"Re-encrypted {count} values with the newest key.")
+
+
 def init_app(app: Flask) -> None:
     """Register the groups on the app's CLI."""
     app.cli.add_command(demo_cli)
     app.cli.add_command(fees_cli)
+    app.cli.add_command(complaints_cli)
     app.cli.add_command(users_cli)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -87,6 +88,26 @@ OPTIONS: tuple[Option, ...] = (
            "Reverse proxies in front of the portal whose X-Forwarded-* headers are trusted.",
            _parse_int),
     Option("LOG_LEVEL", "INFO", "Level of the structured request log written to stderr."),
+    Option("DATA_KEY", None,
+           "Fernet key(s), comma-separated, newest first, that encrypt complainants' contact "
+           "details. Unset: generated once into `instance/data_key`."),
+    Option("CODE_PEPPER", None,
+           "Secret mixed into complaint codes and their hashes. Unset: generated once into "
+           "`instance/code_pepper`. Never change it: existing codes would stop working."),
+    Option("CODE_HASH_COST", 2**14, "scrypt cost (N) of stored complaint-code hashes.",
+           _parse_int),
+    Option("CONTACT_RETENTION_DAYS", 365,
+           "Days after a complaint is closed before its contact details are purged.", _parse_int),
+    Option("REOPEN_DAYS", 15, "Days after an answer within which a complainant may reopen once.",
+           _parse_int),
+    Option("CHECK_STEP_MINUTES", 60,
+           "How long the check step of the complaint form stays valid.", _parse_int),
+    Option("FILE_RATE_LIMIT", "5 per minute;30 per day",
+           "Complaints that one client address may file."),
+    Option("TRACK_RATE_LIMIT", "10 per minute;100 per hour",
+           "Tracking look-ups per client address."),
+    Option("TRACK_NUMBER_RATE_LIMIT", "10 per hour",
+           "Tracking look-ups per tracking number, from all clients together."),
 )
 
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
@@ -111,9 +132,13 @@ def load_config(
             raise ConfigError(f"{option.env}: {exc} (got {raw!r})") from None
     values.update(overrides or {})
     _validate(values)
-    values.setdefault("SECRET_KEY", None)
-    if not values["SECRET_KEY"]:
-        values["SECRET_KEY"] = _instance_secret(instance_path / "secret_key")
+    generated = {"SECRET_KEY": ("secret_key", lambda: secrets.token_urlsafe(48)),
+                 "DATA_KEY": ("data_key", lambda: Fernet.generate_key().decode()),
+                 "CODE_PEPPER": ("code_pepper", lambda: secrets.token_urlsafe(32))}
+    for key, (filename, make) in generated.items():
+        if not values.get(key):
+            values[key] = _instance_secret(instance_path / filename, make)
+    _check_data_key(values["DATA_KEY"])
     if not values["DATABASE_URL"]:
         values["DATABASE_URL"] = f"sqlite:///{instance_path / 'portal.sqlite3'}"
     check_database_url(values["DATABASE_URL"])
@@ -155,7 +180,17 @@ def check_database_url(url: str) -> None:
                           f"(got {parsed.get_backend_name()!r})")
 
 
-def _instance_secret(path: Path) -> str:
+def _check_data_key(value: str) -> None:
+    try:
+        for key in str(value).split(","):
+            Fernet(key.strip())
+    except ValueError:
+        raise ConfigError(f"{ENV_PREFIX}DATA_KEY: not a Fernet key (44 characters of "
+                          "URL-safe base64); create one with `flask --app portal complaints "
+                          "new-key`") from None
+
+
+def _instance_secret(path: Path, make: Callable[[], str]) -> str:
     """Read the generated secret key, creating it (mode 0600) on first run.
 
     The key is written to a temporary file and linked into place, so that several workers
@@ -166,7 +201,7 @@ def _instance_secret(path: Path) -> str:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_urlsafe(48))
+            handle.write(make())
         try:
             os.link(tmp, path)
         except FileExistsError:
@@ -179,7 +214,8 @@ def _instance_secret(path: Path) -> str:
 def options_table() -> str:
     """The Markdown table of options that the README shows."""
     lines = ["| Environment variable | Default | Meaning |", "|---|---|---|"]
-    special = {"SECRET_KEY": "(generated)", "DATABASE_URL": "(SQLite in `instance/`)"}
+    special = {"SECRET_KEY": "(generated)", "DATABASE_URL": "(SQLite in `instance/`)",
+               "DATA_KEY": "(generated)", "CODE_PEPPER": "(generated)"}
     for option in OPTIONS:
         default = special.get(option.key, f"`{option.default}`")
         lines.append(f"| `{option.env}` | {default} | {option.meaning} |")

@@ -17,10 +17,13 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from portal import create_app
 from portal.accounts import services
 from portal.accounts.models import User
+from portal.complaints.models import ComplaintCategory, District
+from portal.complaints.reference import seed_rows
 from portal.core.models import utcnow
 from portal.extensions import db
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+TEST_DATA_KEY = "Ak1BDqTHQ0bOdxyXL0vvmsG8h9dmw6hCU2xrvPx0OtI="  # a Fernet key for tests only
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -44,10 +47,15 @@ def make_test_app(tmp_path: Path, **overrides: Any) -> Flask:
     url = database_url(tmp_path)
     reset_database(url)
     settings = {"SECRET_KEY": "test-secret", "DATABASE_URL": url, "TESTING": True,
-                "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING", **overrides}
+                "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING", "CODE_HASH_COST": 2**8,
+                "DATA_KEY": TEST_DATA_KEY, "CODE_PEPPER": "test-pepper", **overrides}
     app = create_app(settings)
     with app.app_context():
         db.create_all()
+        categories, districts = seed_rows()  # what the migration loads
+        db.session.execute(sa.insert(ComplaintCategory), categories)
+        db.session.execute(sa.insert(District), districts)
+        db.session.commit()
     return app
 
 

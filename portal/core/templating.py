@@ -30,7 +30,10 @@ NAVIGATION: list[NavItem] = [
     NavItem("fees.list_tariffs", _l("Tariffs")),
     NavItem("fees.list_fee_items", _l("Service charges")),
     NavItem("fees.check_my_bill", _l("Check my bill")),
+    NavItem("complaints.index", _l("Complaints")),
     NavItem("pages.about", _l("About and privacy")),
+    NavItem("complaints.inbox", _l("Complaint inbox"), Permission.HANDLE_COMPLAINTS),
+    NavItem("complaints.committee_cases", _l("Escalated cases"), Permission.COMMITTEE_BUSINESS),
     NavItem("fees.staff_index", _l("Manage fees"), Permission.MANAGE_FEES),
     NavItem("accounts.list_users", _l("Accounts"), Permission.MANAGE_USERS),
 ]

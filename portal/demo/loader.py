@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from portal.demo import accounts, fees
+from portal.demo import accounts, complaints, fees
 from portal.demo.models import DemoDataset
 from portal.extensions import db
 
@@ -14,8 +14,10 @@ from portal.extensions import db
 LOADERS: list[tuple[str, Callable[[], list[str]]]] = [
     ("accounts", accounts.load),
     ("fees", fees.load),
+    ("complaints", complaints.load),
 ]
-IGNORED_TABLES = {"demo_datasets", "alembic_version"}
+# Tables that the migrations fill with reference data, so rows there are not "real data".
+IGNORED_TABLES = {"demo_datasets", "alembic_version", "complaint_categories", "districts"}
 
 
 class RealDataError(RuntimeError):

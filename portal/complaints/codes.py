@@ -1,0 +1,90 @@
+"""Tracking numbers and secret codes.
+
+A secret code is 16 characters of Crockford's base 32 (digits and capitals without I, L, O and
+U): 80 bits, written as four groups of four. Typed back, case, spaces and dashes are ignored
+and the look-alikes O, I and L are read as 0, 1 and 1.
+
+The code is derived from the random submission key of the filing form with a keyed hash, so a
+resubmitted form finds the same complaint and shows the same code; the database keeps only a
+peppered scrypt hash of the code and a SHA-256 of the submission key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+GROUPS, GROUP_SIZE = 4, 4
+CODE_LENGTH = GROUPS * GROUP_SIZE
+LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+SCRYPT_R, SCRYPT_P = 8, 1
+TRACKING_PATTERN = re.compile(r"^TS-(\d{4})-(\d{6,})$")
+
+
+def tracking_number(year: int, sequence: int) -> str:
+    """``TS-2026-000123``."""
+    return f"TS-{year}-{sequence:06d}"
+
+
+def normalize_tracking_number(text: str) -> str:
+    """Upper case without spaces; ``ts 2026 123`` -> ``TS-2026-000123`` where possible."""
+    compact = re.sub(r"[\s_]+", "", text or "").upper()
+    match = re.fullmatch(r"TS-?(\d{4})-?(\d{1,9})", compact)
+    return tracking_number(int(match.group(1)), int(match.group(2))) if match else compact
+
+
+def _encode(data: bytes) -> str:
+    number = int.from_bytes(data, "big")
+    chars = []
+    for _ in range(CODE_LENGTH):
+        chars.append(ALPHABET[number & 31])
+        number >>= 5
+    return "".join(reversed(chars))
+
+
+def new_submission_key() -> str:
+    """A random key for one filing form (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def code_for(submission_key: str, pepper: str) -> str:
+    """The secret code belonging to a submission (16 characters, no separators)."""
+    digest = hmac.new(pepper.encode(), b"code:" + submission_key.encode(), hashlib.sha256)
+    return _encode(digest.digest()[:10])
+
+
+def key_digest(submission_key: str) -> str:
+    """What the database keeps of a submission key, to recognise a resubmitted form."""
+    return hashlib.sha256(submission_key.encode()).hexdigest()
+
+
+def format_code(code: str) -> str:
+    """``ABCD-EFGH-JKMN-PQRS``."""
+    return "-".join(code[i:i + GROUP_SIZE] for i in range(0, len(code), GROUP_SIZE))
+
+
+def normalize_code(text: str) -> str:
+    """What a person typed, as the 16 characters it stands for."""
+    return re.sub(r"[\s\-_.]+", "", text or "").upper().translate(LOOKALIKES)
+
+
+def hash_code(code: str, pepper: str, cost: int) -> str:
+    """A salted, peppered scrypt hash: ``scrypt$cost$salt$hash``."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt((pepper + code).encode(), salt=salt, n=cost, r=SCRYPT_R, p=SCRYPT_P,
+                            maxmem=256 * 1024 * 1024)
+    return f"scrypt${cost}${salt.hex()}${digest.hex()}"
+
+
+def verify_code(code: str, stored: str, pepper: str) -> bool:
+    """Whether ``code`` matches a stored hash (constant time for the comparison)."""
+    try:
+        _scheme, cost, salt, expected = stored.split("$")
+        digest = hashlib.scrypt((pepper + code).encode(), salt=bytes.fromhex(salt), n=int(cost),
+                                r=SCRYPT_R, p=SCRYPT_P, maxmem=256 * 1024 * 1024)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest.hex(), expected)

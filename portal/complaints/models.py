@@ -1,0 +1,160 @@
+"""Tables of complaints: categories, districts, cases, their events, the yearly counters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.complaints.enums import ActorKind, AreaType, ComplaintStatus, ComplaintType, EventKind
+from portal.core.models import UTCDateTime, enum_type, utcnow
+from portal.extensions import db
+
+
+class ComplaintCategory(db.Model):  # type: ignore[name-defined]
+    """A category with its own deadlines."""
+
+    __tablename__ = "complaint_categories"
+    __table_args__ = (
+        sa.CheckConstraint("first_contact_hours > 0", name="first_contact_positive"),
+        sa.CheckConstraint("reply_working_days > 0", name="reply_positive"),
+    )
+
+    code: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100))
+    first_contact_hours: Mapped[int] = mapped_column(default=24)
+    reply_working_days: Mapped[int] = mapped_column(default=4)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def name(self, language: str) -> str:
+        """The name in a language."""
+        return self.name_en if language == "en" else self.name_zh
+
+
+class District(db.Model):  # type: ignore[name-defined]
+    """A district of the supply area, with its customer count for rates per 10,000."""
+
+    __tablename__ = "districts"
+
+    code: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100))
+    area_type: Mapped[AreaType] = mapped_column(enum_type(AreaType, "area_type"))
+    customers: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def name(self, language: str) -> str:
+        """The name in a language."""
+        return self.name_en if language == "en" else self.name_zh
+
+
+class ComplaintCounter(db.Model):  # type: ignore[name-defined]
+    """The last tracking number given out in a year."""
+
+    __tablename__ = "complaint_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Complaint(db.Model):  # type: ignore[name-defined]
+    """One case. Contact details and the account number are encrypted; no IP is stored."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        sa.UniqueConstraint("year", "sequence", name="uq_complaints_year_sequence"),
+        sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)",
+                           name="rating_range"),
+        sa.CheckConstraint("reopen_count >= 0 AND reopen_count <= 1", name="reopen_once"),
+        sa.Index("ix_complaints_status_due", "status", "reply_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    year: Mapped[int]
+    sequence: Mapped[int]
+    submission_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(200))
+    type: Mapped[ComplaintType] = mapped_column(enum_type(ComplaintType, "complaint_type"))
+    category_code: Mapped[str] = mapped_column(sa.ForeignKey("complaint_categories.code"),
+                                               index=True)
+    district_code: Mapped[str] = mapped_column(sa.ForeignKey("districts.code"), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    occurred_on: Mapped[date | None] = mapped_column(sa.Date)
+    location: Mapped[str | None] = mapped_column(sa.String(200))
+    account_number_enc: Mapped[str | None] = mapped_column(sa.Text)
+    contact_name_enc: Mapped[str | None] = mapped_column(sa.Text)
+    contact_phone_enc: Mapped[str | None] = mapped_column(sa.Text)
+    contact_email_enc: Mapped[str | None] = mapped_column(sa.Text)
+    consent_contact: Mapped[bool] = mapped_column(default=False)
+    consent_publish: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ComplaintStatus] = mapped_column(
+        enum_type(ComplaintStatus, "complaint_status"), default=ComplaintStatus.REGISTERED)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    first_contact_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reply_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    rating: Mapped[int | None]
+    resolved: Mapped[bool | None]
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    public_summary: Mapped[str | None] = mapped_column(sa.Text)
+    summary_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    contact_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    category: Mapped[ComplaintCategory] = relationship()
+    district: Mapped[District] = relationship()
+    assigned_to = relationship("User")
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan")
+
+    @property
+    def has_contact(self) -> bool:
+        """Whether any contact detail is stored."""
+        return any((self.contact_name_enc, self.contact_phone_enc, self.contact_email_enc))
+
+    @property
+    def is_published(self) -> bool:
+        """Shown on the public list: the complainant agreed and staff approved the summary."""
+        return self.consent_publish and self.summary_approved_at is not None
+
+    def first_contact_overdue(self, now: datetime) -> bool:
+        """No first contact yet, and its deadline has passed."""
+        return self.first_contacted_at is None and self.status.is_open and \
+            now > self.first_contact_due_at
+
+    def reply_overdue(self, now: datetime) -> bool:
+        """Not answered yet, and the reply deadline has passed."""
+        return self.replied_at is None and self.status.is_open and now > self.reply_due_at
+
+    def overdue(self, now: datetime) -> bool:
+        """Any deadline missed while the case is open."""
+        return self.first_contact_overdue(now) or self.reply_overdue(now)
+
+
+class ComplaintEvent(db.Model):  # type: ignore[name-defined]
+    """Something that happened to a case: who, when, what, and whether the complainant sees it."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id", ondelete="CASCADE"),
+                                              index=True)
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "complaint_event_kind"))
+    actor_kind: Mapped[ActorKind] = mapped_column(enum_type(ActorKind, "complaint_actor_kind"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    from_status: Mapped[ComplaintStatus | None] = mapped_column(
+        enum_type(ComplaintStatus, "complaint_status"))
+    to_status: Mapped[ComplaintStatus | None] = mapped_column(
+        enum_type(ComplaintStatus, "complaint_status"))
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+    actor = relationship("User")
+

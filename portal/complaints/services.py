@@ -1,0 +1,350 @@
+"""Rules of complaints: filing, tracking, the workflow, handling, privacy. Services flush;
+the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.accounts.models import User
+from portal.complaints import codes, protection, workflow
+from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType, EventKind
+from portal.complaints.models import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintCounter,
+    ComplaintEvent,
+    District,
+)
+from portal.complaints.redaction import redact
+from portal.complaints.workdays import reply_due
+from portal.core.errors import DomainError
+from portal.extensions import db
+
+MAX_DESCRIPTION = 4000
+
+
+class ComplaintError(DomainError):
+    """A complaint rule was broken; ``message`` is translated for the person."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What a person sends (already validated by the form)."""
+
+    type: ComplaintType
+    category_code: str
+    district_code: str
+    subject: str
+    description: str
+    occurred_on: date | None = None
+    location: str | None = None
+    account_number: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    consent_contact: bool = False
+    consent_publish: bool = False
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the complainant gets back once: the tracking number and the secret code."""
+
+    complaint: Complaint
+    code: str
+    duplicate: bool = False
+
+    @property
+    def formatted_code(self) -> str:
+        """``ABCD-EFGH-JKMN-PQRS``."""
+        return codes.format_code(self.code)
+
+
+def categories() -> list[ComplaintCategory]:
+    """Every category, in the published order."""
+    return list(db.session.scalars(sa.select(ComplaintCategory)
+                                   .order_by(ComplaintCategory.position)))
+
+
+def districts() -> list[District]:
+    """Every district, in the published order."""
+    return list(db.session.scalars(sa.select(District).order_by(District.position)))
+
+
+def _config(name: str) -> object:
+    return current_app.config[name]
+
+
+def _next_sequence(year: int) -> int:
+    """The next number of the year; the row lock makes concurrent filings wait their turn."""
+    counter = db.session.scalar(sa.select(ComplaintCounter).where(ComplaintCounter.year == year)
+                                .with_for_update())
+    if counter is None:
+        counter = ComplaintCounter(year=year, last=0)
+        db.session.add(counter)
+    counter.last += 1
+    db.session.flush()
+    return counter.last
+
+
+def _event(complaint: Complaint, kind: EventKind, actor_kind: ActorKind, now: datetime, *,
+           actor: User | None = None, body: str | None = None,
+           from_status: ComplaintStatus | None = None,
+           to_status: ComplaintStatus | None = None) -> ComplaintEvent:
+    event = ComplaintEvent(kind=kind, actor_kind=actor_kind, actor_id=actor.id if actor else None,
+                           body=body, from_status=from_status, to_status=to_status,
+                           created_at=now)
+    complaint.events.append(event)
+    return event
+
+
+def submit_complaint(filing: Filing, submission_key: str, now: datetime) -> Receipt:
+    """Register a complaint, or find the one this form already created (a double submit)."""
+    pepper = str(_config("CODE_PEPPER"))
+    code = codes.code_for(submission_key, pepper)
+    digest = codes.key_digest(submission_key)
+    existing = db.session.scalar(sa.select(Complaint).where(
+        Complaint.submission_digest == digest))
+    if existing is not None:
+        return Receipt(existing, code, duplicate=True)
+    category = db.session.get(ComplaintCategory, filing.category_code)
+    district = db.session.get(District, filing.district_code)
+    if category is None or district is None:
+        raise ComplaintError(_l("Choose a category and a district from the lists."))
+    if len(filing.description) > MAX_DESCRIPTION:
+        raise ComplaintError(_l("The description is longer than 4,000 characters."))
+    zone = str(_config("TIMEZONE"))
+    year = now.astimezone(ZoneInfo(zone)).year
+    sequence = _next_sequence(year)
+    complaint = Complaint(
+        tracking_number=codes.tracking_number(year, sequence), year=year, sequence=sequence,
+        submission_digest=digest,
+        code_hash=codes.hash_code(code, pepper, int(str(_config("CODE_HASH_COST")))),
+        type=filing.type, category_code=category.code, district_code=district.code,
+        subject=filing.subject.strip(), description=filing.description.strip(),
+        occurred_on=filing.occurred_on, location=(filing.location or "").strip() or None,
+        account_number_enc=protection.encrypt(filing.account_number),
+        contact_name_enc=protection.encrypt(filing.contact_name),
+        contact_phone_enc=protection.encrypt(filing.contact_phone),
+        contact_email_enc=protection.encrypt(filing.contact_email),
+        consent_contact=filing.consent_contact, consent_publish=filing.consent_publish,
+        status=ComplaintStatus.REGISTERED, registered_at=now,
+        first_contact_due_at=now + timedelta(hours=category.first_contact_hours),
+        reply_due_at=reply_due(now, category.reply_working_days, zone), reopen_count=0)
+    _event(complaint, EventKind.STATUS, ActorKind.COMPLAINANT, now,
+           to_status=ComplaintStatus.REGISTERED)
+    db.session.add(complaint)
+    db.session.flush()
+    return Receipt(complaint, code)
+
+
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def find_for_tracking(number: str, code: str) -> Complaint | None:
+    """The complaint if number and code match; None otherwise, in about the same time."""
+    pepper = str(_config("CODE_PEPPER"))
+    complaint = db.session.scalar(sa.select(Complaint).where(
+        Complaint.tracking_number == codes.normalize_tracking_number(number)))
+    normalized = codes.normalize_code(code)
+    if complaint is None:
+        cost = int(str(_config("CODE_HASH_COST")))
+        dummy = _DUMMY_HASH.setdefault(str(cost), codes.hash_code("0" * 16, pepper, cost))
+        codes.verify_code(normalized, dummy, pepper)
+        return None
+    return complaint if codes.verify_code(normalized, complaint.code_hash, pepper) else None
+
+
+def change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
+                  now: datetime, *, actor: User | None = None, reason: str | None = None) -> None:
+    """Move a case through the workflow table, recording who, when and why."""
+    current = complaint.status
+    if not workflow.allowed(current, target, actor_kind):
+        raise ComplaintError(_l("This step is not possible for the case as it stands."))
+    if target in workflow.REASON_REQUIRED and not (reason or "").strip():
+        raise ComplaintError(_l("Give a reason for this step."))
+    if target is ComplaintStatus.ESCALATED and current in workflow.ESCALATE_WHEN_OVERDUE \
+            and not complaint.overdue(now):
+        raise ComplaintError(_l("An open case can be taken to the users' committee once a "
+                                "deadline has passed."))
+    if target is ComplaintStatus.REOPENED:
+        check_reopen(complaint, now)
+        complaint.reopen_count += 1
+        complaint.replied_at = None
+        complaint.closed_at = None
+        category = complaint.category
+        complaint.reply_due_at = reply_due(now, category.reply_working_days,
+                                           str(_config("TIMEZONE")))
+    if target is ComplaintStatus.REPLIED:
+        complaint.replied_at = now
+    if target in {ComplaintStatus.CLOSED, ComplaintStatus.WITHDRAWN, ComplaintStatus.REJECTED,
+                  ComplaintStatus.DECIDED}:
+        complaint.closed_at = now
+    if actor_kind is ActorKind.STAFF and complaint.first_contacted_at is None:
+        complaint.first_contacted_at = now
+    complaint.status = target
+    _event(complaint, EventKind.STATUS, actor_kind, now, actor=actor,
+           body=(reason or "").strip() or None, from_status=current, to_status=target)
+    db.session.flush()
+
+
+def check_reopen(complaint: Complaint, now: datetime) -> None:
+    """Raise ComplaintError unless the complainant may reopen the case now."""
+    if complaint.reopen_count >= 1:
+        raise ComplaintError(_l("A case can be reopened only once."))
+    if complaint.resolved:
+        raise ComplaintError(_l("You rated this case as resolved."))
+    answered = complaint.replied_at or complaint.closed_at
+    days = int(str(_config("REOPEN_DAYS")))
+    if answered is None or now - answered > timedelta(days=days):
+        raise ComplaintError(_l("A case can be reopened within %(days)s days of its answer.",
+                                days=days))
+
+
+def add_information(complaint: Complaint, text: str, now: datetime) -> None:
+    """The complainant adds information to an open or answered case."""
+    if complaint.status in {ComplaintStatus.WITHDRAWN, ComplaintStatus.DECIDED}:
+        raise ComplaintError(_l("This case is finished; information can no longer be added."))
+    if not text.strip():
+        raise ComplaintError(_l("Write the information you want to add."))
+    _event(complaint, EventKind.INFORMATION, ActorKind.COMPLAINANT, now, body=text.strip())
+    db.session.flush()
+
+
+def rate(complaint: Complaint, rating: int, resolved: bool, now: datetime) -> None:
+    """The complainant rates the answer; a resolved case is closed."""
+    if complaint.status not in {ComplaintStatus.REPLIED, ComplaintStatus.CLOSED}:
+        raise ComplaintError(_l("An answer can be rated once the case has been answered."))
+    if not 1 <= rating <= 5:
+        raise ComplaintError(_l("Choose a rating from 1 to 5."))
+    complaint.rating, complaint.resolved = rating, resolved
+    _event(complaint, EventKind.RATED, ActorKind.COMPLAINANT, now,
+           body=f"{rating}/5 {'resolved' if resolved else 'not resolved'}")
+    if resolved and complaint.status is ComplaintStatus.REPLIED:
+        change_status(complaint, ComplaintStatus.CLOSED, ActorKind.COMPLAINANT, now)
+    db.session.flush()
+
+
+def reply(complaint: Complaint, staff: User, text: str, now: datetime) -> None:
+    """A public reply from staff; a case being handled becomes answered."""
+    if not text.strip():
+        raise ComplaintError(_l("Write the reply."))
+    if complaint.status in {ComplaintStatus.WITHDRAWN, ComplaintStatus.DECIDED}:
+        raise ComplaintError(_l("This case is finished; it can no longer be answered."))
+    _event(complaint, EventKind.REPLY, ActorKind.STAFF, now, actor=staff, body=text.strip())
+    if complaint.first_contacted_at is None:
+        complaint.first_contacted_at = now
+    if complaint.status is ComplaintStatus.IN_PROGRESS:
+        change_status(complaint, ComplaintStatus.REPLIED, ActorKind.STAFF, now, actor=staff)
+    db.session.flush()
+
+
+def add_note(complaint: Complaint, staff: User, text: str, now: datetime) -> None:
+    """An internal note, never shown to the complainant or the public."""
+    if not text.strip():
+        raise ComplaintError(_l("Write the note."))
+    _event(complaint, EventKind.NOTE, ActorKind.STAFF, now, actor=staff, body=text.strip())
+    db.session.flush()
+
+
+def assign(complaint: Complaint, staff: User, assignee: User | None, now: datetime) -> None:
+    """Give the case to a staff member (or to nobody)."""
+    complaint.assigned_to_id = assignee.id if assignee else None
+    _event(complaint, EventKind.ASSIGNED, ActorKind.STAFF, now, actor=staff,
+           body=assignee.username if assignee else None)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Decrypted contact details."""
+
+    name: str | None
+    phone: str | None
+    email: str | None
+    account_number: str | None
+
+
+def view_contact(complaint: Complaint, staff: User, now: datetime) -> Contact:
+    """Decrypt the contact details, recording who looked and when."""
+    _event(complaint, EventKind.CONTACT_VIEWED, ActorKind.STAFF, now, actor=staff)
+    db.session.flush()
+    return Contact(protection.decrypt(complaint.contact_name_enc),
+                   protection.decrypt(complaint.contact_phone_enc),
+                   protection.decrypt(complaint.contact_email_enc),
+                   protection.decrypt(complaint.account_number_enc))
+
+
+def suggested_summary(complaint: Complaint) -> str:
+    """A first draft of the public summary: the description with personal data redacted."""
+    return redact(f"{complaint.subject}\n\n{complaint.description}")
+
+
+def approve_summary(complaint: Complaint, staff: User, summary: str, now: datetime) -> None:
+    """Publish an anonymised summary (redacted again); only with the complainant's consent."""
+    if not complaint.consent_publish:
+        raise ComplaintError(_l("The complainant did not agree to publication."))
+    if not summary.strip():
+        raise ComplaintError(_l("Write the summary."))
+    complaint.public_summary = redact(summary.strip())
+    complaint.summary_approved_at = now
+    _event(complaint, EventKind.SUMMARY_APPROVED, ActorKind.STAFF, now, actor=staff)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    """An event of a published case, as the public sees it: no names, text redacted."""
+
+    created_at: datetime
+    kind: EventKind
+    actor_kind: ActorKind
+    from_status: ComplaintStatus | None
+    to_status: ComplaintStatus | None
+    body: str | None
+    actor: None = None
+
+
+def public_events(complaint: Complaint) -> list[PublicEvent]:
+    """Status changes and replies of a published case, redacted (never its information)."""
+    return [PublicEvent(e.created_at, e.kind, e.actor_kind, e.from_status, e.to_status,
+                        redact(e.body) if e.body else None)
+            for e in complaint.events if e.kind in {EventKind.STATUS, EventKind.REPLY}]
+
+
+def purge_contacts(now: datetime) -> int:
+    """Delete contact details of cases closed more than the retention period ago."""
+    cutoff = now - timedelta(days=int(str(_config("CONTACT_RETENTION_DAYS"))))
+    cases = db.session.scalars(sa.select(Complaint).where(
+        Complaint.closed_at.is_not(None), Complaint.closed_at < cutoff,
+        Complaint.contact_purged_at.is_(None))).all()
+    for complaint in cases:
+        complaint.contact_name_enc = complaint.contact_phone_enc = None
+        complaint.contact_email_enc = complaint.account_number_enc = None
+        complaint.contact_purged_at = now
+    db.session.flush()
+    return len(cases)
+
+
+def rotate_data_key() -> int:
+    """Re-encrypt every stored contact detail with the newest data key."""
+    count = 0
+    for complaint in db.session.scalars(sa.select(Complaint)):
+        for field in ("contact_name_enc", "contact_phone_enc", "contact_email_enc",
+                      "account_number_enc"):
+            value = getattr(complaint, field)
+            if value is not None:
+                setattr(complaint, field, protection.rotate(value))
+                count += 1
+    db.session.flush()
+    return count

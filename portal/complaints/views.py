@@ -1,0 +1,277 @@
+"""Public pages of complaints: file, check, receipt, track, act on one's case, public cases."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
+
+from portal.complaints import codes, services, workflow
+from portal.complaints.enums import (
+    PUBLIC_EVENTS,
+    ActorKind,
+    ComplaintStatus,
+    ComplaintType,
+)
+from portal.complaints.forms import (
+    ComplaintForm,
+    InformationForm,
+    RatingForm,
+    ReasonForm,
+    TrackForm,
+)
+from portal.complaints.models import Complaint
+from portal.core.models import utcnow
+from portal.extensions import db, limiter
+
+bp = Blueprint("complaints", __name__, url_prefix="/complaints")
+TRACKED_KEY = "tracked_cases"
+TRACKED_SECONDS = 30 * 60
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="complaint-check")
+
+
+def _filing(form: ComplaintForm) -> services.Filing:
+    return services.Filing(
+        type=ComplaintType(form.type.data), category_code=form.category.data or "",
+        district_code=form.district.data or "", subject=form.subject.data or "",
+        description=form.description.data or "", occurred_on=form.occurred_on.data,
+        location=form.location.data, account_number=form.account_number.data,
+        contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
+        contact_email=form.contact_email.data, consent_contact=bool(form.consent_contact.data),
+        consent_publish=bool(form.consent_publish.data))
+
+
+def _check_page(form: ComplaintForm, status: int = 200) -> Any:
+    form.check_token.data = _serializer().dumps(form.submission_key.data)
+    return render_template("complaints/check.html", form=form), status
+
+
+def _filed(response: Response) -> bool:
+    return response.status_code == 201
+
+
+def _file_limit() -> str:
+    return str(current_app.config["FILE_RATE_LIMIT"])
+
+
+@bp.get("/")
+def index() -> str:
+    """File, track, or read public cases."""
+    return render_template("complaints/index.html")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(_file_limit, methods=["POST"], deduct_when=_filed)
+def new() -> Any:
+    """File a complaint: fill in, check, send. No account is needed."""
+    form = ComplaintForm()
+    if not form.is_submitted():
+        form.submission_key.data = codes.new_submission_key()
+        return render_template("complaints/new.html", form=form)
+    if not form.submission_key.data:
+        form.submission_key.data = codes.new_submission_key()
+    if form.edit.data:
+        return render_template("complaints/new.html", form=form)
+    if not form.validate():
+        return render_template("complaints/new.html", form=form), 400
+    if not form.confirm.data:
+        return _check_page(form)
+    try:
+        key = _serializer().loads(form.check_token.data or "",
+                                  max_age=current_app.config["CHECK_STEP_MINUTES"] * 60)
+    except SignatureExpired:
+        flash(_("The check step has expired. Please check your complaint and send it again."),
+              "error")
+        return _check_page(form, 400)
+    except BadSignature:
+        return _check_page(form, 400)
+    if key != form.submission_key.data:
+        return _check_page(form, 400)
+    try:
+        receipt = services.submit_complaint(_filing(form), key, utcnow())
+        db.session.commit()
+    except services.ComplaintError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return render_template("complaints/new.html", form=form), 400
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Complaint could not be stored")
+        return render_template("complaints/not_saved.html", form=form), 503
+    response = current_app.make_response((render_template(
+        "complaints/receipt.html", receipt=receipt, track_form=TrackForm(
+            number=receipt.complaint.tracking_number)), 201))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _track_number_key() -> str:
+    return "track:" + codes.normalize_tracking_number(request.form.get("number", ""))
+
+
+def _track_limit() -> str:
+    return str(current_app.config["TRACK_RATE_LIMIT"])
+
+
+def _track_number_limit() -> str:
+    return str(current_app.config["TRACK_NUMBER_RATE_LIMIT"])
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(_track_limit, methods=["POST"])
+@limiter.limit(_track_number_limit, methods=["POST"], key_func=_track_number_key)
+def track() -> Any:
+    """Open one's case with its tracking number and secret code."""
+    form = TrackForm()
+    if not form.is_submitted() and request.args.get("number"):
+        form.number.data = request.args["number"]
+    if form.validate_on_submit():
+        complaint = services.find_for_tracking(form.number.data or "", form.code.data or "")
+        if complaint is not None:
+            tracked = {number: at for number, at in session.get(TRACKED_KEY, {}).items()
+                       if time.time() - at < TRACKED_SECONDS}
+            tracked[complaint.tracking_number] = time.time()
+            session[TRACKED_KEY] = tracked
+            return redirect(url_for("complaints.case", number=complaint.tracking_number))
+        # Unknown number and wrong code get the same answer.
+        form.code.errors = [*form.code.errors, _(
+            "This tracking number and secret code do not match a complaint. Check both and "
+            "try again.")]
+    return render_template("complaints/track.html", form=form), 400 if form.errors else 200
+
+
+def _tracked_case(number: str) -> Complaint | Response:
+    at = session.get(TRACKED_KEY, {}).get(number)
+    if at is None or time.time() - at > TRACKED_SECONDS:
+        flash(_("Please enter your tracking number and secret code."), "info")
+        return redirect(url_for("complaints.track", number=number))
+    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.tracking_number == number))
+    if complaint is None:
+        abort(404)
+    return complaint
+
+
+def _render_case(complaint: Complaint, status: int = 200, **forms: Any) -> Any:
+    now = utcnow()
+    events = [event for event in complaint.events if event.kind in PUBLIC_EVENTS]
+    context = {
+        "complaint": complaint, "events": events, "now": now,
+        "information_form": forms.get("information_form") or InformationForm(),
+        "rating_form": forms.get("rating_form") or RatingForm(),
+        "reason_form": forms.get("reason_form") or ReasonForm(),
+        "can": {target.value: _possible(complaint, target, now)
+                for target in (ComplaintStatus.WITHDRAWN, ComplaintStatus.REOPENED,
+                               ComplaintStatus.ESCALATED)},
+        "can_rate": complaint.status in {ComplaintStatus.REPLIED, ComplaintStatus.CLOSED},
+    }
+    response = current_app.make_response((render_template("complaints/case.html", **context),
+                                          status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _possible(complaint: Complaint, target: ComplaintStatus, now: Any) -> bool:
+    if not workflow.allowed(complaint.status, target, ActorKind.COMPLAINANT):
+        return False
+    if target is ComplaintStatus.ESCALATED and \
+            complaint.status in workflow.ESCALATE_WHEN_OVERDUE:
+        return complaint.overdue(now)
+    if target is ComplaintStatus.REOPENED:
+        try:
+            services.check_reopen(complaint, now)
+        except services.ComplaintError:
+            return False
+    return True
+
+
+@bp.get("/track/<number>")
+def case(number: str) -> Any:
+    """The complainant's view: status, deadlines, timeline, replies, and what they can do."""
+    complaint = _tracked_case(number)
+    if isinstance(complaint, Response):
+        return complaint
+    return _render_case(complaint)
+
+
+def _act(number: str, action: str) -> Any:
+    complaint = _tracked_case(number)
+    if isinstance(complaint, Response):
+        return complaint
+    now = utcnow()
+    forms: dict[str, Any] = {}
+    try:
+        if action == "information":
+            form = forms["information_form"] = InformationForm()
+            if not form.validate_on_submit():
+                return _render_case(complaint, 400, **forms)
+            services.add_information(complaint, form.text.data or "", now)
+            message = _("Your information was added to the case.")
+        elif action == "rate":
+            form = forms["rating_form"] = RatingForm()
+            if not form.validate_on_submit():
+                return _render_case(complaint, 400, **forms)
+            services.rate(complaint, int(form.rating.data), form.resolved.data == "yes", now)
+            message = _("Thank you for rating the answer.")
+        else:
+            form = forms["reason_form"] = ReasonForm()
+            if not form.validate_on_submit():
+                return _render_case(complaint, 400, **forms)
+            target = {"withdraw": ComplaintStatus.WITHDRAWN, "reopen": ComplaintStatus.REOPENED,
+                      "escalate": ComplaintStatus.ESCALATED}[action]
+            services.change_status(complaint, target, ActorKind.COMPLAINANT, now,
+                                   reason=form.reason.data)
+            message = {"withdraw": _("Your complaint is withdrawn."),
+                       "reopen": _("Your case is reopened and will be handled again."),
+                       "escalate": _("Your case is now with the users' committee.")}[action]
+    except services.ComplaintError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return _render_case(complaint, 400, **forms)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("complaints.case", number=number))
+
+
+@bp.post("/track/<number>/<any(information, rate, withdraw, reopen, escalate):action>")
+def act(number: str, action: str) -> Any:
+    """The complainant adds information, rates, withdraws, reopens or escalates."""
+    return _act(number, action)
+
+
+@bp.get("/public")
+def public_cases() -> str:
+    """Cases whose complainant agreed and whose summary staff approved; searchable."""
+    query = sa.select(Complaint).where(Complaint.consent_publish.is_(True),
+                                       Complaint.summary_approved_at.is_not(None))
+    text = (request.args.get("q") or "").strip()[:100]
+    if text:
+        query = query.where(Complaint.public_summary.contains(text, autoescape=True))
+    for field, column in (("category", Complaint.category_code),
+                          ("district", Complaint.district_code)):
+        if request.args.get(field):
+            query = query.where(column == request.args[field])
+    if request.args.get("status") in {status.value for status in ComplaintStatus}:
+        query = query.where(Complaint.status == ComplaintStatus(request.args["status"]))
+    cases = db.session.scalars(query.order_by(Complaint.registered_at.desc()).limit(100)).all()
+    return render_template("complaints/public.html", cases=cases, q=text,
+                           categories=services.categories(), districts=services.districts(),
+                           public_events=services.public_events)

@@ -1,0 +1,192 @@
+"""Filing a complaint: form, check step, receipt, idempotency, bad input, faults, privacy."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from portal.complaints.models import Complaint, ComplaintEvent
+from portal.extensions import db
+from tests.complaints.conftest import form_fields
+
+GOOD = {"type": "complaint", "category": "BIZ-FEE", "district": "CENTRAL",
+        "subject": "被收取临时接电费", "description": "营业厅收取临时接电费 200 元，请退还。",
+        "contact_name": "张三", "contact_phone": "13812345678",
+        "contact_email": "zhang@example.com", "account_number": "3301234567",
+        "consent_contact": "y"}
+
+
+def start(client, lang="en"):
+    page = client.get(f"/complaints/new?lang={lang}").get_data(as_text=True)
+    return form_fields(page)
+
+
+def check(client, data, lang="en"):
+    fields = start(client, lang)
+    return client.post(f"/complaints/new?lang={lang}", data={**fields, **data, "check": "1"})
+
+
+def send(client, data=GOOD, lang="en"):
+    response = check(client, data, lang)
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    fields = form_fields(response.get_data(as_text=True))
+    return client.post(f"/complaints/new?lang={lang}", data={**fields, "confirm": "1"}), fields
+
+
+def receipt_of(response):
+    page = response.get_data(as_text=True)
+    number = re.search(r"TS-\d{4}-\d{6}", page).group(0)
+    code = re.search(r'class="big code-display"[^>]*>([^<]+)<', page).group(1)
+    return number, code
+
+
+def count(app, model=Complaint):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_check_step_shows_everything_before_it_is_sent(app, client):
+    response = check(client, GOOD)
+    page = response.get_data(as_text=True)
+    assert "Check your complaint" in page and "Nothing has been sent yet." in page
+    assert "被收取临时接电费" in page and "13812345678" in page
+    assert count(app) == 0
+
+
+def test_filing_gives_a_tracking_number_and_a_code_shown_once(app, client):
+    response, _fields = send(client)
+    assert response.status_code == 201
+    assert response.headers["Cache-Control"] == "no-store"
+    number, code = receipt_of(response)
+    assert re.fullmatch(r"TS-20\d\d-000001", number)
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code)
+    page = response.get_data(as_text=True)
+    assert "this is the only time it is shown" in page
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint))
+        assert complaint.status.value == "registered"
+        assert code.replace("-", "") not in complaint.code_hash
+        assert [e.to_status.value for e in complaint.events] == ["registered"]
+
+
+def test_a_second_complaint_gets_the_next_number(client):
+    first, _ = receipt_of(send(client)[0])
+    second, _ = receipt_of(send(client)[0])
+    assert int(second[-6:]) == int(first[-6:]) + 1
+
+
+def test_a_resubmitted_form_creates_one_complaint_with_the_same_receipt(app, client):
+    response, fields = send(client)
+    again = client.post("/complaints/new?lang=en", data={**fields, "confirm": "1"})
+    assert again.status_code == 201
+    assert receipt_of(again) == receipt_of(response)
+    assert "Nothing was sent twice." in again.get_data(as_text=True)
+    assert count(app) == 1
+
+
+def test_change_something_goes_back_to_the_form_with_everything_kept(client):
+    fields = form_fields(check(client, GOOD).get_data(as_text=True))
+    page = client.post("/complaints/new?lang=en", data={**fields, "edit": "1"}).get_data(
+        as_text=True)
+    assert "File a complaint" in page and 'value="被收取临时接电费"' in page
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"subject": ""}, "This field is required."),
+    ({"description": ""}, "This field is required."),
+    ({"description": "长" * 4001}, "At most 4,000 characters."),
+    ({"category": ""}, "Choose what it is about."),
+    ({"category": "NOPE"}, "Not a valid choice."),
+    ({"district": ""}, "Choose the district."),
+    ({"contact_email": "not-an-email"}, "Enter an email address like name@example.com."),
+    ({"contact_phone": "12"}, "Enter a phone number of 7 to 20 digits."),
+    ({"account_number": "abc"}, "An account number has 6 to 30 digits."),
+    ({"contact_phone": "", "contact_email": ""}, "Give a phone number or an email address"),
+    ({"website": "http://spam.example"}, "Leave this field empty."),
+    ({"occurred_on": "yesterday"}, "Not a valid date value."),
+])
+def test_bad_input_is_explained_keeps_what_was_typed_and_writes_nothing(app, client, changes,
+                                                                        message):
+    response = check(client, {**GOOD, **changes})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert "营业厅收取临时接电费" in page or changes.get("description") is not None
+    assert count(app) == 0
+
+
+def test_errors_are_translated(client):
+    response = check(client, {**GOOD, "subject": ""}, lang="zh")
+    assert response.status_code == 400 and "此项为必填项。" in response.get_data(as_text=True)
+
+
+def test_a_tampered_check_step_is_refused(app, client):
+    fields = form_fields(check(client, GOOD).get_data(as_text=True))
+    response = client.post("/complaints/new?lang=en",
+                           data={**fields, "check_token": "forged", "confirm": "1"})
+    assert response.status_code == 400 and count(app) == 0
+    other = form_fields(check(client, GOOD).get_data(as_text=True))
+    response = client.post("/complaints/new?lang=en",
+                           data={**fields, "check_token": other["check_token"], "confirm": "1"})
+    assert response.status_code == 400 and count(app) == 0
+
+
+def test_an_expired_check_step_asks_to_check_again(app, client, monkeypatch):
+    fields = form_fields(check(client, GOOD).get_data(as_text=True))
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 1_000_000_000)
+    fields["check_token"] = URLSafeTimedSerializer(
+        app.config["SECRET_KEY"], salt="complaint-check").dumps(fields["submission_key"])
+    monkeypatch.undo()
+    response = client.post("/complaints/new?lang=en", data={**fields, "confirm": "1"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The check step has expired." in page and "被收取临时接电费" in page
+    assert count(app) == 0
+
+
+def test_missing_csrf_token(app, client):
+    fields = form_fields(check(client, GOOD).get_data(as_text=True))
+    fields.pop("csrf_token")
+    assert client.post("/complaints/new", data={**fields, "confirm": "1"}).status_code == 400
+    assert count(app) == 0
+
+
+def test_a_database_failure_shows_an_error_and_no_tracking_number(app, client, monkeypatch):
+    from portal.complaints import views
+
+    def broken_commit():
+        raise sa.exc.OperationalError("COMMIT", {}, Exception("disk full"))
+
+    fields = form_fields(check(client, GOOD).get_data(as_text=True))
+    monkeypatch.setattr(views.db.session, "commit", broken_commit)
+    response = client.post("/complaints/new?lang=en", data={**fields, "confirm": "1"})
+    monkeypatch.undo()
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "could not be saved" in page and not re.search(r"TS-\d{4}-\d{6}", page)
+    assert "被收取临时接电费" in page  # what they wrote, to copy
+    assert count(app) == 0 and count(app, ComplaintEvent) == 0
+
+
+def test_contact_details_are_encrypted_and_no_address_is_stored(app, client):
+    send(client)
+    with app.app_context(), db.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT * FROM complaints")).mappings().all()
+    raw = repr([dict(row) for row in rows])
+    for secret in ("13812345678", "zhang@example.com", "张三", "3301234567", "127.0.0.1"):
+        assert secret not in raw
+
+
+def test_filing_is_rate_limited_only_for_sent_complaints(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, FILE_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    for _ in range(3):
+        assert check(client, GOOD).status_code == 200  # checking does not count
+    assert send(client)[0].status_code == 201
+    assert send(client)[0].status_code == 201
+    response = check(client, GOOD)
+    assert response.status_code == 429
+    assert "Too many requests" in response.get_data(as_text=True)

@@ -1,0 +1,185 @@
+"""Tracking a case with number and code; the complainant's actions; enumeration-proofing."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.complaints import services
+from portal.complaints.enums import ActorKind, ComplaintStatus
+from portal.complaints.models import Complaint
+from portal.core.models import utcnow
+from portal.extensions import db
+from tests.complaints.conftest import open_case
+from tests.conftest import csrf_token
+
+
+def _page(response):
+    return response.get_data(as_text=True)
+
+
+def _move(app, number, *targets, at=None, reason="原因"):
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint).where(
+            Complaint.tracking_number == number))
+        for target in targets:
+            actor = (ActorKind.COMMITTEE if target is ComplaintStatus.DECIDED else ActorKind.STAFF)
+            services.change_status(complaint, target, actor, at or utcnow(), reason=reason)
+        db.session.commit()
+
+
+def _status(app, number):
+    with app.app_context():
+        return db.session.scalar(sa.select(Complaint.status).where(
+            Complaint.tracking_number == number))
+
+
+def _act(client, number, action, **data):
+    token = csrf_token(client, f"/complaints/track/{number}")
+    return client.post(f"/complaints/track/{number}/{action}?lang=en",
+                       data={"csrf_token": token, **data})
+
+
+def test_number_and_code_open_the_case(client, file_complaint):
+    number, code = file_complaint()
+    response = open_case(client, number.lower(), code.lower().replace("-", " "))
+    assert response.headers["Location"] == f"/complaints/track/{number}"
+    page = _page(client.get(f"/complaints/track/{number}?lang=en"))
+    assert "Registered" in page and "被收取临时接电费" in page
+    assert "First contact" in page and "Answer" in page
+
+
+def test_wrong_code_and_unknown_number_get_the_same_answer(client, file_complaint):
+    number, _code = file_complaint()
+    wrong = open_case(client, number, "AAAA-BBBB-CCCC-DDDD")
+    unknown = open_case(client, "TS-2026-999999", "AAAA-BBBB-CCCC-DDDD")
+    assert wrong.status_code == unknown.status_code == 400
+
+    def body(response):
+        return re.sub(r'value="[^"]*"', "", _page(response))
+
+    assert body(wrong) == body(unknown)
+    assert "找不到对应的投诉" in _page(wrong)
+
+
+def test_the_case_page_needs_the_code_first(client, file_complaint):
+    number, _code = file_complaint()
+    response = client.get(f"/complaints/track/{number}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/complaints/track?number={number}"
+    token = csrf_token(client, "/complaints/track")
+    response = client.post(f"/complaints/track/{number}/withdraw", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].startswith(
+        "/complaints/track?number=")
+
+
+def test_lookups_are_rate_limited_per_number_across_clients(make_app, file_complaint):
+    app = make_app(RATELIMIT_ENABLED=True, TRACK_NUMBER_RATE_LIMIT="3 per hour")
+    number = "TS-2026-000777"
+    statuses = [open_case(app.test_client(), number, "WRONG").status_code for _ in range(4)]
+    assert statuses == [400, 400, 400, 429]
+    assert open_case(app.test_client(), "TS-2026-000778", "WRONG").status_code == 400
+
+
+def test_lookups_are_rate_limited_per_client(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, TRACK_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    statuses = [open_case(client, f"TS-2026-00010{n}", "X").status_code for n in range(3)]
+    assert statuses == [400, 400, 429]
+
+
+def test_add_information_and_withdraw(app, client, file_complaint):
+    number, code = file_complaint()
+    open_case(client, number, code)
+    assert _act(client, number, "information", text="补充：收据编号 123").status_code == 302
+    empty = _act(client, number, "information", text="")
+    assert empty.status_code == 400 and "This field is required." in _page(empty)
+    assert _act(client, number, "withdraw", reason="已解决").status_code == 302
+    assert _status(app, number) is ComplaintStatus.WITHDRAWN
+    page = _page(client.get(f"/complaints/track/{number}?lang=en"))
+    assert "补充：收据编号 123" in page and "Withdrawn" in page
+    assert "Withdraw the complaint" not in page
+
+
+def test_rating_resolved_closes_the_case(app, client, file_complaint):
+    number, code = file_complaint()
+    _move(app, number, ComplaintStatus.ACCEPTED, ComplaintStatus.IN_PROGRESS,
+          ComplaintStatus.REPLIED)
+    open_case(client, number, code)
+    bad = _act(client, number, "rate", rating="9", resolved="yes")
+    assert bad.status_code == 400
+    assert _act(client, number, "rate", rating="5", resolved="yes").status_code == 302
+    assert _status(app, number) is ComplaintStatus.CLOSED
+
+
+def test_reopen_once_within_15_days_if_not_resolved(app, client, file_complaint):
+    number, code = file_complaint()
+    _move(app, number, ComplaintStatus.ACCEPTED, ComplaintStatus.IN_PROGRESS,
+          ComplaintStatus.REPLIED)
+    open_case(client, number, code)
+    _act(client, number, "rate", rating="2", resolved="no")
+    assert _act(client, number, "reopen", reason="没有退款").status_code == 302
+    assert _status(app, number) is ComplaintStatus.REOPENED
+    _move(app, number, ComplaintStatus.IN_PROGRESS, ComplaintStatus.REPLIED)
+    again = _act(client, number, "reopen")
+    assert again.status_code == 400
+    assert _status(app, number) is ComplaintStatus.REPLIED
+
+
+def test_no_reopening_after_15_days(app, client, file_complaint):
+    number, code = file_complaint()
+    long_ago = utcnow() - timedelta(days=16)
+    _move(app, number, ComplaintStatus.ACCEPTED, ComplaintStatus.IN_PROGRESS,
+          ComplaintStatus.REPLIED, at=long_ago)
+    open_case(client, number, code)
+    assert _act(client, number, "reopen").status_code == 400
+    assert _status(app, number) is ComplaintStatus.REPLIED
+
+
+def test_escalate_when_unsatisfied(app, client, file_complaint):
+    number, code = file_complaint()
+    _move(app, number, ComplaintStatus.ACCEPTED, ComplaintStatus.IN_PROGRESS,
+          ComplaintStatus.REPLIED)
+    open_case(client, number, code)
+    no_reason = _act(client, number, "escalate", reason="")
+    assert no_reason.status_code == 400
+    assert _act(client, number, "escalate", reason="答复没有解决问题").status_code == 302
+    assert _status(app, number) is ComplaintStatus.ESCALATED
+
+
+def test_escalate_an_open_case_only_once_a_deadline_has_passed(app, client, file_complaint):
+    fresh, fresh_code = file_complaint()
+    late, late_code = file_complaint(at=utcnow() - timedelta(days=20))
+    open_case(client, fresh, fresh_code)
+    open_case(client, late, late_code)
+    assert "Take it to the users" not in _page(client.get(f"/complaints/track/{fresh}?lang=en"))
+    assert _act(client, fresh, "escalate", reason="太慢").status_code == 400
+    page = _page(client.get(f"/complaints/track/{late}?lang=en"))
+    assert "overdue" in page and "Take it to the users" in page
+    assert _act(client, late, "escalate", reason="超过期限").status_code == 302
+    assert _status(app, late) is ComplaintStatus.ESCALATED
+
+
+def test_internal_notes_and_contact_views_are_never_shown_to_the_complainant(
+        app, client, file_complaint, make_user):
+    number, code = file_complaint(contact_phone="13812345678")
+    user, _password = make_user()
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint))
+        staff = db.session.get(type(user), user.id)
+        services.add_note(complaint, staff, "内部：疑似重复投诉", utcnow())
+        services.view_contact(complaint, staff, utcnow())
+        db.session.commit()
+    open_case(client, number, code)
+    page = _page(client.get(f"/complaints/track/{number}?lang=en"))
+    assert "内部：疑似重复投诉" not in page and "Contact details viewed" not in page
+
+
+@pytest.mark.parametrize("action", ["information", "rate", "withdraw", "reopen", "escalate"])
+def test_actions_need_csrf(client, file_complaint, action):
+    number, code = file_complaint()
+    open_case(client, number, code)
+    assert client.post(f"/complaints/track/{number}/{action}").status_code == 400
