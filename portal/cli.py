@@ -185,10 +185,13 @@ def fees_export(output: Path | None, published_only: bool) -> None:
 
 @complaints_cli.command("purge-contacts")
 def complaints_purge_contacts() -> None:
-    """Delete contact details of cases closed longer ago than PORTAL_CONTACT_RETENTION_DAYS."""
+    """Delete contact details of cases closed longer ago than PORTAL_CONTACT_RETENTION_DAYS,
+    and files of complaint forms that were never sent (older than a day)."""
     count = complaint_services.purge_contacts(utcnow())
+    uploads = complaint_services.purge_stale_uploads(utcnow())
     db.session.commit()
-    click.echo(f"Contact details deleted from {count} closed cases.")
+    click.echo(f"Contact details deleted from {count} closed cases; {uploads} files of "
+               "unsent forms deleted.")
 
 
 @complaints_cli.command("new-key")

@@ -82,7 +82,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("TIMEZONE", "Asia/Shanghai", "Time zone in which dates and times are shown."),
     Option("SERVICE_HOTLINE", "95598", "The supplier's service hotline shown in the footer."),
     Option("REGULATOR_HOTLINE", "12398", "The energy regulator's hotline shown in the footer."),
-    Option("MAX_CONTENT_LENGTH", 16 * 1024 * 1024,
+    Option("MAX_CONTENT_LENGTH", 52 * 1024 * 1024,
            "Largest request body in bytes; larger requests get a 413 page.", _parse_int),
     Option("PROXY_COUNT", 0,
            "Reverse proxies in front of the portal whose X-Forwarded-* headers are trusted.",
@@ -220,3 +220,16 @@ def options_table() -> str:
         default = special.get(option.key, f"`{option.default}`")
         lines.append(f"| `{option.env}` | {default} | {option.meaning} |")
     return "\n".join(lines)
+
+
+def update_readme(path: Path) -> None:
+    """Rewrite the options table between the README's ``options`` markers."""
+    text = path.read_text(encoding="utf-8")
+    start, end = "<!-- options:start -->", "<!-- options:end -->"
+    head, _sep, rest = text.partition(start)
+    _old, _sep, tail = rest.partition(end)
+    path.write_text(f"{head}{start}\n{options_table()}\n{end}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    update_readme(Path(__file__).resolve().parent.parent / "README.md")

@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    MultipleFileField,
     RadioField,
     SelectField,
     StringField,
@@ -18,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from portal.complaints.attachments import ACCEPT
 from portal.complaints.enums import ComplaintStatus, ComplaintType
 from portal.complaints.services import categories, districts
 from portal.i18n import current_language
@@ -68,6 +70,8 @@ class ComplaintForm(FlaskForm):
         Optional(), Length(max=200), Email(message=_l("Enter an email address like "
                                                       "name@example.com."))],
         render_kw={"inputmode": "email", "autocomplete": "email"})
+    attachments = MultipleFileField(_l("Photos or documents (optional)"),
+                                    render_kw={"accept": ACCEPT})
     consent_contact = BooleanField(_l("Contact me about this complaint"))
     consent_publish = BooleanField(_l("You may publish an anonymised summary of this case"))
     website = HoneypotField(_l("Leave this field empty"), validators=[_empty],
@@ -110,8 +114,10 @@ class InformationForm(FlaskForm):
     """The complainant adds information."""
 
     text = TextAreaField(_l("Add information"), validators=[
-        DataRequired(REQUIRED), Length(max=4000, message=_l("At most 4,000 characters."))],
+        Optional(), Length(max=4000, message=_l("At most 4,000 characters."))],
         render_kw={"rows": 4})
+    attachments = MultipleFileField(_l("Photos or documents (optional)"),
+                                    render_kw={"accept": ACCEPT})
     submit = SubmitField(_l("Add"))
 
 

@@ -112,6 +112,8 @@ class Complaint(db.Model):  # type: ignore[name-defined]
     assigned_to = relationship("User")
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan")
+    attachments: Mapped[list[ComplaintAttachment]] = relationship(
+        order_by="ComplaintAttachment.id", cascade="all, delete-orphan")
 
     @property
     def has_contact(self) -> bool:
@@ -157,4 +159,29 @@ class ComplaintEvent(db.Model):  # type: ignore[name-defined]
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
     actor = relationship("User")
+    attachments: Mapped[list[ComplaintAttachment]] = relationship(
+        order_by="ComplaintAttachment.id", viewonly=True)
 
+
+
+class ComplaintAttachment(db.Model):  # type: ignore[name-defined]
+    """A cleaned file. Before the complaint is sent it waits under the form's submission key."""
+
+    __tablename__ = "complaint_attachments"
+    __table_args__ = (
+        sa.CheckConstraint("complaint_id IS NOT NULL OR submission_digest IS NOT NULL",
+                           name="owned"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("complaint_events.id", ondelete="SET NULL"))
+    submission_digest: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(100))
+    media_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,10 +12,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import User
-from portal.complaints import codes, protection, workflow
+from portal.complaints import attachments, codes, protection, workflow
+from portal.complaints.attachments import CleanFile
 from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType, EventKind
 from portal.complaints.models import (
     Complaint,
+    ComplaintAttachment,
     ComplaintCategory,
     ComplaintCounter,
     ComplaintEvent,
@@ -27,6 +29,7 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 
 MAX_DESCRIPTION = 4000
+MAX_CASE_FILES = 20
 
 
 class ComplaintError(DomainError):
@@ -145,7 +148,46 @@ def submit_complaint(filing: Filing, submission_key: str, now: datetime) -> Rece
            to_status=ComplaintStatus.REGISTERED)
     db.session.add(complaint)
     db.session.flush()
+    db.session.execute(sa.update(ComplaintAttachment).where(
+        ComplaintAttachment.submission_digest == digest,
+        ComplaintAttachment.complaint_id.is_(None)).values(complaint_id=complaint.id,
+                                                           submission_digest=None))
     return Receipt(complaint, code)
+
+
+def pending_attachments(submission_key: str) -> list[ComplaintAttachment]:
+    """Files uploaded with a form that has not been sent yet."""
+    return list(db.session.scalars(sa.select(ComplaintAttachment).where(
+        ComplaintAttachment.submission_digest == codes.key_digest(submission_key),
+        ComplaintAttachment.complaint_id.is_(None)).order_by(ComplaintAttachment.id)))
+
+
+def _store(files: list[CleanFile], already: int, now: datetime, **owner: object
+           ) -> list[ComplaintAttachment]:
+    rows = [ComplaintAttachment(filename=file.filename(already + index + 1),
+                                media_type=file.media_type, size=len(file.data),
+                                sha256=file.sha256, data=file.data, created_at=now, **owner)
+            for index, file in enumerate(files)]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
+
+
+def stage_attachments(submission_key: str, files: list[CleanFile], now: datetime
+                      ) -> list[ComplaintAttachment]:
+    """Keep cleaned files with a form until it is sent (at most 5 in all)."""
+    already = len(pending_attachments(submission_key))
+    if already + len(files) > attachments.MAX_FILES:
+        raise ComplaintError(_l("At most 5 files can be attached."))
+    return _store(files, already, now, submission_digest=codes.key_digest(submission_key))
+
+
+def purge_stale_uploads(now: datetime) -> int:
+    """Delete files of forms that were never sent (older than a day)."""
+    result = db.session.execute(sa.delete(ComplaintAttachment).where(
+        ComplaintAttachment.complaint_id.is_(None),
+        ComplaintAttachment.created_at < now - timedelta(days=1)))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 _DUMMY_HASH: dict[str, str] = {}
@@ -211,14 +253,24 @@ def check_reopen(complaint: Complaint, now: datetime) -> None:
                                 days=days))
 
 
-def add_information(complaint: Complaint, text: str, now: datetime) -> None:
-    """The complainant adds information to an open or answered case."""
+def add_information(complaint: Complaint, text: str, now: datetime,
+                    files: list[CleanFile] | None = None) -> None:
+    """The complainant adds information (text, files or both) to a case not yet finished."""
     if complaint.status in {ComplaintStatus.WITHDRAWN, ComplaintStatus.DECIDED}:
         raise ComplaintError(_l("This case is finished; information can no longer be added."))
-    if not text.strip():
+    if not text.strip() and not files:
         raise ComplaintError(_l("Write the information you want to add."))
-    _event(complaint, EventKind.INFORMATION, ActorKind.COMPLAINANT, now, body=text.strip())
+    if files and len(files) > attachments.MAX_FILES:
+        raise ComplaintError(_l("At most 5 files can be attached."))
+    if files and len(complaint.attachments) + len(files) > MAX_CASE_FILES:
+        raise ComplaintError(_l("A case can hold at most 20 files."))
+    event = _event(complaint, EventKind.INFORMATION, ActorKind.COMPLAINANT, now,
+                   body=text.strip() or None)
     db.session.flush()
+    if files:
+        _store(files, len(complaint.attachments), now, complaint_id=complaint.id,
+               event_id=event.id)
+        db.session.expire(complaint, ["attachments"])
 
 
 def rate(complaint: Complaint, rating: int, resolved: bool, now: datetime) -> None:

@@ -15,7 +15,7 @@ from portal.complaints import services, workflow
 from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType
 from portal.complaints.forms import StatusForm, TextForm
 from portal.complaints.models import Complaint
-from portal.complaints.views import bp
+from portal.complaints.views import bp, send_attachment
 from portal.core.models import utcnow
 from portal.extensions import db
 
@@ -136,6 +136,13 @@ def staff_act(number: str, action: str) -> Any:
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("complaints.staff_case", number=number))
+
+
+@bp.get("/staff/<number>/attachments/<int:attachment_id>")
+@permission_required(HANDLE)
+def staff_attachment(number: str, attachment_id: int) -> Any:
+    """A file of a case, for the staff who handle it."""
+    return send_attachment(_case_or_404(number), attachment_id)
 
 
 @bp.get("/committee/")

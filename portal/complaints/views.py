@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from portal.complaints import codes, services, workflow
+from portal.complaints.attachments import MAX_BYTES, MAX_FILES, AttachmentError, CleanFile, clean
 from portal.complaints.enums import (
     PUBLIC_EVENTS,
     ActorKind,
@@ -36,7 +37,7 @@ from portal.complaints.forms import (
     ReasonForm,
     TrackForm,
 )
-from portal.complaints.models import Complaint
+from portal.complaints.models import Complaint, ComplaintAttachment
 from portal.core.models import utcnow
 from portal.extensions import db, limiter
 
@@ -60,9 +61,31 @@ def _filing(form: ComplaintForm) -> services.Filing:
         consent_publish=bool(form.consent_publish.data))
 
 
+def _uploads(field: Any) -> list[CleanFile]:
+    """Clean the files sent in a file field; AttachmentError names the first bad one."""
+    files = [upload for upload in (field.data or []) if getattr(upload, "filename", "")]
+    if len(files) > MAX_FILES:
+        raise AttachmentError(_("At most 5 files can be attached."))
+    cleaned = []
+    for index, upload in enumerate(files, start=1):
+        data = upload.stream.read(MAX_BYTES + 1)
+        try:
+            cleaned.append(clean(data))
+        except AttachmentError as error:
+            raise AttachmentError(_("File %(number)s: %(problem)s", number=index,
+                                    problem=str(error.message))) from None
+    return cleaned
+
+
+def _form_page(form: ComplaintForm, template: str, status: int = 200) -> Any:
+    if template == "complaints/check.html":
+        form.check_token.data = _serializer().dumps(form.submission_key.data)
+    staged = services.pending_attachments(form.submission_key.data or "")
+    return render_template(template, form=form, staged=staged), status
+
+
 def _check_page(form: ComplaintForm, status: int = 200) -> Any:
-    form.check_token.data = _serializer().dumps(form.submission_key.data)
-    return render_template("complaints/check.html", form=form), status
+    return _form_page(form, "complaints/check.html", status)
 
 
 def _filed(response: Response) -> bool:
@@ -86,14 +109,26 @@ def new() -> Any:
     form = ComplaintForm()
     if not form.is_submitted():
         form.submission_key.data = codes.new_submission_key()
-        return render_template("complaints/new.html", form=form)
-    if not form.submission_key.data:
+        # Other pages (check my bill) may start a complaint with some fields filled in.
+        for name in ("category", "subject", "description"):
+            if request.args.get(name) and not form[name].data:
+                form[name].data = request.args[name][:4000]
+        return _form_page(form, "complaints/new.html")
+    if not form.submission_key.data or len(form.submission_key.data) > 64:
         form.submission_key.data = codes.new_submission_key()
     if form.edit.data:
-        return render_template("complaints/new.html", form=form)
+        return _form_page(form, "complaints/new.html")
     if not form.validate():
-        return render_template("complaints/new.html", form=form), 400
+        return _form_page(form, "complaints/new.html", 400)
     if not form.confirm.data:
+        try:
+            services.stage_attachments(form.submission_key.data, _uploads(form.attachments),
+                                       utcnow())
+        except (AttachmentError, services.ComplaintError) as error:
+            db.session.rollback()
+            form.attachments.errors = [*form.attachments.errors, str(error.message)]
+            return _form_page(form, "complaints/new.html", 400)
+        db.session.commit()
         return _check_page(form)
     try:
         key = _serializer().loads(form.check_token.data or "",
@@ -112,7 +147,7 @@ def new() -> Any:
     except services.ComplaintError as error:
         db.session.rollback()
         flash(str(error.message), "error")
-        return render_template("complaints/new.html", form=form), 400
+        return _form_page(form, "complaints/new.html", 400)
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("Complaint could not be stored")
@@ -223,7 +258,12 @@ def _act(number: str, action: str) -> Any:
             form = forms["information_form"] = InformationForm()
             if not form.validate_on_submit():
                 return _render_case(complaint, 400, **forms)
-            services.add_information(complaint, form.text.data or "", now)
+            try:
+                files = _uploads(form.attachments)
+            except AttachmentError as error:
+                form.attachments.errors = [*form.attachments.errors, str(error.message)]
+                return _render_case(complaint, 400, **forms)
+            services.add_information(complaint, form.text.data or "", now, files)
             message = _("Your information was added to the case.")
         elif action == "rate":
             form = forms["rating_form"] = RatingForm()
@@ -255,6 +295,27 @@ def _act(number: str, action: str) -> Any:
 def act(number: str, action: str) -> Any:
     """The complainant adds information, rates, withdraws, reopens or escalates."""
     return _act(number, action)
+
+
+def send_attachment(complaint: Complaint, attachment_id: int) -> Response:
+    """One file of a case, always as a download (never shown inline)."""
+    attachment = db.session.get(ComplaintAttachment, attachment_id)
+    if attachment is None or attachment.complaint_id != complaint.id:
+        abort(404)
+    response = current_app.response_class(attachment.data, mimetype=attachment.media_type)
+    response.headers["Content-Disposition"] = f"attachment; filename={attachment.filename}"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@bp.get("/track/<number>/attachments/<int:attachment_id>")
+def case_attachment(number: str, attachment_id: int) -> Any:
+    """A file of one's own case."""
+    complaint = _tracked_case(number)
+    if isinstance(complaint, Response):
+        return complaint
+    return send_attachment(complaint, attachment_id)
 
 
 @bp.get("/public")
