@@ -91,6 +91,7 @@ class Complaint(db.Model):  # type: ignore[name-defined]
     contact_email_enc: Mapped[str | None] = mapped_column(sa.Text)
     consent_contact: Mapped[bool] = mapped_column(default=False)
     consent_publish: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(sa.String(16), default="zh_Hans_CN")
     status: Mapped[ComplaintStatus] = mapped_column(
         enum_type(ComplaintStatus, "complaint_status"), default=ComplaintStatus.REGISTERED)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -57,6 +57,7 @@ class Filing:
     contact_email: str | None = None
     consent_contact: bool = False
     consent_publish: bool = False
+    language: str = "zh_Hans_CN"
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def submit_complaint(filing: Filing, submission_key: str, now: datetime) -> Rece
         contact_phone_enc=protection.encrypt(filing.contact_phone),
         contact_email_enc=protection.encrypt(filing.contact_email),
         consent_contact=filing.consent_contact, consent_publish=filing.consent_publish,
+        language=filing.language,
         status=ComplaintStatus.REGISTERED, registered_at=now,
         first_contact_due_at=now + timedelta(hours=category.first_contact_hours),
         reply_due_at=reply_due(now, category.reply_working_days, zone), reopen_count=0)

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.accounts.roles import Permission, Role, permission_required
-from portal.complaints import services, workflow
+from portal.complaints import notify, services, workflow
 from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType
 from portal.complaints.forms import StatusForm, TextForm
 from portal.complaints.models import Complaint
@@ -134,6 +134,8 @@ def staff_act(number: str, action: str) -> Any:
         flash(str(error.message), "error")
         return _render(complaint, 400, **forms)
     db.session.commit()
+    if action in {"status", "reply"}:
+        notify.case_changed(complaint)
     flash(_("Saved."), "success")
     return redirect(url_for("complaints.staff_case", number=number))
 
@@ -173,6 +175,7 @@ def committee_case(number: str) -> Any:
             flash(str(error.message), "error")
         else:
             db.session.commit()
+            notify.case_changed(complaint)
             flash(_("The committee's decision is recorded."), "success")
             return redirect(url_for("complaints.committee_case", number=number))
     return render_template("complaints/committee_case.html", complaint=complaint, form=form,

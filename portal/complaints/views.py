@@ -17,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import SQLAlchemyError
@@ -58,7 +59,7 @@ def _filing(form: ComplaintForm) -> services.Filing:
         location=form.location.data, account_number=form.account_number.data,
         contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
         contact_email=form.contact_email.data, consent_contact=bool(form.consent_contact.data),
-        consent_publish=bool(form.consent_publish.data))
+        consent_publish=bool(form.consent_publish.data), language=str(get_locale()))
 
 
 def _uploads(field: Any) -> list[CleanFile]:
