@@ -282,8 +282,9 @@ def rate(complaint: Complaint, rating: int, resolved: bool, now: datetime) -> No
     if not 1 <= rating <= 5:
         raise ComplaintError(_l("Choose a rating from 1 to 5."))
     complaint.rating, complaint.resolved = rating, resolved
+    # Stored as data ("4|1"); pages show it in the reader's language.
     _event(complaint, EventKind.RATED, ActorKind.COMPLAINANT, now,
-           body=f"{rating}/5 {'resolved' if resolved else 'not resolved'}")
+           body=f"{rating}|{int(resolved)}")
     if resolved and complaint.status is ComplaintStatus.REPLIED:
         change_status(complaint, ComplaintStatus.CLOSED, ActorKind.COMPLAINANT, now)
     db.session.flush()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import (format_currency, format_date, format_datetime, format_decimal,
+                         to_user_timezone)
 
 
 def money(value: Decimal | int | str | None, currency: str = "CNY") -> str:
@@ -38,9 +39,20 @@ def datetime_filter(value: datetime | None, style: str = "medium") -> str:
     return str(format_datetime(value, style))
 
 
+def deadline_filter(value: datetime | None) -> str:
+    """A deadline that falls at midnight is shown as 23:59 of the day before ("by the end of")."""
+    if value is None:
+        return ""
+    local = to_user_timezone(value)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        value = value - timedelta(minutes=1)
+    return datetime_filter(value, "short")
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
     app.add_template_filter(date_filter, "date")
     app.add_template_filter(datetime_filter, "datetime")
+    app.add_template_filter(deadline_filter, "deadline")

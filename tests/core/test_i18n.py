@@ -78,3 +78,14 @@ def test_money_and_numbers_follow_the_locale(app):
 
 def test_catalogues_are_complete_and_current():
     assert i18n_tools.problems() == []
+
+
+def test_deadlines_at_midnight_read_as_the_end_of_the_day_before(app):
+    from datetime import UTC, datetime
+
+    from portal.core.formatting import deadline_filter
+
+    with app.test_request_context("/"), force_locale("en"):
+        midnight_shanghai = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+        assert deadline_filter(midnight_shanghai) == "12/3/26, 11:59\u202fPM"
+        assert deadline_filter(datetime(2026, 12, 3, 1, 30, tzinfo=UTC)) == "12/3/26, 9:30\u202fAM"
