@@ -5,14 +5,17 @@ Only 127.0.0.1 is ever contacted; every loop is bounded in time and count.
 
 from __future__ import annotations
 
+import html
 import http.client
 import os
+import re
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,11 +32,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2, threads: int = 1) -> Iterator[int]:
+def gunicorn(database_url: str, workers: int = 2, threads: int = 1,
+             extra_env: dict[str, str] | None = None) -> Iterator[int]:
     """Run the portal under gunicorn on a free port; yields the port."""
     port = free_port()
     env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_SECRET_KEY": "bench",
-           "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_RATELIMIT_ENABLED": "false"}
+           "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_RATELIMIT_ENABLED": "false",
+           **(extra_env or {})}
     process = subprocess.Popen(
         [str(GUNICORN), "--workers", str(workers), "--threads", str(threads), "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning", "portal:create_app()"],
@@ -104,3 +109,51 @@ def throughput(port: int, paths: list[str], clients: int, seconds: float,
     return {"requests": len(latencies), "failures": failures, "rps": len(latencies) / wall,
             "p50_ms": statistics.median(latencies) * 1000,
             "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000}
+
+
+class Browser:
+    """A keep-alive HTTP client on loopback that keeps cookies and reads CSRF tokens."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None
+                ) -> tuple[int, str, float]:
+        """(status, body, seconds); form fields are sent url-encoded."""
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        elapsed = time.perf_counter() - started
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _sep, rest = header.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, text, elapsed
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden inputs of a page."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        if 'type="hidden"' in tag and (name := re.search(r'name="([^"]+)"', tag)):
+            value = re.search(r'value="([^"]*)"', tag)
+            fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    return fields
+
+
+def percentiles(latencies: list[float]) -> dict[str, float]:
+    """p50 and p95 in milliseconds."""
+    ordered = sorted(latencies)
+    return {"p50_ms": statistics.median(ordered) * 1000,
+            "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000}

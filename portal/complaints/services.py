@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.accounts.models import User
 from portal.complaints import attachments, codes, protection, workflow
@@ -90,15 +91,14 @@ def _config(name: str) -> object:
 
 
 def _next_sequence(year: int) -> int:
-    """The next number of the year; the row lock makes concurrent filings wait their turn."""
-    counter = db.session.scalar(sa.select(ComplaintCounter).where(ComplaintCounter.year == year)
-                                .with_for_update())
-    if counter is None:
-        counter = ComplaintCounter(year=year, last=0)
-        db.session.add(counter)
-    counter.last += 1
-    db.session.flush()
-    return counter.last
+    """The next number of the year, from one atomic upsert: concurrent filings (even the first
+    of a year) each get their own number, and a rolled-back filing gives its number back."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+        db.session.get_bind().dialect.name]
+    table = ComplaintCounter.__table__
+    statement = insert(table).values(year=year, last=1).on_conflict_do_update(
+        index_elements=[table.c.year], set_={"last": table.c.last + 1}).returning(table.c.last)
+    return int(db.session.execute(statement).scalar_one())
 
 
 def _event(complaint: Complaint, kind: EventKind, actor_kind: ActorKind, now: datetime, *,

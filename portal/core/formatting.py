@@ -6,8 +6,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import Flask
-from flask_babel import (format_currency, format_date, format_datetime, format_decimal,
-                         to_user_timezone)
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    to_user_timezone,
+)
 
 
 def money(value: Decimal | int | str | None, currency: str = "CNY") -> str:

@@ -190,3 +190,37 @@ def test_filing_is_rate_limited_only_for_sent_complaints(make_app):
     response = check(client, GOOD)
     assert response.status_code == 429
     assert "Too many requests" in response.get_data(as_text=True)
+
+
+def test_concurrent_first_filings_of_a_year_get_distinct_numbers(app):
+    """Several people filing at once, the first complaints of the year among them."""
+    import threading
+
+    from portal.complaints import services
+    from portal.core.models import utcnow
+    from tests.complaints.conftest import FILING
+
+    numbers, errors = [], []
+    barrier = threading.Barrier(6)
+
+    def file(index):
+        with app.app_context():
+            barrier.wait()
+            try:
+                receipt = services.submit_complaint(services.Filing(**FILING),
+                                                    f"concurrent-{index}", utcnow())
+                db.session.commit()
+                numbers.append(receipt.complaint.sequence)
+            except Exception as error:
+                db.session.rollback()
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=file, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(numbers) == [1, 2, 3, 4, 5, 6]
