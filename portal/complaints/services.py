@@ -93,10 +93,11 @@ def _config(name: str) -> object:
 def _next_sequence(year: int) -> int:
     """The next number of the year, from one atomic upsert: concurrent filings (even the first
     of a year) each get their own number, and a rolled-back filing gives its number back."""
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-        db.session.get_bind().dialect.name]
     table = ComplaintCounter.__table__
-    statement = insert(table).values(year=year, last=1).on_conflict_do_update(
+    upsert: postgresql.Insert | sqlite.Insert = (
+        postgresql.insert(table) if db.session.get_bind().dialect.name == "postgresql"
+        else sqlite.insert(table))
+    statement = upsert.values(year=year, last=1).on_conflict_do_update(
         index_elements=[table.c.year], set_={"last": table.c.last + 1}).returning(table.c.last)
     return int(db.session.execute(statement).scalar_one())
 
