@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 import tempfile
 import threading
@@ -58,8 +59,6 @@ def file_one(browser: Browser) -> tuple[float, str, str] | None:
     status, page, elapsed = browser.request("POST", "/complaints/new", fields)
     if status != 201:
         return None
-    import re
-
     number = re.search(r"TS-\d{4}-\d{6}", page)
     code = re.search(r'class="big code-display"[^>]*>([^<]+)<', page)
     return elapsed, number.group(0) if number else "", code.group(1) if code else ""

@@ -59,12 +59,12 @@ def load() -> list[str]:
         if registered > now - timedelta(days=12) and outcome in {"closed", "decided"}:
             outcome = "in_progress"
         contact = rng.random() < 0.7
+        subject = rng.choice(SUBJECTS[category])
         filing = services.Filing(
             type=rng.choices(list(ComplaintType), weights=[80, 8, 12])[0],
-            category_code=category, district_code=district,
-            subject=rng.choice(SUBJECTS[category]),
-            description="（演示数据，虚构）" + rng.choice(SUBJECTS[category]) +
-                        "。请尽快核实处理。联系电话 138" + f"{rng.randint(0, 99999999):08d}。",
+            category_code=category, district_code=district, subject=subject,
+            description=f"（演示数据，虚构）{subject}。请尽快核实处理。联系电话 138"
+                        f"{rng.randint(0, 99999999):08d}。",
             location=rng.choice(["小区配电房附近", "营业厅", "家中", None]),
             account_number=f"{rng.randint(10**9, 10**10 - 1)}" if rng.random() < 0.5 else None,
             contact_name=rng.choice(NAMES) if contact else None,

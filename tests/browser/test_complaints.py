@@ -75,3 +75,15 @@ def test_resident_files_tracks_rates_and_escalates(chromium, live_server, page):
     assert "已提交用户委员会" in page.locator("h1").inner_text()
     screenshot(page, "complaint-escalated-zh-360")
     assert serious_violations(page) == []
+
+
+def test_complaint_pages_are_accessible(page, live_server):
+    from portal.demo.loader import load_demo_data
+
+    with live_server.app.app_context():
+        load_demo_data()
+    for path in ("/complaints/", "/complaints/track", "/complaints/public",
+                 "/complaints/public?category=BIZ-FEE&lang=en"):
+        page.goto(path)
+        assert serious_violations(page) == [], path
+    screenshot(page, "complaints-public-en-360")

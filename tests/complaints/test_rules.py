@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from portal.complaints import codes, workflow
 from portal.complaints.enums import ActorKind, ComplaintStatus
@@ -113,3 +114,43 @@ def test_finished_cases_cannot_move():
         for actor in ActorKind:
             assert not workflow.allowed(ComplaintStatus.WITHDRAWN, target, actor)
             assert not workflow.allowed(ComplaintStatus.DECIDED, target, actor)
+
+
+COMPLAINANT_MOVES = {
+    (ComplaintStatus.REPLIED, ComplaintStatus.CLOSED),
+    (ComplaintStatus.REPLIED, ComplaintStatus.REOPENED),
+    (ComplaintStatus.CLOSED, ComplaintStatus.REOPENED),
+    *{(s, ComplaintStatus.ESCALATED) for s in (
+        ComplaintStatus.REPLIED, ComplaintStatus.CLOSED, ComplaintStatus.REJECTED,
+        ComplaintStatus.REGISTERED, ComplaintStatus.ACCEPTED, ComplaintStatus.IN_PROGRESS,
+        ComplaintStatus.REOPENED)},
+    *{(s, ComplaintStatus.WITHDRAWN) for s in (
+        ComplaintStatus.REGISTERED, ComplaintStatus.ACCEPTED, ComplaintStatus.IN_PROGRESS,
+        ComplaintStatus.REOPENED)},
+}
+
+
+@pytest.mark.parametrize("current", list(ComplaintStatus))
+@pytest.mark.parametrize("target", list(ComplaintStatus))
+def test_the_transition_table_for_complainants(current, target):
+    assert workflow.allowed(current, target, ActorKind.COMPLAINANT) == (
+        (current, target) in COMPLAINANT_MOVES)
+
+
+def test_the_service_refuses_what_the_table_refuses(app, file_complaint):
+    from portal.complaints import services
+    from portal.complaints.models import Complaint
+    from portal.core.models import utcnow
+    from portal.extensions import db
+
+    file_complaint()
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint))
+        for target, actor in ((ComplaintStatus.REPLIED, ActorKind.STAFF),
+                              (ComplaintStatus.CLOSED, ActorKind.COMPLAINANT),
+                              (ComplaintStatus.DECIDED, ActorKind.STAFF),
+                              (ComplaintStatus.ACCEPTED, ActorKind.COMPLAINANT)):
+            with pytest.raises(services.ComplaintError):
+                services.change_status(complaint, target, actor, utcnow(), reason="x")
+        assert complaint.status is ComplaintStatus.REGISTERED
+        assert len(complaint.events) == 1
