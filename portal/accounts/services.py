@@ -47,7 +47,7 @@ class AccountLockedError(AccountError):
                  "again later.")
 
     def __init__(self, until: datetime) -> None:
-        super().__init__(until)
+        super().__init__()
         self.until = until
 
 

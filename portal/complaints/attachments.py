@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from portal.core.errors import DomainError
+
 MAX_FILES = 5
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -21,12 +23,8 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 ACCEPT = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
 
 
-class AttachmentError(ValueError):
-    """A file cannot be accepted; ``message`` is translated for the person."""
-
-    def __init__(self, message: object) -> None:
-        super().__init__(str(message))
-        self.message = message
+class AttachmentError(DomainError):
+    """A file cannot be accepted."""
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,7 @@ MAX_CASE_FILES = 20
 
 
 class ComplaintError(DomainError):
-    """A complaint rule was broken; ``message`` is translated for the person."""
-
-    def __init__(self, message: object) -> None:
-        super().__init__(str(message))
-        self.message = message
+    """A complaint rule was broken."""
 
 
 @dataclass(frozen=True)

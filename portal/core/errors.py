@@ -11,7 +11,18 @@ from portal.extensions import db
 
 
 class DomainError(Exception):
-    """A rule of the domain was broken; views turn it into a translated message."""
+    """A rule of the domain was broken; ``message`` (translated) is what the person reads.
+
+    Subclasses may set a default ``message``; raising with a message overrides it.
+    """
+
+    message: object = _l("The request could not be understood. Please check what you entered "
+                         "and try again.")
+
+    def __init__(self, message: object | None = None) -> None:
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
 
 
 ERROR_TEXTS = {

@@ -110,12 +110,8 @@ class BillCheckForm(FlaskForm):
         return ok
 
 
-def _code(form: Any, field: Any) -> None:
-    field.data = (field.data or "").strip().upper()
-
-
-class TariffForm(FlaskForm):
-    """A new tariff (its prices come in its first version)."""
+class CodeAndNamesForm(FlaskForm):
+    """The stable code and the two names that tariffs and fee items share."""
 
     code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=40)],
                        render_kw={"autocapitalize": "characters", "spellcheck": "false"})
@@ -123,6 +119,22 @@ class TariffForm(FlaskForm):
                                                              Length(max=200)])
     name_en = StringField(_l("Name in English (optional)"), validators=[Optional(),
                                                                         Length(max=200)])
+
+
+class LegalBasisForm(FlaskForm):
+    """The document that allows a price or charge."""
+
+    basis_number = StringField(_l("Legal basis: document number"), validators=[
+        DataRequired(REQUIRED), Length(max=120)])
+    basis_title = StringField(_l("Legal basis: title"), validators=[DataRequired(REQUIRED),
+                                                                   Length(max=300)])
+    basis_url = StringField(_l("Legal basis: link (optional)"), validators=[
+        Optional(), Length(max=500), URL(message=_l("Enter a full link starting with https://."))])
+
+
+class TariffForm(CodeAndNamesForm):
+    """A new tariff (its prices come in its first version)."""
+
     customer_class = SelectField(_l("Customer class"), choices=[])
     voltage_level = SelectField(_l("Voltage level"), choices=[])
     submit = SubmitField(_l("Create the tariff"))
@@ -146,17 +158,11 @@ class MonthlyChargeForm(Form):
     amount = _price_field(_l("Yuan per month"))
 
 
-class VersionForm(FlaskForm):
+class VersionForm(LegalBasisForm):
     """A draft version: dates, legal basis and the price structure."""
 
     effective_from = DateField(_l("In force from"), validators=[DataRequired(REQUIRED)])
     effective_to = DateField(_l("In force until (optional)"), validators=[Optional()])
-    basis_number = StringField(_l("Legal basis: document number"), validators=[
-        DataRequired(REQUIRED), Length(max=120)])
-    basis_title = StringField(_l("Legal basis: title"), validators=[DataRequired(REQUIRED),
-                                                                   Length(max=300)])
-    basis_url = StringField(_l("Legal basis: link (optional)"), validators=[
-        Optional(), Length(max=500), URL(message=_l("Enter a full link starting with https://."))])
     note_zh = TextAreaField(_l("Note in Chinese (optional)"), validators=[Optional(),
                                                                          Length(max=2000)])
     note_en = TextAreaField(_l("Note in English (optional)"), validators=[Optional(),
@@ -216,15 +222,9 @@ def parse_limits(text: str | None) -> list[Decimal]:
     return values
 
 
-class FeeItemForm(FlaskForm):
+class FeeItemForm(CodeAndNamesForm, LegalBasisForm):
     """A service charge: amount (empty = free), conditions, legal basis, abolition."""
 
-    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=40)],
-                       render_kw={"autocapitalize": "characters", "spellcheck": "false"})
-    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(REQUIRED),
-                                                             Length(max=200)])
-    name_en = StringField(_l("Name in English (optional)"), validators=[Optional(),
-                                                                        Length(max=200)])
     amount = DecimalField(_l("Amount in yuan (empty if free)"), places=2, validators=[
         Optional(), NumberRange(min=0, message=_l("Enter an amount of 0 or more."))],
         render_kw={"inputmode": "decimal"})
@@ -235,12 +235,6 @@ class FeeItemForm(FlaskForm):
                                                                           Length(max=2000)])
     conditions_en = TextAreaField(_l("Conditions in English"), validators=[Optional(),
                                                                           Length(max=2000)])
-    basis_number = StringField(_l("Legal basis: document number"), validators=[
-        DataRequired(REQUIRED), Length(max=120)])
-    basis_title = StringField(_l("Legal basis: title"), validators=[DataRequired(REQUIRED),
-                                                                   Length(max=300)])
-    basis_url = StringField(_l("Legal basis: link (optional)"), validators=[
-        Optional(), Length(max=500), URL(message=_l("Enter a full link starting with https://."))])
     effective_from = DateField(_l("In force from (optional)"), validators=[Optional()])
     abolished_on = DateField(_l("Abolished on (leave empty while in force)"),
                              validators=[Optional()])
