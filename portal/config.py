@@ -113,6 +113,8 @@ OPTIONS: tuple[Option, ...] = (
            "The portal's public address for links in emails, e.g. `https://portal.example.cn`."),
     Option("FILE_RATE_LIMIT", "5 per minute;30 per day",
            "Complaints that one client address may file."),
+    Option("UPLOAD_RATE_LIMIT", "20 per hour;60 per day",
+           "Complaint forms with files that one client address may send to the check step."),
     Option("TRACK_RATE_LIMIT", "10 per minute;100 per hour",
            "Tracking look-ups per client address."),
     Option("TRACK_NUMBER_RATE_LIMIT", "10 per hour",

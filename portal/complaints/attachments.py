@@ -65,7 +65,11 @@ def _reencode(data: bytes, media_type: str) -> bytes:
                 "RGBA" if "A" in upright.getbands() or "transparency" in upright.info else "RGB")
             pixels = upright.convert(mode)
             fresh = Image.frombytes(mode, pixels.size, pixels.tobytes())
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+    except AttachmentError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Exception):
+        # Pillow reports broken files with many exception types (OSError, SyntaxError,
+        # struct.error, EOFError...): all of them mean the upload is not a usable image.
         raise AttachmentError(_l("This image is damaged or not really a JPEG or PNG.")) from None
     output = io.BytesIO()
     if media_type == "image/jpeg":

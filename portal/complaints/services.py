@@ -30,6 +30,8 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 
 MAX_DESCRIPTION = 4000
+FINISHED = frozenset({ComplaintStatus.CLOSED, ComplaintStatus.WITHDRAWN,
+                      ComplaintStatus.REJECTED, ComplaintStatus.DECIDED})
 MAX_CASE_FILES = 20
 
 
@@ -203,14 +205,24 @@ def find_for_tracking(number: str, code: str) -> Complaint | None:
         dummy = _DUMMY_HASH.setdefault(str(cost), codes.hash_code("0" * 16, pepper, cost))
         codes.verify_code(normalized, dummy, pepper)
         return None
-    return complaint if codes.verify_code(normalized, complaint.code_hash, pepper) else None
+    if not codes.verify_code(normalized, complaint.code_hash, pepper):
+        return None
+    cost = int(str(_config("CODE_HASH_COST")))
+    if not complaint.code_hash.startswith(f"scrypt${cost}$"):
+        # Keep every stored hash at the current cost, so that look-ups of unknown numbers
+        # (checked against a hash of that cost) take as long as those of real ones.
+        complaint.code_hash = codes.hash_code(normalized, pepper, cost)
+        db.session.flush()
+    return complaint
 
 
 def change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
-                  now: datetime, *, actor: User | None = None, reason: str | None = None) -> None:
+                  now: datetime, *, actor: User | None = None, reason: str | None = None,
+                  by_reply: bool = False) -> None:
     """Move a case through the workflow table, recording who, when and why."""
     current = complaint.status
-    if not workflow.allowed(current, target, actor_kind):
+    if not workflow.allowed(current, target, actor_kind) or (
+            target in workflow.BY_REPLY_ONLY and not by_reply):
         raise ComplaintError(_l("This step is not possible for the case as it stands."))
     if target in workflow.REASON_REQUIRED and not (reason or "").strip():
         raise ComplaintError(_l("Give a reason for this step."))
@@ -223,14 +235,16 @@ def change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: Act
         complaint.reopen_count += 1
         complaint.replied_at = None
         complaint.closed_at = None
+        complaint.rating = complaint.resolved = None  # the next answer is rated afresh
         category = complaint.category
         complaint.reply_due_at = reply_due(now, category.reply_working_days,
                                            str(_config("TIMEZONE")))
     if target is ComplaintStatus.REPLIED:
         complaint.replied_at = now
-    if target in {ComplaintStatus.CLOSED, ComplaintStatus.WITHDRAWN, ComplaintStatus.REJECTED,
-                  ComplaintStatus.DECIDED}:
+    if target in FINISHED:
         complaint.closed_at = now
+    elif target is ComplaintStatus.ESCALATED:
+        complaint.closed_at = None  # with the committee, the case is open again
     if actor_kind is ActorKind.STAFF and complaint.first_contacted_at is None:
         complaint.first_contacted_at = now
     complaint.status = target
@@ -278,6 +292,8 @@ def rate(complaint: Complaint, rating: int, resolved: bool, now: datetime) -> No
         raise ComplaintError(_l("An answer can be rated once the case has been answered."))
     if not 1 <= rating <= 5:
         raise ComplaintError(_l("Choose a rating from 1 to 5."))
+    if complaint.rating is not None:
+        raise ComplaintError(_l("You have already rated this answer."))
     complaint.rating, complaint.resolved = rating, resolved
     # Stored as data ("4|1"); pages show it in the reader's language.
     _event(complaint, EventKind.RATED, ActorKind.COMPLAINANT, now,
@@ -287,7 +303,7 @@ def rate(complaint: Complaint, rating: int, resolved: bool, now: datetime) -> No
     db.session.flush()
 
 
-def reply(complaint: Complaint, staff: User, text: str, now: datetime) -> None:
+def reply(complaint: Complaint, staff: User | None, text: str, now: datetime) -> None:
     """A public reply from staff; a case being handled becomes answered."""
     if not text.strip():
         raise ComplaintError(_l("Write the reply."))
@@ -297,7 +313,8 @@ def reply(complaint: Complaint, staff: User, text: str, now: datetime) -> None:
     if complaint.first_contacted_at is None:
         complaint.first_contacted_at = now
     if complaint.status is ComplaintStatus.IN_PROGRESS:
-        change_status(complaint, ComplaintStatus.REPLIED, ActorKind.STAFF, now, actor=staff)
+        change_status(complaint, ComplaintStatus.REPLIED, ActorKind.STAFF, now, actor=staff,
+                      by_reply=True)
     db.session.flush()
 
 
@@ -368,18 +385,25 @@ class PublicEvent:
 
 
 def public_events(complaint: Complaint) -> list[PublicEvent]:
-    """Status changes and replies of a published case, redacted (never its information)."""
-    return [PublicEvent(e.created_at, e.kind, e.actor_kind, e.from_status, e.to_status,
-                        redact(e.body) if e.body else None)
-            for e in complaint.events if e.kind in {EventKind.STATUS, EventKind.REPLY}]
+    """Status changes and replies of a published case. Only what staff and the committee wrote
+    is shown (redacted); the complainant's own words never are, beyond the approved summary."""
+    events = []
+    for e in complaint.events:
+        if e.kind not in {EventKind.STATUS, EventKind.REPLY}:
+            continue
+        body = redact(e.body) if e.body and e.actor_kind in {ActorKind.STAFF,
+                                                             ActorKind.COMMITTEE} else None
+        events.append(PublicEvent(e.created_at, e.kind, e.actor_kind, e.from_status,
+                                  e.to_status, body))
+    return events
 
 
 def purge_contacts(now: datetime) -> int:
     """Delete contact details of cases closed more than the retention period ago."""
     cutoff = now - timedelta(days=int(str(_config("CONTACT_RETENTION_DAYS"))))
     cases = db.session.scalars(sa.select(Complaint).where(
-        Complaint.closed_at.is_not(None), Complaint.closed_at < cutoff,
-        Complaint.contact_purged_at.is_(None))).all()
+        Complaint.status.in_(FINISHED), Complaint.closed_at.is_not(None),
+        Complaint.closed_at < cutoff, Complaint.contact_purged_at.is_(None))).all()
     for complaint in cases:
         complaint.contact_name_enc = complaint.contact_phone_enc = None
         complaint.contact_email_enc = complaint.account_number_enc = None

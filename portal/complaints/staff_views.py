@@ -48,7 +48,7 @@ def inbox() -> str:
         query = query.where(Complaint.status.in_(open_statuses), sa.or_(
             sa.and_(Complaint.first_contacted_at.is_(None), Complaint.first_contact_due_at < now),
             sa.and_(Complaint.replied_at.is_(None), Complaint.reply_due_at < now)))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     cases = db.session.scalars(query.order_by(Complaint.reply_due_at, Complaint.id)
                                .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
@@ -140,7 +140,7 @@ def staff_act(number: str, action: str) -> Any:
     return redirect(url_for("complaints.staff_case", number=number))
 
 
-@bp.get("/staff/<number>/attachments/<int:attachment_id>")
+@bp.get("/staff/<number>/attachments/<int(max=2147483647):attachment_id>")
 @permission_required(HANDLE)
 def staff_attachment(number: str, attachment_id: int) -> Any:
     """A file of a case, for the staff who handle it."""

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -20,7 +21,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from portal.complaints import codes, services, workflow
@@ -45,6 +46,15 @@ from portal.extensions import db, limiter
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 TRACKED_KEY = "tracked_cases"
 TRACKED_SECONDS = 30 * 60
+FILED_KEY = "filed_forms"
+RESHOW_SECONDS = 10 * 60  # a double submit in the same browser shows the code again
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Complaint pages hold personal data and codes: no browser or proxy may keep a copy."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -103,8 +113,17 @@ def index() -> str:
     return render_template("complaints/index.html")
 
 
+def _staged(_response: Response) -> bool:
+    return bool(g.get("staged_files"))
+
+
+def _upload_limit() -> str:
+    return str(current_app.config["UPLOAD_RATE_LIMIT"])
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(_file_limit, methods=["POST"], deduct_when=_filed)
+@limiter.limit(_upload_limit, methods=["POST"], deduct_when=_staged)
 def new() -> Any:
     """File a complaint: fill in, check, send. No account is needed."""
     form = ComplaintForm()
@@ -123,8 +142,11 @@ def new() -> Any:
         return _form_page(form, "complaints/new.html", 400)
     if not form.confirm.data:
         try:
-            services.stage_attachments(form.submission_key.data, _uploads(form.attachments),
-                                       utcnow())
+            files = _uploads(form.attachments)
+            if files:
+                services.purge_stale_uploads(utcnow())
+                services.stage_attachments(form.submission_key.data, files, utcnow())
+                g.staged_files = True
         except (AttachmentError, services.ComplaintError) as error:
             db.session.rollback()
             form.attachments.errors = [*form.attachments.errors, str(error.message)]
@@ -143,8 +165,7 @@ def new() -> Any:
     if key != form.submission_key.data:
         return _check_page(form, 400)
     try:
-        receipt = services.submit_complaint(_filing(form), key, utcnow())
-        db.session.commit()
+        receipt = _submit(form, key)
     except services.ComplaintError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -153,11 +174,28 @@ def new() -> Any:
         db.session.rollback()
         current_app.logger.exception("Complaint could not be stored")
         return render_template("complaints/not_saved.html", form=form), 503
-    response = current_app.make_response((render_template(
-        "complaints/receipt.html", receipt=receipt, track_form=TrackForm(
-            number=receipt.complaint.tracking_number)), 201))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    filed = {digest: at for digest, at in session.get(FILED_KEY, {}).items()
+             if time.time() - at < RESHOW_SECONDS}
+    digest = codes.key_digest(key)
+    show_code = not receipt.duplicate or digest in filed
+    if not receipt.duplicate:
+        filed[digest] = time.time()
+    session[FILED_KEY] = filed
+    return render_template("complaints/receipt.html", receipt=receipt, show_code=show_code,
+                           track_form=TrackForm(number=receipt.complaint.tracking_number)), 201
+
+
+def _submit(form: ComplaintForm, key: str) -> services.Receipt:
+    """File and commit; a simultaneous double submit finds the complaint the other one made."""
+    try:
+        receipt = services.submit_complaint(_filing(form), key, utcnow())
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        receipt = services.submit_complaint(_filing(form), key, utcnow())
+        if not receipt.duplicate:
+            raise
+    return receipt
 
 
 def _track_number_key() -> str:
@@ -174,7 +212,8 @@ def _track_number_limit() -> str:
 
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit(_track_limit, methods=["POST"])
-@limiter.limit(_track_number_limit, methods=["POST"], key_func=_track_number_key)
+@limiter.limit(_track_number_limit, methods=["POST"], key_func=_track_number_key,
+               deduct_when=lambda response: response.status_code != 302)
 def track() -> Any:
     """Open one's case with its tracking number and secret code."""
     form = TrackForm()
@@ -183,6 +222,7 @@ def track() -> Any:
     if form.validate_on_submit():
         complaint = services.find_for_tracking(form.number.data or "", form.code.data or "")
         if complaint is not None:
+            db.session.commit()  # keeps a hash brought to the current cost
             tracked = {number: at for number, at in session.get(TRACKED_KEY, {}).items()
                        if time.time() - at < TRACKED_SECONDS}
             tracked[complaint.tracking_number] = time.time()
@@ -310,7 +350,7 @@ def send_attachment(complaint: Complaint, attachment_id: int) -> Response:
     return response
 
 
-@bp.get("/track/<number>/attachments/<int:attachment_id>")
+@bp.get("/track/<number>/attachments/<int(max=2147483647):attachment_id>")
 def case_attachment(number: str, attachment_id: int) -> Any:
     """A file of one's own case."""
     complaint = _tracked_case(number)

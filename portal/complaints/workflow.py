@@ -30,6 +30,8 @@ TRANSITIONS: dict[tuple[ComplaintStatus, ComplaintStatus], frozenset[ActorKind]]
     (S.IN_PROGRESS, S.WITHDRAWN): frozenset({A.COMPLAINANT}),
     (S.REOPENED, S.WITHDRAWN): frozenset({A.COMPLAINANT}),
 }
+# Reached only by writing a public reply, so that no case is "answered" without an answer.
+BY_REPLY_ONLY = frozenset({S.REPLIED})
 # Changes that need a reason, which the complainant sees.
 REASON_REQUIRED = frozenset({S.REJECTED, S.DECIDED, S.ESCALATED})
 # Escalating an open case is allowed only once a deadline has passed.
@@ -42,5 +44,6 @@ def allowed(current: ComplaintStatus, target: ComplaintStatus, actor: ActorKind)
 
 
 def next_statuses(current: ComplaintStatus, actor: ActorKind) -> list[ComplaintStatus]:
-    """The statuses ``actor`` may move a case to, in the enum's order."""
-    return [status for status in ComplaintStatus if allowed(current, status, actor)]
+    """The statuses ``actor`` may choose for a case, in the enum's order."""
+    return [status for status in ComplaintStatus
+            if allowed(current, status, actor) and status not in BY_REPLY_ONLY]

@@ -39,10 +39,20 @@ NAVIGATION: list[NavItem] = [
 ]
 
 
+def query_args(**changes: Any) -> dict[str, Any]:
+    """The request's query, safe to hand to ``url_for``: keys that ``url_for`` treats as its
+    own options (``_external``, ``_scheme``...) or that name a URL variable are dropped."""
+    reserved = set(request.view_args or {})
+    args: dict[str, Any] = {key: values for key, values in request.args.to_dict(flat=False).items()
+                            if not key.startswith("_") and key not in reserved}
+    args.update(changes)
+    return args
+
+
 def language_links() -> list[dict[str, Any]]:
     """One link per language to the current page and query, with ``lang`` replaced."""
     current = str(get_locale())
-    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args = query_args()
     links = []
     for code in SUPPORTED_LOCALES:
         query: dict[str, Any] = {**args, "lang": code}
@@ -79,6 +89,7 @@ def _context() -> dict[str, Any]:
         "language_links": language_links,
         "navigation": visible_navigation,
         "Permission": Permission,
+        "query_args": query_args,
         "lang": current_language(),
     }
 

@@ -224,3 +224,70 @@ def test_concurrent_first_filings_of_a_year_get_distinct_numbers(app):
         thread.join()
     assert errors == []
     assert sorted(numbers) == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_code_is_shown_again_only_to_the_browser_that_filed(app, client):
+    response, fields = send(client)
+    _number, code = receipt_of(response)
+    same_browser = client.post("/complaints/new?lang=en", data={**fields, "confirm": "1"})
+    assert code in same_browser.get_data(as_text=True)
+    other = app.test_client()
+    other_fields = form_fields(check(other, GOOD).get_data(as_text=True))
+    stolen = {**other_fields, "submission_key": fields["submission_key"]}
+    stolen_check = other.post("/complaints/new?lang=en", data={**stolen, "check": "1"})
+    refilled = form_fields(stolen_check.get_data(as_text=True))
+    response = other.post("/complaints/new?lang=en", data={**refilled, "confirm": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 201 and code not in page
+    assert "shown only once, in the browser that sent the complaint" in page
+    assert count(app) == 1
+
+
+def test_a_simultaneous_double_submit_shows_the_receipt_not_an_error(app, client, monkeypatch):
+    from portal.complaints import services, views
+
+    real = services.submit_complaint
+    calls = []
+
+    def racing(*args, **kwargs):
+        receipt = real(*args, **kwargs)
+        if not calls:  # the other request commits first; this one then hits the unique key
+            calls.append(1)
+            db.session.commit()
+            raise sa.exc.IntegrityError("INSERT", {}, Exception("duplicate key"))
+        return receipt
+
+    monkeypatch.setattr(views.services, "submit_complaint", racing)
+    response, _fields = send(client)
+    assert response.status_code == 201 and re.search(r"TS-\d{4}-\d{6}", response.get_data(
+        as_text=True))
+    assert count(app) == 1
+
+
+def test_uploads_are_rate_limited(make_app):
+    import io
+
+    app = make_app(RATELIMIT_ENABLED=True, UPLOAD_RATE_LIMIT="2 per hour")
+    client = app.test_client()
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    statuses = []
+    for _ in range(3):
+        fields = start(client)
+        statuses.append(client.post("/complaints/new?lang=en", content_type="multipart/form-data",
+                                    data={**fields, **GOOD, "check": "1",
+                                          "attachments": [(io.BytesIO(pdf), "a.pdf")]}
+                                    ).status_code)
+    assert statuses == [200, 200, 429]
+    assert check(client, GOOD).status_code == 429  # the limit covers the form for a while
+
+
+def test_a_broken_image_is_a_clear_error(client):
+    import io
+
+    broken = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 20
+    fields = start(client)
+    response = client.post("/complaints/new?lang=en", content_type="multipart/form-data",
+                           data={**fields, **GOOD, "check": "1",
+                                 "attachments": [(io.BytesIO(broken), "x.png")]})
+    assert response.status_code == 400
+    assert "damaged or not really a JPEG or PNG" in response.get_data(as_text=True)

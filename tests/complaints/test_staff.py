@@ -179,3 +179,66 @@ def test_key_rotation(app, runner, file_complaint):
     app.config["DATA_KEY"] = runner.invoke(args=["complaints", "new-key"]).output.strip()
     refused = runner.invoke(args=["complaints", "rotate-key"])
     assert refused.exit_code != 0 and "nothing was changed" in refused.output
+
+
+def test_the_public_never_sees_the_complainants_own_words_or_staff_names(
+        app, client, staff, file_complaint):
+    number, _code = file_complaint(consent_publish=True, at=utcnow() - timedelta(days=20))
+    with app.app_context():
+        from portal.complaints import services
+        from portal.complaints.enums import ActorKind
+
+        complaint = db.session.scalar(sa.select(Complaint))
+        services.change_status(complaint, ComplaintStatus.ESCALATED, ActorKind.COMPLAINANT,
+                               utcnow(), reason="我是王五，住在幸福小区 3 号楼")
+        db.session.commit()
+    _post(client, number, "summary", **{"summary-text": "抢修延误的投诉。"})
+    public = client.get("/complaints/public?lang=en").get_data(as_text=True)
+    assert "抢修延误的投诉。" in public
+    assert "王五" not in public and "幸福小区" not in public and "handler" not in public
+    assert "Complainant" in public and ">You<" not in public
+
+
+def test_the_committee_sees_no_staff_names_or_assignments(
+        app, client, file_complaint, make_user, auth):
+    number, _ = file_complaint(at=utcnow() - timedelta(days=20))
+    handler, _ = make_user("handler-x", role="staff")
+    with app.app_context():
+        from portal.accounts.models import User
+        from portal.complaints import services
+        from portal.complaints.enums import ActorKind
+
+        complaint = db.session.scalar(sa.select(Complaint))
+        staff_member = db.session.get(User, handler.id)
+        services.assign(complaint, staff_member, staff_member, utcnow())
+        services.add_note(complaint, staff_member, "内部备注", utcnow())
+        services.change_status(complaint, ComplaintStatus.ESCALATED, ActorKind.COMPLAINANT,
+                               utcnow(), reason="超期")
+        db.session.commit()
+    make_user("member", role="committee")
+    auth.login("member")
+    page = client.get(f"/complaints/committee/{number}?lang=en").get_data(as_text=True)
+    assert "handler-x" not in page and "内部备注" not in page and "Assigned" not in page
+
+
+def test_escalated_cases_keep_their_contact_details(app, runner, file_complaint):
+    number, _ = file_complaint(contact_phone="13812345678")
+    with app.app_context():
+        from portal.complaints import services
+        from portal.complaints.enums import ActorKind
+
+        complaint = db.session.scalar(sa.select(Complaint))
+        long_ago = utcnow() - timedelta(days=400)
+        services.change_status(complaint, ComplaintStatus.REJECTED, ActorKind.STAFF, long_ago,
+                               reason="不属于受理范围")
+        services.change_status(complaint, ComplaintStatus.ESCALATED, ActorKind.COMPLAINANT,
+                               utcnow(), reason="不同意")
+        db.session.commit()
+    runner.invoke(args=["complaints", "purge-contacts"])
+    assert _complaint(app, number).contact_phone_enc is not None
+
+
+def test_staff_pages_with_contact_details_are_not_cached(client, staff, file_complaint):
+    number, _ = file_complaint(contact_phone="13812345678")
+    assert _post(client, number, "contact").headers["Cache-Control"] == "no-store"
+    assert client.get(f"/complaints/staff/{number}").headers["Cache-Control"] == "no-store"

@@ -26,6 +26,9 @@ def _move(app, number, *targets, at=None, reason="原因"):
         complaint = db.session.scalar(sa.select(Complaint).where(
             Complaint.tracking_number == number))
         for target in targets:
+            if target is ComplaintStatus.REPLIED:
+                services.reply(complaint, None, "答复", at or utcnow())
+                continue
             actor = (ActorKind.COMMITTEE if target is ComplaintStatus.DECIDED else ActorKind.STAFF)
             services.change_status(complaint, target, actor, at or utcnow(), reason=reason)
         db.session.commit()
@@ -183,3 +186,63 @@ def test_actions_need_csrf(client, file_complaint, action):
     number, code = file_complaint()
     open_case(client, number, code)
     assert client.post(f"/complaints/track/{number}/{action}").status_code == 400
+
+
+def test_an_answer_is_rated_once_and_afresh_after_reopening(app, client, file_complaint):
+    number, code = file_complaint()
+    _move(app, number, ComplaintStatus.ACCEPTED, ComplaintStatus.IN_PROGRESS,
+          ComplaintStatus.REPLIED)
+    open_case(client, number, code)
+    assert _act(client, number, "rate", rating="2", resolved="no").status_code == 302
+    again = _act(client, number, "rate", rating="5", resolved="yes")
+    assert again.status_code == 400 and "already rated" in _page(again)
+    assert _act(client, number, "reopen", reason="仍未解决").status_code == 302
+    _move(app, number, ComplaintStatus.IN_PROGRESS, ComplaintStatus.REPLIED)
+    assert _act(client, number, "rate", rating="4", resolved="yes").status_code == 302
+    assert _status(app, number) is ComplaintStatus.CLOSED
+
+
+def test_staff_cannot_mark_a_case_answered_without_an_answer(app, file_complaint):
+    number, _code = file_complaint()
+    _move(app, number, ComplaintStatus.ACCEPTED, ComplaintStatus.IN_PROGRESS)
+    with app.app_context(), pytest.raises(services.ComplaintError):
+        complaint = db.session.scalar(sa.select(Complaint))
+        services.change_status(complaint, ComplaintStatus.REPLIED, ActorKind.STAFF, utcnow())
+
+
+def test_successful_lookups_do_not_use_up_the_per_number_limit(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, TRACK_NUMBER_RATE_LIMIT="2 per hour")
+    from tests.complaints.conftest import FILING
+
+    with app.app_context():
+        receipt = services.submit_complaint(services.Filing(**FILING), "k", utcnow())
+        db.session.commit()
+        number, code = receipt.complaint.tracking_number, receipt.formatted_code
+    statuses = [open_case(app.test_client(), number, code).status_code for _ in range(4)]
+    assert statuses == [302, 302, 302, 302]
+
+
+def test_old_hashes_are_brought_to_the_current_cost(make_app):
+    app = make_app(CODE_HASH_COST=2**4)
+    from tests.complaints.conftest import FILING
+
+    with app.app_context():
+        receipt = services.submit_complaint(services.Filing(**FILING), "k", utcnow())
+        db.session.commit()
+        number, code = receipt.complaint.tracking_number, receipt.formatted_code
+    app.config["CODE_HASH_COST"] = 2**8
+    assert open_case(app.test_client(), number, code).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Complaint.code_hash)).startswith("scrypt$256$")
+
+
+def test_huge_ids_and_url_options_in_the_query_do_not_break_pages(client, file_complaint):
+    number, code = file_complaint()
+    open_case(client, number, code)
+    assert client.get(f"/complaints/track/{number}/attachments/99999999999999").status_code \
+        == 404
+    for query in ("_scheme=javascript", "_external=1", "_anchor=x", "_method=GET",
+                  "number=x"):
+        response = client.get(f"/complaints/track/{number}?{query}")
+        assert response.status_code == 200, query
+        assert "javascript:" not in response.get_data(as_text=True)
