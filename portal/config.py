@@ -118,7 +118,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("TRACK_RATE_LIMIT", "10 per minute;100 per hour",
            "Tracking look-ups per client address."),
     Option("TRACK_NUMBER_RATE_LIMIT", "10 per hour",
-           "Tracking look-ups per tracking number, from all clients together."),
+           "Failed tracking look-ups per tracking number, from all clients together."),
 )
 
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
