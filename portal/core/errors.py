@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
@@ -57,7 +58,27 @@ def render_error(code: int, message: str | None = None) -> tuple[Response | str,
     text = message or str(default_message)
     if wants_json():
         return jsonify(error={"status": code, "title": str(title), "message": text}), code
-    return render_template("errors/error.html", code=code, title=title, message=text), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=text), code
+    except Exception:
+        current_app.logger.exception("The error page could not be rendered")
+        page = (f'<!doctype html><html lang="{escape(html_lang_or_default())}"><meta '
+                f'charset="utf-8"><title>{escape(str(title))}</title><h1>{escape(str(title))}'
+                f"</h1><p>{escape(text)}</p></html>")
+        return page, code
+
+
+def html_lang_or_default() -> str:
+    """``<html lang>`` for the bare fallback page."""
+    try:
+        from flask_babel import get_locale
+
+        from portal.i18n import html_lang
+
+        locale = get_locale()
+        return html_lang(locale) if locale else "zh-Hans-CN"
+    except Exception:
+        return "zh-Hans-CN"
 
 
 def _handle_http(error: HTTPException) -> Response | HTTPException:

@@ -85,3 +85,22 @@ def test_machine_clients_get_json_errors(client):
     assert response.json["error"]["status"] == 404
     response = client.get("/missing", headers={"Accept": "application/json"})
     assert response.is_json
+
+
+def test_error_page_still_answers_when_the_layout_itself_fails(make_app, monkeypatch):
+    app = make_app(PROPAGATE_EXCEPTIONS=False, TESTING=False)
+
+    @app.get("/explode-twice")
+    def explode_twice():
+        raise RuntimeError("boom")
+
+    from portal.core import templating
+
+    def broken_navigation():
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(templating, "visible_navigation", broken_navigation)
+    response = app.test_client().get("/explode-twice?lang=en")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+    assert "portal.css" not in response.get_data(as_text=True)  # the bare fallback page
