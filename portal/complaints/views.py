@@ -46,8 +46,22 @@ from portal.extensions import db, limiter
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 TRACKED_KEY = "tracked_cases"
 TRACKED_SECONDS = 30 * 60
-FILED_KEY = "filed_forms"
-RESHOW_SECONDS = 10 * 60  # a double submit in the same browser shows the code again
+FORM_KEYS = "complaint_forms"
+FORM_KEY_SECONDS = 3 * 60 * 60
+MAX_FORM_KEYS = 8
+
+
+def _remember_form_key(key: str) -> None:
+    """Note that this browser was given this form, so that only it may see the form's code."""
+    keys = {tag: at for tag, at in session.get(FORM_KEYS, {}).items()
+            if time.time() - at < FORM_KEY_SECONDS}
+    keys[codes.key_digest(key)[:16]] = time.time()
+    session[FORM_KEYS] = dict(sorted(keys.items(), key=lambda item: item[1])[-MAX_FORM_KEYS:])
+
+
+def _form_given_here(key: str) -> bool:
+    at = session.get(FORM_KEYS, {}).get(codes.key_digest(key)[:16])
+    return at is not None and time.time() - at < FORM_KEY_SECONDS
 
 
 @bp.after_request
@@ -129,6 +143,7 @@ def new() -> Any:
     form = ComplaintForm()
     if not form.is_submitted():
         form.submission_key.data = codes.new_submission_key()
+        _remember_form_key(form.submission_key.data)
         # Other pages (check my bill) may start a complaint with some fields filled in.
         for name in ("category", "subject", "description"):
             if request.args.get(name) and not form[name].data:
@@ -136,6 +151,7 @@ def new() -> Any:
         return _form_page(form, "complaints/new.html")
     if not form.submission_key.data or len(form.submission_key.data) > 64:
         form.submission_key.data = codes.new_submission_key()
+        _remember_form_key(form.submission_key.data)
     if form.edit.data:
         return _form_page(form, "complaints/new.html")
     if not form.validate():
@@ -174,13 +190,9 @@ def new() -> Any:
         db.session.rollback()
         current_app.logger.exception("Complaint could not be stored")
         return render_template("complaints/not_saved.html", form=form), 503
-    filed = {digest: at for digest, at in session.get(FILED_KEY, {}).items()
-             if time.time() - at < RESHOW_SECONDS}
-    digest = codes.key_digest(key)
-    show_code = not receipt.duplicate or digest in filed
-    if not receipt.duplicate:
-        filed[digest] = time.time()
-    session[FILED_KEY] = filed
+    # A double click or a resent form shows the code again in the browser that was given the
+    # form; anyone else holding the form's key gets the tracking number only.
+    show_code = not receipt.duplicate or _form_given_here(key)
     return render_template("complaints/receipt.html", receipt=receipt, show_code=show_code,
                            track_form=TrackForm(number=receipt.complaint.tracking_number)), 201
 

@@ -95,6 +95,18 @@ def page(chromium: Any, live_server: LiveServer) -> Iterator[Any]:
     context.close()
 
 
+def log_in(page: Any, username: str, password: str, secret: str) -> None:
+    """Log in through the English login and one-time-code pages."""
+    import pyotp
+
+    page.goto("/accounts/login?lang=en")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Log in").click()
+
+
 def screenshot(page: Any, name: str) -> None:
     """Keep a full-page screenshot in test-artifacts/ for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -3,9 +3,7 @@ replies; the resident rates the answer and takes the case to the users' committe
 
 from __future__ import annotations
 
-import pyotp
-
-from tests.browser.conftest import DESKTOP, screenshot
+from tests.browser.conftest import DESKTOP, log_in, screenshot
 from tests.browser.test_pages import serious_violations
 
 
@@ -45,12 +43,7 @@ def test_resident_files_tracks_rates_and_escalates(chromium, live_server, page):
     password, secret = live_server.create_user("handler", "staff")
     staff = chromium.new_context(viewport=DESKTOP, base_url=live_server.url, locale="zh-CN")
     desk = staff.new_page()
-    desk.goto("/accounts/login?lang=en")
-    desk.get_by_label("Username").fill("handler")
-    desk.get_by_label("Password").fill(password)
-    desk.get_by_role("button", name="Continue").click()
-    desk.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
-    desk.get_by_role("button", name="Log in").click()
+    log_in(desk, "handler", password, secret)
     desk.goto("/complaints/staff/")
     desk.get_by_role("link", name=number).click()
     assert serious_violations(desk) == []

@@ -6,7 +6,7 @@ import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, log_in, screenshot
 
 SERIOUS = {"serious", "critical"}
 
@@ -102,12 +102,7 @@ def test_pages_have_no_serious_accessibility_violations(page, path):
 def test_admin_account_list_is_accessible(page, live_server):
     password, secret = live_server.create_user("root", "admin")
     page.set_viewport_size(DESKTOP)
-    page.goto("/accounts/login?lang=en")
-    page.get_by_label("Username").fill("root")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "root", password, secret)
     page.get_by_role("link", name="Accounts", exact=True).click()
     assert page.locator("h1").inner_text() == "Accounts"
     screenshot(page, "accounts-en-1280")

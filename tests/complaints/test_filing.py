@@ -226,7 +226,7 @@ def test_concurrent_first_filings_of_a_year_get_distinct_numbers(app):
     assert sorted(numbers) == [1, 2, 3, 4, 5, 6]
 
 
-def test_the_code_is_shown_again_only_to_the_browser_that_filed(app, client):
+def test_the_code_is_shown_again_only_to_the_browser_that_got_the_form(app, client):
     response, fields = send(client)
     _number, code = receipt_of(response)
     same_browser = client.post("/complaints/new?lang=en", data={**fields, "confirm": "1"})
