@@ -59,7 +59,7 @@ def list_tariffs() -> str:
     status = 400 if error else 200
     return render_template("fees/tariffs.html", groups=groups, day=day, error=error,
                            today=local_today(),
-                           structure_of=services.structure_of), status  # type: ignore[return-value]
+                           structure_of=services.published_structure), status  # type: ignore[return-value]
 
 
 def _render_version(tariff: Tariff, version: TariffVersion | None, day: date | None,
