@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import logging
 import os
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.accounts import services
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.complaints import protection
 from portal.complaints import services as complaint_services
+from portal.complaints import throttle
+from portal.core import protection
 from portal.core.models import utcnow
 from portal.demo.loader import RealDataError, load_demo_data
 from portal.extensions import db
@@ -26,6 +30,7 @@ from portal.fees.services import fee_items
 demo_cli = AppGroup("demo", help="Fictitious demo data.")
 fees_cli = AppGroup("fees", help="Fee standards: import and export in the JSON exchange format.")
 complaints_cli = AppGroup("complaints", help="Complaints: privacy housekeeping.")
+audit = logging.getLogger("portal.audit")
 users_cli = AppGroup("users", help="Accounts of staff, committee members and administrators.")
 
 
@@ -97,8 +102,8 @@ def users_list() -> None:
     for user in db.session.scalars(sa.select(User).order_by(User.username)):
         if user.disabled_at:
             state = "disabled"
-        elif user.locked_until and user.locked_until > now:
-            state = "locked"
+        elif user.throttled_until and user.throttled_until > now:
+            state = "waiting"
         else:
             state = "active"
         totp = "totp" if user.totp_enabled else "no-totp"
@@ -138,9 +143,48 @@ def users_reset_password(username: str, reset_totp: bool, prompt_password: bool)
         db.session.rollback()
         raise click.ClickException(str(exc.message)) from None
     db.session.commit()
+    audit.warning("password%s reset for account %s (id %s) by %s",
+                  " and second factor" if reset_totp else "", user.username, user.id,
+                  _operator())
     click.echo(f"Password of {user.username} reset." + (" TOTP reset." if reset_totp else ""))
     if generated:
         click.echo(f"Password: {password}")
+
+
+@users_cli.command("reset-totp")
+@click.argument("username")
+def users_reset_totp(username: str) -> None:
+    """Make the owner enrol a new authenticator at next login (a lost phone); ends sessions."""
+    user = _get_user_or_fail(username)
+    services.reset_second_factor(user)
+    db.session.commit()
+    audit.warning("second factor reset for account %s (id %s) by %s", user.username, user.id,
+                  _operator())
+    click.echo(f"Second factor of {user.username} reset: it enrols a new authenticator at its "
+               "next login.")
+
+
+@users_cli.command("set-email")
+@click.argument("username")
+@click.argument("email", required=False, default="")
+def users_set_email(username: str, email: str) -> None:
+    """Set (or, without EMAIL, remove) the address that hears of repeated failed logins."""
+    user = _get_user_or_fail(username)
+    try:
+        address = validate_email(email, check_deliverability=False).normalized if email else None
+    except EmailNotValidError as exc:
+        raise click.ClickException(f"Not an email address: {exc}") from None
+    services.set_email(user, address)
+    db.session.commit()
+    click.echo(f"Email of {user.username}: {address or '(none)'}.")
+
+
+def _operator() -> str:
+    """Who ran the command, as the operating system knows them (for the audit log)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "an unknown operator"
 
 
 @users_cli.command("totp")
@@ -186,12 +230,13 @@ def fees_export(output: Path | None, published_only: bool) -> None:
 @complaints_cli.command("purge-contacts")
 def complaints_purge_contacts() -> None:
     """Delete contact details of cases closed longer ago than PORTAL_CONTACT_RETENTION_DAYS,
-    and files of complaint forms that were never sent (older than a day)."""
+    files of complaint forms that were never sent and failed look-ups (older than a day)."""
     count = complaint_services.purge_contacts(utcnow())
     uploads = complaint_services.purge_stale_uploads(utcnow())
+    throttled = throttle.purge(utcnow())
     db.session.commit()
     click.echo(f"Contact details deleted from {count} closed cases; {uploads} files of "
-               "unsent forms deleted.")
+               f"unsent forms deleted; {throttled} tracking numbers' old failures forgotten.")
 
 
 @complaints_cli.command("new-key")
@@ -202,9 +247,9 @@ def complaints_new_key() -> None:
 
 @complaints_cli.command("rotate-key")
 def complaints_rotate_key() -> None:
-    """Re-encrypt all contact details with the first key of PORTAL_DATA_KEY."""
+    """Re-encrypt contact details and second-factor secrets with PORTAL_DATA_KEY's first key."""
     try:
-        count = complaint_services.rotate_data_key()
+        count = complaint_services.rotate_data_key() + services.rotate_secrets()
     except protection.InvalidToken:
         db.session.rollback()
         raise click.ClickException("A stored value fits none of the keys in PORTAL_DATA_KEY; "

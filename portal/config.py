@@ -8,6 +8,7 @@ secret key such as ``1e5`` into a float.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -45,6 +46,13 @@ def _parse_int(raw: str) -> int:
     return value
 
 
+def _parse_seconds(raw: str) -> float:
+    value = float(raw.strip())
+    if not 0 < value <= 60:  # also refuses nan and inf
+        raise ValueError("expected a number of seconds between 0 and 60")
+    return value
+
+
 @dataclass(frozen=True)
 class Option:
     """One configuration option."""
@@ -70,13 +78,20 @@ OPTIONS: tuple[Option, ...] = (
            "PostgreSQL: `postgresql+psycopg://user@host:5432/dbname`."),
     Option("RATELIMIT_STORAGE_URI", "memory://",
            "Where rate-limit counters live; `redis://127.0.0.1:6379/0` when several workers run."),
+    Option("RATELIMIT_STORAGE_TIMEOUT", 0.5,
+           "Seconds to wait for the rate-limit store; unreachable, limits fall back to each "
+           "process's memory (with a warning in the log).", _parse_seconds),
     Option("RATELIMIT_ENABLED", True, "Turn rate limiting off only for local experiments.",
            _parse_bool),
     Option("LOGIN_RATE_LIMIT", "10 per minute;50 per hour",
            "Login and second-factor attempts allowed per client address."),
-    Option("LOGIN_MAX_FAILURES", 5, "Failed logins in a row before an account is locked.",
-           _parse_int),
-    Option("LOGIN_LOCK_MINUTES", 15, "How long a locked account stays locked.", _parse_int),
+    Option("LOGIN_MAX_FAILURES", 5,
+           "Failed passwords or codes in a row before an account starts to wait after each "
+           "failure (30 seconds, doubling).", _parse_int),
+    Option("LOGIN_MAX_DELAY_MINUTES", 15,
+           "Longest wait after failed logins; attempts during a wait are refused.", _parse_int),
+    Option("SESSION_IDLE_MINUTES", 30,
+           "Minutes without a request after which a logged-in session ends.", _parse_int),
     Option("DEFAULT_LOCALE", "zh_Hans_CN",
            "Language when neither `?lang=`, the session nor the browser chooses one."),
     Option("TIMEZONE", "Asia/Shanghai", "Time zone in which dates and times are shown."),
@@ -94,8 +109,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("CODE_PEPPER", None,
            "Secret mixed into complaint codes and their hashes. Unset: generated once into "
            "`instance/code_pepper`. Never change it: existing codes would stop working."),
-    Option("CODE_HASH_COST", 2**14, "scrypt cost (N) of stored complaint-code hashes.",
-           _parse_int),
     Option("CONTACT_RETENTION_DAYS", 365,
            "Days after a complaint is closed before its contact details are purged.", _parse_int),
     Option("REOPEN_DAYS", 15, "Days after an answer within which a complainant may reopen once.",
@@ -110,15 +123,23 @@ OPTIONS: tuple[Option, ...] = (
     Option("MAIL_PASSWORD", "", "SMTP password."),
     Option("MAIL_SENDER", "noreply@example.invalid", "From address of the emails."),
     Option("PUBLIC_URL", "",
-           "The portal's public address for links in emails, e.g. `https://portal.example.cn`."),
+           "The portal's public address, e.g. `https://portal.example.cn`: absolute links in "
+           "emails, feeds and the API use it instead of the request's Host header."),
     Option("FILE_RATE_LIMIT", "5 per minute;30 per day",
            "Complaints that one client address may file."),
     Option("UPLOAD_RATE_LIMIT", "20 per hour;60 per day",
            "Complaint forms with files that one client address may send to the check step."),
     Option("TRACK_RATE_LIMIT", "10 per minute;100 per hour",
            "Tracking look-ups per client address."),
-    Option("TRACK_NUMBER_RATE_LIMIT", "10 per hour",
-           "Failed tracking look-ups per tracking number, from all clients together."),
+    Option("TRACK_NUMBER_FREE_FAILURES", 5,
+           "Failed look-ups of one tracking number (from all clients together) before each "
+           "further failure makes that number wait (2 seconds, doubling).", _parse_int),
+    Option("TRACK_NUMBER_MAX_DELAY_SECONDS", 120,
+           "Longest wait of a tracking number after failed look-ups; whoever was told to wait "
+           "is let through once that wait is over.", _parse_int),
+    Option("TRUSTED_HOSTS", "",
+           "Host names (comma-separated) the portal answers to; requests for other hosts get "
+           "400. Empty: any host (set `PORTAL_PUBLIC_URL` so that links never use it)."),
 )
 
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
@@ -153,7 +174,22 @@ def load_config(
     if not values["DATABASE_URL"]:
         values["DATABASE_URL"] = f"sqlite:///{instance_path / 'portal.sqlite3'}"
     check_database_url(values["DATABASE_URL"])
+    create_private_sqlite_file(values["DATABASE_URL"])
     return values
+
+
+def create_private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable only by its owner (SQLite itself uses 0644)."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in {"", ":memory:"} \
+            or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite reports the missing folder when it connects
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _instance_file_values(path: Path) -> dict[str, Any]:
@@ -207,7 +243,7 @@ def _instance_secret(path: Path, make: Callable[[], str]) -> str:
     The key is written to a temporary file and linked into place, so that several workers
     starting at once all end up reading the same complete key.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

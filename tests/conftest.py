@@ -47,7 +47,7 @@ def make_test_app(tmp_path: Path, **overrides: Any) -> Flask:
     url = database_url(tmp_path)
     reset_database(url)
     settings = {"SECRET_KEY": "test-secret", "DATABASE_URL": url, "TESTING": True,
-                "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING", "CODE_HASH_COST": 2**8,
+                "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING",
                 "DATA_KEY": TEST_DATA_KEY, "CODE_PEPPER": "test-pepper", **overrides}
     app = create_app(settings)
     with app.app_context():

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from portal.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.core.forms import PortalForm
 
 REQUIRED = _l("This field is required.")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     """Username and password: the first step of logging in."""
 
     username = StringField(_l("Username"), validators=[
@@ -24,7 +24,7 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"})
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     """The 6-digit code from an authenticator app: the second step."""
 
     code = StringField(_l("6-digit code"), validators=[
@@ -35,7 +35,7 @@ class CodeForm(FlaskForm):
                    "pattern": r"[0-9 ]*", "maxlength": "8"})
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     """Change one's own password."""
 
     current = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)],

@@ -29,13 +29,18 @@ class User(TimestampMixin, db.Model):  # type: ignore[name-defined]
                 values_callable=lambda roles: [role.value for role in roles],
                 validate_strings=True))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    # Changes whenever the password is reset or the account disabled, which ends every session.
+    # Changes on logout, password or second-factor reset and disabling: every session ends.
     session_token: Mapped[str] = mapped_column(sa.String(32))
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # Encrypted with PORTAL_DATA_KEY (Fernet), like complainants' contact details.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_counter: Mapped[int | None] = mapped_column(sa.BigInteger)
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Failed attempts beyond the free ones make the account wait, longer each time.
+    throttled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Hears of repeated failed logins when mail is configured.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

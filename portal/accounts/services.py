@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
@@ -14,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.core import protection
 from portal.core.errors import DomainError
 from portal.extensions import db
 
@@ -21,7 +23,6 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 TOTP_ISSUER = "Open Power Service"
-TOTP_STEP_SECONDS = 30
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so that timing does not reveal which exist.
@@ -35,27 +36,47 @@ class AccountError(DomainError):
 
 
 class LoginFailedError(AccountError):
-    """Wrong username or password, or a disabled account (deliberately not told apart)."""
+    """Wrong username or password, a disabled or a waiting account: deliberately alike."""
 
-    message = _l("The username or password is not correct.")
+    message = _l("The username or password is not correct. After several failed attempts an "
+                 "account also waits a few minutes before it accepts a login.")
+
+    def __init__(self, throttle_started: User | None = None) -> None:
+        super().__init__()
+        # The account whose owner should hear that its waits began (sent after the commit).
+        self.throttle_started = throttle_started
 
 
-class AccountLockedError(AccountError):
-    """Too many failed attempts; the account is locked until ``until``."""
+class AccountThrottledError(AccountError):
+    """Too many failed codes: the account waits until ``until`` (told only after the password)."""
 
-    message = _l("Too many failed attempts. This account is locked for a while; please try "
-                 "again later.")
+    message = _l("Too many failed attempts. This account accepts a new attempt in a few "
+                 "minutes; please try again then.")
 
     def __init__(self, until: datetime) -> None:
         super().__init__()
         self.until = until
 
 
+class AlreadyEnrolledError(AccountError):
+    """The second factor is set up; its secret is never shown again."""
+
+    message = _l("The one-time codes of this account are already set up.")
+
+
 class InvalidCodeError(AccountError):
     """The one-time code is wrong, expired or already used."""
 
+    throttle_started: User | None = None
+
     message = _l("The code is not correct or has already been used. Enter the current "
                  "6-digit code from your authenticator app.")
+
+
+class WrongPasswordError(AccountError):
+    """The current password given to change it is wrong."""
+
+    message = _l("The current password is not correct.")
 
 
 class UsernameTakenError(AccountError):
@@ -111,42 +132,86 @@ def create_user(username: str, display_name: str, role: Role | str, password: st
     return user
 
 
-def _record_failure(user: User, now: datetime, max_failures: int, lock_minutes: int) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= max_failures:
-        user.locked_until = now + timedelta(minutes=lock_minutes)
+@dataclass(frozen=True)
+class Throttle:
+    """How failed attempts slow an account down: free failures, then doubling waits."""
+
+    free_failures: int = 5
+    max_delay: timedelta = timedelta(minutes=15)
+    first_delay: timedelta = timedelta(seconds=30)
+    forget_after: timedelta = timedelta(hours=24)
+
+    def delay(self, failures: int) -> timedelta:
+        """The wait after ``failures`` failures in a row (zero below the free ones)."""
+        if failures < self.free_failures:
+            return timedelta(0)
+        doublings = min(failures - self.free_failures, 20)
+        return min(self.first_delay * 2**doublings, self.max_delay)
+
+
+def _waiting(user: User, now: datetime) -> bool:
+    return user.throttled_until is not None and user.throttled_until > now
+
+
+def _record_failure(user: User, now: datetime, throttle: Throttle) -> bool:
+    """Count a failure; True when this failure starts the account's first wait."""
+    if user.last_failed_at is not None and now - user.last_failed_at > throttle.forget_after:
         user.failed_logins = 0
+    user.failed_logins += 1
+    user.last_failed_at = now
+    delay = throttle.delay(user.failed_logins)
+    if delay:
+        user.throttled_until = now + delay
     db.session.flush()
+    return user.failed_logins == throttle.free_failures
 
 
-def _ensure_not_locked(user: User, now: datetime) -> None:
-    if user.locked_until is not None and user.locked_until > now:
-        raise AccountLockedError(user.locked_until)
+def _record_success(user: User, now: datetime) -> None:
+    user.failed_logins = 0
+    user.throttled_until = None
+    user.last_login_at = now
 
 
-def check_password(username: str, password: str, now: datetime, *,
-                   max_failures: int, lock_minutes: int) -> User:
-    """First login step. Counts failures and locks the account after ``max_failures``."""
+def check_password(username: str, password: str, now: datetime, throttle: Throttle) -> User:
+    """First login step, with the same work for unknown, waiting and known accounts.
+
+    A failure raises LoginFailedError with the same message whatever the cause; an attempt
+    while the account waits is refused without counting, so waits grow only with failures.
+    The error's ``throttle_started`` names an account whose owner should hear of it.
+    """
     user = get_user(username)
-    if user is None:
-        _password_matches(_DUMMY_HASH, password)
+    matches = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or _waiting(user, now):
         raise LoginFailedError()
-    _ensure_not_locked(user, now)
-    if not _password_matches(user.password_hash, password) or not user.is_active:
-        _record_failure(user, now, max_failures, lock_minutes)
-        raise LoginFailedError()
+    if not matches or not user.is_active:
+        started = _record_failure(user, now, throttle)
+        raise LoginFailedError(throttle_started=user if started else None)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     db.session.flush()
     return user
 
 
+def _new_session_token(user: User) -> None:
+    """Ends every session of the account: sessions carry the token they were opened with."""
+    user.session_token = secrets.token_hex(16)
+
+
 def ensure_totp_secret(user: User) -> str:
-    """The secret to enrol in an authenticator app; a new one unless already confirmed."""
-    if user.totp_secret is None or not user.totp_enabled:
-        user.totp_secret = user.totp_secret or pyotp.random_base32()
+    """The secret to enrol in an authenticator app; never that of a confirmed enrolment."""
+    if user.totp_enabled:
+        raise AlreadyEnrolledError()
+    if user.totp_secret is None:
+        user.totp_secret = protection.encrypt(pyotp.random_base32())
         db.session.flush()
-    return user.totp_secret
+    return _secret(user)
+
+
+def _secret(user: User) -> str:
+    secret = protection.decrypt(user.totp_secret)
+    if secret is None:
+        raise AccountError()
+    return secret
 
 
 def totp_uri(user: User) -> str:
@@ -157,72 +222,109 @@ def totp_uri(user: User) -> str:
 
 def current_totp(user: User, now: datetime) -> str:
     """The code an authenticator would show now (for the CLI and tests)."""
-    return str(pyotp.TOTP(ensure_totp_secret(user)).at(now))
+    if user.totp_secret is None:
+        ensure_totp_secret(user)
+    return str(pyotp.TOTP(_secret(user)).at(now))
 
 
-def check_totp(user: User, code: str, now: datetime, *,
-               max_failures: int, lock_minutes: int) -> None:
-    """Second login step: accept the current code (one step of clock drift), once only.
-
-    A code that is wrong or was used before counts as a failed attempt; the first correct
-    code confirms a new enrolment.
-    """
-    _ensure_not_locked(user, now)
-    secret = ensure_totp_secret(user)
+def _matching_counter(secret: str, code: str, now: datetime) -> int | None:
     totp = pyotp.TOTP(secret)
     digits = re.sub(r"\s+", "", code or "")
     counter_now = totp.timecode(now)
-    matched = None
     for offset in (0, -1, 1):
-        candidate = counter_now + offset
-        if secrets.compare_digest(totp.generate_otp(candidate), digits):
-            matched = candidate
-            break
+        if secrets.compare_digest(totp.generate_otp(counter_now + offset), digits):
+            return counter_now + offset
+    return None
+
+
+def check_totp(user: User, code: str, now: datetime, throttle: Throttle) -> None:
+    """Second login step: accept the current code (one step of clock drift), once only.
+
+    A code that is wrong or was used before counts as a failed attempt; the first correct
+    code confirms a new enrolment. The error's ``throttle_started`` is set as for passwords.
+    """
+    if _waiting(user, now) and user.throttled_until is not None:
+        raise AccountThrottledError(user.throttled_until)
+    matched = _matching_counter(_secret(user), code, now) if user.totp_secret else None
     if matched is None or (user.totp_last_counter is not None
                            and matched <= user.totp_last_counter):
-        _record_failure(user, now, max_failures, lock_minutes)
-        raise InvalidCodeError()
+        started = _record_failure(user, now, throttle)
+        error = InvalidCodeError()
+        error.throttle_started = user if started else None
+        raise error
     user.totp_last_counter = matched
     if user.totp_confirmed_at is None:
         user.totp_confirmed_at = now
-    user.failed_logins = 0
-    user.last_login_at = now
+    _record_success(user, now)
     db.session.flush()
 
 
-def reset_password(user: User, password: str, *, reset_totp: bool = False) -> None:
-    """Set a new password, unlock the account and end all its sessions."""
-    user.password_hash = hash_password(password)
-    user.session_token = secrets.token_hex(16)
+def _unlock(user: User) -> None:
     user.failed_logins = 0
-    user.locked_until = None
+    user.throttled_until = None
+    user.last_failed_at = None
+
+
+def reset_password(user: User, password: str, *, reset_totp: bool = False) -> None:
+    """Set a new password, end the account's waits and all its sessions."""
+    user.password_hash = hash_password(password)
+    _new_session_token(user)
+    _unlock(user)
     if reset_totp:
-        user.totp_secret = None
-        user.totp_confirmed_at = None
-        user.totp_last_counter = None
+        reset_second_factor(user)
+    db.session.flush()
+
+
+def reset_second_factor(user: User) -> None:
+    """Make the owner enrol a new authenticator at the next login; ends every session."""
+    user.totp_secret = None
+    user.totp_confirmed_at = None
+    user.totp_last_counter = None
+    _new_session_token(user)
     db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:
     """Change one's own password after proving the current one."""
     if not _password_matches(user.password_hash, current):
-        raise LoginFailedError()
+        raise WrongPasswordError()
     reset_password(user, new)
+
+
+def end_sessions(user: User) -> None:
+    """Log the account out everywhere (logout does this: a copied cookie stops working)."""
+    _new_session_token(user)
+    db.session.flush()
 
 
 def disable_user(user: User, now: datetime) -> None:
     """Stop an account from logging in and end its sessions."""
     user.disabled_at = now
-    user.session_token = secrets.token_hex(16)
+    _new_session_token(user)
     db.session.flush()
 
 
 def enable_user(user: User) -> None:
-    """Let a disabled account log in again."""
+    """Let a disabled or waiting account log in again."""
     user.disabled_at = None
-    user.failed_logins = 0
-    user.locked_until = None
+    _unlock(user)
     db.session.flush()
+
+
+def set_email(user: User, address: str | None) -> None:
+    """The address that hears of repeated failed logins (None: no email)."""
+    user.email = (address or "").strip() or None
+    db.session.flush()
+
+
+def rotate_secrets() -> int:
+    """Re-encrypt every second-factor secret with the newest data key."""
+    count = 0
+    for user in db.session.scalars(sa.select(User).where(User.totp_secret.is_not(None))):
+        user.totp_secret = protection.rotate(user.totp_secret)
+        count += 1
+    db.session.flush()
+    return count
 
 
 def generate_password() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -22,11 +23,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from portal.accounts import services
+from portal.accounts import notify, services
 from portal.accounts.forms import ChangePasswordForm, CodeForm, LoginForm
 from portal.accounts.models import User
 from portal.accounts.roles import Permission, permission_required
 from portal.core.models import utcnow
+from portal.core.urls import safe_local_path
 from portal.extensions import db, limiter, login_manager
 from portal.i18n import SESSION_KEY as LANGUAGE_KEY
 
@@ -34,33 +36,35 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 PENDING_KEY = "pending_login"
 PENDING_MAX_AGE = timedelta(minutes=5)
+SEEN_KEY = "seen_at"
+SEEN_RESOLUTION_SECONDS = 30
 
 
 def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
-def _lock_settings() -> dict[str, int]:
-    return {"max_failures": current_app.config["LOGIN_MAX_FAILURES"],
-            "lock_minutes": current_app.config["LOGIN_LOCK_MINUTES"]}
+def _throttle() -> services.Throttle:
+    return services.Throttle(
+        free_failures=current_app.config["LOGIN_MAX_FAILURES"],
+        max_delay=timedelta(minutes=current_app.config["LOGIN_MAX_DELAY_MINUTES"]))
 
 
 @login_manager.user_loader
 def load_user(identity: str) -> User | None:
     """Load the account behind a session; a stale session token logs the person out."""
     user_id, _sep, token = identity.partition(":")
-    if not user_id.isdigit():
+    if not user_id.isdigit() or len(user_id) > 12:
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_token != token or not user.is_active:
+    if user is None or not secrets.compare_digest(user.session_token, token) \
+            or not user.is_active:
         return None
     return user
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("accounts.home")
+    return safe_local_path(target, url_for("accounts.home"))
 
 
 def _pending_user() -> User | None:
@@ -77,6 +81,37 @@ def _pending_user() -> User | None:
     return user
 
 
+def _keep_language_only() -> None:
+    language = session.get(LANGUAGE_KEY)
+    session.clear()
+    if language:
+        session[LANGUAGE_KEY] = language  # logging out keeps the language the person chose
+
+
+@bp.before_app_request
+def _end_idle_session() -> Response | None:
+    """Log out a session that has been idle longer than ``PORTAL_SESSION_IDLE_MINUTES``."""
+    if SEEN_KEY not in session:
+        return None
+    now = utcnow().timestamp()
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    if now - float(session.get(SEEN_KEY, 0)) > idle:
+        logout_user()
+        _keep_language_only()
+        flash(_("You were logged out after %(minutes)s minutes without activity. Please log "
+                "in again.", minutes=current_app.config["SESSION_IDLE_MINUTES"]), "info")
+        return None
+    if now - float(session[SEEN_KEY]) > SEEN_RESOLUTION_SECONDS:
+        session[SEEN_KEY] = now
+    return None
+
+
+def _tell_owner(user: User | None) -> None:
+    """After the commit: warn an account's owner that failed attempts started its waits."""
+    if user is not None:
+        notify.throttle_started(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login() -> Any:
@@ -87,9 +122,10 @@ def login() -> Any:
     if form.validate_on_submit():
         try:
             user = services.check_password(form.username.data or "", form.password.data or "",
-                                           utcnow(), **_lock_settings())
-        except services.AccountError as error:
+                                           utcnow(), _throttle())
+        except services.LoginFailedError as error:
             db.session.commit()  # keep the failure count
+            _tell_owner(error.throttle_started)
             flash(str(error.message), "error")
             return render_template("accounts/login.html", form=form), 401
         db.session.commit()
@@ -107,27 +143,34 @@ def _second_step(template: str, **context: Any) -> Any:
     if user is None:
         flash(_("Please log in again: the login step has expired."), "error")
         return redirect(url_for("accounts.login"))
+    enrolling = template == "accounts/setup.html"
+    if enrolling == user.totp_enabled:
+        # An enrolled account never sees its secret again; a new one must enrol first.
+        return redirect(url_for("accounts.verify_code" if user.totp_enabled
+                                else "accounts.setup_code"))
     form = CodeForm()
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            services.check_totp(user, form.code.data or "", utcnow(), **_lock_settings())
-        except services.AccountLockedError as error:
-            db.session.commit()  # keep the lock
+            services.check_totp(user, form.code.data or "", utcnow(), _throttle())
+        except services.AccountThrottledError as error:
             session.pop(PENDING_KEY, None)
             flash(str(error.message), "error")
             return redirect(url_for("accounts.login"))
-        except services.AccountError as error:
+        except services.InvalidCodeError as error:
+            db.session.commit()  # keep the failure count
+            _tell_owner(error.throttle_started)
             flash(str(error.message), "error")
             status = 401
         else:
             db.session.commit()
             target = session.pop(PENDING_KEY, {}).get("next")
             login_user(user)
+            session[SEEN_KEY] = utcnow().timestamp()
             flash(_("You are logged in."), "success")
             return redirect(_safe_next(target))
     response = _render_code_page(template, form, user, status, **context)
-    db.session.commit()  # keeps the failure count, and a new enrolment secret between attempts
+    db.session.commit()  # keeps a new enrolment secret between attempts
     return response
 
 
@@ -162,12 +205,14 @@ def setup_code() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    """End the session (a POST with a CSRF token, so that no link can log anyone out)."""
+    """End the session everywhere (a POST with a CSRF token, so that no link logs anyone out).
+
+    The account's session token changes, so a copy of the cookie taken earlier stops working.
+    """
+    services.end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
-    language = session.get(LANGUAGE_KEY)
-    session.clear()
-    if language:
-        session[LANGUAGE_KEY] = language  # logging out keeps the language the person chose
+    _keep_language_only()
     flash(_("You are logged out."), "success")
     return redirect(url_for("pages.home"))
 
@@ -193,6 +238,7 @@ def change_password() -> Any:
             return render_template("accounts/password.html", form=form), 400
         db.session.commit()
         login_user(current_user._get_current_object())
+        session[SEEN_KEY] = utcnow().timestamp()
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("accounts.home"))
     return render_template("accounts/password.html", form=form), 400 if form.errors else 200

@@ -6,7 +6,13 @@ and the look-alikes O, I and L are read as 0, 1 and 1.
 
 The code is derived from the random submission key of the filing form with a keyed hash, so a
 resubmitted form finds the same complaint and shows the same code; the database keeps only a
-peppered scrypt hash of the code and a SHA-256 of the submission key.
+keyed hash of the code (HMAC-SHA-256 with the pepper) and a SHA-256 of the submission key.
+
+Why not a slow hash: an 80-bit random code cannot be found by trying, even by someone holding
+the stored hashes, as long as the pepper (which is not in the database) stays secret; a slow
+hash would only make filing and tracking slow and its dummy work on unknown numbers would tell
+them apart by timing. Hashes of earlier versions (``scrypt$...``) are still accepted and
+replaced by the keyed hash when their code is next verified.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ GROUPS, GROUP_SIZE = 4, 4
 CODE_LENGTH = GROUPS * GROUP_SIZE
 LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 SCRYPT_R, SCRYPT_P = 8, 1
-TRACKING_PATTERN = re.compile(r"^TS-(\d{4})-(\d{6,})$")
+HMAC_SCHEME = "hmac-sha256"
+# Checked against when a tracking number is unknown, so that both cases do the same work.
+UNKNOWN_HASH = f"{HMAC_SCHEME}${'0' * 64}"
 
 
 def tracking_number(year: int, sequence: int) -> str:
@@ -71,16 +79,18 @@ def normalize_code(text: str) -> str:
     return re.sub(r"[\s\-_.]+", "", text or "").upper().translate(LOOKALIKES)
 
 
-def hash_code(code: str, pepper: str, cost: int) -> str:
-    """A salted, peppered scrypt hash: ``scrypt$cost$salt$hash``."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt((pepper + code).encode(), salt=salt, n=cost, r=SCRYPT_R, p=SCRYPT_P,
-                            maxmem=256 * 1024 * 1024)
-    return f"scrypt${cost}${salt.hex()}${digest.hex()}"
+def hash_code(code: str, pepper: str) -> str:
+    """The keyed hash kept in the database: ``hmac-sha256$hex``."""
+    digest = hmac.new(pepper.encode(), b"verify:" + code.encode(), hashlib.sha256)
+    return f"{HMAC_SCHEME}${digest.hexdigest()}"
 
 
-def verify_code(code: str, stored: str, pepper: str) -> bool:
-    """Whether ``code`` matches a stored hash (constant time for the comparison)."""
+def needs_rehash(stored: str) -> bool:
+    """Whether a stored hash is of an earlier kind (scrypt) and should be replaced."""
+    return not stored.startswith(f"{HMAC_SCHEME}$")
+
+
+def _legacy_scrypt(code: str, stored: str, pepper: str) -> bool:
     try:
         _scheme, cost, salt, expected = stored.split("$")
         digest = hashlib.scrypt((pepper + code).encode(), salt=bytes.fromhex(salt), n=int(cost),
@@ -88,3 +98,10 @@ def verify_code(code: str, stored: str, pepper: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(digest.hex(), expected)
+
+
+def verify_code(code: str, stored: str, pepper: str) -> bool:
+    """Whether ``code`` matches a stored hash (compared in constant time)."""
+    if stored.startswith("scrypt$"):
+        return _legacy_scrypt(code, stored, pepper)
+    return hmac.compare_digest(hash_code(code, pepper), stored)

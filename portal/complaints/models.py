@@ -59,6 +59,18 @@ class ComplaintCounter(db.Model):  # type: ignore[name-defined]
     last: Mapped[int] = mapped_column(default=0)
 
 
+class TrackingThrottle(db.Model):  # type: ignore[name-defined]
+    """Failed look-ups of one tracking number (known or not), from all clients together."""
+
+    __tablename__ = "tracking_throttles"
+    __table_args__ = (sa.CheckConstraint("failures >= 0", name="failures_not_negative"),)
+
+    number: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Complaint(db.Model):  # type: ignore[name-defined]
     """One case. Contact details and the account number are encrypted; no IP is stored."""
 

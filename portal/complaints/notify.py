@@ -7,18 +7,12 @@ address) and does not undo the change.
 
 from __future__ import annotations
 
-import logging
-import smtplib
-from email.message import EmailMessage
-
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from portal.complaints import protection
 from portal.complaints.models import Complaint
-
-logger = logging.getLogger("portal.notify")
+from portal.core import mail, protection
 
 
 def _tracking_url(complaint: Complaint) -> str:
@@ -30,29 +24,15 @@ def _tracking_url(complaint: Complaint) -> str:
 
 def case_changed(complaint: Complaint) -> bool:
     """Tell the complainant that their case has a new reply or status; True if sent."""
-    config = current_app.config
-    if not config["MAIL_SERVER"] or not complaint.consent_contact:
+    if not mail.configured() or not complaint.consent_contact:
         return False
     address = protection.decrypt(complaint.contact_email_enc)
     if not address:
         return False
     with force_locale(complaint.language):
-        message = EmailMessage()
-        message["Subject"] = _("Your complaint %(number)s: %(status)s",
-                               number=complaint.tracking_number, status=complaint.status.title)
-        message["From"] = config["MAIL_SENDER"]
-        message["To"] = address
-        message.set_content(render_template("complaints/email.txt", complaint=complaint,
-                                            url=_tracking_url(complaint)))
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-            if config["MAIL_STARTTLS"]:
-                smtp.starttls()
-            if config["MAIL_USERNAME"]:
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        logger.warning("notification not sent for %s: %s", complaint.tracking_number,
-                       type(error).__name__)
-        return False
-    return True
+        message = mail.new_message(
+            address, _("Your complaint %(number)s: %(status)s",
+                       number=complaint.tracking_number, status=complaint.status.title),
+            render_template("complaints/email.txt", complaint=complaint,
+                            url=_tracking_url(complaint)))
+    return mail.send(message, f"complaint {complaint.tracking_number}")

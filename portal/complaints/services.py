@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.accounts.models import User
-from portal.complaints import attachments, codes, protection, workflow
+from portal.complaints import attachments, codes, workflow
 from portal.complaints.attachments import CleanFile
 from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType, EventKind
 from portal.complaints.models import (
@@ -26,6 +26,7 @@ from portal.complaints.models import (
 )
 from portal.complaints.redaction import redact
 from portal.complaints.workdays import reply_due
+from portal.core import protection
 from portal.core.errors import DomainError
 from portal.extensions import db
 
@@ -132,7 +133,7 @@ def submit_complaint(filing: Filing, submission_key: str, now: datetime) -> Rece
     complaint = Complaint(
         tracking_number=codes.tracking_number(year, sequence), year=year, sequence=sequence,
         submission_digest=digest,
-        code_hash=codes.hash_code(code, pepper, int(str(_config("CODE_HASH_COST")))),
+        code_hash=codes.hash_code(code, pepper),
         type=filing.type, category_code=category.code, district_code=district.code,
         subject=filing.subject.strip(), description=filing.description.strip(),
         occurred_on=filing.occurred_on, location=(filing.location or "").strip() or None,
@@ -191,27 +192,17 @@ def purge_stale_uploads(now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-_DUMMY_HASH: dict[str, str] = {}
-
-
 def find_for_tracking(number: str, code: str) -> Complaint | None:
-    """The complaint if number and code match; None otherwise, in about the same time."""
+    """The complaint if number and code match; None otherwise, with the same work either way."""
     pepper = str(_config("CODE_PEPPER"))
     complaint = db.session.scalar(sa.select(Complaint).where(
         Complaint.tracking_number == codes.normalize_tracking_number(number)))
     normalized = codes.normalize_code(code)
-    if complaint is None:
-        cost = int(str(_config("CODE_HASH_COST")))
-        dummy = _DUMMY_HASH.setdefault(str(cost), codes.hash_code("0" * 16, pepper, cost))
-        codes.verify_code(normalized, dummy, pepper)
+    stored = complaint.code_hash if complaint is not None else codes.UNKNOWN_HASH
+    if not codes.verify_code(normalized, stored, pepper) or complaint is None:
         return None
-    if not codes.verify_code(normalized, complaint.code_hash, pepper):
-        return None
-    cost = int(str(_config("CODE_HASH_COST")))
-    if not complaint.code_hash.startswith(f"scrypt${cost}$"):
-        # Keep every stored hash at the current cost, so that look-ups of unknown numbers
-        # (checked against a hash of that cost) take as long as those of real ones.
-        complaint.code_hash = codes.hash_code(normalized, pepper, cost)
+    if codes.needs_rehash(complaint.code_hash):
+        complaint.code_hash = codes.hash_code(normalized, pepper)
         db.session.flush()
     return complaint
 

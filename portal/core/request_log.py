@@ -14,6 +14,8 @@ import uuid
 from flask import Flask, Response, g, request
 
 logger = logging.getLogger("portal.request")
+# Changes to accounts made on the command line (second-factor and password resets).
+audit_logger = logging.getLogger("portal.audit")
 
 
 class JsonFormatter(logging.Formatter):
@@ -45,11 +47,12 @@ def _finish(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Attach the JSON handler and the before/after hooks."""
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(JsonFormatter())
-        logger.addHandler(handler)
-        logger.propagate = False
+    for each in (logger, audit_logger):
+        if not each.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(JsonFormatter())
+            each.addHandler(handler)
+            each.propagate = False
     logger.setLevel(app.config["LOG_LEVEL"])
     app.before_request(_start)
     app.after_request(_finish)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from portal.accounts.models import User
+from portal.core import protection
 from portal.core.models import utcnow
 from portal.extensions import db
 from tests.conftest import csrf_token, next_code, post_form
@@ -40,13 +42,35 @@ def test_login_returns_to_the_page_asked_for(client, make_user, auth):
     assert response.headers["Location"] == "/accounts/password"
 
 
-def test_next_never_leads_to_another_site(client, make_user, auth):
+BYPASSES = [
+    "//evil.example/x", "/\\evil.example", "/%09/evil.example", "/%0A", "%0A", "/%0d%0a/x",
+    "/\t/evil.example", "https://evil.example/", "http:/evil.example", "javascript:alert(1)",
+    "/%2F%2Fevil.example", "/%5Cevil.example", "%2F%2Fevil.example", "///evil.example",
+    "/accounts/%00", " /accounts/", "/accounts/#x", "evil.example", "/no/such/page",
+    "/accounts/logout",  # answers POST only
+]
+
+
+@pytest.mark.parametrize("target", BYPASSES)
+def test_next_never_leads_to_another_site(client, make_user, auth, target):
     make_user()
-    response = post_form(client, "/accounts/login?next=//evil.example/x",
-                         {"username": "alice", "password": "correct horse battery"})
+    response = client.post("/accounts/login", query_string={"next": target},
+                           data={"csrf_token": csrf_token(client, "/accounts/login"),
+                                 "username": "alice", "password": "correct horse battery"})
+    assert response.status_code == 302
     response = post_form(client, response.headers["Location"],
                          {"code": next_code(auth.app, "alice")})
     assert response.headers["Location"] == "/accounts/"
+
+
+def test_next_keeps_a_page_of_this_site_with_its_query(client, make_user, auth):
+    make_user(role="admin")
+    response = client.post("/accounts/login", query_string={"next": "/accounts/users?lang=en"},
+                           data={"csrf_token": csrf_token(client, "/accounts/login"),
+                                 "username": "alice", "password": "correct horse battery"})
+    response = post_form(client, response.headers["Location"],
+                         {"code": next_code(auth.app, "alice")})
+    assert response.headers["Location"] == "/accounts/users?lang=en"
 
 
 def test_wrong_password_is_refused_with_a_translated_message(client, make_user):
@@ -57,7 +81,7 @@ def test_wrong_password_is_refused_with_a_translated_message(client, make_user):
     assert "The username or password is not correct." in response.get_data(as_text=True)
     response = post_form(client, "/accounts/login?lang=zh",
                          {"username": "alice", "password": "wrong password!"})
-    assert "用户名或密码不正确。" in response.get_data(as_text=True)
+    assert "用户名或密码不正确" in response.get_data(as_text=True)
 
 
 def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client, make_user):
@@ -100,27 +124,93 @@ def test_a_code_cannot_be_used_twice(app, client, make_user, auth):
     assert response.status_code == 401
 
 
-def test_account_locks_after_five_failures_for_fifteen_minutes(app, client, make_user, auth):
-    make_user()
-    for _ in range(5):
-        post_form(client, "/accounts/login", {"username": "alice", "password": "wrong one!"})
-    locked = post_form(client, "/accounts/login?lang=en",
-                       {"username": "alice", "password": "correct horse battery"})
-    assert locked.status_code == 401
-    assert "locked" in locked.get_data(as_text=True)
-    until = _user(app).locked_until
-    assert timedelta(minutes=14) < until - utcnow() <= timedelta(minutes=15)
+def _fail_login(client, times, username="alice"):
+    for _ in range(times):
+        post_form(client, "/accounts/login", {"username": username, "password": "wrong one!"})
+
+
+def _end_wait(app):
     with app.app_context():
-        db.session.execute(sa.update(User).values(locked_until=utcnow() - timedelta(seconds=1)))
+        db.session.execute(sa.update(User).values(throttled_until=utcnow() - timedelta(seconds=1)))
         db.session.commit()
+
+
+def test_failures_make_the_account_wait_longer_each_time(app, client, make_user, auth):
+    make_user()
+    _fail_login(client, 4)
+    assert _user(app).throttled_until is None  # four failures are free
+    _fail_login(client, 1)
+    wait = _user(app).throttled_until - utcnow()
+    assert timedelta(seconds=25) < wait <= timedelta(seconds=30)
+    # During the wait even the right password is refused, and the attempt does not count.
+    refused = post_form(client, "/accounts/login?lang=en",
+                        {"username": "alice", "password": "correct horse battery"})
+    assert refused.status_code == 401
+    assert _user(app).failed_logins == 5
+    _end_wait(app)
+    _fail_login(client, 1)
+    assert timedelta(seconds=55) < _user(app).throttled_until - utcnow() <= timedelta(minutes=1)
+    for _ in range(10):
+        _end_wait(app)
+        _fail_login(client, 1)
+    wait = _user(app).throttled_until - utcnow()
+    assert timedelta(minutes=14) < wait <= timedelta(minutes=15)  # capped, never a hard lock
+    _end_wait(app)
     assert auth.login().status_code == 302
+    assert _user(app).failed_logins == 0
 
 
-def test_wrong_codes_count_towards_the_lock(app, client, make_user, auth):
+def _page_without_tokens(response):
+    return re.sub(r'value="[^"]*"', "", response.get_data(as_text=True))
+
+
+def test_unknown_and_waiting_accounts_get_the_same_answer_with_the_same_work(
+        app, client, make_user, monkeypatch):
+    from portal.accounts import services
+
+    make_user()
+    _fail_login(client, 5)
+    verified = []
+    original = services._password_matches
+    monkeypatch.setattr(services, "_password_matches",
+                        lambda stored, password: verified.append(1) or original(stored, password))
+    answers = [post_form(client, "/accounts/login?lang=en", {"username": name, "password": pw})
+               for name, pw in [("alice", "correct horse battery"), ("nobody", "anything at all"),
+                                ("alice", "wrong one!")]]
+    assert verified == [1, 1, 1]
+    assert {answer.status_code for answer in answers} == {401}
+    assert len({_page_without_tokens(answer) for answer in answers}) == 1
+
+
+def test_wrong_codes_count_towards_the_wait(app, client, make_user, auth):
     make_user()
     for _ in range(5):
         auth.login(code="000000")
-    assert _user(app).locked_until is not None
+    assert _user(app).throttled_until is not None
+    response = auth.login()  # the password step now answers like a wrong password
+    assert response.status_code == 401
+
+
+def test_the_owner_hears_when_waits_begin(app, client, make_user, monkeypatch):
+    from portal.core import mail
+
+    sent = []
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.invalid")
+    monkeypatch.setattr(mail, "send", lambda message, what: sent.append(message) or True)
+    make_user(email="alice@example.org")
+    make_user("bob")  # no address: nobody to tell
+    _fail_login(client, 4)
+    assert sent == []
+    _fail_login(client, 1)
+    assert len(sent) == 1
+    assert sent[0]["To"] == "alice@example.org"
+    assert "alice" in sent[0]["Subject"]
+    assert "5" in sent[0].get_content()
+    _end_wait(app)
+    _fail_login(client, 1)
+    assert len(sent) == 1  # once, when the waits begin
+    _fail_login(client, 5, "bob")
+    assert len(sent) == 1
 
 
 def test_first_login_requires_setting_up_one_time_codes(app, client, make_user):
@@ -130,8 +220,11 @@ def test_first_login_requires_setting_up_one_time_codes(app, client, make_user):
     assert response.headers["Location"] == "/accounts/login/setup"
     page = client.get("/accounts/login/setup?lang=en").get_data(as_text=True)
     assert "<svg" in page and "Set up your one-time codes" in page
-    secret = _user(app).totp_secret
+    stored = _user(app).totp_secret
+    with app.app_context():
+        secret = protection.decrypt(stored)
     assert secret and secret[:4] in page
+    assert secret not in stored  # kept encrypted, like contact details
     # The protected pages stay closed until the code is confirmed.
     assert client.get("/accounts/").status_code == 302
     response = post_form(client, "/accounts/login/setup", {"code": next_code(app, "alice")})
@@ -144,8 +237,49 @@ def test_enrolled_account_cannot_be_sent_to_setup_again(app, client, make_user):
     make_user()
     post_form(client, "/accounts/login", {"username": "alice", "password": "correct horse battery"})
     before = _user(app).totp_secret
-    client.get("/accounts/login/setup")
+    with app.app_context():
+        secret = protection.decrypt(before)
+    # The password alone must never show the secret of an enrolled account.
+    response = client.get("/accounts/login/setup")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/accounts/login/code"
+    assert secret[:4] not in response.get_data(as_text=True)
+    response = client.post("/accounts/login/setup",
+                           data={"csrf_token": csrf_token(client, "/accounts/login/code"),
+                                 "code": next_code(app, "alice")})
+    assert response.headers["Location"] == "/accounts/login/code"
     assert _user(app).totp_secret == before
+    assert client.get("/accounts/").status_code == 302  # no session from the setup page
+
+
+def test_new_account_cannot_skip_enrolment_through_the_code_step(app, client, make_user):
+    make_user(totp=False)
+    post_form(client, "/accounts/login", {"username": "alice", "password": "correct horse battery"})
+    assert client.get("/accounts/login/code").headers["Location"] == "/accounts/login/setup"
+
+
+def test_an_administrator_resets_a_second_factor(app, client, make_user, auth, runner):
+    import logging
+
+    make_user()
+    auth.login()
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger("portal.audit").addHandler(handler)
+    try:
+        result = runner.invoke(args=["users", "reset-totp", "alice"])
+    finally:
+        logging.getLogger("portal.audit").removeHandler(handler)
+    assert result.exit_code == 0, result.output
+    assert [record.getMessage() for record in records][0].startswith(
+        "second factor reset for account alice")
+    assert client.get("/accounts/").status_code == 302  # its sessions ended
+    assert not _user(app).totp_enabled and _user(app).totp_secret is None
+    response = post_form(client, "/accounts/login",
+                         {"username": "alice", "password": "correct horse battery"})
+    assert response.headers["Location"] == "/accounts/login/setup"
+    assert runner.invoke(args=["users", "reset-totp", "nobody"]).exit_code != 0
 
 
 def test_second_step_without_the_first_goes_back_to_login(client):
@@ -179,6 +313,32 @@ def test_password_reset_ends_other_sessions(app, client, make_user, auth, runner
     auth.login()
     result = runner.invoke(args=["users", "reset-password", "alice"])
     assert result.exit_code == 0
+    assert client.get("/accounts/").status_code == 302
+
+
+def test_logout_ends_a_copied_session_cookie(app, client, make_user, auth):
+    make_user()
+    auth.login()
+    copied = client.get_cookie("session").value
+    assert auth.logout().status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/accounts/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/accounts/login")
+
+
+def test_an_idle_session_ends(app, client, make_user, auth):
+    make_user()
+    auth.login()
+    assert client.get("/accounts/").status_code == 200
+    with client.session_transaction() as session:
+        session["seen_at"] -= 29 * 60
+    assert client.get("/accounts/").status_code == 200  # activity keeps it open
+    with client.session_transaction() as session:
+        session["seen_at"] -= 31 * 60
+    response = client.get("/accounts/?lang=en", follow_redirects=True)
+    assert "logged out after 30 minutes without activity" in response.get_data(as_text=True)
     assert client.get("/accounts/").status_code == 302
 
 

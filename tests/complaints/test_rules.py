@@ -53,10 +53,11 @@ def test_typed_codes_ignore_case_spaces_dashes_and_lookalikes():
     assert codes.normalize_code("abOc-dIef-gLhj") == "AB0CD1EF G1HJ".replace(" ", "")
 
 
-def test_only_a_peppered_salted_hash_is_stored():
-    stored = codes.hash_code("ABCDEFGHJKMNPQRS", "pepper", 2**8)
-    assert "ABCDEFGHJKMNPQRS" not in stored and stored.startswith("scrypt$256$")
-    assert stored != codes.hash_code("ABCDEFGHJKMNPQRS", "pepper", 2**8)  # salted
+def test_only_a_keyed_hash_is_stored():
+    stored = codes.hash_code("ABCDEFGHJKMNPQRS", "pepper")
+    assert "ABCDEFGHJKMNPQRS" not in stored and stored.startswith("hmac-sha256$")
+    assert len(stored) == len("hmac-sha256$") + 64
+    assert stored != codes.hash_code("ABCDEFGHJKMNPQRS", "another pepper")
     assert codes.verify_code("ABCDEFGHJKMNPQRS", stored, "pepper")
     assert not codes.verify_code("ABCDEFGHJKMNPQRT", stored, "pepper")
     assert not codes.verify_code("ABCDEFGHJKMNPQRS", stored, "another pepper")

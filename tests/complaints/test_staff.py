@@ -165,7 +165,7 @@ def test_purge_contacts_after_the_retention_period(app, runner, file_complaint):
 
 
 def test_key_rotation(app, runner, file_complaint):
-    from portal.complaints import protection
+    from portal.core import protection
 
     file_complaint(contact_phone="13812345678")
     new_key = runner.invoke(args=["complaints", "new-key"]).output.strip()

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from portal.complaints import services
+from portal.complaints import codes, services
 from portal.complaints.enums import ActorKind, ComplaintStatus
-from portal.complaints.models import Complaint
+from portal.complaints.models import Complaint, TrackingThrottle
 from portal.core.models import utcnow
 from portal.extensions import db
 from tests.complaints.conftest import open_case
@@ -79,12 +79,73 @@ def test_the_case_page_needs_the_code_first(client, file_complaint):
         "/complaints/track?number=")
 
 
-def test_lookups_are_rate_limited_per_number_across_clients(make_app, file_complaint):
-    app = make_app(RATELIMIT_ENABLED=True, TRACK_NUMBER_RATE_LIMIT="3 per hour")
-    number = "TS-2026-000777"
-    statuses = [open_case(app.test_client(), number, "WRONG").status_code for _ in range(4)]
-    assert statuses == [400, 400, 400, 429]
+def _shift_waits(app, seconds):
+    """Let time pass for the per-number waits."""
+    with app.app_context():
+        for row in db.session.scalars(sa.select(TrackingThrottle)):
+            row.last_failed_at -= timedelta(seconds=seconds)
+            if row.wait_until is not None:
+                row.wait_until -= timedelta(seconds=seconds)
+        db.session.commit()
+
+
+def _wait_of(app, number):
+    with app.app_context():
+        until = db.session.scalar(sa.select(TrackingThrottle.wait_until).where(
+            TrackingThrottle.number == number))
+        return None if until is None else (until - utcnow()).total_seconds()
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_failures_slow_a_number_down_for_all_clients_alike(app, file_complaint, known):
+    number = file_complaint()[0] if known else "TS-2026-000777"
+    statuses = [open_case(app.test_client(), number, "WRONG").status_code for _ in range(5)]
+    assert statuses == [400, 400, 400, 400, 400]
+    assert 1 < _wait_of(app, number) <= 2
+    waiting = open_case(app.test_client(), number, "WRONG")
+    assert waiting.status_code == 429
+    assert int(waiting.headers["Retry-After"]) in {1, 2}
+    _shift_waits(app, 3)
+    assert open_case(app.test_client(), number, "WRONG").status_code == 400
+    assert 3 < _wait_of(app, number) <= 4  # doubled
+    for _ in range(12):
+        _shift_waits(app, 1000)
+        open_case(app.test_client(), number, "WRONG")
+    assert 110 < _wait_of(app, number) <= 120  # capped at two minutes, never locked
     assert open_case(app.test_client(), "TS-2026-000778", "WRONG").status_code == 400
+
+
+def test_the_owner_gets_in_once_the_wait_they_were_told_is_over(app, client, file_complaint):
+    number, code = file_complaint()
+    for _ in range(5):
+        open_case(app.test_client(), number, "WRONG")
+    told = open_case(client, number, code)
+    assert told.status_code == 429
+    page = client.get("/complaints/track?lang=en")
+    assert page.status_code == 200
+    # Someone else keeps failing, which makes the number wait longer and longer...
+    _shift_waits(app, 10)
+    open_case(app.test_client(), number, "WRONG")
+    assert _wait_of(app, number) > 0
+    # ... but the owner, told to wait 2 seconds, is let through once those are over.
+    with client.session_transaction() as session:
+        session["tracking_waits"] = {key: at - 10
+                                     for key, at in session["tracking_waits"].items()}
+    assert open_case(client, number, code).status_code == 302
+    assert _wait_of(app, number) is None  # the right code forgets the failures
+
+
+def test_the_waiting_answer_is_translated(app, client, file_complaint):
+    number = file_complaint()[0]
+    for _ in range(5):
+        open_case(app.test_client(), number, "WRONG")
+    token = csrf_token(client, "/complaints/track?lang=en")
+    page = client.post("/complaints/track?lang=en",
+                       data={"csrf_token": token, "number": number, "code": "x"})
+    assert "Please try again in 2 seconds." in _page(page)
+    page = client.post("/complaints/track?lang=zh",
+                       data={"csrf_token": token, "number": number, "code": "x"})
+    assert "秒后再试" in _page(page)
 
 
 def test_lookups_are_rate_limited_per_client(make_app):
@@ -210,30 +271,45 @@ def test_staff_cannot_mark_a_case_answered_without_an_answer(app, file_complaint
         services.change_status(complaint, ComplaintStatus.REPLIED, ActorKind.STAFF, utcnow())
 
 
-def test_successful_lookups_do_not_use_up_the_per_number_limit(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, TRACK_NUMBER_RATE_LIMIT="2 per hour")
-    from tests.complaints.conftest import FILING
+def test_successful_lookups_do_not_slow_the_number_down(app, file_complaint):
+    number, code = file_complaint()
+    statuses = [open_case(app.test_client(), number, code).status_code for _ in range(8)]
+    assert statuses == [302] * 8
+    assert _wait_of(app, number) is None
 
+
+def test_scrypt_hashes_of_earlier_versions_are_replaced_by_the_keyed_hash(app, file_complaint):
+    import hashlib
+    import secrets
+
+    number, code = file_complaint()
+    typed = codes.normalize_code(code)
+    salt = secrets.token_bytes(16)
+    legacy = hashlib.scrypt(("test-pepper" + typed).encode(), salt=salt, n=2**8, r=8, p=1)
     with app.app_context():
-        receipt = services.submit_complaint(services.Filing(**FILING), "k", utcnow())
+        db.session.execute(sa.update(Complaint).values(
+            code_hash=f"scrypt$256${salt.hex()}${legacy.hex()}"))
         db.session.commit()
-        number, code = receipt.complaint.tracking_number, receipt.formatted_code
-    statuses = [open_case(app.test_client(), number, code).status_code for _ in range(4)]
-    assert statuses == [302, 302, 302, 302]
-
-
-def test_old_hashes_are_brought_to_the_current_cost(make_app):
-    app = make_app(CODE_HASH_COST=2**4)
-    from tests.complaints.conftest import FILING
-
+    assert open_case(app.test_client(), number, "WRONG").status_code == 400
     with app.app_context():
-        receipt = services.submit_complaint(services.Filing(**FILING), "k", utcnow())
-        db.session.commit()
-        number, code = receipt.complaint.tracking_number, receipt.formatted_code
-    app.config["CODE_HASH_COST"] = 2**8
+        assert db.session.scalar(sa.select(Complaint.code_hash)).startswith("scrypt$")
     assert open_case(app.test_client(), number, code).status_code == 302
     with app.app_context():
-        assert db.session.scalar(sa.select(Complaint.code_hash)).startswith("scrypt$256$")
+        stored = db.session.scalar(sa.select(Complaint.code_hash))
+    assert stored == codes.hash_code(typed, "test-pepper")
+    assert open_case(app.test_client(), number, code).status_code == 302
+
+
+def test_known_and_unknown_numbers_take_the_same_work(app, file_complaint, monkeypatch):
+    number, _code = file_complaint()
+    calls = []
+    original = codes.verify_code
+    monkeypatch.setattr(codes, "verify_code",
+                        lambda code, stored, pepper: calls.append(stored[:12]) or
+                        original(code, stored, pepper))
+    open_case(app.test_client(), number, "WRONG")
+    open_case(app.test_client(), "TS-2026-099999", "WRONG")
+    assert calls == ["hmac-sha256$", "hmac-sha256$"]
 
 
 def test_huge_ids_and_url_options_in_the_query_do_not_break_pages(client, file_complaint):

@@ -48,13 +48,14 @@ def test_malformed_database_url_names_the_option(tmp_path, url):
 
 
 def test_bad_number_names_the_option(tmp_path):
-    with pytest.raises(ConfigError, match="PORTAL_LOGIN_LOCK_MINUTES"):
-        load_config(tmp_path, environ={"PORTAL_LOGIN_LOCK_MINUTES": "soon"})
+    with pytest.raises(ConfigError, match="PORTAL_LOGIN_MAX_DELAY_MINUTES"):
+        load_config(tmp_path, environ={"PORTAL_LOGIN_MAX_DELAY_MINUTES": "soon"})
 
 
 @pytest.mark.parametrize(("name", "value"), [
     ("PORTAL_ENV", "staging"), ("PORTAL_DEFAULT_LOCALE", "fr"), ("PORTAL_TIMEZONE", "Mars/Base"),
     ("PORTAL_RATELIMIT_ENABLED", "maybe"), ("PORTAL_MAX_CONTENT_LENGTH", "-1"),
+    ("PORTAL_RATELIMIT_STORAGE_TIMEOUT", "nan"), ("PORTAL_RATELIMIT_STORAGE_TIMEOUT", "inf"),
 ])
 def test_bad_values_name_their_option(tmp_path, name, value):
     with pytest.raises(ConfigError, match=name):
@@ -70,3 +71,16 @@ def test_start_up_fails_clearly_on_a_bad_database_url(monkeypatch):
 def test_readme_documents_every_option():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert options_table() in readme, "paste options_table() into the README"
+
+
+def test_the_sqlite_database_file_is_readable_only_by_its_owner(tmp_path):
+    import stat
+
+    from portal import create_app
+
+    create_app({"SECRET_KEY": "x", "TESTING": True,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}"})
+    mode = stat.S_IMODE((tmp_path / "portal.sqlite3").stat().st_mode)
+    assert mode == 0o600
+    load_config(tmp_path, environ={})  # the default file in the instance folder
+    assert stat.S_IMODE((tmp_path / "portal.sqlite3").stat().st_mode) == 0o600

@@ -1,4 +1,4 @@
-"""Encryption at rest of contact details and account numbers (Fernet, with key rotation).
+"""Encryption at rest of contact details, account numbers and second-factor secrets (Fernet).
 
 ``PORTAL_DATA_KEY`` holds one or more Fernet keys separated by commas; the first encrypts, all
 decrypt. Rotation: put a new key first, run ``flask --app portal complaints rotate-key``, then

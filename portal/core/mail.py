@@ -1,0 +1,63 @@
+"""Outgoing email over SMTP (``PORTAL_MAIL_*``): one place that connects, sends and checks.
+
+Callers send after their change is committed; a failed delivery is logged without the address
+and never undoes the change.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+logger = logging.getLogger("portal.mail")
+TIMEOUT_SECONDS = 10
+
+
+def configured() -> bool:
+    """Whether an SMTP server is configured."""
+    return bool(current_app.config["MAIL_SERVER"])
+
+
+def _connect(timeout: float) -> smtplib.SMTP:
+    config = current_app.config
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
+    if config["MAIL_STARTTLS"]:
+        smtp.starttls()
+    if config["MAIL_USERNAME"]:
+        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    return smtp
+
+
+def new_message(to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text message from ``PORTAL_MAIL_SENDER``."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config["MAIL_SENDER"]
+    message["To"] = to
+    message.set_content(body)
+    return message
+
+
+def send(message: EmailMessage, what: str) -> bool:
+    """Deliver one message; ``what`` names it in the log (never the address). True if sent."""
+    if not configured():
+        return False
+    try:
+        with _connect(TIMEOUT_SECONDS) as smtp:
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        logger.warning("email not sent (%s): %s", what, type(error).__name__)
+        return False
+    return True
+
+
+def reachable(timeout: float = 3.0) -> bool:
+    """Whether the SMTP server answers a NOOP (for ``/readyz``)."""
+    try:
+        with _connect(timeout) as smtp:
+            return smtp.noop()[0] == 250
+    except (OSError, smtplib.SMTPException):
+        return False

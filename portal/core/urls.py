@@ -1,0 +1,51 @@
+"""Addresses: where a redirect may lead, and absolute links that do not trust the Host header."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+MAX_TARGET_LENGTH = 2000
+
+
+def _has_unsafe_characters(text: str) -> bool:
+    return any(ord(char) < 0x21 or ord(char) == 0x7F or char == "\\" for char in text)
+
+
+def safe_local_path(target: str | None, fallback: str) -> str:
+    """``target`` if it is a path of this site that a route answers with GET, else ``fallback``.
+
+    Refuses other hosts and schemes (``//``, ``/\\``, ``javascript:``), whitespace and control
+    characters (browsers drop tabs and newlines, turning ``/\\t/evil`` into ``//evil``), in
+    plain or percent-encoded form.
+    """
+    if not target or len(target) > MAX_TARGET_LENGTH:
+        return fallback
+    decoded = unquote(target)
+    if _has_unsafe_characters(target) or _has_unsafe_characters(decoded):
+        return fallback
+    parts = urlsplit(target)
+    path = unquote(parts.path)
+    if parts.scheme or parts.netloc or parts.fragment or not path.startswith("/") \
+            or path.startswith("//"):
+        return fallback
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        adapter.match(path, method="GET")
+    except RequestRedirect:
+        return fallback
+    except HTTPException:
+        return fallback
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL: from ``PORTAL_PUBLIC_URL`` when set, never from a forged Host header."""
+    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
