@@ -15,6 +15,7 @@ from portal.complaints import notify, services, workflow
 from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType
 from portal.complaints.forms import StatusForm, TextForm
 from portal.complaints.models import Complaint
+from portal.complaints.redaction import redact
 from portal.complaints.views import bp, send_attachment
 from portal.core.models import utcnow
 from portal.extensions import db
@@ -154,7 +155,14 @@ def committee_cases() -> str:
     cases = db.session.scalars(sa.select(Complaint).where(
         Complaint.status.in_([ComplaintStatus.ESCALATED, ComplaintStatus.DECIDED]))
         .order_by(Complaint.status, Complaint.registered_at)).all()
-    return render_template("complaints/committee.html", cases=cases)
+    return render_template("complaints/committee.html", cases=cases, redact=redact)
+
+
+def _committee_events(complaint: Complaint) -> list[services.PublicEvent]:
+    """The timeline as the committee sees it: every text redacted like a published one."""
+    return [services.PublicEvent(e.created_at, e.kind, e.actor_kind, e.from_status,
+                                 e.to_status, redact(e.body) if e.body else None)
+            for e in complaint.events]
 
 
 @bp.route("/committee/<number>", methods=["GET", "POST"])
@@ -178,7 +186,10 @@ def committee_case(number: str) -> Any:
             notify.case_changed(complaint)
             flash(_("The committee's decision is recorded."), "success")
             return redirect(url_for("complaints.committee_case", number=number))
+    # Committee members are not staff: like the public, they read the complainant's words and
+    # the timeline with phone, ID and account numbers and email addresses masked.
     return render_template("complaints/committee_case.html", complaint=complaint, form=form,
-                           now=utcnow()), 400 if form.errors else 200
+                           now=utcnow(), redact=redact, events=_committee_events(complaint)
+                           ), 400 if form.errors else 200
 
 

@@ -1,0 +1,69 @@
+"""gunicorn settings for the portal behind a reverse proxy (gunicorn reads ./gunicorn.conf.py).
+
+    .venv/bin/gunicorn                      # from the repository root
+    .venv/bin/gunicorn -c /path/to/portal/gunicorn.conf.py
+
+Environment: WORKERS (default 4), BIND (default 127.0.0.1:8000), FORWARDED_ALLOW_IPS
+(default 127.0.0.1,::1). Options given on the command line override this file.
+
+Privacy: the access log has the time, method, path without query string, status, size, duration
+and the request id that also marks the portal's own JSON request log line. It has no client
+address, user agent, referer or query string (which can carry a tracking number or prefilled
+complaint text). The reverse proxy in front must not log them either.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from typing import Any
+
+wsgi_app = "portal:create_app()"
+
+
+def _workers() -> int:
+    raw = os.environ.get("WORKERS", "4")
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise RuntimeError(f"WORKERS must be a whole number of 1 or more (got {raw!r})")
+    return int(raw)
+
+
+# Only the reverse proxy on this host talks to gunicorn. gunicorn's own default would bind to
+# 0.0.0.0:$PORT when PORT is set, which would let clients bypass the proxy.
+bind = [os.environ.get("BIND", "127.0.0.1:8000")]
+workers = _workers()
+worker_class = "sync"  # short requests; the proxy buffers slow clients
+# X-Forwarded-Proto is trusted from these addresses only; the portal itself trusts
+# X-Forwarded-For from PORTAL_PROXY_COUNT proxies (ProxyFix).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+timeout = 30  # a worker silent this long is killed and replaced
+graceful_timeout = 30  # time to finish requests on restart or shutdown
+keepalive = 5  # seconds, for the proxy's keep-alive connections (threaded workers)
+max_requests = 10_000  # recycle workers now and then
+max_requests_jitter = 1_000  # ... but not all at once
+
+accesslog = "-"  # stdout
+errorlog = "-"  # stderr
+loglevel = "info"  # "debug" would log request details; keep it off in production
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
+
+_ADDRESS = re.compile(r"\bip=\S+?(?=:?\s|:?$)")
+_QUERY = re.compile(r"\?[^\s'\"]*")
+
+
+class _NoAddressOrQuery(logging.Filter):
+    """Strip client addresses and query strings from gunicorn's error log lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        # "Invalid request from ip=...: <request line>" and "Error handling request <uri>"
+        if text.startswith(("Invalid request from", "Error handling request")):
+            message = _QUERY.sub("?-", _ADDRESS.sub("ip=-", record.getMessage()))
+            record.msg, record.args = message, None
+        return True
+
+
+def on_starting(server: Any) -> None:
+    """Install the filter in the master before it forks the workers."""
+    logging.getLogger("gunicorn.error").addFilter(_NoAddressOrQuery())

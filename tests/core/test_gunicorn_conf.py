@@ -1,0 +1,123 @@
+"""The shipped gunicorn.conf.py: a real gunicorn logs no address, user agent or query string."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.conftest import TEST_DATA_KEY
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+CONFIG = ROOT / "gunicorn.conf.py"
+LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
+QUERY = "?number=TS-2026-000123&code=SECRET"
+USER_AGENT = "SecretAgent/1.0 (Linux; Android 14)"
+FORWARDED_FOR = "203.0.113.7"
+REFERER = "https://referer.example/from?q=SECRET"
+# None of these may appear in any log line written while the requests are handled.
+PRIVATE = ("SECRET", "TS-2026-000123", "number=", "127.0.0.1", FORWARDED_FOR, "SecretAgent",
+           "Android", "referer.example")
+
+
+class Server:
+    """A running gunicorn: its port and, once stopped, what it wrote."""
+
+    def __init__(self, process: subprocess.Popen[bytes], out: Path, err: Path) -> None:
+        self.process, self.out_path, self.err_path = process, out, err
+        self.port = 0
+        self.startup_chars = 0
+
+    def wait_until_listening(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            text = self.err_path.read_text(encoding="utf-8", errors="replace")
+            match = LISTENING.search(text)
+            if match and "Booting worker" in text:
+                self.port, self.startup_chars = int(match.group(1)), len(text)
+                return
+            assert self.process.poll() is None, f"gunicorn exited:\n{text}"
+            time.sleep(0.1)
+        raise AssertionError("gunicorn did not start in time")
+
+    def logs(self) -> tuple[str, str]:
+        """Access log (stdout) and what the error log got after start-up (stderr)."""
+        err = self.err_path.read_text(encoding="utf-8", errors="replace")
+        return self.out_path.read_text(encoding="utf-8"), err[self.startup_chars:]
+
+
+@contextmanager
+def gunicorn(tmp_path: Path, *args: str, **env: str) -> Iterator[Server]:
+    """Start ``python -m gunicorn -c gunicorn.conf.py`` on a free loopback port; always stop it."""
+    environ = {key: value for key, value in os.environ.items()
+               if not key.startswith(("PORTAL_", "GUNICORN_"))}
+    environ.update(WORKERS="1", BIND="127.0.0.1:0", XDG_RUNTIME_DIR=str(tmp_path), **env)
+    out, err = tmp_path / "access.log", tmp_path / "error.log"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(CONFIG), *args],
+                                   cwd=ROOT, env=environ, stdout=stdout, stderr=stderr)
+    server = Server(process, out, err)
+    try:
+        server.wait_until_listening()
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _get(port: int, path: str) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={
+        "User-Agent": USER_AGENT, "X-Forwarded-For": FORWARDED_FOR, "Referer": REFERER})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _raw(port: int, data: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(data)
+        connection.recv(1024)
+
+
+def test_the_access_log_has_path_and_status_but_no_address_agent_or_query(tmp_path):
+    env = {"PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+           "PORTAL_SECRET_KEY": "test-secret", "PORTAL_DATA_KEY": TEST_DATA_KEY,
+           "PORTAL_CODE_PEPPER": "test-pepper", "PORTAL_PROXY_COUNT": "1",
+           "PORTAL_LOG_LEVEL": "INFO"}
+    with gunicorn(tmp_path, **env) as server:  # the portal itself: wsgi_app in the config
+        assert _get(server.port, f"/healthz{QUERY}") == 200
+        # A malformed request line makes gunicorn log a warning with the client's address.
+        _raw(server.port, b"GET /healthz" + QUERY.encode() + b"\r\nHost: x\r\n\r\n")
+    access, errors = server.logs()
+    lines = access.splitlines()
+    assert len(lines) == 1, access
+    assert '"GET /healthz" 200 ' in lines[0]
+    assert "Invalid request" in errors and '"path": "/healthz"' in errors
+    for private in PRIVATE:
+        assert private not in access and private not in errors, private
+
+
+def test_errors_escaping_the_app_are_logged_without_the_query(tmp_path):
+    (tmp_path / "boom_app.py").write_text(
+        "def app(environ, start_response):\n    raise RuntimeError('boom')\n", encoding="utf-8")
+    with gunicorn(tmp_path, "--pythonpath", str(tmp_path), "boom_app:app") as server:
+        assert _get(server.port, f"/boom{QUERY}") == 500
+    access, errors = server.logs()
+    assert '"GET ' in access and '" 500 ' in access  # gunicorn has no path for its own 500
+    assert "Error handling request" in errors and "RuntimeError: boom" in errors
+    for private in PRIVATE:
+        assert private not in access and private not in errors, private

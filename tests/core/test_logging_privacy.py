@@ -1,0 +1,69 @@
+"""A failed database statement is logged without the values that were sent in the request."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+
+from portal.accounts import services as accounts
+from portal.complaints import services
+from portal.core.models import utcnow
+from portal.extensions import db
+from tests.complaints.conftest import FILING
+from tests.complaints.test_filing import GOOD, send
+from tests.conftest import AuthActions, csrf_token
+
+SUBJECT = "抄表员多收了电费且态度恶劣"
+DESCRIPTION = "我家住幸福小区 3 号楼，电话 13912345678，抄表员王五多收了 380 元。"
+NOTE = "已致电投诉人李四核实（13787654321）"
+
+
+def _refuse_inserts(app, table: str, sqlstate: str = "23514") -> None:
+    """Make every insert into ``table`` fail in the database, as a constraint would."""
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(sa.text(f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                                       "BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+        else:
+            db.session.execute(sa.text(
+                "CREATE OR REPLACE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = '{sqlstate}'; END $$"))
+            db.session.execute(sa.text(f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                                       "FOR EACH ROW EXECUTE FUNCTION refuse_insert()"))
+        db.session.commit()
+
+
+def test_a_complaint_that_cannot_be_stored_is_logged_without_its_text(app, client, caplog):
+    _refuse_inserts(app, "complaints")  # an IntegrityError
+    caplog.set_level(logging.INFO)
+    response, _fields = send(client, {**GOOD, "subject": SUBJECT, "description": DESCRIPTION})
+    assert response.status_code == 503
+    assert "Complaint could not be stored" in caplog.text and "Error" in caplog.text
+    # The driver's message is not logged: on PostgreSQL it may quote the row ("DETAIL: ...").
+    assert "refused" not in caplog.text
+    for value in (SUBJECT, DESCRIPTION, "13912345678", GOOD["contact_name"],
+                  GOOD["contact_phone"], GOOD["contact_email"], GOOD["account_number"]):
+        assert value not in caplog.text
+
+
+def test_an_unexpected_database_error_is_logged_without_the_form_data(make_app, caplog):
+    app = make_app(PROPAGATE_EXCEPTIONS=False, TESTING=False)  # the error page, as in production
+    with app.app_context():
+        staff = accounts.create_user("handler", "Handler", "staff", "correct horse battery")
+        accounts.ensure_totp_secret(staff)
+        staff.totp_confirmed_at = utcnow()
+        receipt = services.submit_complaint(services.Filing(**FILING), "key-1", utcnow())
+        db.session.commit()
+        number = receipt.complaint.tracking_number
+    client = app.test_client()
+    AuthActions(app, client).login("handler")
+    _refuse_inserts(app, "complaint_events", sqlstate="22001")  # a DataError on PostgreSQL
+    caplog.set_level(logging.INFO)
+    token = csrf_token(client, f"/complaints/staff/{number}")
+    response = client.post(f"/complaints/staff/{number}/note",
+                           data={"csrf_token": token, "note-text": NOTE})
+    assert response.status_code == 500
+    assert "Unhandled error" in caplog.text and "Error" in caplog.text
+    assert "refused" not in caplog.text
+    assert NOTE not in caplog.text and "13787654321" not in caplog.text
