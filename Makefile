@@ -43,8 +43,8 @@ demo: db-upgrade ## Load the fictitious demo data if the database holds no real 
 run: demo ## Set up everything and serve on http://127.0.0.1:5000 (PORT=8000 for another port)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-serve: $(VENV)/.installed compile ## Serve with gunicorn as in production (PORTAL_* from the environment)
-	$(VENV)/bin/gunicorn --workers $${WORKERS:-4} --bind $(HOST):$(PORT) 'portal:create_app()'
+serve: $(VENV)/.installed compile ## Serve with gunicorn and gunicorn.conf.py as in production (PORTAL_* from the environment)
+	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 test: $(VENV)/.installed-dev compile lint check-strings test-sqlite test-postgres ## Lint, check strings, run the suite on SQLite and PostgreSQL
 

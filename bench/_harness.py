@@ -42,7 +42,7 @@ def gunicorn(database_url: str, workers: int = 2, threads: int = 1,
     process = subprocess.Popen(
         [str(GUNICORN), "--workers", str(workers), "--threads", str(threads), "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning", "portal:create_app()"],
-        cwd=ROOT, env=env)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL)  # gunicorn.conf.py's access log
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

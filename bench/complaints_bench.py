@@ -6,7 +6,9 @@ gunicorn, beside /healthz in the same run.
     .venv/bin/python bench/complaints_bench.py          # SQLite in a temporary folder
 
 A filing is what a person does: open the form, check, send (3 requests); its latency is the
-"send" request, which hashes the secret code with scrypt. Tracking posts a number and code.
+"send" request, which stores the complaint and its code's keyed hash. Tracking posts a number
+and code: the right one, a wrong one for a real number, and any code for an unknown number (the
+last two must cost the same, so that timing does not tell which numbers exist).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -123,18 +126,36 @@ def main() -> None:
                 return elapsed if status == 302 else None
 
             tracked, tracking_failures, tracking_wall = run(port, SECONDS, tracking)
+
+            def refused(number_of: Callable[[int], str]) -> Callable[[Browser], float | None]:
+                def job(browser: Browser) -> float | None:
+                    index[0] += 1
+                    status, page, _ = browser.request("GET", "/complaints/track")
+                    fields = {**hidden_fields(page), "number": number_of(index[0]),
+                              "code": "0000-0000-0000-0000"}
+                    status, _page, elapsed = browser.request("POST", "/complaints/track", fields)
+                    return elapsed if status == 400 else None
+                return job
+
+            wrong, wrong_failures, wrong_wall = run(
+                port, SECONDS / 2, refused(lambda n: receipts[n % len(receipts)][0]))
+            unknown, unknown_failures, unknown_wall = run(
+                port, SECONDS / 2, refused(lambda n: f"TS-2099-{n:06d}"))
     backend = url.split(":", 1)[0]
     print(f"### Complaints ({backend}, {date.today().isoformat()})\n")
     print(f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}; gunicorn "
           f"{WORKERS} workers x {THREADS} threads; {CLIENTS} concurrent keep-alive Python "
-          f"clients on the same machine for {SECONDS:.0f} s each; scrypt cost 2^14.\n")
+          f"clients on the same machine for {SECONDS:.0f} s each (refused look-ups "
+          f"{SECONDS / 2:.0f} s); codes kept as HMAC-SHA-256.\n")
     print("| What | Done | Failures | Per second | p50 ms | p95 ms |")
     print("|---|---|---|---|---|---|")
     print(f"| `/healthz` | {health['requests']} | {health['failures']} | {health['rps']:.0f} | "
           f"{health['p50_ms']:.1f} | {health['p95_ms']:.1f} |")
     for name, values, failures, wall in (
             ("filing (form, check, send; latency of send)", filed, filing_failures, filing_wall),
-            ("tracking (number + code)", tracked, tracking_failures, tracking_wall)):
+            ("tracking (number + code)", tracked, tracking_failures, tracking_wall),
+            ("tracking, wrong code for a real number", wrong, wrong_failures, wrong_wall),
+            ("tracking, unknown number", unknown, unknown_failures, unknown_wall)):
         p = percentiles(values)
         print(f"| {name} | {len(values)} | {failures} | {len(values) / wall:.1f} | "
               f"{p['p50_ms']:.1f} | {p['p95_ms']:.1f} |")

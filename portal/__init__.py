@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -26,12 +27,18 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
         BABEL_DEFAULT_LOCALE=settings["DEFAULT_LOCALE"],
         BABEL_DEFAULT_TIMEZONE=settings["TIMEZONE"],
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         WTF_CSRF_TIME_LIMIT=None if settings["ENV"] == "development" else 3600 * 8,
         DEBUG=settings["ENV"] == "development" and settings.get("DEBUG", False),
+        # Absolute links (feeds, API, emails) use the public address, never the Host header.
+        SERVER_NAME=urlsplit(settings["PUBLIC_URL"]).netloc or None,
+        PREFERRED_URL_SCHEME=urlsplit(settings["PUBLIC_URL"]).scheme or "http",
+        TRUSTED_HOSTS=[host.strip() for host in str(settings["TRUSTED_HOSTS"]).split(",")
+                       if host.strip()] or None,
+        **_rate_limit_settings(settings),
     )
     if settings["PROXY_COUNT"]:
         count = settings["PROXY_COUNT"]
@@ -42,11 +49,21 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def _rate_limit_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Limits fall back to each process's memory while the shared store is unreachable."""
+    timeout = settings["RATELIMIT_STORAGE_TIMEOUT"]
+    options = ({"socket_connect_timeout": timeout, "socket_timeout": timeout}
+               if str(settings["RATELIMIT_STORAGE_URI"]).startswith(("redis", "rediss"))
+               else {})
+    return {"RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True, "RATELIMIT_STORAGE_OPTIONS": options,
+            "RATELIMIT_SWALLOW_ERRORS": True}
+
+
 def _init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from portal import cli, i18n
-    from portal.core import errors, formatting, request_log, security, templating
+    from portal.core import errors, formatting, input_guard, request_log, security, templating
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     i18n.check_catalogues(TRANSLATIONS)
@@ -63,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.localize_callback = str
     limiter.init_app(app)
     security.init_app(app)
+    input_guard.init_app(app)
     request_log.init_app(app)
     formatting.init_app(app)
     templating.init_app(app)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
@@ -207,6 +208,11 @@ def _validate(values: Mapping[str, Any]) -> None:
     if values["DEFAULT_LOCALE"] not in SUPPORTED_LOCALES:
         raise ConfigError(f"{ENV_PREFIX}DEFAULT_LOCALE: expected one of "
                           f"{', '.join(SUPPORTED_LOCALES)} (got {values['DEFAULT_LOCALE']!r})")
+    public = urlsplit(str(values["PUBLIC_URL"] or ""))
+    if values["PUBLIC_URL"] and (public.scheme not in {"http", "https"} or not public.netloc
+                                 or public.path not in {"", "/"} or public.query):
+        raise ConfigError(f"{ENV_PREFIX}PUBLIC_URL: expected the site's address such as "
+                          f"https://portal.example.cn (got {values['PUBLIC_URL']!r})")
     try:
         ZoneInfo(str(values["TIMEZONE"]))
     except (ZoneInfoNotFoundError, ValueError):

@@ -71,6 +71,7 @@ def permission_required(permission: Permission) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.required_permission = permission  # type: ignore[attr-defined]  # read by tests
         return wrapped  # type: ignore[return-value]
 
     return decorator

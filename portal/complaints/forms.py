@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 from portal.complaints.attachments import ACCEPT
 from portal.complaints.enums import ComplaintStatus, ComplaintType
 from portal.complaints.services import categories, districts
+from portal.core.forms import PortalForm
 from portal.i18n import current_language
 
 REQUIRED = _l("This field is required.")
@@ -36,7 +36,7 @@ def _empty(form: Any, field: Any) -> None:
         raise ValidationError(_l("Leave this field empty."))
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(PortalForm):
     """Everything a complaint holds; the check step shows it before it is sent."""
 
     submission_key = HiddenField()
@@ -97,7 +97,7 @@ class ComplaintForm(FlaskForm):
                                      "contacted."))
 
 
-class TrackForm(FlaskForm):
+class TrackForm(PortalForm):
     """Tracking number and secret code."""
 
     number = StringField(_l("Tracking number"), validators=[DataRequired(REQUIRED),
@@ -110,7 +110,7 @@ class TrackForm(FlaskForm):
     submit = SubmitField(_l("Show my case"))
 
 
-class InformationForm(FlaskForm):
+class InformationForm(PortalForm):
     """The complainant adds information."""
 
     text = TextAreaField(_l("Add information"), validators=[
@@ -121,7 +121,7 @@ class InformationForm(FlaskForm):
     submit = SubmitField(_l("Add"))
 
 
-class RatingForm(FlaskForm):
+class RatingForm(PortalForm):
     """The complainant rates the answer."""
 
     rating = RadioField(_l("How satisfied are you with the answer?"), choices=[
@@ -134,7 +134,7 @@ class RatingForm(FlaskForm):
     submit = SubmitField(_l("Send my rating"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PortalForm):
     """A step that needs a reason (escalation, withdrawal, reopening)."""
 
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)],
@@ -142,7 +142,7 @@ class ReasonForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(PortalForm):
     """Staff move a case on."""
 
     status = SelectField(_l("New status"), choices=[], validators=[
@@ -156,7 +156,7 @@ class StatusForm(FlaskForm):
         self.status.choices = [(s.value, s.title) for s in statuses]
 
 
-class TextForm(FlaskForm):
+class TextForm(PortalForm):
     """A reply, an internal note or a summary."""
 
     text = TextAreaField(_l("Text"), validators=[DataRequired(REQUIRED), Length(max=4000)],

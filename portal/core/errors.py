@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
+
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
@@ -39,7 +50,13 @@ ERROR_TEXTS = {
                                       "wait a moment and try again.")),
     500: (_l("Something went wrong"), _l("An error on our side stopped this page. Nothing you "
                                          "sent was half-saved. Please try again later.")),
+    503: (_l("Temporarily unavailable"), _l("The portal cannot reach its database just now. "
+                                            "Nothing you sent was half-saved. Please try again "
+                                            "shortly.")),
 }
+RETRY_AFTER_SECONDS = 30
+# What a database outage (or restart) raises: no connection, a dropped one, a full pool.
+OUTAGE_ERRORS = (OperationalError, InterfaceError, SATimeoutError, DisconnectionError)
 CSRF_TEXT = _l("This form has expired or was sent from another page. Please reload the page "
                "and submit it again.")
 
@@ -96,8 +113,33 @@ def _handle_csrf(_error: CSRFError) -> tuple[Response | str, int]:
     return render_error(400, str(CSRF_TEXT))
 
 
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone; the session is discarded anyway
+        current_app.logger.warning("rollback failed after an error")
+
+
+def _handle_outage(error: Exception) -> Response:
+    """The database cannot be reached: a translated page that says to try again, 503."""
+    _rollback()
+    current_app.logger.warning("database unavailable on %s: %s", request.path,
+                               type(error).__name__)
+    body, code = render_error(503)
+    response = current_app.make_response((body, code))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _handle_database_error(error: DBAPIError) -> Response:
+    if error.connection_invalidated:
+        return _handle_outage(error)
+    raise error
+
+
 def _handle_unexpected(error: Exception) -> Response | HTTPException:
-    db.session.rollback()
+    _rollback()
     if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
         return _handle_http(error)
     current_app.logger.exception("Unhandled error on %s", request.path)
@@ -105,10 +147,36 @@ def _handle_unexpected(error: Exception) -> Response | HTTPException:
     return current_app.make_response((body, code))
 
 
+def describe_database_error(error: SQLAlchemyError) -> str:
+    """The error's kind and SQLSTATE, without the driver's message (which may quote the row)."""
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return f"{type(error).__name__}" + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
+
+
+class ScrubDatabaseErrors(logging.Filter):
+    """Log database errors with their traceback but without their message: PostgreSQL's
+    ``DETAIL: Failing row contains (...)`` would put complainants' text into the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the exception text of a database error."""
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, SQLAlchemyError):
+            record.exc_text = ("Traceback (most recent call last):\n"
+                               + "".join(traceback.format_tb(error.__traceback__))
+                               + describe_database_error(error))
+        return True
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+    app.logger.addFilter(ScrubDatabaseErrors())
+    # Flask-Limiter names the client address (its key) when a limit is hit, at INFO.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(InternalServerError, _handle_unexpected)
+    for outage in OUTAGE_ERRORS:
+        app.register_error_handler(outage, _handle_outage)
+    app.register_error_handler(DBAPIError, _handle_database_error)
     if not app.config.get("PROPAGATE_EXCEPTIONS"):
         app.register_error_handler(Exception, _handle_unexpected)

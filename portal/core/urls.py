@@ -1,11 +1,10 @@
-"""Addresses: where a redirect may lead, and absolute links that do not trust the Host header."""
+"""Where a redirect that a request asks for may lead."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -41,11 +40,3 @@ def safe_local_path(target: str | None, fallback: str) -> str:
     except HTTPException:
         return fallback
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL: from ``PORTAL_PUBLIC_URL`` when set, never from a forged Host header."""
-    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)

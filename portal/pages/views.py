@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+import time
+
+from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from portal.core import mail
 from portal.extensions import db, limiter
 
 bp = Blueprint("pages", __name__)
@@ -31,14 +34,50 @@ def healthz() -> Response:
     return jsonify(status="ok")
 
 
+def _database_ok() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _rate_limit_store_state() -> str:
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return "disabled"
+    try:
+        return "ok" if limiter.storage.check() else "unavailable"
+    except Exception:  # any client error means the store cannot be used
+        return "unavailable"
+
+
 @bp.get("/readyz")
 @limiter.exempt
 def readyz() -> tuple[Response, int]:
-    """The portal can serve requests: its database answers."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        return jsonify(status="unavailable", reason="database unreachable",
-                       detail=type(exc).__name__), 503
-    return jsonify(status="ready", checks={"database": "ok"}), 200
+    """Each dependency's state; 503 only when the database, without which nothing works, is
+    down. An unreachable rate-limit store or mail server degrades the portal (limits fall
+    back to each process, emails are not sent) but it still serves."""
+    checks = {"database": "ok" if _database_ok() else "unavailable",
+              "rate_limit_store": _rate_limit_store_state()}
+    if mail.configured():
+        checks["mail"] = "ok" if _mail_ok() else "unavailable"
+    if checks["database"] != "ok":
+        return jsonify(status="unavailable", checks=checks), 503
+    status = "degraded" if "unavailable" in checks.values() else "ready"
+    return jsonify(status=status, checks=checks), 200
+
+
+_mail_checked: dict[str, tuple[float, bool]] = {}
+MAIL_CHECK_SECONDS = 60
+
+
+def _mail_ok() -> bool:
+    """Whether the SMTP server answered within the last minute (checked at most once a
+    minute per process, so that frequent readiness probes do not flood it)."""
+    key = str(current_app.config["MAIL_SERVER"])
+    checked = _mail_checked.get(key)
+    if checked is None or time.monotonic() - checked[0] > MAIL_CHECK_SECONDS:
+        checked = (time.monotonic(), mail.reachable())
+        _mail_checked[key] = checked
+    return checked[1]

@@ -71,6 +71,9 @@ def _staff_client(app):
         user.totp_confirmed_at = utcnow()
         db.session.commit()
     client = app.test_client()
+    # With PORTAL_PUBLIC_URL on https the test client speaks https, and CSRF then checks the
+    # Referer as browsers send it.
+    client.environ_base["HTTP_REFERER"] = "https://portal.example.cn/"
     AuthActions(app, client).login("handler")
     return client
 

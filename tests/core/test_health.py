@@ -27,7 +27,7 @@ def test_readyz_without_a_database_is_503_with_a_reason(tmp_path):
     response = broken.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["status"] == "unavailable"
-    assert response.json["reason"] == "database unreachable"
+    assert response.json["checks"]["database"] == "unavailable"
     assert broken.test_client().get("/healthz").status_code == 200
 
 

@@ -1,0 +1,32 @@
+"""Control characters are refused at the door: in paths, query strings and form fields.
+
+NUL and the other C0 control characters (all but tab, line feed and carriage return, which
+text areas send) cannot be stored by PostgreSQL or written into XML, and no person types them.
+Paths and query strings that carry one get a 400 page here, before any view runs; form fields
+get a form error from ``PortalForm`` (``portal/core/forms.py``), which uses the same check.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, request
+from werkzeug.exceptions import BadRequest
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a control character other than tab, line feed or return."""
+    return CONTROL_CHARACTERS.search(text) is not None
+
+
+def _refuse_control_characters() -> None:
+    texts = [request.path, *request.args.keys(), *request.args.values()]
+    if any(has_control_characters(text) for text in texts):
+        raise BadRequest()
+
+
+def init_app(app: Flask) -> None:
+    """Check every request's path and query string before routing reaches a view."""
+    app.before_request(_refuse_control_characters)
