@@ -129,7 +129,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("FILE_RATE_LIMIT", "5 per minute;30 per day",
            "Complaints that one client address may file."),
     Option("UPLOAD_RATE_LIMIT", "20 per hour;60 per day",
-           "Complaint forms with files that one client address may send to the check step."),
+           "Requests with files (complaint forms, information added to a case) that one client "
+           "address may send."),
     Option("TRACK_RATE_LIMIT", "10 per minute;100 per hour",
            "Tracking look-ups per client address."),
     Option("TRACK_NUMBER_FREE_FAILURES", 5,

@@ -257,11 +257,17 @@ def check_reopen(complaint: Complaint, now: datetime) -> None:
                                 days=days))
 
 
+def check_open_for_information(complaint: Complaint) -> None:
+    """Raise ComplaintError if the case no longer takes information (checked before files
+    are read, so that nothing is decoded for a finished case)."""
+    if complaint.status in {ComplaintStatus.WITHDRAWN, ComplaintStatus.DECIDED}:
+        raise ComplaintError(_l("This case is finished; information can no longer be added."))
+
+
 def add_information(complaint: Complaint, text: str, now: datetime,
                     files: list[CleanFile] | None = None) -> None:
     """The complainant adds information (text, files or both) to a case not yet finished."""
-    if complaint.status in {ComplaintStatus.WITHDRAWN, ComplaintStatus.DECIDED}:
-        raise ComplaintError(_l("This case is finished; information can no longer be added."))
+    check_open_for_information(complaint)
     if not text.strip() and not files:
         raise ComplaintError(_l("Write the information you want to add."))
     if files and len(files) > attachments.MAX_FILES:

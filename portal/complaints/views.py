@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +26,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from portal.complaints import codes, services, workflow
+from portal.complaints import codes, services, throttle, workflow
 from portal.complaints.attachments import MAX_BYTES, MAX_FILES, AttachmentError, CleanFile, clean
 from portal.complaints.enums import (
     PUBLIC_EVENTS,
@@ -46,6 +48,8 @@ from portal.extensions import db, limiter
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 TRACKED_KEY = "tracked_cases"
 TRACKED_SECONDS = 30 * 60
+TRACK_WAITS_KEY = "tracking_waits"
+TICKET_SECONDS = 60 * 60
 FORM_KEYS = "complaint_forms"
 FORM_KEY_SECONDS = 3 * 60 * 60
 MAX_FORM_KEYS = 8
@@ -86,11 +90,16 @@ def _filing(form: ComplaintForm) -> services.Filing:
         consent_publish=bool(form.consent_publish.data), language=str(get_locale()))
 
 
-def _uploads(field: Any) -> list[CleanFile]:
-    """Clean the files sent in a file field; AttachmentError names the first bad one."""
+def _uploads(field: Any, already: int, most: int, full: str) -> list[CleanFile]:
+    """Count, then clean, the files of a file field; AttachmentError names the first bad one."""
     files = [upload for upload in (field.data or []) if getattr(upload, "filename", "")]
+    if files:
+        g.files_sent = True
     if len(files) > MAX_FILES:
         raise AttachmentError(_("At most 5 files can be attached."))
+    # Counted before any file is read: decoding files that cannot be kept only costs memory.
+    if already + len(files) > most:
+        raise AttachmentError(full)
     cleaned = []
     for index, upload in enumerate(files, start=1):
         data = upload.stream.read(MAX_BYTES + 1)
@@ -127,17 +136,28 @@ def index() -> str:
     return render_template("complaints/index.html")
 
 
-def _staged(_response: Response) -> bool:
-    return bool(g.get("staged_files"))
+def _sent_files(_response: Response) -> bool:
+    """Only requests that carried files count against the upload limit, accepted or not."""
+    return bool(g.get("files_sent"))
 
 
 def _upload_limit() -> str:
     return str(current_app.config["UPLOAD_RATE_LIMIT"])
 
 
+def _takes_no_files() -> bool:
+    """Rating, withdrawing, reopening and escalating a case carry no files."""
+    return (request.view_args or {}).get("action", "information") != "information"
+
+
+# One budget for every page that takes files, so that a second page does not double it.
+_limit_uploads = limiter.shared_limit(_upload_limit, scope="complaint-uploads", methods=["POST"],
+                                      deduct_when=_sent_files, exempt_when=_takes_no_files)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(_file_limit, methods=["POST"], deduct_when=_filed)
-@limiter.limit(_upload_limit, methods=["POST"], deduct_when=_staged)
+@_limit_uploads
 def new() -> Any:
     """File a complaint: fill in, check, send. No account is needed."""
     form = ComplaintForm()
@@ -158,11 +178,12 @@ def new() -> Any:
         return _form_page(form, "complaints/new.html", 400)
     if not form.confirm.data:
         try:
-            files = _uploads(form.attachments)
+            staged = len(services.pending_attachments(form.submission_key.data))
+            files = _uploads(form.attachments, staged, MAX_FILES,
+                             _("At most 5 files can be attached."))
             if files:
                 services.purge_stale_uploads(utcnow())
                 services.stage_attachments(form.submission_key.data, files, utcnow())
-                g.staged_files = True
         except (AttachmentError, services.ComplaintError) as error:
             db.session.rollback()
             form.attachments.errors = [*form.attachments.errors, str(error.message)]
@@ -210,41 +231,71 @@ def _submit(form: ComplaintForm, key: str) -> services.Receipt:
     return receipt
 
 
-def _track_number_key() -> str:
-    return "track:" + codes.normalize_tracking_number(request.form.get("number", ""))
-
-
 def _track_limit() -> str:
     return str(current_app.config["TRACK_RATE_LIMIT"])
 
 
-def _track_number_limit() -> str:
-    return str(current_app.config["TRACK_NUMBER_RATE_LIMIT"])
+def _must_wait(number: str, now: datetime) -> datetime | None:
+    """When this browser may look the number up, if it must wait; a wait it was told to
+    sit out lets it through once, even if others have failed on the number since."""
+    waits = {key: at for key, at in session.get(TRACK_WAITS_KEY, {}).items()
+             if now.timestamp() - at < TICKET_SECONDS}
+    ticket = waits.get(number)
+    if ticket is not None and ticket <= now.timestamp():
+        waits.pop(number)
+        session[TRACK_WAITS_KEY] = waits
+        return None
+    until = (datetime.fromtimestamp(ticket, UTC) if ticket is not None
+             else throttle.wait_until(number, now))
+    if until is not None:
+        waits[number] = until.timestamp()
+        session[TRACK_WAITS_KEY] = dict(sorted(waits.items(), key=lambda item: item[1])[-8:])
+    return until
+
+
+def _open_case_here(number: str) -> None:
+    tracked = {key: at for key, at in session.get(TRACKED_KEY, {}).items()
+               if time.time() - at < TRACKED_SECONDS}
+    tracked[number] = time.time()
+    session[TRACKED_KEY] = tracked
 
 
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit(_track_limit, methods=["POST"])
-@limiter.limit(_track_number_limit, methods=["POST"], key_func=_track_number_key,
-               deduct_when=lambda response: response.status_code != 302)
 def track() -> Any:
     """Open one's case with its tracking number and secret code."""
     form = TrackForm()
     if not form.is_submitted() and request.args.get("number"):
         form.number.data = request.args["number"]
     if form.validate_on_submit():
-        complaint = services.find_for_tracking(form.number.data or "", form.code.data or "")
+        number, now = codes.normalize_tracking_number(form.number.data or ""), utcnow()
+        until = _must_wait(number, now)
+        if until is not None:
+            return _waiting(form, until, now)
+        complaint = services.find_for_tracking(number, form.code.data or "")
         if complaint is not None:
-            db.session.commit()  # keeps a hash brought to the current cost
-            tracked = {number: at for number, at in session.get(TRACKED_KEY, {}).items()
-                       if time.time() - at < TRACKED_SECONDS}
-            tracked[complaint.tracking_number] = time.time()
-            session[TRACKED_KEY] = tracked
+            throttle.record_success(number)
+            db.session.commit()  # also keeps a hash brought to the current kind
+            _open_case_here(complaint.tracking_number)
             return redirect(url_for("complaints.case", number=complaint.tracking_number))
+        throttle.record_failure(number, now)
+        db.session.commit()
         # Unknown number and wrong code get the same answer.
         form.code.errors = [*form.code.errors, _(
             "This tracking number and secret code do not match a complaint. Check both and "
             "try again.")]
     return render_template("complaints/track.html", form=form), 400 if form.errors else 200
+
+
+def _waiting(form: TrackForm, until: datetime, now: datetime) -> Any:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    form.number.errors = [*form.number.errors, _(
+        "Many wrong codes have been tried for this tracking number. Please try again in "
+        "%(seconds)s seconds.", seconds=seconds)]
+    response = current_app.make_response(
+        (render_template("complaints/track.html", form=form), 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def _tracked_case(number: str) -> Complaint | Response:
@@ -311,8 +362,10 @@ def _act(number: str, action: str) -> Any:
             form = forms["information_form"] = InformationForm()
             if not form.validate_on_submit():
                 return _render_case(complaint, 400, **forms)
+            services.check_open_for_information(complaint)
             try:
-                files = _uploads(form.attachments)
+                files = _uploads(form.attachments, len(complaint.attachments),
+                                 services.MAX_CASE_FILES, _("A case can hold at most 20 files."))
             except AttachmentError as error:
                 form.attachments.errors = [*form.attachments.errors, str(error.message)]
                 return _render_case(complaint, 400, **forms)
@@ -345,6 +398,7 @@ def _act(number: str, action: str) -> Any:
 
 
 @bp.post("/track/<number>/<any(information, rate, withdraw, reopen, escalate):action>")
+@_limit_uploads
 def act(number: str, action: str) -> Any:
     """The complainant adds information, rates, withdraws, reopens or escalates."""
     return _act(number, action)

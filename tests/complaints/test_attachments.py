@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import io
+import struct
+import zipfile
+import zlib
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
-from portal.complaints.attachments import AttachmentError, clean
+from portal.complaints import attachments, services, views
+from portal.complaints.attachments import AttachmentError, CleanFile, clean
 from portal.complaints.models import Complaint, ComplaintAttachment
+from portal.core.models import utcnow
 from portal.extensions import db
-from tests.complaints.conftest import form_fields, open_case
+from tests.complaints.conftest import FILING, form_fields, open_case
 from tests.complaints.test_filing import GOOD, receipt_of, start
 from tests.conftest import csrf_token
 
@@ -36,7 +49,20 @@ def png_with_text() -> bytes:
     return buffer.getvalue()
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def pdf_writer(pages: int = 2) -> PdfWriter:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(200, 200)
+    return writer
+
+
+def pdf_bytes(writer: PdfWriter) -> bytes:
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF = pdf_bytes(pdf_writer())
 
 
 def test_jpeg_loses_exif_and_gps_and_is_turned_upright():
@@ -153,3 +179,291 @@ def test_complainant_adds_a_file_later_and_staff_download_it(app, client, file_c
     download = staff_client.get(f"/complaints/staff/{number}/attachments/{attachment_id}")
     assert download.status_code == 200 and download.mimetype == "image/png"
     assert client.get(f"/complaints/track/{number}/attachments/9999").status_code == 404
+
+
+# Photos: size checked from the header, decoded once, nothing of the file's metadata kept.
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims another size: decoding it would fail."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    header = b"IHDR" + struct.pack(">II", width, height) + bytes(data[24:29])
+    data[12:29] = header
+    data[29:33] = struct.pack(">I", zlib.crc32(header))
+    return bytes(data)
+
+
+@pytest.mark.parametrize(("size", "message"), [
+    ((6000, 4001), "This image is too large (more than 24 megapixels)."),
+    ((6000, 4000), "This image is damaged"),  # 24 MP is allowed, so this one is decoded
+])
+def test_pixel_limit_is_24_megapixels_checked_before_decoding(app, size, message):
+    with app.test_request_context("/?lang=en"), pytest.raises(AttachmentError) as error:
+        clean(png_claiming(*size))
+    assert message in str(error.value.message)
+
+
+def test_jpeg_loses_comment_and_colour_profile():
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 20), "green").save(buffer, "JPEG", comment="Zhang San 13812345678",
+                                              icc_profile=b"\0" * 128 + b"13900000000")
+    cleaned = clean(buffer.getvalue())
+    assert b"13812345678" not in cleaned.data and b"13900000000" not in cleaned.data
+    with Image.open(io.BytesIO(cleaned.data)) as image:
+        assert "comment" not in image.info and "icc_profile" not in image.info
+
+
+@pytest.mark.parametrize(("mode", "transparency", "saved_as"), [
+    ("P", 0, "RGBA"), ("L", None, "L"), ("RGB", None, "RGB"), ("I;16", None, "RGB")])
+def test_png_keeps_transparency_and_simple_modes(mode, transparency, saved_as):
+    buffer = io.BytesIO()
+    extra = {} if transparency is None else {"transparency": transparency}
+    Image.new(mode, (12, 8)).save(buffer, "PNG", **extra)
+    with Image.open(io.BytesIO(clean(buffer.getvalue()).data)) as image:
+        assert image.mode == saved_as and "transparency" not in image.info
+
+
+# PDFs: parsed strictly, refused with active content, rewritten page by page.
+
+def action(kind: str, **entries: str) -> DictionaryObject:
+    result = DictionaryObject({NameObject("/S"): NameObject(kind)})
+    for key, value in entries.items():
+        result[NameObject(f"/{key}")] = TextStringObject(value)
+    return result
+
+
+def on_open(value: DictionaryObject | ArrayObject) -> bytes:
+    writer = pdf_writer()
+    writer.root_object[NameObject("/OpenAction")] = value
+    return pdf_bytes(writer)
+
+
+def with_link(link_action: DictionaryObject) -> bytes:
+    writer = pdf_writer()
+    writer.add_annotation(0, DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+        NameObject("/Rect"): ArrayObject(NumberObject(n) for n in (0, 0, 50, 50)),
+        NameObject("/A"): link_action}))
+    return pdf_bytes(writer)
+
+
+def with_embedded_file() -> bytes:
+    writer = pdf_writer()
+    writer.add_attachment("invoice.exe", b"MZ\x90\x00 a program")
+    return pdf_bytes(writer)
+
+
+def with_document_script() -> bytes:
+    writer = pdf_writer()
+    writer.root_object[NameObject("/Names")] = DictionaryObject({
+        NameObject("/JavaScript"): DictionaryObject({NameObject("/Names"): ArrayObject([
+            TextStringObject("x"), action("/JavaScript", JS="app.alert(1)")])})})
+    return pdf_bytes(writer)
+
+
+def with_page_script() -> bytes:
+    writer = pdf_writer()
+    writer.pages[1][NameObject("/AA")] = DictionaryObject({
+        NameObject("/O"): action("/JavaScript", JS="app.alert(1)")})
+    return pdf_bytes(writer)
+
+
+def zip_archive() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.html", "<script>alert(1)</script>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data", [
+    on_open(action("/JavaScript", JS="app.alert(document.cookie)")),
+    on_open(action("/URI", URI="https://tracker.example/opened")),
+    with_link(action("/Launch", F="calc.exe")),
+    with_link(action("/SubmitForm", F="https://example.com/collect")),
+    with_embedded_file(),
+    with_document_script(),
+    with_page_script(),
+], ids=["javascript-on-open", "uri-on-open", "launch-link", "submit-form-link",
+        "embedded-file", "document-javascript", "page-script"])
+def test_pdf_with_active_content_is_refused(app, data):
+    with app.test_request_context("/?lang=en"), pytest.raises(AttachmentError) as error:
+        clean(data)
+    assert "contains scripts, embedded files or other active content" in str(
+        error.value.message)
+
+
+@pytest.mark.parametrize("data", [
+    b"%PDF-1.7\n<html><body><script>alert(1)</script></body></html>\n%%EOF\n",
+    b"%PDF-1.4\n" + zip_archive(),
+    b"%PDF-1.4\n%%EOF\n",
+], ids=["html", "zip", "header-only"])
+def test_other_content_behind_a_pdf_header_is_refused(app, data):
+    with app.test_request_context("/?lang=en"), pytest.raises(AttachmentError) as error:
+        clean(data)
+    assert str(error.value.message) == "This PDF is damaged or incomplete."
+
+
+@pytest.mark.parametrize("opening", [
+    None, "destination", "go-to"], ids=["plain", "destination-on-open", "go-to-on-open"])
+def test_clean_pdf_is_rewritten_without_metadata(opening):
+    writer = pdf_writer(3)
+    writer.add_metadata({"/Author": "Zhang San 13812345678", "/Title": "My bill"})
+    writer.root_object[NameObject("/Extra")] = TextStringObject("13900000000")
+    writer.pages[0][NameObject("/PieceInfo")] = TextStringObject("13700000000")
+    destination = ArrayObject([writer.pages[1].indirect_reference, NameObject("/Fit")])
+    if opening == "destination":
+        writer.root_object[NameObject("/OpenAction")] = destination
+    elif opening == "go-to":  # how LaTeX (hyperref) opens every document
+        writer.root_object[NameObject("/OpenAction")] = DictionaryObject({
+            NameObject("/S"): NameObject("/GoTo"), NameObject("/D"): destination})
+    cleaned = clean(pdf_bytes(writer))
+    assert cleaned.media_type == "application/pdf"
+    for secret in (b"Zhang San", b"13812345678", b"13900000000", b"13700000000", b"My bill"):
+        assert secret not in cleaned.data
+    reader = PdfReader(io.BytesIO(cleaned.data), strict=True)
+    assert len(reader.pages) == 3 and reader.metadata is None
+    assert set(reader.trailer["/Root"]) == {"/Type", "/Pages"}
+
+
+def test_data_after_the_end_of_a_pdf_is_dropped():
+    polyglot = PDF + zip_archive()
+    assert zipfile.is_zipfile(io.BytesIO(polyglot))
+    cleaned = clean(polyglot)
+    assert b"PK\x03\x04" not in cleaned.data and b"index.html" not in cleaned.data
+    assert not zipfile.is_zipfile(io.BytesIO(cleaned.data))
+    assert cleaned.data.rstrip().endswith(b"%%EOF")
+    assert len(PdfReader(io.BytesIO(cleaned.data), strict=True).pages) == 2
+
+
+def test_pdf_limits_pages_and_objects(app, monkeypatch):
+    with app.test_request_context("/?lang=en"):
+        with pytest.raises(AttachmentError) as error:
+            clean(pdf_bytes(pdf_writer(201)))
+        assert "more than 200 pages" in str(error.value.message)
+        assert len(PdfReader(io.BytesIO(clean(pdf_bytes(pdf_writer(200))).data)).pages) == 200
+        monkeypatch.setattr(attachments, "MAX_PDF_OBJECTS", 3)
+        with pytest.raises(AttachmentError) as error:
+            clean(PDF)
+        assert "too complex to be checked" in str(error.value.message)
+
+
+def test_password_protected_pdf(app):
+    locked, restricted = pdf_writer(), pdf_writer()
+    locked.encrypt("secret")
+    restricted.encrypt(user_password="", owner_password="owner")  # opens without a password
+    with app.test_request_context("/?lang=en"), pytest.raises(AttachmentError) as error:
+        clean(pdf_bytes(locked))
+    assert "protected by a password" in str(error.value.message)
+    reader = PdfReader(io.BytesIO(clean(pdf_bytes(restricted)).data), strict=True)
+    assert not reader.is_encrypted and len(reader.pages) == 2
+
+
+def test_a_broken_object_inside_a_pdf_is_damaged(app):
+    data = PDF.replace(b"/Type /Pages", b"/Type /Pages /Kids [ 99 0 R ] /Junk [ 1 0 R")
+    with app.test_request_context("/?lang=en"), pytest.raises(AttachmentError) as error:
+        clean(data)
+    assert str(error.value.message) == "This PDF is damaged or incomplete."
+
+
+# Uploads: counted before decoding, and one rate limit for every page that takes files.
+
+def never_decode(data):
+    raise AssertionError("a file was decoded although it could not be kept")
+
+
+def test_a_full_form_refuses_files_before_decoding_them(app, client, monkeypatch):
+    first = _check_with_files(client, [(io.BytesIO(PDF), f"doc{n}.pdf") for n in range(5)])
+    assert first.status_code == 200
+    monkeypatch.setattr(views, "clean", never_decode)
+    fields = form_fields(first.get_data(as_text=True))
+    again = client.post("/complaints/new?lang=en", content_type="multipart/form-data",
+                        data={**fields, "check": "1",
+                              "attachments": [(io.BytesIO(PDF), "one-more.pdf")]})
+    assert again.status_code == 400
+    assert "At most 5 files can be attached." in again.get_data(as_text=True)
+
+
+def add_files(app, number, count):
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint).where(
+            Complaint.tracking_number == number))
+        for start_at in range(0, count, 5):
+            files = [CleanFile("application/pdf", PDF)] * min(5, count - start_at)
+            services.add_information(complaint, "", utcnow(), files)
+        db.session.commit()
+
+
+def post_information(client, number, files=(), text=""):
+    token = csrf_token(client, f"/complaints/track/{number}")
+    return client.post(f"/complaints/track/{number}/information?lang=en",
+                       content_type="multipart/form-data",
+                       data={"csrf_token": token, "text": text,
+                             "attachments": [(io.BytesIO(data), name) for data, name in files]})
+
+
+def test_a_full_case_refuses_files_before_decoding_them(app, client, file_complaint,
+                                                        monkeypatch):
+    number, code = file_complaint()
+    add_files(app, number, services.MAX_CASE_FILES)
+    open_case(client, number, code)
+    monkeypatch.setattr(views, "clean", never_decode)
+    response = post_information(client, number, [(PDF, "one-more.pdf")])
+    assert response.status_code == 400
+    assert "A case can hold at most 20 files." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(
+            ComplaintAttachment)) == services.MAX_CASE_FILES
+
+
+def test_a_finished_case_refuses_files_before_decoding_them(app, client, file_complaint,
+                                                            monkeypatch):
+    from portal.complaints.enums import ActorKind, ComplaintStatus
+    from portal.complaints.models import Complaint
+
+    number, code = file_complaint()
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint))
+        services.change_status(complaint, ComplaintStatus.WITHDRAWN, ActorKind.COMPLAINANT,
+                               utcnow(), reason="不再需要")
+        db.session.commit()
+    open_case(client, number, code)
+    monkeypatch.setattr(views, "clean", never_decode)
+    token = csrf_token(client, "/complaints/track")  # a finished case shows no form
+    response = client.post(f"/complaints/track/{number}/information?lang=en",
+                           content_type="multipart/form-data",
+                           data={"csrf_token": token, "text": "",
+                                 "attachments": [(io.BytesIO(PDF), "late.pdf")]})
+    assert response.status_code == 400
+    assert "information can no longer be added" in response.get_data(as_text=True)
+
+
+def limited_case(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, UPLOAD_RATE_LIMIT="2 per hour")
+    with app.app_context():
+        receipt = services.submit_complaint(services.Filing(**FILING), "key-1", utcnow())
+        db.session.commit()
+        number, code = receipt.complaint.tracking_number, receipt.formatted_code
+    client = app.test_client()
+    assert open_case(client, number, code).status_code == 302
+    return client, number
+
+
+def test_adding_files_to_a_case_shares_the_upload_limit(make_app):
+    client, number = limited_case(make_app)
+    assert post_information(client, number, text="More details.").status_code == 302
+    assert _check_with_files(client, [(io.BytesIO(PDF), "a.pdf")]).status_code == 200
+    assert post_information(client, number, [(PDF, "b.pdf")]).status_code == 302
+    assert post_information(client, number, [(PDF, "c.pdf")]).status_code == 429
+    # Other steps on the case carry no files and stay open.
+    token = csrf_token(client, f"/complaints/track/{number}")
+    withdrawn = client.post(f"/complaints/track/{number}/withdraw?lang=en",
+                            data={"csrf_token": token, "reason": "Solved."})
+    assert withdrawn.status_code == 302
+
+
+def test_refused_files_count_against_the_upload_limit(make_app):
+    client, number = limited_case(make_app)
+    statuses = [post_information(client, number, [(b"\xff\xd8\xff broken", "x.jpg")]).status_code
+                for _ in range(3)]
+    assert statuses == [400, 400, 429]

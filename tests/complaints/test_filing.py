@@ -269,7 +269,7 @@ def test_uploads_are_rate_limited(make_app):
 
     app = make_app(RATELIMIT_ENABLED=True, UPLOAD_RATE_LIMIT="2 per hour")
     client = app.test_client()
-    pdf = b"%PDF-1.4\n%%EOF\n"
+    from tests.complaints.test_attachments import PDF as pdf
     statuses = []
     for _ in range(3):
         fields = start(client)
