@@ -3,6 +3,7 @@ the caller commits."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -74,15 +75,78 @@ class Receipt:
         return codes.format_code(self.code)
 
 
-def categories() -> list[ComplaintCategory]:
+@dataclass(frozen=True)
+class Category:
+    """A complaint category as read once per process (reference data the migrations load)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    first_contact_hours: int
+    reply_working_days: int
+
+    def name(self, language: str) -> str:
+        """The name in ``language`` (Chinese otherwise)."""
+        return self.name_en if language.startswith("en") else self.name_zh
+
+
+@dataclass(frozen=True)
+class DistrictInfo:
+    """A district as read once per process."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+    def name(self, language: str) -> str:
+        """The name in ``language`` (Chinese otherwise)."""
+        return self.name_en if language.startswith("en") else self.name_zh
+
+
+REFERENCE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class _Reference:
+    loaded_at: float
+    categories: tuple[Category, ...]
+    districts: tuple[DistrictInfo, ...]
+
+
+def _reference() -> _Reference:
+    """Categories and districts, read at most every five minutes per process: every complaint
+    page needs them, and only a migration changes them."""
+    cached: _Reference | None = current_app.extensions.get("complaint_reference")
+    if cached is not None and time.monotonic() - cached.loaded_at < REFERENCE_SECONDS:
+        return cached
+    categories = tuple(Category(c.code, c.name_zh, c.name_en, c.first_contact_hours,
+                                c.reply_working_days)
+                       for c in db.session.scalars(sa.select(ComplaintCategory)
+                                                   .order_by(ComplaintCategory.position)))
+    districts = tuple(DistrictInfo(d.code, d.name_zh, d.name_en)
+                      for d in db.session.scalars(sa.select(District)
+                                                  .order_by(District.position)))
+    cached = _Reference(time.monotonic(), categories, districts)
+    current_app.extensions["complaint_reference"] = cached
+    return cached
+
+
+def categories() -> list[Category]:
     """Every category, in the published order."""
-    return list(db.session.scalars(sa.select(ComplaintCategory)
-                                   .order_by(ComplaintCategory.position)))
+    return list(_reference().categories)
 
 
-def districts() -> list[District]:
+def districts() -> list[DistrictInfo]:
     """Every district, in the published order."""
-    return list(db.session.scalars(sa.select(District).order_by(District.position)))
+    return list(_reference().districts)
+
+
+def _category(code: str) -> Category | None:
+    return next((c for c in _reference().categories if c.code == code), None)
+
+
+def _district(code: str) -> DistrictInfo | None:
+    return next((d for d in _reference().districts if d.code == code), None)
 
 
 def _config(name: str) -> object:
@@ -121,8 +185,8 @@ def submit_complaint(filing: Filing, submission_key: str, now: datetime) -> Rece
         Complaint.submission_digest == digest))
     if existing is not None:
         return Receipt(existing, code, duplicate=True)
-    category = db.session.get(ComplaintCategory, filing.category_code)
-    district = db.session.get(District, filing.district_code)
+    category = _category(filing.category_code)
+    district = _district(filing.district_code)
     if category is None or district is None:
         raise ComplaintError(_l("Choose a category and a district from the lists."))
     if len(filing.description) > MAX_DESCRIPTION:

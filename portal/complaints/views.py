@@ -114,7 +114,8 @@ def _uploads(field: Any, already: int, most: int, full: str) -> list[CleanFile]:
 def _form_page(form: ComplaintForm, template: str, status: int = 200) -> Any:
     if template == "complaints/check.html":
         form.check_token.data = _serializer().dumps(form.submission_key.data)
-    staged = services.pending_attachments(form.submission_key.data or "")
+    staged = (services.pending_attachments(form.submission_key.data or "")
+              if form.is_submitted() else [])  # a new form has none
     return render_template(template, form=form, staged=staged), status
 
 
