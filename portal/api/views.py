@@ -40,12 +40,27 @@ def _open_to_all(response: Response) -> Response:
     return response
 
 
+# The characters with which a spreadsheet reads a cell as a formula: OWASP's =, +, -, @, tab
+# and carriage return, plus NUL (OWASP ASVS) and line feed.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell as a spreadsheet should show it: text that could start a formula gets a ``'``.
+
+    Numbers (int, Decimal) are written as they are, so that a negative number stays a number.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
     """A UTF-8 CSV download (with a byte-order mark so that spreadsheet programs read Chinese)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([csv_cell(name) for name in header])
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 

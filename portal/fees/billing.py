@@ -21,13 +21,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from portal.fees.bounds import MAX_KWH, USAGE, parse_count
 from portal.fees.enums import TIME_OF_USE_PERIODS, BasicChargeBasis, Period
 from portal.fees.structure import PriceStructure
 from portal.i18n import current_language
 
 CENT = Decimal("0.01")
 QUANTITY = Decimal("0.0001")
-MAX_KWH = Decimal("1000000000")
 MAX_MONTHS = 24
 PERIOD_PARAMETERS = {Period.PEAK: "peak_kwh", Period.FLAT: "flat_kwh", Period.VALLEY: "valley_kwh"}
 
@@ -77,7 +77,7 @@ class Bill:
 
 
 def parse_decimal(parameter: str, raw: str | None, *, required: bool = False) -> Decimal | None:
-    """A non-negative number with at most 4 decimals, or None when absent and optional."""
+    """A number within ``bounds.USAGE`` (0 to 1e9, 4 decimals), or None when absent and optional."""
     if raw is None or raw.strip() == "":
         if required:
             raise BillInputError(parameter, _("This value is required."))
@@ -85,15 +85,10 @@ def parse_decimal(parameter: str, raw: str | None, *, required: bool = False) ->
     try:
         value = Decimal(raw.strip().replace(",", ""))
     except InvalidOperation:
-        raise BillInputError(parameter, _("Enter a number, such as 250 or 250.5.")) from None
-    if not value.is_finite():
-        raise BillInputError(parameter, _("Enter a number, such as 250 or 250.5."))
-    if value < 0:
-        raise BillInputError(parameter, _("The value cannot be negative."))
-    if value > MAX_KWH:
-        raise BillInputError(parameter, _("The value is too large."))
-    if value != value.quantize(QUANTITY, rounding=ROUND_HALF_UP):
-        raise BillInputError(parameter, _("Use at most 4 decimal places."))
+        raise BillInputError(parameter, str(USAGE.not_a_number)) from None
+    problem = USAGE.problem(value)
+    if problem is not None:
+        raise BillInputError(parameter, str(problem))
     return value
 
 
@@ -101,9 +96,10 @@ def parse_months(raw: str | None) -> int:
     """Months billed: a whole number from 1 to 24 (default 1)."""
     if raw is None or raw.strip() == "":
         return 1
-    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_MONTHS:
+    months = parse_count(raw, MAX_MONTHS)
+    if months is None or months < 1:
         raise BillInputError("months", _("Enter a whole number of months from 1 to 24."))
-    return int(raw)
+    return months
 
 
 def parse_usage(args: Mapping[str, str]) -> Usage:
@@ -235,3 +231,13 @@ def used_parameters(structure: PriceStructure) -> list[str]:
     elif structure.basic_charge_basis is BasicChargeBasis.DEMAND:
         names.append("demand_kw")
     return [*names, "months"]
+
+
+def largest_usage(structure: PriceStructure) -> Usage:
+    """The most that a calculator request may ask for under ``structure`` (every bound at once)."""
+    tou, basis = structure.is_time_of_use, structure.basic_charge_basis
+    return Usage(kwh=None if tou else MAX_KWH,
+                 by_period=dict.fromkeys(structure.periods, MAX_KWH) if tou else {},
+                 capacity_kva=MAX_KWH if basis is BasicChargeBasis.CAPACITY else None,
+                 demand_kw=MAX_KWH if basis is BasicChargeBasis.DEMAND else None,
+                 months=MAX_MONTHS)

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from portal.accounts.models import User
+from portal.core.input_guard import has_control_characters
 from portal.fees import services
 from portal.fees.enums import (
     BasicChargeBasis,
@@ -54,6 +55,9 @@ class _Reader:
             return None
         if not isinstance(value, str):
             raise self.fail(field, "must be text")
+        if has_control_characters(value):  # pages, feeds and PostgreSQL cannot show them
+            raise self.fail(field, "must not contain control characters (except tab and "
+                                   "line breaks)")
         return value.strip()
 
     def required_text(self, field: str) -> str:
@@ -235,6 +239,8 @@ def import_text(text: str, source: str, publisher: User | None, now: datetime) -
     except json.JSONDecodeError as exc:
         raise ExchangeError(f"{source}: not valid JSON (line {exc.lineno}, column "
                             f"{exc.colno}): {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:  # integers over 4,300 digits, deep nesting
+        raise ExchangeError(f"{source}: not usable JSON: {exc}") from None
     root = _Reader(source, "$", data)
     if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
         raise root.fail("format", f"expected format {FORMAT!r} version {FORMAT_VERSION}")

@@ -9,7 +9,6 @@ from typing import Any
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
@@ -21,8 +20,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import URL, DataRequired, Length, Optional, StopValidation, ValidationError
 
+from portal.core.forms import PortalForm
+from portal.fees.bounds import CLAIMED_AMOUNT, CLAIMED_QUANTITY, FEE_AMOUNT, PRICE, Bound
 from portal.fees.enums import (
     TIME_OF_USE_PERIODS,
     BasicChargeBasis,
@@ -35,9 +36,29 @@ from portal.fees.models import FeeItem
 from portal.i18n import current_language
 
 REQUIRED = _l("This field is required.")
-NUMBER = _l("Enter a number, such as 12.50.")
 MAX_TIERS = 4
 MONTHLY_ROWS = 3
+
+
+class Within:
+    """WTForms validator: the number fits a bound of ``portal.fees.bounds`` (the shared rule).
+
+    It stops the field's validation chain, so no later validator compares an unusable number
+    (``NumberRange`` raises on sNaN).
+    """
+
+    def __init__(self, bound: Bound) -> None:
+        self.bound = bound
+
+    def __call__(self, form: Any, field: Any) -> None:
+        problem = None if field.data is None else self.bound.problem(field.data)
+        if problem is not None:
+            raise StopValidation(str(problem))
+
+
+def _number_field(label: Any, bound: Bound, places: int | None = None) -> DecimalField:
+    return DecimalField(label, places=places, validators=[Optional(), Within(bound)],
+                        render_kw={"inputmode": "decimal"})
 
 
 class ChargeRowForm(Form):
@@ -45,13 +66,8 @@ class ChargeRowForm(Form):
 
     fee = SelectField(_l("Charge"), choices=[], validate_choice=False)
     name = StringField(_l("Or its name as printed"), validators=[Optional(), Length(max=100)])
-    quantity = DecimalField(_l("Quantity"), places=None, validators=[
-        Optional(), NumberRange(min=Decimal("0.0001"), message=_l("Enter a positive number."))],
-        render_kw={"inputmode": "decimal"})
-    amount = DecimalField(_l("Amount (yuan)"), places=2, validators=[
-        Optional(), NumberRange(min=0, max=10_000_000, message=_l(
-            "Enter an amount from 0 to 10,000,000."))],
-        render_kw={"inputmode": "decimal"})
+    quantity = _number_field(_l("Quantity"), CLAIMED_QUANTITY)
+    amount = _number_field(_l("Amount (yuan)"), CLAIMED_AMOUNT, places=2)
 
     def is_blank(self) -> bool:
         """Nothing typed or chosen in this row."""
@@ -72,12 +88,12 @@ class ChargeRowForm(Form):
         return ok
 
 
-class BillCheckForm(FlaskForm):
+class BillCheckForm(PortalForm):
     """Up to a few charges from one bill, and the bill's date."""
 
     bill_date = DateField(_l("Date of the bill"), validators=[Optional()],
                           render_kw={"max": "2100-12-31"})
-    rows = FieldList(FormField(ChargeRowForm), min_entries=4, max_entries=20)
+    rows = FieldList(FormField(ChargeRowForm), _l("Charge"), min_entries=4, max_entries=20)
     add_rows = SubmitField(_l("More rows"))
     submit = SubmitField(_l("Check the charges"))
 
@@ -110,7 +126,7 @@ class BillCheckForm(FlaskForm):
         return ok
 
 
-class CodeAndNamesForm(FlaskForm):
+class CodeAndNamesForm(PortalForm):
     """The stable code and the two names that tariffs and fee items share."""
 
     code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=40)],
@@ -121,7 +137,7 @@ class CodeAndNamesForm(FlaskForm):
                                                                         Length(max=200)])
 
 
-class LegalBasisForm(FlaskForm):
+class LegalBasisForm(PortalForm):
     """The document that allows a price or charge."""
 
     basis_number = StringField(_l("Legal basis: document number"), validators=[
@@ -146,8 +162,7 @@ class TariffForm(CodeAndNamesForm):
 
 
 def _price_field(label: Any) -> DecimalField:
-    return DecimalField(label, places=None, validators=[Optional()],
-                        render_kw={"inputmode": "decimal"})
+    return _number_field(label, PRICE)
 
 
 class MonthlyChargeForm(Form):
@@ -174,8 +189,8 @@ class VersionForm(LegalBasisForm):
     valley_hours = StringField(_l("Valley hours"), validators=[Optional()])
     basic_charge_basis = SelectField(_l("Basic charge levied on"), choices=[], default="")
     basic_charge_rate = _price_field(_l("Basic charge rate (yuan per kVA or kW per month)"))
-    monthly_charges = FieldList(FormField(MonthlyChargeForm), min_entries=MONTHLY_ROWS,
-                                max_entries=MONTHLY_ROWS)
+    monthly_charges = FieldList(FormField(MonthlyChargeForm), _l("Monthly charge"),
+                                min_entries=MONTHLY_ROWS, max_entries=MONTHLY_ROWS)
     submit = SubmitField(_l("Save the draft"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -225,9 +240,7 @@ def parse_limits(text: str | None) -> list[Decimal]:
 class FeeItemForm(CodeAndNamesForm, LegalBasisForm):
     """A service charge: amount (empty = free), conditions, legal basis, abolition."""
 
-    amount = DecimalField(_l("Amount in yuan (empty if free)"), places=2, validators=[
-        Optional(), NumberRange(min=0, message=_l("Enter an amount of 0 or more."))],
-        render_kw={"inputmode": "decimal"})
+    amount = _number_field(_l("Amount in yuan (empty if free)"), FEE_AMOUNT, places=2)
     unit_zh = StringField(_l("Unit in Chinese, e.g. 元/次"), validators=[Optional(),
                                                                         Length(max=60)])
     unit_en = StringField(_l("Unit in English"), validators=[Optional(), Length(max=60)])

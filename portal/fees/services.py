@@ -19,6 +19,9 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import User
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.fees.billing import calculate, largest_usage
+from portal.fees.bounds import FEE_AMOUNT
+from portal.fees.chart import price_chart
 from portal.fees.enums import (
     CustomerClass,
     FeeStatus,
@@ -233,7 +236,8 @@ def publish_version(version: TariffVersion, publisher: User | None, now: datetim
     # Serialise publishing per tariff (PostgreSQL locks the row; SQLite locks the database).
     db.session.execute(sa.select(Tariff.id).where(Tariff.id == version.tariff_id)
                        .with_for_update())
-    errors = check_draft(draft_of(version))
+    draft = draft_of(version)
+    errors = check_draft(draft) or check_presentable(draft.structure)
     if errors:
         raise FeeError(errors)
     others = db.session.scalars(
@@ -254,6 +258,24 @@ def publish_version(version: TariffVersion, publisher: User | None, now: datetim
     version.published_at = now
     version.published_by_id = publisher.id if publisher else None
     db.session.flush()
+
+
+UNPRESENTABLE = _l("This version cannot be published: its public page or bill calculator would "
+                   "fail. Check its prices and limits.")
+
+
+def check_presentable(structure: PriceStructure) -> list[StructureError]:
+    """Compute what the public pages show of a sound structure: its chart and the largest bill.
+
+    The bounds of ``check_structure`` should make this always pass; it is the last guard
+    against publishing a version whose page or calculator would then fail for everyone.
+    """
+    try:
+        price_chart(structure)
+        calculate(structure, largest_usage(structure))
+    except (ArithmeticError, ValueError, KeyError):
+        return [StructureError("prices", UNPRESENTABLE)]
+    return []
 
 
 def draft_of(version: TariffVersion) -> VersionDraft:
@@ -318,10 +340,9 @@ def check_fee_item(data: FeeItemData) -> list[StructureError]:
             "A code has 2 to 40 capital letters, digits or dashes, e.g. RES-TIER-ZJ.")))
     if not data.name_zh.strip():
         errors.append(StructureError("name_zh", _l("A Chinese name is required.")))
-    if data.amount is not None and (not data.amount.is_finite() or data.amount < 0
-                                    or data.amount != data.amount.quantize(Decimal("0.01"))):
-        errors.append(StructureError("amount", _l(
-            "An amount is zero or more, in yuan with at most 2 decimal places.")))
+    problem = None if data.amount is None else FEE_AMOUNT.problem(data.amount)
+    if problem is not None:
+        errors.append(StructureError("amount", problem))
     if data.status is FeeStatus.ABOLISHED and data.abolished_on is None:
         errors.append(StructureError("abolished_on", _l(
             "An abolished charge needs the date it was abolished.")))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -143,17 +144,30 @@ FIELD_FOR_ERROR = {"tiers": "tier_limits", "billing_basis": "billing_basis",
                    "basis_url": "basis_url", "code": "code", "name_zh": "name_zh"}
 
 
+MONTHLY_ERROR = re.compile(r"^monthly_charges\[(\d+)\]\.(\w+)$")
+
+
+def _field_for(form: Any, name: str) -> Any:
+    """The form field a rule's field name (``prices[2][peak]``, ``monthly_charges[0].amount``)
+    concerns, or None to show the message above the form."""
+    root = name.split("[")[0].split(".")[0]
+    if root == "prices" and "][" in name:
+        tier, period = name[len("prices["):-1].split("][")
+        return form[price_field_name(int(tier), Period(period))]
+    monthly = MONTHLY_ERROR.match(name)
+    if monthly and "monthly_charges" in form and int(monthly[1]) < len(form.monthly_charges):
+        return form.monthly_charges[int(monthly[1])].form[monthly[2]]
+    field_name = FIELD_FOR_ERROR.get(root)
+    return form[field_name] if field_name and field_name in form else None
+
+
 def _attach_errors(form: Any, error: services.FeeError) -> None:
     """Show each broken rule beside the field it concerns (or above the form)."""
     form.form_errors = list(form.form_errors)
     for problem in error.errors:
-        root = problem.field.split("[")[0].split(".")[0]
-        name = FIELD_FOR_ERROR.get(root)
-        if root == "prices" and "][" in problem.field:
-            tier, period = problem.field[len("prices["):-1].split("][")
-            name = price_field_name(int(tier), Period(period))
-        if name and name in form:
-            form[name].errors = [*form[name].errors, str(problem.message)]
+        field = _field_for(form, problem.field)
+        if field is not None:
+            field.errors = [*field.errors, str(problem.message)]
         else:
             form.form_errors.append(str(problem.message))
 
@@ -218,11 +232,7 @@ def edit_version(code: str, number: int) -> Any:
                            version=version), 400 if form.is_submitted() else 200
 
 
-@bp.get("/staff/fees/tariffs/<code>/versions/<int:number>")
-@permission_required(MANAGE)
-def preview_version(code: str, number: int) -> str:
-    """A version as the public will see it, with publish and delete buttons for drafts."""
-    version = _version_or_404(code, number)
+def _preview_page(version: TariffVersion) -> str:
     structure = services.structure_of(version)
     allow_plotly()
     return render_template("fees/tariff.html", tariff=version.tariff, version=version,
@@ -231,11 +241,33 @@ def preview_version(code: str, number: int) -> str:
                            calculator_on=version.effective_from.isoformat())
 
 
+def _preview_renders(version: TariffVersion) -> bool:
+    """Whether the preview (the public page to be) renders; a failure is logged."""
+    try:
+        _preview_page(version)
+    except Exception:  # whatever breaks the preview would break the public page
+        current_app.logger.exception("preview of %s version %s fails", version.tariff.code,
+                                     version.number)
+        db.session.rollback()
+        return False
+    return True
+
+
+@bp.get("/staff/fees/tariffs/<code>/versions/<int:number>")
+@permission_required(MANAGE)
+def preview_version(code: str, number: int) -> str:
+    """A version as the public will see it, with publish and delete buttons for drafts."""
+    return _preview_page(_version_or_404(code, number))
+
+
 @bp.post("/staff/fees/tariffs/<code>/versions/<int:number>/publish")
 @permission_required(MANAGE)
 def publish(code: str, number: int) -> Response:
-    """Publish a draft; it becomes public and immutable."""
+    """Publish a draft whose preview renders; it becomes public and immutable."""
     version = _version_or_404(code, number)
+    if not version.is_published and not _preview_renders(version):
+        flash(str(services.UNPRESENTABLE), "error")
+        return redirect(url_for("fees.edit_version", code=code, number=number))
     try:
         services.publish_version(version, current_user, utcnow())
     except services.FeeError as error:

@@ -12,10 +12,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from portal.fees.bounds import PRICE, TIER_LIMIT, Bound
 from portal.fees.enums import TIME_OF_USE_PERIODS, BasicChargeBasis, BillingBasis, Period
 
 MINUTES_PER_DAY = 24 * 60
-MAX_DECIMALS = 4
 
 
 @dataclass(frozen=True)
@@ -136,12 +136,6 @@ def parse_span(period: Period, text: str) -> HourSpan:
     return span
 
 
-def decimal_places(value: Decimal) -> int:
-    """How many digits a decimal has after the point."""
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
 def check_structure(structure: PriceStructure) -> list[StructureError]:
     """Every rule the structure breaks (an empty list when it is sound)."""
     errors: list[StructureError] = []
@@ -152,21 +146,18 @@ def check_structure(structure: PriceStructure) -> list[StructureError]:
         errors.append(StructureError("basic_charge", _l(
             "A basic charge needs both what it is levied on and a rate.")))
     elif structure.basic_charge_rate is not None:
-        errors += _check_amount("basic_charge.rate", structure.basic_charge_rate)
+        errors += _check_number("basic_charge.rate", structure.basic_charge_rate)
     for index, charge in enumerate(structure.monthly_charges):
         if not charge.label_zh.strip():
             errors.append(StructureError(f"monthly_charges[{index}].label_zh",
                                          _l("A monthly charge needs a Chinese label.")))
-        errors += _check_amount(f"monthly_charges[{index}].amount", charge.amount)
+        errors += _check_number(f"monthly_charges[{index}].amount", charge.amount)
     return errors
 
 
-def _check_amount(name: str, value: Decimal) -> list[StructureError]:
-    if not value.is_finite() or value <= 0:
-        return [StructureError(name, _l("Prices and amounts must be greater than zero."))]
-    if decimal_places(value) > MAX_DECIMALS:
-        return [StructureError(name, _l("Prices have at most 4 decimal places."))]
-    return []
+def _check_number(name: str, value: Decimal, bound: Bound = PRICE) -> list[StructureError]:
+    problem = bound.problem(value)
+    return [] if problem is None else [StructureError(name, problem)]
 
 
 def _check_tiers(structure: PriceStructure) -> list[StructureError]:
@@ -181,9 +172,12 @@ def _check_tiers(structure: PriceStructure) -> list[StructureError]:
     previous = Decimal(0)
     for index, limit in enumerate(limits):
         assert limit is not None
-        if not limit.is_finite() or limit <= previous:
-            errors.append(StructureError(f"tiers[{index}]", _l(
-                "Tier limits must be greater than zero and strictly ascending.")))
+        problem = _check_number(f"tiers[{index}]", limit, TIER_LIMIT)
+        if not problem and limit <= previous:
+            problem = [StructureError(f"tiers[{index}]", _l(
+                "Tier limits must be greater than zero and strictly ascending."))]
+        if problem:
+            errors += problem
             break
         previous = limit
     if len(tiers) > 1 and structure.billing_basis is None:
@@ -209,7 +203,7 @@ def _check_prices(structure: PriceStructure) -> list[StructureError]:
         if tier > len(structure.tiers):
             errors.append(StructureError(f"prices[{tier}][{period.value}]",
                                          _l("This tier does not exist.")))
-        errors += _check_amount(f"prices[{tier}][{period.value}]", price)
+        errors += _check_number(f"prices[{tier}][{period.value}]", price)
     return errors
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -18,14 +18,17 @@ from portal.extensions import db
 from portal.fees import services
 from portal.fees.bill_check import ChargeClaim, check_bill
 from portal.fees.billing import BillInputError, calculate, parse_usage, used_parameters
+from portal.fees.bounds import parse_count
 from portal.fees.chart import price_chart
 from portal.fees.compare import compare_versions
 from portal.fees.enums import CustomerClass, FeeStatus
+from portal.fees.feed import feed_entries, xml_safe
 from portal.fees.forms import BillCheckForm
 from portal.fees.models import FeeItem, Tariff, TariffVersion
 from portal.i18n import current_language
 
 bp = Blueprint("fees", __name__)
+MAX_VERSION = 2**31 - 1  # version numbers are INTEGER columns; ?a= and ?b= never exceed it
 
 
 def _tariff_or_404(code: str) -> Tariff:
@@ -114,10 +117,9 @@ def compare(code: str) -> Any:
     """What changed between two published versions (``?a=1&b=2``)."""
     tariff = _tariff_or_404(code)
     versions = {v.number: v for v in services.published_versions(tariff)}
-    try:
-        old, new = versions[int(request.args.get("a", ""))], versions[int(request.args.get("b",
-                                                                                           ""))]
-    except (KeyError, ValueError):
+    old, new = (versions.get(parse_count(request.args.get("a"), MAX_VERSION) or 0),
+                versions.get(parse_count(request.args.get("b"), MAX_VERSION) or 0))
+    if old is None or new is None:
         return render_template("fees/history.html", tariff=tariff, versions=list(versions.values()),
                                error=_("Choose two published versions to compare.")), 400
     if old.effective_from > new.effective_from:
@@ -187,27 +189,9 @@ def check_my_bill() -> Any:
 @bp.get("/tariffs/feed.atom")
 def feed() -> Response:
     """Atom feed of published tariff versions and fee-item changes, newest first."""
-    versions = db.session.scalars(
-        sa.select(TariffVersion).where(TariffVersion.published_at.is_not(None))
-        .options(selectinload(TariffVersion.tariff))
-        .order_by(TariffVersion.published_at.desc()).limit(50)).all()
-    items = db.session.scalars(sa.select(FeeItem).order_by(FeeItem.created_at.desc())
-                               .limit(50)).all()
-    entries = [{"id": f"version:{v.tariff.code}:{v.number}", "updated": v.published_at,
-                "title": f"{v.tariff.code} v{v.number}: {v.tariff.name(current_language())}",
-                "url": url_for("fees.show_version", code=v.tariff.code, number=v.number,
-                               _external=True),
-                "summary": _("In force from %(date)s. Legal basis: %(basis)s.",
-                             date=v.effective_from.isoformat(),
-                             basis=" ".join((v.basis_number, v.basis_title)))}
-               for v in versions]
-    language = current_language()
-    entries += [{"id": f"fee:{item.code}", "updated": item.updated_at or item.created_at,
-                 "title": f"{item.code}: {item.text('name', language)} ({item.status.title})",
-                 "url": url_for("fees.abolished_fees" if item.status is FeeStatus.ABOLISHED
-                                else "fees.list_fee_items", _external=True) + f"#{item.code}",
-                 "summary": f"{item.basis_number} {item.basis_title}"} for item in items]
-    entries.sort(key=lambda entry: entry["updated"], reverse=True)
-    body = render_template("fees/feed.xml", entries=entries[:50],
+    entries = feed_entries(current_language())
+    body = render_template("fees/feed.xml", entries=entries,
                            updated=entries[0]["updated"] if entries else None)
-    return Response(body, mimetype="application/atom+xml")
+    # Any text in it (a name, a legal basis, the Host header) may hold a character that XML
+    # forbids, and such a character is never part of the markup itself: strip it everywhere.
+    return Response(xml_safe(body), mimetype="application/atom+xml")

@@ -272,7 +272,7 @@ def test_an_administrator_resets_a_second_factor(app, client, make_user, auth, r
     finally:
         logging.getLogger("portal.audit").removeHandler(handler)
     assert result.exit_code == 0, result.output
-    assert [record.getMessage() for record in records][0].startswith(
+    assert records[0].getMessage().startswith(
         "second factor reset for account alice")
     assert client.get("/accounts/").status_code == 302  # its sessions ended
     assert not _user(app).totp_enabled and _user(app).totp_secret is None

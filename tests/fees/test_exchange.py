@@ -64,6 +64,9 @@ def _broken(mutate):
      "fee_items[4] (TEMP-CONN).abolished_on"),
     (lambda d: d["tariffs"][2]["versions"][1].update(effective_from="2023-06-01"),
      "tariffs[2] (RES-TIER-BJ).versions[1].effective_from"),  # overlaps version 1
+    (lambda d: d["fee_items"][2].update(name_en="Bad\x0bname"),
+     "fee_items[2] (HIGH-REL).name_en"),  # a control character would break the Atom feed
+    (lambda d: d["tariffs"][0].update(name_zh="居民\x01电价"), "tariffs[0] (RES-TIER-ZJ).name_zh"),
 ])
 def test_one_bad_row_names_file_row_and_field_and_nothing_is_written(app, runner, tmp_path,
                                                                       mutate, where):

@@ -172,6 +172,16 @@ class TestBillCheck:
         assert response.status_code == 400
         assert message in text(response)
 
+    def test_row_errors_are_listed_one_per_field_with_its_label(self, client):
+        response = post_form(client, "/fees/check?lang=zh", self.rows(
+            {"fee": "HIGH-REL", "amount": "2700"},
+            {"fee": "HIGH-REL", "quantity": "0", "amount": "lots"}))
+        page = text(response)
+        assert response.status_code == 400
+        assert '<a href="#rows-1-quantity">收费项目 2 · 数量: 请输入正数。</a>' in page
+        assert '<a href="#rows-1-amount">收费项目 2 · 金额（元）: ' in page
+        assert "{" not in page.split('class="error-summary"')[1].split("</ul>")[0]
+
     def test_more_rows_without_javascript(self, client):
         page = text(post_form(client, self.URL, {"add_rows": "1", **self.rows(
             {"name": "kept", "amount": "1"})}))
@@ -193,3 +203,37 @@ def test_chart_pages_allow_only_plotlys_own_styles(client):
     csp = client.get("/tariffs/RES-TIER-ZJ").headers["Content-Security-Policy"]
     assert "'sha256-" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert "'sha256-" not in client.get("/tariffs/").headers["Content-Security-Policy"]
+
+
+def test_feed_stays_well_formed_with_control_characters(app, client, make_tariff):
+    """Characters XML 1.0 forbids are left out of the feed, wherever they come from."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.fees.models import FeeItem, Tariff
+
+    make_tariff("CTRL")
+    with app.app_context():
+        db.session.add(FeeItem(code="CTRL-FEE", name_zh="坏\x01名字", name_en="Bad\x0bname\x1f",
+                               basis_number="示范\x02号", basis_title="测\x0c试"))
+        db.session.execute(sa.update(Tariff).values(name_en="Tariff\x08 name"))
+        db.session.commit()
+    response = client.get("/tariffs/feed.atom?lang=en")
+    root = ET.fromstring(response.data)  # raises on a character XML forbids
+    ns = {"atom": "http://www.w3.org/2005/Atom"}
+    titles = [entry.find("atom:title", ns).text for entry in root.findall("atom:entry", ns)]
+    summaries = [entry.find("atom:summary", ns).text for entry in root.findall("atom:entry", ns)]
+    assert "CTRL-FEE: Badname (In force)" in titles
+    assert "CTRL v1: Tariff name" in titles
+    assert "示范号 测试" in summaries
+    zh = ET.fromstring(client.get("/tariffs/feed.atom?lang=zh").data)
+    assert any(entry.find("atom:title", ns).text.startswith("CTRL-FEE: 坏名字")
+               for entry in zh.findall("atom:entry", ns))
+
+
+def test_xml_safe_keeps_every_character_xml_allows():
+    from portal.fees.feed import xml_safe
+
+    allowed = "tab\t line\n return\r 中文 \ud7ff \ue000 \ufffd \U0001f600 \x7f"
+    assert xml_safe(allowed) == allowed
+    assert xml_safe("a\x00b\x01c\x08d\x0be\x0cf\x1fg\ud800h\ufffei\uffffj") == "abcdefghij"

@@ -154,7 +154,7 @@ def test_staff_create_change_and_abolish_a_fee_item(app, client, staff):
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"amount": "-1"}, "Enter an amount of 0 or more."),
+    ({"amount": "-1"}, "An amount is zero or more, in yuan"),
     ({"amount": "1.234"}, "at most 2 decimal places"),
     ({"basis_title": ""}, "This field is required."),
     ({"code": "x"}, "A code has 2 to 40 capital letters"),
@@ -165,3 +165,35 @@ def test_bad_fee_items_are_explained(app, client, staff, changes, message):
     response = post_form(client, "/staff/fees/items/new?lang=en", item)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"price_1_all": "", "price_2_all": "", "price_3_all": ""},
+     "At least one energy price is needed."),
+    ({"price_1_peak": "1"}, "Use either one all-day price or time-of-use prices, not both."),
+])
+def test_rules_of_the_whole_draft_are_listed_above_the_form(app, client, staff, changes,
+                                                            message):
+    """Errors that concern no single field (form.errors[None]) used to break the page."""
+    _create_tariff(client)
+    response = post_form(client, "/staff/fees/tariffs/RES-NEW/versions/new?lang=en",
+                         {**VERSION, **changes})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f"<li>{message}</li>" in page
+    assert page.count(message) == 1
+
+
+@pytest.mark.parametrize("url", ["/staff/fees/items/new?lang=en",
+                                 "/staff/fees/tariffs/new?lang=en"])
+def test_staff_forms_refuse_control_characters(app, client, staff, url):
+    response = post_form(client, url, {
+        "code": "ctrl-fee", "name_zh": "坏\x01名字", "amount": "1", "basis_number": "n",
+        "basis_title": "t", "customer_class": "residential", "voltage_level": "lv"})
+    assert response.status_code == 400
+    assert "invisible control characters" in response.get_data(as_text=True)
+    with app.app_context():
+        from portal.fees.models import FeeItem
+
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FeeItem)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Tariff)) == 0
