@@ -69,7 +69,7 @@ extract: $(VENV)/.installed ## Extract translatable strings into translations/me
 	$(PY) -m portal.i18n_tools extract
 
 update: extract ## Merge new strings into both catalogues (English is filled from the source)
-	$(PYBABEL) --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(PYBABEL) --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching --width 100 --ignore-obsolete
 	$(PY) -m portal.i18n_tools fill-english
 
 check-strings: $(VENV)/.installed ## Fail if the catalogues are stale, untranslated or fuzzy
