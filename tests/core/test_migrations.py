@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import database_url, reset_database
+from tests.conftest import TEST_DATA_KEY, database_url, reset_database
 
 
 def _app(tmp_path):
@@ -49,4 +49,30 @@ def test_upgrade_downgrade_upgrade(tmp_path):
         upgrade()
         assert model_tables <= _tables()
         assert _differences() == []
+        db.engine.dispose()
+
+
+def test_existing_second_factor_secrets_are_encrypted_and_back(tmp_path):
+    """The security migration encrypts stored TOTP secrets; its downgrade decrypts them."""
+    from portal.core import protection
+
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": database_url(tmp_path), "TESTING": True,
+                      "LOG_LEVEL": "WARNING", "DATA_KEY": TEST_DATA_KEY})
+    reset_database(database_url(tmp_path))
+    with app.app_context():
+        upgrade(revision="3774cf61b013")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO users (username, display_name, role, password_hash, session_token,"
+                " totp_secret, failed_logins, locked_until, created_at) VALUES ('alice', 'A',"
+                " 'staff', 'x', 't', 'JBSWY3DPEHPK3PXP', 0, NULL, CURRENT_TIMESTAMP)"))
+        upgrade()
+        with db.engine.connect() as connection:
+            stored = connection.execute(sa.text("SELECT totp_secret FROM users")).scalar_one()
+        assert stored != "JBSWY3DPEHPK3PXP"
+        assert protection.decrypt(stored) == "JBSWY3DPEHPK3PXP"
+        downgrade(revision="3774cf61b013")
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT totp_secret FROM users")).scalar_one() \
+                == "JBSWY3DPEHPK3PXP"
         db.engine.dispose()
