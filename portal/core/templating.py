@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.urls import iri_to_uri
 
 from portal.accounts.roles import Permission
 from portal.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, current_language, html_lang
@@ -49,6 +49,9 @@ def query_args(**changes: Any) -> dict[str, Any]:
     return args
 
 
+PATH_SAFE = "/-._~!$&'()*+,;=:@"
+
+
 def language_links() -> list[dict[str, Any]]:
     """One link per language to the current page and query, with ``lang`` replaced."""
     current = str(get_locale())
@@ -60,7 +63,9 @@ def language_links() -> list[dict[str, Any]]:
         if request.endpoint and request.endpoint != "static":
             href = url_for(request.endpoint, **view_args, **query)
         else:
-            href = iri_to_uri(request.path) + "?lang=" + code
+            # A page without a route (404): its own path, which must stay on this site even
+            # when it is "//evil.example" or "/\\evil.example".
+            href = "/" + quote(request.path.lstrip("/\\"), safe=PATH_SAFE) + "?lang=" + code
         links.append({"code": code, "name": LANGUAGE_NAMES[code], "href": href,
                       "current": code == current, "hreflang": code.split("_")[0]})
     return links

@@ -89,3 +89,18 @@ def test_deadlines_at_midnight_read_as_the_end_of_the_day_before(app):
         midnight_shanghai = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
         assert deadline_filter(midnight_shanghai) == "12/3/26, 11:59\u202fPM"
         assert deadline_filter(datetime(2026, 12, 3, 1, 30, tzinfo=UTC)) == "12/3/26, 9:30\u202fAM"
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("//evil.example/x", '/evil.example/x?lang=en"'),
+    ("/\\evil.example", '/evil.example?lang=en"'),
+    ("/\\/evil.example", '/evil.example?lang=en"'),
+    ("/no/such/页面", '/no/such/%E9%A1%B5%E9%9D%A2?lang=en"'),
+])
+def test_language_links_of_a_missing_page_stay_on_this_site(client, path, expected):
+    wsgi_path = path.encode().decode("latin-1")  # WSGI carries the path as latin-1 bytes
+    page = client.get("/", environ_overrides={"PATH_INFO": wsgi_path})
+    assert page.status_code == 404
+    text = page.get_data(as_text=True)
+    assert f'href="{expected}' in text
+    assert 'href="//' not in text and 'href="/\\' not in text
