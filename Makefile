@@ -48,10 +48,10 @@ serve: $(VENV)/.installed compile ## Serve with gunicorn and gunicorn.conf.py as
 
 test: $(VENV)/.installed-dev compile lint check-strings test-sqlite test-postgres ## Lint, check strings, run the suite on SQLite and PostgreSQL
 
-test-sqlite: $(VENV)/.installed-dev compile
+test-sqlite: $(VENV)/.installed-dev compile ## Run the suite on SQLite only (PYTEST_ARGS="-k login" for a part)
 	PORTAL_TEST_DATABASE_URL= $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-postgres: $(VENV)/.installed-dev compile
+test-postgres: $(VENV)/.installed-dev compile ## Run the suite on PORTAL_TEST_DATABASE_URL (PostgreSQL)
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 	  echo "== the suite again on $(TEST_DATABASE_URL)"; \
 	  PORTAL_TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest $(PYTEST_ARGS); \

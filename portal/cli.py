@@ -97,18 +97,19 @@ def users_create(username: str, role: str, display_name: str, prompt_password: b
 
 @users_cli.command("list")
 def users_list() -> None:
-    """List every account with its role and state."""
+    """List every account with its role, state, second factor, email and name."""
     now = utcnow()
+    click.echo(f"{'USERNAME':<24} {'ROLE':<10} {'STATE':<26} {'2FA':<8} {'EMAIL':<30} NAME")
     for user in db.session.scalars(sa.select(User).order_by(User.username)):
         if user.disabled_at:
             state = "disabled"
         elif user.throttled_until and user.throttled_until > now:
-            state = "waiting"
+            state = f"waiting until {user.throttled_until:%H:%M:%S} UTC"
         else:
             state = "active"
         totp = "totp" if user.totp_enabled else "no-totp"
-        click.echo(f"{user.username:<24} {user.role.value:<10} {state:<9} {totp:<8} "
-                   f"{user.display_name}")
+        click.echo(f"{user.username:<24} {user.role.value:<10} {state:<26} {totp:<8} "
+                   f"{user.email or '-':<30} {user.display_name}")
 
 
 @users_cli.command("disable")
@@ -123,7 +124,7 @@ def users_disable(username: str) -> None:
 @users_cli.command("enable")
 @click.argument("username")
 def users_enable(username: str) -> None:
-    """Let a disabled or locked account log in again."""
+    """Let a disabled account log in again, and end a waiting account's wait."""
     services.enable_user(_get_user_or_fail(username))
     db.session.commit()
     click.echo(f"Enabled {username}.")
@@ -134,7 +135,7 @@ def users_enable(username: str) -> None:
 @click.option("--reset-totp", is_flag=True, help="Also make the owner enrol a new authenticator.")
 @click.option("--prompt-password", is_flag=True, help="Type a password instead of generating one.")
 def users_reset_password(username: str, reset_totp: bool, prompt_password: bool) -> None:
-    """Set a new password, unlock the account and end its sessions."""
+    """Set a new password, end the account's wait and end its sessions."""
     user = _get_user_or_fail(username)
     password, generated = _password(prompt_password)
     try:
@@ -171,7 +172,8 @@ def users_set_email(username: str, email: str) -> None:
     """Set (or, without EMAIL, remove) the address that hears of repeated failed logins."""
     user = _get_user_or_fail(username)
     try:
-        address = validate_email(email, check_deliverability=False).normalized if email else None
+        address = (validate_email(email.strip(), check_deliverability=False).normalized
+                   if email.strip() else None)
     except EmailNotValidError as exc:
         raise click.ClickException(f"Not an email address: {exc}") from None
     services.set_email(user, address)

@@ -87,8 +87,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("LOGIN_RATE_LIMIT", "10 per minute;50 per hour",
            "Login and second-factor attempts allowed per client address."),
     Option("LOGIN_MAX_FAILURES", 5,
-           "Failed passwords or codes in a row before an account starts to wait after each "
-           "failure (30 seconds, doubling).", _parse_int),
+           "Failed passwords or codes in a row that start the account's waits: this failure "
+           "and each further one make it wait (30 seconds, doubling).", _parse_int),
     Option("LOGIN_MAX_DELAY_MINUTES", 15,
            "Longest wait after failed logins; attempts during a wait are refused.", _parse_int),
     Option("SESSION_IDLE_MINUTES", 30,
@@ -134,8 +134,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("TRACK_RATE_LIMIT", "10 per minute;100 per hour",
            "Tracking look-ups per client address."),
     Option("TRACK_NUMBER_FREE_FAILURES", 5,
-           "Failed look-ups of one tracking number (from all clients together) before each "
-           "further failure makes that number wait (2 seconds, doubling).", _parse_int),
+           "Failed look-ups of one tracking number (from all clients together) that start its "
+           "waits: this failure and each further one make it wait (2 seconds, doubling).",
+           _parse_int),
     Option("TRACK_NUMBER_MAX_DELAY_SECONDS", 120,
            "Longest wait of a tracking number after failed look-ups; whoever was told to wait "
            "is let through once that wait is over.", _parse_int),

@@ -17,4 +17,6 @@ migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+# Flask-Limiter's own headers would put its Retry-After on every response of a limited route,
+# overriding the portal's own (tracking waits, 503); a 429 gets Retry-After in core/errors.py.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)

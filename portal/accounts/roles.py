@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -65,7 +65,8 @@ def permission_required(permission: Permission) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                flash(_("Please log in to open this page."), "info")
+                if not session.get("_flashes"):  # e.g. "logged out after 30 minutes" says it
+                    flash(_("Please log in to open this page."), "info")
                 return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
             if not current_user.can(permission):
                 abort(403)

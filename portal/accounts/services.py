@@ -38,8 +38,9 @@ class AccountError(DomainError):
 class LoginFailedError(AccountError):
     """Wrong username or password, a disabled or a waiting account: deliberately alike."""
 
-    message = _l("The username or password is not correct. After several failed attempts an "
-                 "account also waits a few minutes before it accepts a login.")
+    message = _l("The username or password is not correct. After repeated failed attempts an "
+                 "account also waits a while (30 seconds at first, longer after each further "
+                 "failure) before it accepts a login.")
 
     def __init__(self, throttle_started: User | None = None) -> None:
         super().__init__()
@@ -50,8 +51,8 @@ class LoginFailedError(AccountError):
 class AccountThrottledError(AccountError):
     """Too many failed codes: the account waits until ``until`` (told only after the password)."""
 
-    message = _l("Too many failed attempts. This account accepts a new attempt in a few "
-                 "minutes; please try again then.")
+    message = _l("Too many failed attempts. This account accepts a new attempt in a while; "
+                 "please try again then.")
 
     def __init__(self, until: datetime) -> None:
         super().__init__()
@@ -68,6 +69,8 @@ class InvalidCodeError(AccountError):
     """The one-time code is wrong, expired or already used."""
 
     throttle_started: User | None = None
+    # Set when this failure makes the account wait (the person already proved the password).
+    until: datetime | None = None
 
     message = _l("The code is not correct or has already been used. Enter the current "
                  "6-digit code from your authenticator app.")
@@ -251,6 +254,7 @@ def check_totp(user: User, code: str, now: datetime, throttle: Throttle) -> None
         started = _record_failure(user, now, throttle)
         error = InvalidCodeError()
         error.throttle_started = user if started else None
+        error.until = user.throttled_until if _waiting(user, now) else None
         raise error
     user.totp_last_counter = matched
     if user.totp_confirmed_at is None:

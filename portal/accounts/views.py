@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import segno
@@ -19,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -98,12 +100,23 @@ def _end_idle_session() -> Response | None:
     if now - float(session.get(SEEN_KEY, 0)) > idle:
         logout_user()
         _keep_language_only()
-        flash(_("You were logged out after %(minutes)s minutes without activity. Please log "
-                "in again.", minutes=current_app.config["SESSION_IDLE_MINUTES"]), "info")
+        flash(ngettext("You were logged out after %(num)s minute without activity. Please log "
+                       "in again.",
+                       "You were logged out after %(num)s minutes without activity. Please log "
+                       "in again.", current_app.config["SESSION_IDLE_MINUTES"]), "info")
         return None
     if now - float(session[SEEN_KEY]) > SEEN_RESOLUTION_SECONDS:
         session[SEEN_KEY] = now
     return None
+
+
+def _wait_message(until: datetime) -> str:
+    """At the code step the person has proved the password: tell them how long to wait."""
+    seconds = max(1, math.ceil((until - utcnow()).total_seconds()))
+    return ngettext("After repeated failed attempts this account waits %(num)s second before "
+                    "it accepts another code. Then enter the current code.",
+                    "After repeated failed attempts this account waits %(num)s seconds before "
+                    "it accepts another code. Then enter the current code.", seconds)
 
 
 def _tell_owner(user: User | None) -> None:
@@ -154,13 +167,14 @@ def _second_step(template: str, **context: Any) -> Any:
         try:
             services.check_totp(user, form.code.data or "", utcnow(), _throttle())
         except services.AccountThrottledError as error:
-            session.pop(PENDING_KEY, None)
-            flash(str(error.message), "error")
-            return redirect(url_for("accounts.login"))
+            flash(_wait_message(error.until), "error")
+            status = 429
         except services.InvalidCodeError as error:
             db.session.commit()  # keep the failure count
             _tell_owner(error.throttle_started)
             flash(str(error.message), "error")
+            if error.until is not None:
+                flash(_wait_message(error.until), "info")
             status = 401
         else:
             db.session.commit()

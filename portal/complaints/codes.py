@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 GROUPS, GROUP_SIZE = 4, 4
@@ -39,7 +40,8 @@ def tracking_number(year: int, sequence: int) -> str:
 
 def normalize_tracking_number(text: str) -> str:
     """Upper case without spaces; ``ts 2026 123`` -> ``TS-2026-000123`` where possible."""
-    compact = re.sub(r"[\s_]+", "", text or "").upper()
+    compact = re.sub(r"[\s_]+", "", unicodedata.normalize("NFKC", text or "")).upper()
+    compact = re.sub(r"[\u2010-\u2015\u2212\u30fc]", "-", compact)
     match = re.fullmatch(r"TS-?(\d{4})-?(\d{1,9})", compact)
     return tracking_number(int(match.group(1)), int(match.group(2))) if match else compact
 
@@ -76,7 +78,9 @@ def format_code(code: str) -> str:
 
 def normalize_code(text: str) -> str:
     """What a person typed, as the 16 characters it stands for."""
-    return re.sub(r"[\s\-_.]+", "", text or "").upper().translate(LOOKALIKES)
+    # NFKC first: a Chinese input method in full-width mode types ＡＢ１２－….
+    typed = unicodedata.normalize("NFKC", text or "")
+    return re.sub(r"[\s\-_.\u2010-\u2015\u2212\u30fc]+", "", typed).upper().translate(LOOKALIKES)
 
 
 def hash_code(code: str, pepper: str) -> str:

@@ -1,8 +1,8 @@
 """Failed tracking look-ups slow a tracking number down instead of locking it.
 
 Clients are rate-limited first (``PORTAL_TRACK_RATE_LIMIT``). Per tracking number, from all
-clients together, the first ``PORTAL_TRACK_NUMBER_FREE_FAILURES`` failures cost nothing; each
-further one makes the number wait 2 seconds, doubling up to
+clients together, the ``PORTAL_TRACK_NUMBER_FREE_FAILURES``-th failure (the 5th) and each
+further one make the number wait 2 seconds, doubling up to
 ``PORTAL_TRACK_NUMBER_MAX_DELAY_SECONDS``, during which look-ups of it are answered "try again
 in N seconds" without checking the code. Whoever is told to wait keeps a ticket in their
 session and is let through once that wait is over, even if others have failed since: so the

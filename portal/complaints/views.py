@@ -20,7 +20,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -146,14 +146,15 @@ def _upload_limit() -> str:
     return str(current_app.config["UPLOAD_RATE_LIMIT"])
 
 
-def _takes_no_files() -> bool:
-    """Rating, withdrawing, reopening and escalating a case carry no files."""
-    return (request.view_args or {}).get("action", "information") != "information"
+def _carries_no_files() -> bool:
+    """Requests without files (sending a checked complaint, a complaint without photos,
+    rating, withdrawing...) are never held back by the upload limit."""
+    return not any(getattr(upload, "filename", "") for upload in request.files.values())
 
 
 # One budget for every page that takes files, so that a second page does not double it.
 _limit_uploads = limiter.shared_limit(_upload_limit, scope="complaint-uploads", methods=["POST"],
-                                      deduct_when=_sent_files, exempt_when=_takes_no_files)
+                                      deduct_when=_sent_files, exempt_when=_carries_no_files)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -290,9 +291,11 @@ def track() -> Any:
 
 def _waiting(form: TrackForm, until: datetime, now: datetime) -> Any:
     seconds = max(1, math.ceil((until - now).total_seconds()))
-    form.number.errors = [*form.number.errors, _(
-        "Many wrong codes have been tried for this tracking number. Please try again in "
-        "%(seconds)s seconds.", seconds=seconds)]
+    # A notice, not an error of the form: the number may well be right.
+    flash(ngettext("Many wrong codes have been tried for this tracking number. Please try again "
+                   "in %(num)s second.",
+                   "Many wrong codes have been tried for this tracking number. Please try again "
+                   "in %(num)s seconds.", seconds), "info")
     response = current_app.make_response(
         (render_template("complaints/track.html", form=form), 429))
     response.headers["Retry-After"] = str(seconds)

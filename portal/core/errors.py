@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 import traceback
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -19,7 +21,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 
 class DomainError(Exception):
@@ -48,11 +50,13 @@ ERROR_TEXTS = {
                                      "send less or smaller files.")),
     429: (_l("Too many requests"), _l("You have made too many requests in a short time. Please "
                                       "wait a moment and try again.")),
-    500: (_l("Something went wrong"), _l("An error on our side stopped this page. Nothing you "
-                                         "sent was half-saved. Please try again later.")),
+    500: (_l("Something went wrong"), _l("An error on our side stopped this page. If you were "
+                                         "sending a form, none of it was saved: please send it "
+                                         "again later.")),
     503: (_l("Temporarily unavailable"), _l("The portal cannot reach its database just now. "
-                                            "Nothing you sent was half-saved. Please try again "
-                                            "shortly.")),
+                                            "Please try again in a minute. If you were sending "
+                                            "a form, none of it was saved: please send it "
+                                            "again.")),
 }
 RETRY_AFTER_SECONDS = 30
 # What a database outage (or restart) raises: no connection, a dropped one, a full pool.
@@ -103,10 +107,20 @@ def _handle_http(error: HTTPException) -> Response | HTTPException:
         return error
     body, code = render_error(error.code)
     response = current_app.make_response((body, code))
+    if code == 429:
+        response.headers["Retry-After"] = str(_seconds_until_allowed())
     allow = getattr(error, "valid_methods", None)
     if allow:
         response.headers["Allow"] = ", ".join(allow)
     return response
+
+
+def _seconds_until_allowed() -> int:
+    """When the rate limit that was hit lets the client in again."""
+    current = limiter.current_limit
+    if current is None:
+        return RETRY_AFTER_SECONDS
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def _handle_csrf(_error: CSRFError) -> tuple[Response | str, int]:

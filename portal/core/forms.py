@@ -26,11 +26,21 @@ def _leaf_fields(fields: Iterator[Field] | Any) -> Iterator[Field]:
             yield field
 
 
+LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
 class PortalForm(FlaskForm):
     """Every form of the portal: text with control characters is an error of its field."""
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """Run the fields' validators, then refuse control characters in any text field."""
+        """Run the fields' validators, then refuse control characters in any text field.
+
+        Vertical tab and form feed become line breaks first: word processors put them into
+        copied text (a manual line or page break), and nobody could find them to delete.
+        """
+        for field in _leaf_fields(iter(self)):
+            if isinstance(field.data, str):
+                field.data = field.data.translate(LINE_BREAKS)
         valid = super().validate(extra_validators=extra_validators)
         for field in _leaf_fields(iter(self)):
             if isinstance(field.data, str) and has_control_characters(field.data):

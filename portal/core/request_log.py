@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 
@@ -45,6 +46,23 @@ def _finish(response: Response) -> Response:
     return response
 
 
+_QUERY = re.compile(r"\?\S*")
+
+
+class DevelopmentServerPrivacy(logging.Filter):
+    """``flask run`` (werkzeug) logs each request with the client address and the query
+    string; keep its lines like the production ones: neither."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Drop the address and query string from werkzeug's request lines."""
+        message = str(record.msg)
+        if " - - [" in message:
+            record.msg = "-" + message[message.index(" - - ["):]
+            record.args = tuple(_QUERY.sub("", arg) if isinstance(arg, str) else arg
+                                for arg in (record.args or ()))
+        return True
+
+
 def init_app(app: Flask) -> None:
     """Attach the JSON handler and the before/after hooks."""
     for each in (logger, audit_logger):
@@ -54,5 +72,8 @@ def init_app(app: Flask) -> None:
             each.addHandler(handler)
             each.propagate = False
     logger.setLevel(app.config["LOG_LEVEL"])
+    werkzeug_logger = logging.getLogger("werkzeug")
+    if not any(isinstance(each, DevelopmentServerPrivacy) for each in werkzeug_logger.filters):
+        werkzeug_logger.addFilter(DevelopmentServerPrivacy())
     app.before_request(_start)
     app.after_request(_finish)

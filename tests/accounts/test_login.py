@@ -191,6 +191,28 @@ def test_wrong_codes_count_towards_the_wait(app, client, make_user, auth):
     assert response.status_code == 401
 
 
+def test_the_code_step_says_how_long_to_wait(app, client, make_user):
+    make_user()
+    post_form(client, "/accounts/login", {"username": "alice", "password": "correct horse battery"})
+    for _ in range(4):
+        post_form(client, "/accounts/login/code?lang=en", {"code": "000000"})
+    fifth = post_form(client, "/accounts/login/code?lang=en", {"code": "000000"})
+    assert fifth.status_code == 401
+    assert "this account waits 30 seconds before it accepts another code" in _page(fifth)
+    # The right code during the wait keeps the person on the code step and says so.
+    early = post_form(client, "/accounts/login/code?lang=zh", {"code": next_code(app, "alice")})
+    assert early.status_code == 429
+    assert "秒" in _page(early)
+    assert client.get("/accounts/").status_code == 302
+    _end_wait(app)
+    done = post_form(client, "/accounts/login/code", {"code": next_code(app, "alice")})
+    assert done.status_code == 302 and done.headers["Location"] == "/accounts/"
+
+
+def _page(response):
+    return response.get_data(as_text=True)
+
+
 def test_the_owner_hears_when_waits_begin(app, client, make_user, monkeypatch):
     from portal.core import mail
 
@@ -339,6 +361,7 @@ def test_an_idle_session_ends(app, client, make_user, auth):
         session["seen_at"] -= 31 * 60
     response = client.get("/accounts/?lang=en", follow_redirects=True)
     assert "logged out after 30 minutes without activity" in response.get_data(as_text=True)
+    assert "Please log in to open this page." not in response.get_data(as_text=True)
     assert client.get("/accounts/").status_code == 302
 
 
@@ -422,7 +445,10 @@ def test_login_is_rate_limited(make_app, make_user):
     page = client.post("/accounts/login?lang=en",
                        data={"csrf_token": token, "username": "x", "password": "y"})
     assert "Too many requests" in page.get_data(as_text=True)
-    assert "Retry-After" in page.headers
+    assert 50 < int(page.headers["Retry-After"]) <= 61  # when the minute's window ends
+    # Answers that are not 429 carry no Retry-After of the limiter's.
+    ordinary = client.get("/accounts/login")
+    assert "Retry-After" not in ordinary.headers
 
 
 def test_rate_limits_are_shared_through_redis(make_app):

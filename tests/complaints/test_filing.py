@@ -278,7 +278,7 @@ def test_uploads_are_rate_limited(make_app):
                                           "attachments": [(io.BytesIO(pdf), "a.pdf")]}
                                     ).status_code)
     assert statuses == [200, 200, 429]
-    assert check(client, GOOD).status_code == 429  # the limit covers the form for a while
+    assert check(client, GOOD).status_code == 200  # a complaint without files is not held back
 
 
 def test_a_broken_image_is_a_clear_error(client):
@@ -291,3 +291,28 @@ def test_a_broken_image_is_a_clear_error(client):
                                  "attachments": [(io.BytesIO(broken), "x.png")]})
     assert response.status_code == 400
     assert "damaged or not really a JPEG or PNG" in response.get_data(as_text=True)
+
+
+def test_a_spent_upload_limit_holds_back_only_requests_with_files(make_app):
+    import io
+
+    from tests.complaints.test_attachments import PDF
+
+    app = make_app(RATELIMIT_ENABLED=True, UPLOAD_RATE_LIMIT="1 per hour")
+    client = app.test_client()
+    fields = start(client)
+    checked = client.post("/complaints/new?lang=en", content_type="multipart/form-data",
+                          data={**fields, **GOOD, "check": "1",
+                                "attachments": [(io.BytesIO(PDF), "a.pdf")]})
+    assert checked.status_code == 200
+    # Sending the checked complaint carries no file: it goes through.
+    sent = client.post("/complaints/new?lang=en",
+                       data={**form_fields(checked.get_data(as_text=True)), "confirm": "1"})
+    assert sent.status_code == 201
+    # So does another complaint without files from the same address...
+    assert send(client)[0].status_code == 201
+    # ... while one more with files waits.
+    again = client.post("/complaints/new?lang=en", content_type="multipart/form-data",
+                        data={**start(client), **GOOD, "check": "1",
+                              "attachments": [(io.BytesIO(PDF), "b.pdf")]})
+    assert again.status_code == 429

@@ -155,3 +155,9 @@ def test_the_service_refuses_what_the_table_refuses(app, file_complaint):
                 services.change_status(complaint, target, actor, utcnow(), reason="x")
         assert complaint.status is ComplaintStatus.REGISTERED
         assert len(complaint.events) == 1
+
+
+def test_full_width_typing_is_read_as_half_width():
+    assert codes.normalize_code("ＡＢ０Ｃ－Ｄ１ＥＦ　Ｇ２ＨＪ") == "AB0CD1EFG2HJ"
+    assert codes.normalize_code("ab0c—d1ef") == "AB0CD1EF"
+    assert codes.normalize_tracking_number("ＴＳ－２０２６－１２３") == "TS-2026-000123"

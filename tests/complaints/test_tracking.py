@@ -151,8 +151,20 @@ def test_the_waiting_answer_is_translated(app, client, file_complaint):
 def test_lookups_are_rate_limited_per_client(make_app):
     app = make_app(RATELIMIT_ENABLED=True, TRACK_RATE_LIMIT="2 per minute")
     client = app.test_client()
-    statuses = [open_case(client, f"TS-2026-00010{n}", "X").status_code for n in range(3)]
-    assert statuses == [400, 400, 429]
+    answers = [open_case(client, f"TS-2026-00010{n}", "X") for n in range(3)]
+    assert [answer.status_code for answer in answers] == [400, 400, 429]
+    assert "Retry-After" not in answers[0].headers  # a wrong code is not a wait
+    assert 50 < int(answers[2].headers["Retry-After"]) <= 61
+
+
+def test_a_number_wait_says_its_own_seconds_on_a_rate_limited_route(make_app, file_complaint):
+    app = make_app(RATELIMIT_ENABLED=True, TRACK_RATE_LIMIT="100 per minute")
+    number = "TS-2026-000555"
+    for _ in range(5):
+        open_case(app.test_client(), number, "WRONG")
+    waiting = open_case(app.test_client(), number, "WRONG")
+    assert waiting.status_code == 429
+    assert waiting.headers["Retry-After"] in {"1", "2"}
 
 
 def test_add_information_and_withdraw(app, client, file_complaint):

@@ -37,19 +37,20 @@ def test_a_database_outage_is_a_translated_503_with_retry_after(make_app, url):
     if url.startswith("/api/"):
         assert response.json["error"]["status"] == 503
         return
-    assert "Please try again shortly." in response.get_data(as_text=True)
+    assert "Please try again in a minute." in response.get_data(as_text=True)
     zh = app.test_client().get(url + "?lang=zh")
-    assert zh.status_code == 503 and "稍后再试" in zh.get_data(as_text=True)
+    assert zh.status_code == 503 and "一分钟后再试" in zh.get_data(as_text=True)
 
 
 def test_a_database_outage_during_a_form_post_is_a_503(make_app):
-    app = make_app(PROPAGATE_EXCEPTIONS=False)
+    app = make_app(PROPAGATE_EXCEPTIONS=False, RATELIMIT_ENABLED=True)
     client = app.test_client()
     token = csrf_token(client, "/accounts/login")
     _break_the_database(app)
     response = client.post("/accounts/login?lang=en",
                            data={"csrf_token": token, "username": "a", "password": "b" * 12})
     assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"  # not the rate limit's window
 
 
 def test_an_unreachable_database_server_is_a_503(tmp_path):

@@ -53,3 +53,15 @@ def test_request_log_is_structured_and_holds_no_personal_data(make_app):
     assert fields["path"] == "/about" and fields["status"] == 200 and fields["method"] == "GET"
     text = json.dumps(fields)
     assert "SECRET-CODE" not in text and "10.9.8.7" not in text and "1.2.3.4" not in text
+
+
+def test_the_development_server_logs_no_address_or_query(app):
+    from portal.core.request_log import DevelopmentServerPrivacy
+
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '10.9.8.7 - - [27/Nov/2026 08:00:00] "%s" %s %s',
+        ("GET /complaints/track?number=TS-2026-000001&code=SECRET HTTP/1.1", "200", "-"), None)
+    assert DevelopmentServerPrivacy().filter(record)
+    line = record.getMessage()
+    assert "10.9.8.7" not in line and "SECRET" not in line and "?number" not in line
+    assert '"GET /complaints/track HTTP/1.1" 200' in line

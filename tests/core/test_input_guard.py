@@ -82,3 +82,9 @@ def test_every_form_of_the_portal_checks_for_control_characters(app):
     forms = [form for form in _subclasses(FlaskForm) if form.__module__.startswith("portal.")]
     assert forms, "no forms found"
     assert [form.__qualname__ for form in forms if not issubclass(form, PortalForm)] == []
+
+
+def test_line_and_page_breaks_from_word_processors_become_line_breaks(app, client):
+    response = _new_complaint(client, description="第一行\x0b第二行\x0c第三行")
+    assert response.status_code == 200  # the check step
+    assert "第一行\n第二行\n第三行" in response.get_data(as_text=True)
