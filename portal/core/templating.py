@@ -99,6 +99,12 @@ def _context() -> dict[str, Any]:
     }
 
 
+def colon() -> str:
+    """What stands between a label and its value: Chinese takes the full-width colon."""
+    return "：" if current_language().startswith("zh") else ": "
+
+
 def init_app(app: Flask) -> None:
     """Register the context processor."""
     app.context_processor(_context)
+    app.jinja_env.globals["colon"] = colon  # a global, so that imported macros see it too

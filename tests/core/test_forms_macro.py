@@ -64,7 +64,7 @@ def test_nested_errors_are_one_linked_item_per_subfield(app):
 
 def test_labels_are_translated(app):
     html = _render(app, "zh", {"name": "1", "rows-0-amount": "1", "rows-1-amount": ""})
-    assert _items(html) == ['<a href="#rows-1-amount">收费项目 2 · 金额（元）: 此项为必填项。</a>']
+    assert _items(html) == ['<a href="#rows-1-amount">收费项目 2 · 金额（元）：此项为必填项。</a>']
 
 
 def test_form_level_errors_are_plain_items(app):

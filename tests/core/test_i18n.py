@@ -104,3 +104,12 @@ def test_language_links_of_a_missing_page_stay_on_this_site(client, path, expect
     text = page.get_data(as_text=True)
     assert f'href="{expected}' in text
     assert 'href="//' not in text and 'href="/\\' not in text
+
+
+def test_chinese_pages_use_full_width_punctuation_between_label_and_value(client):
+    page = client.get("/fees/?lang=zh").get_data(as_text=True)
+    assert "供电服务热线：" in page and "供电服务热线:" not in page
+    english = client.get("/fees/?lang=en").get_data(as_text=True)
+    assert "Service hotline: " in english
+    missing = client.get("/no/such/page?lang=zh").get_data(as_text=True)
+    assert "（错误 404）" in missing

@@ -178,8 +178,8 @@ class TestBillCheck:
             {"fee": "HIGH-REL", "quantity": "0", "amount": "lots"}))
         page = text(response)
         assert response.status_code == 400
-        assert '<a href="#rows-1-quantity">收费项目 2 · 数量: 请输入正数。</a>' in page
-        assert '<a href="#rows-1-amount">收费项目 2 · 金额（元）: ' in page
+        assert '<a href="#rows-1-quantity">收费项目 2 · 数量：请输入正数。</a>' in page
+        assert '<a href="#rows-1-amount">收费项目 2 · 金额（元）：' in page
         assert "{" not in page.split('class="error-summary"')[1].split("</ul>")[0]
 
     def test_more_rows_without_javascript(self, client):
