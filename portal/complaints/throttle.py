@@ -12,6 +12,7 @@ Unknown and known numbers are treated alike. Rows are forgotten a day after the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -25,11 +26,22 @@ FIRST_DELAY = timedelta(seconds=2)
 FORGET_AFTER = timedelta(days=1)
 
 
-def wait_until(number: str, now: datetime) -> datetime | None:
-    """When look-ups of this number may go on, if it is waiting now."""
-    until = db.session.scalar(sa.select(TrackingThrottle.wait_until).where(
-        TrackingThrottle.number == number))
-    return until if until is not None and until > now else None
+@dataclass(frozen=True)
+class State:
+    """What is known of a number's failures: whether any are recorded, and its wait."""
+
+    has_failures: bool
+    wait_until: datetime | None
+
+
+def state(number: str, now: datetime) -> State:
+    """The number's recorded failures and, if it is waiting now, until when (one query)."""
+    row = db.session.execute(sa.select(TrackingThrottle.wait_until).where(
+        TrackingThrottle.number == number)).first()
+    if row is None:
+        return State(False, None)
+    until = row[0]
+    return State(True, until if until is not None and until > now else None)
 
 
 def _delay(failures: int) -> timedelta:

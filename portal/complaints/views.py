@@ -237,7 +237,7 @@ def _track_limit() -> str:
     return str(current_app.config["TRACK_RATE_LIMIT"])
 
 
-def _must_wait(number: str, now: datetime) -> datetime | None:
+def _must_wait(number: str, known: throttle.State, now: datetime) -> datetime | None:
     """When this browser may look the number up, if it must wait; a wait it was told to
     sit out lets it through once, even if others have failed on the number since."""
     waits = {key: at for key, at in session.get(TRACK_WAITS_KEY, {}).items()
@@ -247,8 +247,7 @@ def _must_wait(number: str, now: datetime) -> datetime | None:
         waits.pop(number)
         session[TRACK_WAITS_KEY] = waits
         return None
-    until = (datetime.fromtimestamp(ticket, UTC) if ticket is not None
-             else throttle.wait_until(number, now))
+    until = datetime.fromtimestamp(ticket, UTC) if ticket is not None else known.wait_until
     if until is not None:
         waits[number] = until.timestamp()
         session[TRACK_WAITS_KEY] = dict(sorted(waits.items(), key=lambda item: item[1])[-8:])
@@ -271,15 +270,18 @@ def track() -> Any:
         form.number.data = request.args["number"]
     if form.validate_on_submit():
         number, now = codes.normalize_tracking_number(form.number.data or ""), utcnow()
-        until = _must_wait(number, now)
+        known = throttle.state(number, now)
+        until = _must_wait(number, known, now)
         if until is not None:
             return _waiting(form, until, now)
         complaint = services.find_for_tracking(number, form.code.data or "")
         if complaint is not None:
-            throttle.record_success(number)
+            found = complaint.tracking_number  # read before the commit expires it
+            if known.has_failures:
+                throttle.record_success(number)
             db.session.commit()  # also keeps a hash brought to the current kind
-            _open_case_here(complaint.tracking_number)
-            return redirect(url_for("complaints.case", number=complaint.tracking_number))
+            _open_case_here(found)
+            return redirect(url_for("complaints.case", number=found))
         throttle.record_failure(number, now)
         db.session.commit()
         # Unknown number and wrong code get the same answer.
