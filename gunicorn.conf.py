@@ -49,7 +49,7 @@ loglevel = "info"  # "debug" would log request details; keep it off in productio
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 
 _ADDRESS = re.compile(r"\bip=\S+?(?=:?\s|:?$)")
-_QUERY = re.compile(r"\?[^\s'\"]*")
+_QUERY = re.compile(r"\?\S*")
 
 
 class _NoAddressOrQuery(logging.Filter):

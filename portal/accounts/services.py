@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -232,7 +233,10 @@ def current_totp(user: User, now: datetime) -> str:
 
 def _matching_counter(secret: str, code: str, now: datetime) -> int | None:
     totp = pyotp.TOTP(secret)
-    digits = re.sub(r"\s+", "", code or "")
+    # NFKC: an input method in full-width mode types １２３４５６; only ASCII digits compare.
+    digits = re.sub(r"\s+", "", unicodedata.normalize("NFKC", code or ""))
+    if not re.fullmatch(r"[0-9]{6}", digits):
+        return None
     counter_now = totp.timecode(now)
     for offset in (0, -1, 1):
         if secrets.compare_digest(totp.generate_otp(counter_now + offset), digits):

@@ -13,7 +13,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -93,8 +92,6 @@ def _filing(form: ComplaintForm) -> services.Filing:
 def _uploads(field: Any, already: int, most: int, full: str) -> list[CleanFile]:
     """Count, then clean, the files of a file field; AttachmentError names the first bad one."""
     files = [upload for upload in (field.data or []) if getattr(upload, "filename", "")]
-    if files:
-        g.files_sent = True
     if len(files) > MAX_FILES:
         raise AttachmentError(_("At most 5 files can be attached."))
     # Counted before any file is read: decoding files that cannot be kept only costs memory.
@@ -137,11 +134,6 @@ def index() -> str:
     return render_template("complaints/index.html")
 
 
-def _sent_files(_response: Response) -> bool:
-    """Only requests that carried files count against the upload limit, accepted or not."""
-    return bool(g.get("files_sent"))
-
-
 def _upload_limit() -> str:
     return str(current_app.config["UPLOAD_RATE_LIMIT"])
 
@@ -149,12 +141,15 @@ def _upload_limit() -> str:
 def _carries_no_files() -> bool:
     """Requests without files (sending a checked complaint, a complaint without photos,
     rating, withdrawing...) are never held back by the upload limit."""
-    return not any(getattr(upload, "filename", "") for upload in request.files.values())
+    return not any(getattr(upload, "filename", "")
+                   for _field, uploads in request.files.lists() for upload in uploads)
 
 
 # One budget for every page that takes files, so that a second page does not double it.
+# Counted when the request arrives, before any file is decoded: a request whose decoding kills
+# the worker must still count.
 _limit_uploads = limiter.shared_limit(_upload_limit, scope="complaint-uploads", methods=["POST"],
-                                      deduct_when=_sent_files, exempt_when=_carries_no_files)
+                                      exempt_when=_carries_no_files)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -273,7 +268,8 @@ def track() -> Any:
     if not form.is_submitted() and request.args.get("number"):
         form.number.data = request.args["number"]
     if form.validate_on_submit():
-        number, now = codes.normalize_tracking_number(form.number.data or ""), utcnow()
+        # NFKC and upper() can lengthen text (ß -> SS): keep to what the column holds.
+        number, now = codes.normalize_tracking_number(form.number.data or "")[:40], utcnow()
         known = throttle.state(number, now)
         until = _must_wait(number, known, now)
         if until is not None:

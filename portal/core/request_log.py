@@ -72,6 +72,12 @@ def init_app(app: Flask) -> None:
             each.addHandler(handler)
             each.propagate = False
     logger.setLevel(app.config["LOG_LEVEL"])
+    # Flask-Limiter warns there when Redis is unreachable; by default it only has a NullHandler.
+    limiter_logger = logging.getLogger("flask-limiter")
+    if not any(isinstance(each, logging.StreamHandler) for each in limiter_logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        limiter_logger.addHandler(handler)
     werkzeug_logger = logging.getLogger("werkzeug")
     if not any(isinstance(each, DevelopmentServerPrivacy) for each in werkzeug_logger.filters):
         werkzeug_logger.addFilter(DevelopmentServerPrivacy())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
+from flask_login import current_user
 
 CSP_DIRECTIVES = [
     "default-src 'self'",
@@ -18,6 +19,7 @@ CSP_DIRECTIVES = [
 ]
 CONTENT_SECURITY_POLICY = "; ".join(CSP_DIRECTIVES).format(style_hashes="")
 
+PRIVATE_PREFIXES = ("/accounts/", "/staff/", "/complaints/staff/", "/complaints/committee/")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -42,6 +44,9 @@ def add_security_headers(response: Response) -> Response:
                                     "; ".join(CSP_DIRECTIVES).format(style_hashes=extra))
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.path.startswith(PRIVATE_PREFIXES) or current_user.is_authenticated:
+        # Login and enrolment pages (a TOTP secret), staff pages and exports: never cached.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -63,7 +63,9 @@ def readyz() -> tuple[Response, int]:
     if mail.configured():
         checks["mail"] = "ok" if _mail_ok() else "unavailable"
     if checks["database"] != "ok":
-        return jsonify(status="unavailable", checks=checks), 503
+        response = jsonify(status="unavailable", checks=checks)
+        response.headers["Retry-After"] = "30"
+        return response, 503
     status = "degraded" if "unavailable" in checks.values() else "ready"
     return jsonify(status=status, checks=checks), 200
 

@@ -209,6 +209,23 @@ def test_the_code_step_says_how_long_to_wait(app, client, make_user):
     assert done.status_code == 302 and done.headers["Location"] == "/accounts/"
 
 
+def test_full_width_digits_are_read_at_the_code_step(app, client, make_user):
+    make_user()
+    post_form(client, "/accounts/login", {"username": "alice", "password": "correct horse battery"})
+    wide = next_code(app, "alice").translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    arabic = post_form(client, "/accounts/login/code", {"code": "١٢٣٤٥٦"})
+    assert arabic.status_code == 401
+    response = post_form(client, "/accounts/login/code", {"code": wide})
+    assert response.status_code == 302 and response.headers["Location"] == "/accounts/"
+
+
+def test_login_and_enrolment_pages_are_never_cached(app, client, make_user, auth):
+    make_user("bob", totp=False)
+    post_form(client, "/accounts/login", {"username": "bob", "password": "correct horse battery"})
+    assert client.get("/accounts/login/setup").headers["Cache-Control"] == "no-store"
+    assert client.get("/accounts/login").headers["Cache-Control"] == "no-store"
+
+
 def _page(response):
     return response.get_data(as_text=True)
 

@@ -467,3 +467,16 @@ def test_refused_files_count_against_the_upload_limit(make_app):
     statuses = [post_information(client, number, [(b"\xff\xd8\xff broken", "x.jpg")]).status_code
                 for _ in range(3)]
     assert statuses == [400, 400, 429]
+
+
+def test_an_empty_first_file_part_does_not_get_around_the_upload_limit(make_app):
+    client, number = limited_case(make_app)
+    def sneaky():
+        decoy = (io.BytesIO(b""), "")  # what a browser sends for an unused file input
+        token = csrf_token(client, f"/complaints/track/{number}")
+        return client.post(f"/complaints/track/{number}/information?lang=en",
+                           content_type="multipart/form-data",
+                           data={"csrf_token": token, "text": "",
+                                 "attachments": [decoy, (io.BytesIO(PDF), "x.pdf")]})
+
+    assert [sneaky().status_code for _ in range(3)] == [302, 302, 429]

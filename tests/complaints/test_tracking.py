@@ -334,3 +334,9 @@ def test_huge_ids_and_url_options_in_the_query_do_not_break_pages(client, file_c
         response = client.get(f"/complaints/track/{number}?{query}")
         assert response.status_code == 200, query
         assert "javascript:" not in response.get_data(as_text=True)
+
+
+def test_numbers_that_grow_when_normalised_are_a_plain_mismatch(client):
+    for typed in ("ß" * 30, "ﬃ" * 14, "ŉ" * 25):
+        response = open_case(client, typed, "X")
+        assert response.status_code == 400

@@ -62,6 +62,7 @@ def test_an_unreachable_database_server_is_a_503(tmp_path):
     assert response.headers["Retry-After"]
     ready = client.get("/readyz")
     assert ready.status_code == 503
+    assert ready.headers["Retry-After"] == "30"
     assert ready.json == {"status": "unavailable",
                           "checks": {"database": "unavailable", "rate_limit_store": "ok"}}
 
@@ -87,6 +88,9 @@ def test_without_redis_limits_fall_back_to_memory_and_readyz_says_degraded(make_
             for _ in range(4)]
     assert statuses == [401, 401, 401, 429]  # still limited, per process
     assert "falling back to in-memory storage" in caplog.text
+    # ... and the warning reaches the portal's log, not only a NullHandler.
+    assert any(isinstance(handler, logging.StreamHandler)
+               for handler in logging.getLogger("flask-limiter").handlers)
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json == {"status": "degraded",
