@@ -26,7 +26,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from portal.complaints import codes, services, throttle, workflow
-from portal.complaints.attachments import MAX_BYTES, MAX_FILES, AttachmentError, CleanFile, clean
+from portal.complaints.attachments import (
+    MAX_BYTES,
+    MAX_FILES,
+    AttachmentError,
+    CleanFile,
+    clean_files,
+)
 from portal.complaints.enums import (
     PUBLIC_EVENTS,
     ActorKind,
@@ -97,15 +103,14 @@ def _uploads(field: Any, already: int, most: int, full: str) -> list[CleanFile]:
     # Counted before any file is read: decoding files that cannot be kept only costs memory.
     if already + len(files) > most:
         raise AttachmentError(full)
-    cleaned = []
-    for index, upload in enumerate(files, start=1):
-        data = upload.stream.read(MAX_BYTES + 1)
-        try:
-            cleaned.append(clean(data))
-        except AttachmentError as error:
+    if not files:
+        return []
+    outcomes = clean_files([upload.stream.read(MAX_BYTES + 1) for upload in files])
+    for index, outcome in enumerate(outcomes, start=1):
+        if isinstance(outcome, AttachmentError):
             raise AttachmentError(_("File %(number)s: %(problem)s", number=index,
-                                    problem=str(error.message))) from None
-    return cleaned
+                                    problem=str(outcome.message)))
+    return [outcome for outcome in outcomes if isinstance(outcome, CleanFile)]
 
 
 def _form_page(form: ComplaintForm, template: str, status: int = 200) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
 import zipfile
 import zlib
 
@@ -20,7 +21,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from portal.complaints import attachments, services, views
+from portal.complaints import attachments, decoding, services, views
 from portal.complaints.attachments import AttachmentError, CleanFile, clean
 from portal.complaints.models import Complaint, ComplaintAttachment
 from portal.core.models import utcnow
@@ -284,8 +285,13 @@ def zip_archive() -> bytes:
     with_embedded_file(),
     with_document_script(),
     with_page_script(),
+    with_link(action("/URI", URI="javascript:alert(1)")),
+    with_link(action("/URI", URI="file:///etc/passwd")),
+    with_link(action("/GoToR", F="\\\\attacker\\share\\x.pdf")),
+    with_link(action("/Rendition", OP="0")),
 ], ids=["javascript-on-open", "uri-on-open", "launch-link", "submit-form-link",
-        "embedded-file", "document-javascript", "page-script"])
+        "embedded-file", "document-javascript", "page-script", "javascript-uri-link",
+        "file-uri-link", "remote-goto-link", "rendition-link"])
 def test_pdf_with_active_content_is_refused(app, data):
     with app.test_request_context("/?lang=en"), pytest.raises(AttachmentError) as error:
         clean(data)
@@ -342,7 +348,7 @@ def test_pdf_limits_pages_and_objects(app, monkeypatch):
             clean(pdf_bytes(pdf_writer(201)))
         assert "more than 200 pages" in str(error.value.message)
         assert len(PdfReader(io.BytesIO(clean(pdf_bytes(pdf_writer(200))).data)).pages) == 200
-        monkeypatch.setattr(attachments, "MAX_PDF_OBJECTS", 3)
+        monkeypatch.setattr(decoding, "MAX_PDF_OBJECTS", 3)
         with pytest.raises(AttachmentError) as error:
             clean(PDF)
         assert "too complex to be checked" in str(error.value.message)
@@ -375,7 +381,7 @@ def never_decode(data):
 def test_a_full_form_refuses_files_before_decoding_them(app, client, monkeypatch):
     first = _check_with_files(client, [(io.BytesIO(PDF), f"doc{n}.pdf") for n in range(5)])
     assert first.status_code == 200
-    monkeypatch.setattr(views, "clean", never_decode)
+    monkeypatch.setattr(views, "clean_files", never_decode)
     fields = form_fields(first.get_data(as_text=True))
     again = client.post("/complaints/new?lang=en", content_type="multipart/form-data",
                         data={**fields, "check": "1",
@@ -407,7 +413,7 @@ def test_a_full_case_refuses_files_before_decoding_them(app, client, file_compla
     number, code = file_complaint()
     add_files(app, number, services.MAX_CASE_FILES)
     open_case(client, number, code)
-    monkeypatch.setattr(views, "clean", never_decode)
+    monkeypatch.setattr(views, "clean_files", never_decode)
     response = post_information(client, number, [(PDF, "one-more.pdf")])
     assert response.status_code == 400
     assert "A case can hold at most 20 files." in response.get_data(as_text=True)
@@ -428,7 +434,7 @@ def test_a_finished_case_refuses_files_before_decoding_them(app, client, file_co
                                utcnow(), reason="不再需要")
         db.session.commit()
     open_case(client, number, code)
-    monkeypatch.setattr(views, "clean", never_decode)
+    monkeypatch.setattr(views, "clean_files", never_decode)
     token = csrf_token(client, "/complaints/track")  # a finished case shows no form
     response = client.post(f"/complaints/track/{number}/information?lang=en",
                            content_type="multipart/form-data",
@@ -480,3 +486,47 @@ def test_an_empty_first_file_part_does_not_get_around_the_upload_limit(make_app)
                                  "attachments": [decoy, (io.BytesIO(PDF), "x.pdf")]})
 
     assert [sneaky().status_code for _ in range(3)] == [302, 302, 429]
+
+
+# Decoding runs in a separate process with CPU-time and memory limits.
+
+def _progressive_jpeg():
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "orange").save(buffer, "JPEG", progressive=True)
+    return buffer.getvalue()
+
+
+def test_uploads_are_decoded_in_a_limited_process(app):
+    with app.test_request_context("/?lang=en"):
+        outcomes = attachments.clean_files([_progressive_jpeg(), PDF, b"not a file"])
+    assert [type(outcome).__name__ for outcome in outcomes] == [
+        "CleanFile", "CleanFile", "AttachmentError"]
+    assert outcomes[0].media_type == "image/jpeg" and outcomes[1].media_type == "application/pdf"
+
+
+def test_a_decoding_that_takes_too_long_is_refused_not_waited_for(app, monkeypatch):
+    sleeper = [sys.executable, "-c", "import time; time.sleep(30)"]
+    monkeypatch.setattr(attachments, "WORKER", sleeper)
+    monkeypatch.setattr(attachments, "TIMEOUT_SECONDS", 1)
+    with app.test_request_context("/?lang=en"):
+        outcomes = attachments.clean_files([PDF])
+        assert "takes too much work to check" in str(outcomes[0].message)
+
+
+def test_a_jpeg_with_very_many_scans_is_refused_before_decoding(app, monkeypatch):
+    assert attachments.clean(_progressive_jpeg()).media_type == "image/jpeg"
+    monkeypatch.setattr(decoding, "MAX_JPEG_SCANS", 2)
+    with app.test_request_context("/?lang=en"), pytest.raises(AttachmentError):
+        attachments.clean(_progressive_jpeg())
+
+
+def test_a_file_that_grows_when_rebuilt_is_refused(app, monkeypatch):
+    monkeypatch.setattr(decoding, "MAX_OUTPUT_BYTES", 100)
+    with app.test_request_context("/?lang=en"), pytest.raises(AttachmentError) as error:
+        attachments.clean(_progressive_jpeg())
+    assert "too much space once cleaned" in str(error.value.message)
+
+
+def test_web_and_mail_links_in_a_pdf_are_fine(app):
+    for target in ("https://www.example.cn/notice", "mailto:service@example.cn"):
+        assert clean(with_link(action("/URI", URI=target))).media_type == "application/pdf"
