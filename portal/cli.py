@@ -194,8 +194,11 @@ def _operator() -> str:
 def users_totp(username: str) -> None:
     """Print the account's current one-time code (for a newcomer without an authenticator)."""
     user = _get_user_or_fail(username)
-    code = services.current_totp(user, utcnow())
-    db.session.commit()
+    try:
+        code = services.current_totp(user, utcnow())
+    except services.AccountError:
+        raise click.ClickException(f"{user.username} has not set up one-time codes yet: the "
+                                   "setup page at its first login shows the QR code.") from None
     click.echo(code)
 
 

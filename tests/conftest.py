@@ -111,8 +111,7 @@ def make_user(app: Flask) -> Callable[..., tuple[User, str]]:
             user = services.create_user(username, overrides.pop("display_name", username),
                                         role, password)
             if totp:
-                services.ensure_totp_secret(user)
-                user.totp_confirmed_at = utcnow()
+                services.enrol(user)
             for key, value in overrides.items():
                 setattr(user, key, value)
             db.session.commit()

@@ -6,7 +6,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import sqlalchemy as sa
@@ -60,10 +60,10 @@ class AccountThrottledError(AccountError):
         self.until = until
 
 
-class AlreadyEnrolledError(AccountError):
-    """The second factor is set up; its secret is never shown again."""
+class NotEnrolledError(AccountError):
+    """The account has not set up its one-time codes yet."""
 
-    message = _l("The one-time codes of this account are already set up.")
+    message = _l("This account has not set up its one-time codes yet.")
 
 
 class InvalidCodeError(AccountError):
@@ -201,14 +201,20 @@ def _new_session_token(user: User) -> None:
     user.session_token = secrets.token_hex(16)
 
 
-def ensure_totp_secret(user: User) -> str:
-    """The secret to enrol in an authenticator app; never that of a confirmed enrolment."""
-    if user.totp_enabled:
-        raise AlreadyEnrolledError()
-    if user.totp_secret is None:
-        user.totp_secret = protection.encrypt(pyotp.random_base32())
-        db.session.flush()
-    return _secret(user)
+def new_totp_secret() -> str:
+    """A fresh secret for one enrolment attempt; kept by that attempt only, and stored with the
+    account only once a code from it is confirmed, so that someone who knows the password
+    cannot read the secret that the owner will later enrol."""
+    return pyotp.random_base32()
+
+
+def enrol(user: User, secret: str | None = None) -> str:
+    """Store a confirmed secret directly (demo accounts, tests); returns it."""
+    secret = secret or new_totp_secret()
+    user.totp_secret = protection.encrypt(secret)
+    user.totp_confirmed_at = user.totp_confirmed_at or datetime.now(UTC)
+    db.session.flush()
+    return secret
 
 
 def _secret(user: User) -> str:
@@ -218,16 +224,15 @@ def _secret(user: User) -> str:
     return secret
 
 
-def totp_uri(user: User) -> str:
+def totp_uri(user: User, secret: str) -> str:
     """The otpauth:// URI that authenticator apps read from the QR code."""
-    return pyotp.TOTP(ensure_totp_secret(user)).provisioning_uri(
-        name=user.username, issuer_name=TOTP_ISSUER)
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
 
 
 def current_totp(user: User, now: datetime) -> str:
-    """The code an authenticator would show now (for the CLI and tests)."""
-    if user.totp_secret is None:
-        ensure_totp_secret(user)
+    """The code an enrolled account's authenticator shows now (for the CLI and tests)."""
+    if not user.totp_enabled or user.totp_secret is None:
+        raise NotEnrolledError()
     return str(pyotp.TOTP(_secret(user)).at(now))
 
 
@@ -244,15 +249,18 @@ def _matching_counter(secret: str, code: str, now: datetime) -> int | None:
     return None
 
 
-def check_totp(user: User, code: str, now: datetime, throttle: Throttle) -> None:
+def check_totp(user: User, code: str, now: datetime, throttle: Throttle,
+               enrolling: str | None = None) -> None:
     """Second login step: accept the current code (one step of clock drift), once only.
 
-    A code that is wrong or was used before counts as a failed attempt; the first correct
-    code confirms a new enrolment. The error's ``throttle_started`` is set as for passwords.
+    An account that is not enrolled yet checks the code against ``enrolling``, the secret its
+    setup page showed, and stores it when the code matches. A code that is wrong or was used
+    before counts as a failed attempt; the error's ``throttle_started`` is set as for passwords.
     """
     if _waiting(user, now) and user.throttled_until is not None:
         raise AccountThrottledError(user.throttled_until)
-    matched = _matching_counter(_secret(user), code, now) if user.totp_secret else None
+    secret = _secret(user) if user.totp_enabled else enrolling
+    matched = _matching_counter(secret, code, now) if secret else None
     if matched is None or (user.totp_last_counter is not None
                            and matched <= user.totp_last_counter):
         started = _record_failure(user, now, throttle)
@@ -261,7 +269,8 @@ def check_totp(user: User, code: str, now: datetime, throttle: Throttle) -> None
         error.until = user.throttled_until if _waiting(user, now) else None
         raise error
     user.totp_last_counter = matched
-    if user.totp_confirmed_at is None:
+    if not user.totp_enabled and secret is not None:
+        user.totp_secret = protection.encrypt(secret)
         user.totp_confirmed_at = now
     _record_success(user, now)
     db.session.flush()

@@ -165,7 +165,8 @@ def _second_step(template: str, **context: Any) -> Any:
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            services.check_totp(user, form.code.data or "", utcnow(), _throttle())
+            services.check_totp(user, form.code.data or "", utcnow(), _throttle(),
+                                enrolling=None if user.totp_enabled else _enrolment_secret())
         except services.AccountThrottledError as error:
             flash(_wait_message(error.until), "error")
             status = 429
@@ -183,21 +184,28 @@ def _second_step(template: str, **context: Any) -> Any:
             session[SEEN_KEY] = utcnow().timestamp()
             flash(_("You are logged in."), "success")
             return redirect(_safe_next(target))
-    response = _render_code_page(template, form, user, status, **context)
-    db.session.commit()  # keeps a new enrolment secret between attempts
-    return response
+    return _render_code_page(template, form, user, status, **context)
+
+
+def _enrolment_secret() -> str:
+    """The secret of this enrolment attempt, kept in this browser's session only."""
+    pending = dict(session[PENDING_KEY])
+    if not pending.get("secret"):
+        pending["secret"] = services.new_totp_secret()
+        session[PENDING_KEY] = pending
+    return str(pending["secret"])
 
 
 def _render_code_page(template: str, form: CodeForm, user: User, status: int,
                       **context: Any) -> Any:
     if template == "accounts/setup.html":
-        uri = services.totp_uri(user)
+        secret = _enrolment_secret()
+        uri = services.totp_uri(user, secret)
         # The SVG is generated here from our own URI (usernames are [a-z0-9._-]), not from input.
         svg = segno.make(uri, error="m").svg_inline(
             scale=5, border=2, title=_("QR code for your authenticator app"),
             svgclass="qr", lineclass=None, omitsize=True)
         context["qr_svg"] = Markup(svg)  # noqa: S704
-        secret = services.ensure_totp_secret(user)
         context["secret_groups"] = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
     return render_template(template, form=form, user=user, **context), status
 

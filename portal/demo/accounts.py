@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from portal.accounts import services
 from portal.accounts.roles import Role
-from portal.core.models import utcnow
 
 DEMO_ACCOUNTS = [
     ("demo-admin", "演示管理员 Demo Administrator", Role.ADMIN),
@@ -19,8 +18,7 @@ def load() -> list[str]:
     for username, display_name, role in DEMO_ACCOUNTS:
         password = services.generate_password()
         user = services.create_user(username, display_name, role, password)
-        secret = services.ensure_totp_secret(user)
-        user.totp_confirmed_at = utcnow()
+        secret = services.enrol(user)
         lines.append(f"  {username:<15} role={role.value:<9} password={password}  "
                      f"totp-secret={secret}")
     lines.append("  A current code: flask --app portal users totp NAME")

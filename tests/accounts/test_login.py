@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 
@@ -252,6 +253,10 @@ def test_the_owner_hears_when_waits_begin(app, client, make_user, monkeypatch):
     assert len(sent) == 1
 
 
+def _setup_secret(page):
+    return re.search(r'class="secret"[^>]*>([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+
+
 def test_first_login_requires_setting_up_one_time_codes(app, client, make_user):
     make_user(totp=False)
     response = post_form(client, "/accounts/login",
@@ -259,17 +264,38 @@ def test_first_login_requires_setting_up_one_time_codes(app, client, make_user):
     assert response.headers["Location"] == "/accounts/login/setup"
     page = client.get("/accounts/login/setup?lang=en").get_data(as_text=True)
     assert "<svg" in page and "Set up your one-time codes" in page
-    stored = _user(app).totp_secret
-    with app.app_context():
-        secret = protection.decrypt(stored)
-    assert secret and secret[:4] in page
-    assert secret not in stored  # kept encrypted, like contact details
-    # The protected pages stay closed until the code is confirmed.
+    secret = _setup_secret(page)
+    assert _user(app).totp_secret is None  # nothing stored before a code confirms it
+    # The same attempt keeps its secret; the protected pages stay closed until it is confirmed.
+    assert _setup_secret(client.get("/accounts/login/setup").get_data(as_text=True)) == secret
     assert client.get("/accounts/").status_code == 302
-    response = post_form(client, "/accounts/login/setup", {"code": next_code(app, "alice")})
+    response = post_form(client, "/accounts/login/setup", {"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 302
     assert _user(app).totp_enabled
+    stored = _user(app).totp_secret
+    with app.app_context():
+        assert protection.decrypt(stored) == secret
+    assert secret not in stored  # kept encrypted, like contact details
     assert client.get("/accounts/").status_code == 200
+
+
+def test_a_password_alone_never_learns_the_secret_the_owner_enrols(app, make_user):
+    make_user(totp=False)
+    attacker, owner = app.test_client(), app.test_client()
+    for browser in (attacker, owner):
+        post_form(browser, "/accounts/login",
+                  {"username": "alice", "password": "correct horse battery"})
+    seen = _setup_secret(attacker.get("/accounts/login/setup").get_data(as_text=True))
+    own = _setup_secret(owner.get("/accounts/login/setup").get_data(as_text=True))
+    assert seen != own
+    assert post_form(owner, "/accounts/login/setup",
+                     {"code": pyotp.TOTP(own).now()}).status_code == 302
+    # The attacker's secret opens nothing: its next login goes to the code step of `own`.
+    post_form(attacker, "/accounts/login",
+              {"username": "alice", "password": "correct horse battery"})
+    response = post_form(attacker, "/accounts/login/code", {"code": pyotp.TOTP(seen).now()})
+    assert response.status_code == 401
+    assert attacker.get("/accounts/").status_code == 302
 
 
 def test_enrolled_account_cannot_be_sent_to_setup_again(app, client, make_user):

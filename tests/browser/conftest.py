@@ -17,7 +17,6 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal.accounts import services
-from portal.core.models import utcnow
 from portal.extensions import db
 from tests.conftest import make_test_app
 
@@ -62,13 +61,11 @@ class LiveServer:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def create_user(self, username: str, role: str, *, totp: bool = True) -> tuple[str, str]:
-        """Create an account; returns its password and TOTP secret."""
+        """Create an account; returns its password and TOTP secret ("" until it enrols)."""
         password = "correct horse battery"
         with self.app.app_context():
             user = services.create_user(username, f"Test {role}", role, password)
-            secret = services.ensure_totp_secret(user)
-            if totp:
-                user.totp_confirmed_at = utcnow()
+            secret = services.enrol(user) if totp else ""
             db.session.commit()
         return password, secret
 

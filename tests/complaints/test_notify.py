@@ -62,13 +62,11 @@ def _file(app, **overrides):
 
 def _staff_client(app):
     from portal.accounts import services
-    from portal.core.models import utcnow
     from portal.extensions import db
 
     with app.app_context():
         user = services.create_user("handler", "Handler", "staff", "correct horse battery")
-        services.ensure_totp_secret(user)
-        user.totp_confirmed_at = utcnow()
+        services.enrol(user)
         db.session.commit()
     client = app.test_client()
     # With PORTAL_PUBLIC_URL on https the test client speaks https, and CSRF then checks the

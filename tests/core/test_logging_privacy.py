@@ -51,8 +51,7 @@ def test_an_unexpected_database_error_is_logged_without_the_form_data(make_app, 
     app = make_app(PROPAGATE_EXCEPTIONS=False, TESTING=False)  # the error page, as in production
     with app.app_context():
         staff = accounts.create_user("handler", "Handler", "staff", "correct horse battery")
-        accounts.ensure_totp_secret(staff)
-        staff.totp_confirmed_at = utcnow()
+        accounts.enrol(staff)
         receipt = services.submit_complaint(services.Filing(**FILING), "key-1", utcnow())
         db.session.commit()
         number = receipt.complaint.tracking_number
