@@ -182,7 +182,8 @@ def load_config(
 
 
 def create_private_sqlite_file(url: str) -> None:
-    """Create a SQLite database file readable only by its owner (SQLite itself uses 0644)."""
+    """Create a SQLite database file readable only by its owner (SQLite itself uses 0644), and
+    make an existing one so."""
     parsed = make_url(url)
     database = parsed.database or ""
     if parsed.get_backend_name() != "sqlite" or database in {"", ":memory:"} \
@@ -193,6 +194,8 @@ def create_private_sqlite_file(url: str) -> None:
         return  # SQLite reports the missing folder when it connects
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        path.chmod(0o600)  # a file made by an earlier version or by hand
 
 
 def _instance_file_values(path: Path) -> dict[str, Any]:

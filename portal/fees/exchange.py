@@ -25,7 +25,15 @@ from portal.fees.enums import (
     VoltageLevel,
 )
 from portal.fees.models import Tariff, TariffVersion
-from portal.fees.structure import MonthlyCharge, PriceStructure, parse_span
+from portal.fees.structure import (
+    CANNOT_STORE,
+    MAX_TIER_COUNT,
+    MonthlyCharge,
+    PriceStructure,
+    parse_span,
+    text_problem,
+    too_many_tiers,
+)
 
 FORMAT = "open-power-service/fee-standards"
 FORMAT_VERSION = 1
@@ -58,6 +66,8 @@ class _Reader:
         if has_control_characters(value):  # pages, feeds and PostgreSQL cannot show them
             raise self.fail(field, "must not contain control characters (except tab and "
                                    "line breaks)")
+        if text_problem(value) is not None:  # "\ud800": no database driver can encode it
+            raise self.fail(field, str(CANNOT_STORE))
         return value.strip()
 
     def required_text(self, field: str) -> str:
@@ -118,6 +128,8 @@ def _basis(reader: _Reader) -> services.LegalBasis:
 
 def _structure(reader: _Reader) -> PriceStructure:
     tiers_raw = reader.items("tiers") or [None]
+    if len(tiers_raw) > MAX_TIER_COUNT:  # before reading thousands of numbers
+        raise reader.fail("tiers", str(too_many_tiers(MAX_TIER_COUNT)))
     tiers: list[Decimal | None] = []
     for index, upper in enumerate(tiers_raw):
         tier = _Reader(reader.source, f"{reader.where}.tiers[{index}]", {"upper": upper})
@@ -177,8 +189,8 @@ def _import_tariff(reader: _Reader, publisher: User | None, now: datetime) -> tu
                 reader.choice("customer_class", CustomerClass),  # type: ignore[arg-type]
                 reader.choice("voltage_level", VoltageLevel))  # type: ignore[arg-type]
         else:
-            tariff.name_zh = reader.required_text("name_zh")
-            tariff.name_en = reader.text("name_en", required=False)
+            services.rename_tariff(tariff, reader.required_text("name_zh"),
+                                   reader.text("name_en", required=False))
     except services.FeeError as error:
         raise reader.fail(error.errors[0].field, str(error.errors[0].message)) from None
     existing = {version.effective_from: version for version in tariff.versions}
@@ -244,17 +256,22 @@ def import_text(text: str, source: str, publisher: User | None, now: datetime) -
     root = _Reader(source, "$", data)
     if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
         raise root.fail("format", f"expected format {FORMAT!r} version {FORMAT_VERSION}")
+    def label(raw: Any) -> str:  # the row's code, only if it is a plausible one
+        code = raw.get("code") if isinstance(raw, dict) else None
+        if not isinstance(code, str) or text_problem(code) is not None:
+            return ""
+        code = code.strip().upper()
+        return f" ({code})" if services.CODE_PATTERN.match(code) else ""
+
     counts = {"tariffs": 0, "versions_created": 0, "versions_published": 0, "fee_items": 0}
     for index, raw in enumerate(root.items("tariffs")):
-        label = f" ({raw.get('code')})" if isinstance(raw, dict) and raw.get("code") else ""
-        created, published = _import_tariff(root.child("tariffs", index, label)(raw),
+        created, published = _import_tariff(root.child("tariffs", index, label(raw))(raw),
                                             publisher, now)
         counts["tariffs"] += 1
         counts["versions_created"] += created
         counts["versions_published"] += published
     for index, raw in enumerate(root.items("fee_items")):
-        label = f" ({raw.get('code')})" if isinstance(raw, dict) and raw.get("code") else ""
-        _import_fee_item(root.child("fee_items", index, label)(raw), now)
+        _import_fee_item(root.child("fee_items", index, label(raw))(raw), now)
         counts["fee_items"] += 1
     return counts
 

@@ -33,10 +33,10 @@ from portal.fees.enums import (
     VoltageLevel,
 )
 from portal.fees.models import FeeItem
+from portal.fees.structure import REQUIRED, too_many_tiers
 from portal.i18n import current_language
 
-REQUIRED = _l("This field is required.")
-MAX_TIERS = 4
+MAX_TIERS = 4  # the tiers the price grid has fields for
 MONTHLY_ROWS = 3
 
 
@@ -172,6 +172,15 @@ class MonthlyChargeForm(Form):
     label_en = StringField(_l("Label in English"), validators=[Optional(), Length(max=200)])
     amount = _price_field(_l("Yuan per month"))
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        """A row with a label needs its amount."""
+        ok = super().validate(extra_validators)
+        labelled = (self.label_zh.data or "").strip() or (self.label_en.data or "").strip()
+        if labelled and self.amount.data is None and not self.amount.errors:
+            self.amount.errors = [*self.amount.errors, REQUIRED]
+            ok = False
+        return ok
+
 
 class VersionForm(LegalBasisForm):
     """A draft version: dates, legal basis and the price structure."""
@@ -200,7 +209,13 @@ class VersionForm(LegalBasisForm):
         self.basic_charge_basis.choices = none + BasicChargeBasis.choices()
 
     def validate_tier_limits(self, field: Any) -> None:
-        """Comma-separated numbers."""
+        """Comma-separated numbers, one fewer than the tiers the price grid has fields for.
+
+        The limits are counted before any is read as a number, so that thousands of them cost
+        nothing; the submitted text is never put into an exception (which could be logged).
+        """
+        if len(split_limits(field.data)) >= MAX_TIERS:
+            raise ValidationError(too_many_tiers(MAX_TIERS))
         try:
             parse_limits(field.data)
         except ValueError:
@@ -225,15 +240,19 @@ for _tier in range(1, MAX_TIERS + 1):
             lambda t=_tier, p=_period: _("Tier %(tier)s, %(period)s", tier=t, period=p.title))))
 
 
+def split_limits(text: str | None) -> list[str]:
+    """``2760, 4800`` -> ["2760", "4800"], not yet read as numbers."""
+    return [part.strip() for part in (text or "").replace("，", ",").split(",") if part.strip()]
+
+
 def parse_limits(text: str | None) -> list[Decimal]:
-    """``2760, 4800`` -> [2760, 4800]; raises ValueError on anything else."""
-    parts = [part.strip() for part in (text or "").replace("，", ",").split(",") if part.strip()]
+    """``2760, 4800`` -> [2760, 4800]; raises ValueError (without the text) on anything else."""
     try:
-        values = [Decimal(part) for part in parts]
+        values = [Decimal(part) for part in split_limits(text)]
     except InvalidOperation:
-        raise ValueError(text) from None
+        raise ValueError("not a list of numbers") from None
     if any(not value.is_finite() for value in values):
-        raise ValueError(text)
+        raise ValueError("not a list of finite numbers")
     return values
 
 

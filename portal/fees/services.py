@@ -12,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -43,6 +44,7 @@ from portal.fees.structure import (
     PriceStructure,
     StructureError,
     check_structure,
+    text_problem,
 )
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
@@ -58,6 +60,19 @@ class FeeError(DomainError):
 
 def _fail(field: str, message: object) -> FeeError:
     return FeeError([StructureError(field, message)])
+
+
+def check_texts(model: Any, values: dict[str, str | None],
+                prefix: str = "") -> list[StructureError]:
+    """Texts that the columns of ``model`` named by the keys cannot store: too long for their
+    column (PostgreSQL would raise DataError) or holding a lone surrogate (no driver encodes it).
+    """
+    errors = []
+    for name, value in values.items():
+        problem = text_problem(value, getattr(model.__table__.c[name].type, "length", None))
+        if problem is not None:
+            errors.append(StructureError(prefix + name, problem))
+    return errors
 
 
 @dataclass(frozen=True)
@@ -158,6 +173,13 @@ def _apply(version: TariffVersion, draft: VersionDraft) -> None:
 def check_draft(draft: VersionDraft) -> list[StructureError]:
     """Every rule a draft breaks."""
     errors = list(check_structure(draft.structure))
+    for index, charge in enumerate(draft.structure.monthly_charges):
+        errors += check_texts(TariffMonthlyCharge, {"label_zh": charge.label_zh,
+                                                    "label_en": charge.label_en},
+                              f"monthly_charges[{index}].")
+    errors += check_texts(TariffVersion, {
+        "basis_number": draft.basis.number, "basis_title": draft.basis.title,
+        "basis_url": draft.basis.url, "note_zh": draft.note_zh, "note_en": draft.note_en})
     if draft.effective_to is not None and draft.effective_to < draft.effective_from:
         errors.append(StructureError("effective_to", _l(
             "The end date cannot be before the start date.")))
@@ -180,13 +202,21 @@ def create_tariff(code: str, name_zh: str, name_en: str | None,
                                "RES-TIER-ZJ."))
     if get_tariff(code) is not None:
         raise _fail("code", _l("A tariff with this code already exists."))
-    if not name_zh.strip():
-        raise _fail("name_zh", _l("A tariff needs a Chinese name."))
-    tariff = Tariff(code=code, name_zh=name_zh.strip(), name_en=(name_en or "").strip() or None,
-                    customer_class=customer_class, voltage_level=voltage_level)
+    tariff = Tariff(code=code, customer_class=customer_class, voltage_level=voltage_level)
+    rename_tariff(tariff, name_zh, name_en)
     db.session.add(tariff)
     db.session.flush()
     return tariff
+
+
+def rename_tariff(tariff: Tariff, name_zh: str, name_en: str | None) -> None:
+    """Set a tariff's names once they are checked."""
+    if not name_zh.strip():
+        raise _fail("name_zh", _l("A tariff needs a Chinese name."))
+    errors = check_texts(Tariff, {"name_zh": name_zh, "name_en": name_en})
+    if errors:
+        raise FeeError(errors)
+    tariff.name_zh, tariff.name_en = name_zh.strip(), (name_en or "").strip() or None
 
 
 def create_draft(tariff: Tariff, draft: VersionDraft, author: User | None) -> TariffVersion:
@@ -351,6 +381,12 @@ def check_fee_item(data: FeeItemData) -> list[StructureError]:
             "A charge in force has no abolition date.")))
     if not data.basis.number.strip() or not data.basis.title.strip():
         errors.append(StructureError("basis", _l("Give the legal basis's number and title.")))
+    errors += check_texts(FeeItem, {
+        name: getattr(data, name) for name in (
+            "name_zh", "name_en", "unit_zh", "unit_en", "conditions_zh", "conditions_en",
+            "refund_rule_zh", "refund_rule_en")})
+    errors += check_texts(FeeItem, {"basis_number": data.basis.number,
+                                    "basis_title": data.basis.title, "basis_url": data.basis.url})
     return errors
 
 

@@ -153,7 +153,10 @@ def _field_for(form: Any, name: str) -> Any:
     root = name.split("[")[0].split(".")[0]
     if root == "prices" and "][" in name:
         tier, period = name[len("prices["):-1].split("][")
-        return form[price_field_name(int(tier), Period(period))]
+        try:
+            return form[price_field_name(int(tier), Period(period))]
+        except KeyError:  # a tier beyond the form's price grid: shown above the form
+            return None
     monthly = MONTHLY_ERROR.match(name)
     if monthly and "monthly_charges" in form and int(monthly[1]) < len(form.monthly_charges):
         return form.monthly_charges[int(monthly[1])].form[monthly[2]]

@@ -10,12 +10,38 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from portal.fees.bounds import PRICE, TIER_LIMIT, Bound
 from portal.fees.enums import TIME_OF_USE_PERIODS, BasicChargeBasis, BillingBasis, Period
 
 MINUTES_PER_DAY = 24 * 60
+# The most tiers a version may have (wherever it comes from); the staff form has fewer fields.
+MAX_TIER_COUNT = 10
+REQUIRED = _l("This field is required.")
+CANNOT_STORE = _l("This text contains characters that cannot be stored (invalid Unicode). "
+                  "Please type it again.")
+
+
+def too_many_tiers(count: int) -> LazyString:
+    """The message for more than ``count`` tiers."""
+    return _l("At most %(count)s tiers, that is %(limits)s tier limits.", count=count,
+              limits=count - 1)
+
+
+def text_problem(value: str | None, maximum: int | None = None) -> LazyString | None:
+    """Why a text cannot be stored: a lone surrogate (no encoding holds it), or more than
+    ``maximum`` characters once stripped; None when it fits."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return CANNOT_STORE
+    if maximum is not None and len(value.strip()) > maximum:
+        return _l("At most %(count)s characters.", count=maximum)
+    return None
 
 
 @dataclass(frozen=True)
@@ -151,7 +177,10 @@ def check_structure(structure: PriceStructure) -> list[StructureError]:
         if not charge.label_zh.strip():
             errors.append(StructureError(f"monthly_charges[{index}].label_zh",
                                          _l("A monthly charge needs a Chinese label.")))
-        errors += _check_number(f"monthly_charges[{index}].amount", charge.amount)
+        if charge.amount is None:  # a form row with a label but no amount
+            errors.append(StructureError(f"monthly_charges[{index}].amount", REQUIRED))
+        else:
+            errors += _check_number(f"monthly_charges[{index}].amount", charge.amount)
     return errors
 
 
@@ -163,6 +192,8 @@ def _check_number(name: str, value: Decimal, bound: Bound = PRICE) -> list[Struc
 def _check_tiers(structure: PriceStructure) -> list[StructureError]:
     errors: list[StructureError] = []
     tiers = structure.tiers
+    if len(tiers) > MAX_TIER_COUNT:
+        return [StructureError("tiers", too_many_tiers(MAX_TIER_COUNT))]
     if not tiers or tiers[-1] is not None:
         errors.append(StructureError("tiers", _l("The last tier must have no upper limit.")))
     limits = [limit for limit in tiers[:-1]]
@@ -194,7 +225,7 @@ def _check_prices(structure: PriceStructure) -> list[StructureError]:
     if Period.ALL in periods and len(periods) > 1:
         errors.append(StructureError("prices", _l(
             "Use either one all-day price or time-of-use prices, not both.")))
-    for tier in range(1, len(structure.tiers) + 1):
+    for tier in range(1, min(len(structure.tiers), MAX_TIER_COUNT) + 1):
         for period in periods:
             if (tier, period) not in structure.prices:
                 errors.append(StructureError(f"prices[{tier}][{period.value}]", _l(

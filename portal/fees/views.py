@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -190,7 +191,10 @@ def check_my_bill() -> Any:
 def feed() -> Response:
     """Atom feed of published tariff versions and fee-item changes, newest first."""
     entries = feed_entries(current_language())
-    body = render_template("fees/feed.xml", entries=entries,
+    # Entry ids name the site as PORTAL_PUBLIC_URL does (through SERVER_NAME), never by the
+    # Host header of whoever asked.
+    authority = urlsplit(url_for("fees.feed", _external=True)).hostname
+    body = render_template("fees/feed.xml", entries=entries, feed_authority=authority,
                            updated=entries[0]["updated"] if entries else None)
     # Any text in it (a name, a legal basis, the Host header) may hold a character that XML
     # forbids, and such a character is never part of the markup itself: strip it everywhere.

@@ -84,3 +84,6 @@ def test_the_sqlite_database_file_is_readable_only_by_its_owner(tmp_path):
     assert mode == 0o600
     load_config(tmp_path, environ={})  # the default file in the instance folder
     assert stat.S_IMODE((tmp_path / "portal.sqlite3").stat().st_mode) == 0o600
+    (tmp_path / "portal.sqlite3").chmod(0o644)  # made by an earlier version
+    load_config(tmp_path, environ={})
+    assert stat.S_IMODE((tmp_path / "portal.sqlite3").stat().st_mode) == 0o600

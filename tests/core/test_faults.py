@@ -123,8 +123,8 @@ def test_absolute_links_use_the_public_address_not_a_forged_host(make_app):
     for url in ("/tariffs/feed.atom", "/api/v1/tariffs"):
         body = client.get(url, headers={"Host": "evil.example"}).get_data(as_text=True)
         assert "evil.example" not in body, url
-    assert "https://portal.example.cn/tariffs/feed.atom" in client.get(
-        "/tariffs/feed.atom", headers={"Host": "evil.example"}).get_data(as_text=True)
+    feed = client.get("/tariffs/feed.atom", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert "https://portal.example.cn/tariffs/feed.atom" in feed
 
 
 def test_untrusted_hosts_are_refused_when_trusted_hosts_are_set(make_app):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 import decimal
 import json
+import logging
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -38,7 +40,13 @@ from portal.fees.models import (
     TariffTier,
     TariffVersion,
 )
-from portal.fees.structure import HourSpan, MonthlyCharge, PriceStructure
+from portal.fees.structure import (
+    MAX_TIER_COUNT,
+    HourSpan,
+    MonthlyCharge,
+    PriceStructure,
+    check_structure,
+)
 from tests.conftest import csrf_token, post_form
 from tests.fees.test_staff import VERSION
 
@@ -200,6 +208,44 @@ def test_fee_item_form_accepts_the_largest_amount(client, staff):
     assert "CN¥1,000,000.00" in client.get("/fees/?lang=en").get_data(as_text=True)
 
 
+def test_version_form_refuses_thousands_of_tier_limits_quickly_and_quietly(app, client, staff,
+                                                                           caplog):
+    _new_tariff(client)
+    limits = ", ".join(str(limit) for limit in range(1, 200_001))
+    caplog.set_level(logging.DEBUG)
+    started = time.process_time()
+    response = post_form(client, "/staff/fees/tariffs/RES-NEW/versions/new?lang=en",
+                         {**VERSION, "tier_limits": limits})
+    assert time.process_time() - started < 3  # 11.6 s before the cap
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and '<a href="#tier_limits">' in page
+    assert "At most 4 tiers, that is 3 tier limits." in page
+    assert "199999" not in caplog.text and len(caplog.text) < 10_000
+    assert _count(app, TariffVersion) == 0
+
+
+def test_the_shared_rule_caps_the_number_of_tiers(app):
+    tiers = (*(D(limit) for limit in range(1, MAX_TIER_COUNT + 1)), None)
+    structure = PriceStructure(tiers=tiers, billing_basis=BillingBasis.MONTHLY,
+                               prices={(tier, Period.ALL): D(1) for tier in range(1, 12)})
+    with app.test_request_context("/?lang=en"):
+        errors = check_structure(structure)
+        assert [(error.field, str(error.message)) for error in errors] == [
+            ("tiers", f"At most {MAX_TIER_COUNT} tiers, that is {MAX_TIER_COUNT - 1} tier "
+                      "limits.")]
+        fits = PriceStructure(tiers=tiers[1:], billing_basis=BillingBasis.MONTHLY,
+                              prices={(tier, Period.ALL): D(1) for tier in range(1, 11)})
+        assert check_structure(fits) == []
+
+
+def test_monthly_charge_without_amount_is_an_error_of_the_rule(app):
+    structure = PriceStructure(prices={(1, Period.ALL): D(1)},
+                               monthly_charges=(MonthlyCharge("表计费", None, None),))  # type: ignore[arg-type]
+    with app.test_request_context("/?lang=en"):
+        assert [(e.field, str(e.message)) for e in check_structure(structure)] == [
+            ("monthly_charges[0].amount", "This field is required.")]
+
+
 # JSON import ---------------------------------------------------------------------------------
 
 
@@ -220,6 +266,8 @@ def _first_version(data):
      "tariffs[5] (GEN-CI-LV).versions[0].monthly_charges[0].amount"),
     (lambda d: d["fee_items"][2].update(amount="1e26"), "fee_items[2] (HIGH-REL).amount"),
     (lambda d: d["fee_items"][2].update(amount="-0"), "fee_items[2] (HIGH-REL).amount"),
+    (lambda d: _first_version(d).update(tiers=[*range(1, 200_001), None]),
+     "tariffs[0] (RES-TIER-ZJ).versions[0].tiers"),
 ])
 def test_import_refuses_numbers_out_of_bounds(app, runner, tmp_path, mutate, where):
     data = copy.deepcopy(DEMO)

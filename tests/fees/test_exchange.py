@@ -23,7 +23,8 @@ def _counts(app):
 
 def _write(tmp_path, data, name="fees.json"):
     path = tmp_path / name
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    # ASCII escapes keep lone surrogates ("\\ud800") writable, as a JSON file may hold them.
+    path.write_text(json.dumps(data), encoding="utf-8")
     return str(path)
 
 
@@ -67,6 +68,22 @@ def _broken(mutate):
     (lambda d: d["fee_items"][2].update(name_en="Bad\x0bname"),
      "fee_items[2] (HIGH-REL).name_en"),  # a control character would break the Atom feed
     (lambda d: d["tariffs"][0].update(name_zh="居民\x01电价"), "tariffs[0] (RES-TIER-ZJ).name_zh"),
+    # Longer than the column (PostgreSQL raised DataError), or a lone surrogate that no
+    # database can store (UnicodeEncodeError): refused with the field named.
+    (lambda d: d["tariffs"][0].update(name_zh="居" * 201), "tariffs[0] (RES-TIER-ZJ).name_zh"),
+    (lambda d: d["tariffs"][0].update(name_en="x" * 201), "tariffs[0] (RES-TIER-ZJ).name_en"),
+    (lambda d: d["tariffs"][0].update(name_zh="居民\ud800"), "tariffs[0] (RES-TIER-ZJ).name_zh"),
+    (lambda d: d["tariffs"][0].update(code="RES-\udfff"), "tariffs[0].code"),
+    (lambda d: d["tariffs"][0]["versions"][0]["legal_basis"].update(title="t" * 301),
+     "tariffs[0] (RES-TIER-ZJ).versions[0].basis_title"),
+    (lambda d: d["tariffs"][0]["versions"][0].update(note_en="\ud800"),
+     "tariffs[0] (RES-TIER-ZJ).versions[0].note_en"),
+    (lambda d: d["tariffs"][5]["versions"][0]["monthly_charges"][0].update(label_zh="费" * 201),
+     "tariffs[5] (GEN-CI-LV).versions[0].monthly_charges[0].label_zh"),
+    (lambda d: d["fee_items"][2].update(unit_en="x" * 61), "fee_items[2] (HIGH-REL).unit_en"),
+    (lambda d: d["fee_items"][2].update(name_zh="名" * 201), "fee_items[2] (HIGH-REL).name_zh"),
+    (lambda d: d["fee_items"][2].update(conditions_zh="\udc80"),
+     "fee_items[2] (HIGH-REL).conditions_zh"),
 ])
 def test_one_bad_row_names_file_row_and_field_and_nothing_is_written(app, runner, tmp_path,
                                                                       mutate, where):
@@ -107,3 +124,15 @@ def test_demo_load_adds_the_fee_standards(app, runner):
     assert result.exit_code == 0
     assert "Demo fee standards: 8 tariffs, 9 published versions, 11 fee items." in result.output
     assert _counts(app) == (8, 9, 11)
+
+
+def test_renaming_a_tariff_checks_the_name_too(app, runner, tmp_path):
+    assert runner.invoke(args=["fees", "import", _write(tmp_path, DEMO)]).exit_code == 0
+    for name in ("居" * 201, "居民\ud800"):
+        renamed = _broken(lambda d, name=name: d["tariffs"][0].update(name_zh=name))
+        result = runner.invoke(args=["fees", "import", _write(tmp_path, renamed, "new.json")])
+        assert result.exit_code != 0 and "Nothing was imported." in result.output
+        assert "new.json: $.tariffs[0] (RES-TIER-ZJ).name_zh: " in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(Tariff.name_zh).where(
+            Tariff.code == "RES-TIER-ZJ")) == DEMO["tariffs"][0]["name_zh"]

@@ -197,3 +197,27 @@ def test_staff_forms_refuse_control_characters(app, client, staff, url):
 
         assert db.session.scalar(sa.select(sa.func.count()).select_from(FeeItem)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Tariff)) == 0
+
+
+def test_more_tiers_than_the_form_has_prices_for_is_a_form_error(app, client, staff):
+    _create_tariff(client)
+    response = post_form(client, "/staff/fees/tariffs/RES-NEW/versions/new?lang=en", {
+        **VERSION, "tier_limits": "100, 200, 300, 400", "price_4_all": "0.9"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and '<a href="#tier_limits">' in page
+    assert "At most 4 tiers, that is 3 tier limits." in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(TariffVersion)) == 0
+
+
+def test_a_monthly_charge_with_a_label_needs_its_amount(app, client, staff):
+    _create_tariff(client)
+    for label in ("monthly_charges-0-label_zh", "monthly_charges-0-label_en"):
+        response = post_form(client, "/staff/fees/tariffs/RES-NEW/versions/new?lang=en", {
+            **VERSION, label: "表计费", "monthly_charges-0-amount": ""})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert ('<a href="#monthly_charges-0-amount">Monthly charge 1 · Yuan per month: '
+                'This field is required.</a>') in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(TariffVersion)) == 0
