@@ -23,6 +23,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal.complaints import codes, services, throttle, workflow
@@ -436,6 +437,15 @@ def case_attachment(number: str, attachment_id: int) -> Any:
     return send_attachment(complaint, attachment_id)
 
 
+PUBLIC_PAGE_SIZE = 20
+
+
+def _page_number() -> int:
+    """The page asked for in the URL; anything else (text, 0, huge numbers) is page 1."""
+    page = request.args.get("page", 1, type=int) or 1
+    return page if 1 <= page <= 100_000 else 1
+
+
 @bp.get("/public")
 def public_cases() -> str:
     """Cases whose complainant agreed and whose summary staff approved; searchable."""
@@ -450,7 +460,11 @@ def public_cases() -> str:
             query = query.where(column == request.args[field])
     if request.args.get("status") in {status.value for status in ComplaintStatus}:
         query = query.where(Complaint.status == ComplaintStatus(request.args["status"]))
-    cases = db.session.scalars(query.order_by(Complaint.registered_at.desc()).limit(100)).all()
-    return render_template("complaints/public.html", cases=cases, q=text,
+    # Related rows in one query each, so that a page costs the same whatever its length.
+    query = query.options(selectinload(Complaint.events), selectinload(Complaint.category),
+                          selectinload(Complaint.district))
+    pagination = db.paginate(query.order_by(Complaint.registered_at.desc(), Complaint.id.desc()),
+                             page=_page_number(), per_page=PUBLIC_PAGE_SIZE, error_out=False)
+    return render_template("complaints/public.html", pagination=pagination, q=text,
                            categories=services.categories(), districts=services.districts(),
                            public_events=services.public_events)

@@ -1,0 +1,68 @@
+"""The public case list is paginated and costs the same number of queries at any length."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from portal.complaints import services
+from portal.complaints.models import Complaint
+from portal.core.models import utcnow
+from portal.extensions import db
+from tests.complaints.conftest import FILING
+
+
+def _publish(app, count):
+    with app.app_context():
+        for index in range(count):
+            services.submit_complaint(services.Filing(**FILING), f"list-{index}", utcnow())
+        db.session.execute(sa.update(Complaint).values(
+            consent_publish=True, summary_approved_at=utcnow(),
+            public_summary="营业厅收取临时接电费 200 元。"))
+        db.session.commit()
+
+
+def _statements(app, client, url):
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get(url)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(seen), response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("rows", [10, 500])
+def test_the_list_page_costs_the_same_queries_at_any_length(app, client, rows):
+    _publish(app, rows)
+    client.get("/complaints/public")  # categories and districts are read once per process
+    queries, page = _statements(app, client, "/complaints/public?lang=en")
+    assert queries <= 5, queries
+    assert f"{rows} cases" in page
+    assert page.count('class="case-card"') == min(rows, 20)
+
+
+def test_every_case_can_be_reached_page_by_page(app, client):
+    _publish(app, 45)
+    first = client.get("/complaints/public?lang=en&category=BIZ-FEE").get_data(as_text=True)
+    assert "Page 1 of 3" in first and 'rel="prev"' not in first
+    next_link = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert "category=BIZ-FEE" in next_link and "page=2" in next_link
+    last = client.get("/complaints/public?lang=en&page=3").get_data(as_text=True)
+    assert "Page 3 of 3" in last and last.count('class="case-card"') == 5
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "x", "99999999999", "4"])
+def test_odd_page_numbers_show_a_page_not_an_error(app, client, page):
+    _publish(app, 3)
+    response = client.get(f"/complaints/public?lang=en&page={page}")
+    assert response.status_code == 200
