@@ -93,9 +93,11 @@ def _keep_language_only() -> None:
 @bp.before_app_request
 def _end_idle_session() -> Response | None:
     """Log out a session that has been idle longer than ``PORTAL_SESSION_IDLE_MINUTES``."""
-    if SEEN_KEY not in session:
-        return None
     now = utcnow().timestamp()
+    if SEEN_KEY not in session:
+        if "_user_id" in session:  # a session from before idle timeouts: starts counting now
+            session[SEEN_KEY] = now
+        return None
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
     if now - float(session.get(SEEN_KEY, 0)) > idle:
         logout_user()
