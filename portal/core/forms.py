@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField
 
-from portal.core.input_guard import has_control_characters
+from portal.core.input_guard import CONTROL_CHARACTERS, has_control_characters
 
-CONTROL_CHARACTER_MESSAGE = _l("This text contains invisible control characters (for example "
-                               "from a copied document). Please remove them or type the text "
-                               "again.")
+CONTROL_CHARACTER_MESSAGE = _l("This text contained invisible control characters (for example "
+                               "from a copied document); they have been removed. Please check "
+                               "the text and send it again.")
 
 
 def _leaf_fields(fields: Iterator[Field] | Any) -> Iterator[Field]:
@@ -44,6 +44,10 @@ class PortalForm(FlaskForm):
         valid = super().validate(extra_validators=extra_validators)
         for field in _leaf_fields(iter(self)):
             if isinstance(field.data, str) and has_control_characters(field.data):
+                # Shown again without them: no page may carry such a character (not valid HTML),
+                # and the person can send the rest as it is.
+                field.data = CONTROL_CHARACTERS.sub("", field.data)
+                field.raw_data = [field.data]
                 field.errors = [*field.errors, str(CONTROL_CHARACTER_MESSAGE)]
                 valid = False
         return valid

@@ -66,3 +66,11 @@ def test_odd_page_numbers_show_a_page_not_an_error(app, client, page):
     _publish(app, 3)
     response = client.get(f"/complaints/public?lang=en&page={page}")
     assert response.status_code == 200
+
+
+def test_event_times_are_valid_html_datetimes(app, client):
+    _publish(app, 1)
+    page = client.get("/complaints/public").get_data(as_text=True)
+    stamps = re.findall(r'<time datetime="([^"]+)"', page)
+    assert stamps
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", stamp) for stamp in stamps)

@@ -51,7 +51,8 @@ def test_a_complaint_with_a_nul_byte_is_a_form_error_and_keeps_the_text(app, cli
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "invisible control characters" in page
-    assert "三天" in page  # what the person typed is still there to correct
+    assert "停电三天" in page  # what the person typed is still there, without the character
+    assert "\x00" not in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
 
