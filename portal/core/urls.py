@@ -6,7 +6,6 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RequestRedirect
 
 MAX_TARGET_LENGTH = 2000
 
@@ -35,8 +34,6 @@ def safe_local_path(target: str | None, fallback: str) -> str:
     adapter = current_app.url_map.bind("localhost")
     try:
         adapter.match(path, method="GET")
-    except RequestRedirect:
-        return fallback
-    except HTTPException:
+    except HTTPException:  # not found, not GET, or a redirect (RequestRedirect) elsewhere
         return fallback
     return parts.path + (f"?{parts.query}" if parts.query else "")
