@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._harness import get, gunicorn, throughput
 from portal import create_app
 from portal.core.models import utcnow
-from portal.demo.fees import DATA
 from portal.extensions import db
+from portal.fees.demo import DATA
 from portal.fees.enums import BillingBasis, CustomerClass, Period, PublicationStatus, VoltageLevel
 from portal.fees.exchange import import_text
 from portal.fees.models import Tariff, TariffPrice, TariffTier, TariffVersion

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,6 +12,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
+from portal.core.transactions import TransactionalFlask
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -18,10 +20,20 @@ STATIC = ROOT / "static"
 TRANSLATIONS = ROOT / "translations"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
+# The domains, in the order of their navigation links and demo data. A new domain is a package
+# with ``init_app(app)`` (see docs/ARCHITECTURE.md) and one line here.
+DOMAINS = (
+    "portal.pages",
+    "portal.accounts",
+    "portal.fees",
+    "portal.complaints",
+    "portal.demo",
+)
+
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the portal with its configuration, extensions, blueprints and commands."""
-    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC),
+    app = TransactionalFlask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC),
                 instance_path=str(ROOT / "instance"), instance_relative_config=True)
     settings = load_config(Path(app.instance_path), overrides=overrides)
     app.config.update(settings)
@@ -45,7 +57,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _init_extensions(app)
-    _register_blueprints(app)
+    for name in DOMAINS:
+        import_module(name).init_app(app)
     return app
 
 
@@ -62,8 +75,17 @@ def _rate_limit_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
 def _init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from portal import cli, i18n
-    from portal.core import errors, formatting, input_guard, request_log, security, templating
+    from portal import i18n
+    from portal.core import (
+        errors,
+        formatting,
+        input_guard,
+        keys,
+        request_log,
+        security,
+        templating,
+        vendor,
+    )
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     i18n.check_catalogues(TRANSLATIONS)
@@ -85,23 +107,5 @@ def _init_extensions(app: Flask) -> None:
     formatting.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
-    cli.init_app(app)
-
-
-def _register_blueprints(app: Flask) -> None:
-    # Import the models of every domain so that metadata (and migrations) see all tables.
-    from portal.accounts import models as _accounts_models  # noqa: F401
-    from portal.accounts.views import bp as accounts_bp
-    from portal.api.views import bp as api_bp
-    from portal.complaints import models as _complaints_models  # noqa: F401
-    from portal.complaints import staff_views as _complaints_staff  # noqa: F401
-    from portal.complaints.views import bp as complaints_bp
-    from portal.core.vendor import bp as vendor_bp
-    from portal.demo import models as _demo_models  # noqa: F401
-    from portal.fees import models as _fees_models  # noqa: F401
-    from portal.fees import staff_views as _fees_staff_views  # noqa: F401  (routes on fees bp)
-    from portal.fees.views import bp as fees_bp
-    from portal.pages.views import bp as pages_bp
-
-    for blueprint in (pages_bp, fees_bp, complaints_bp, api_bp, accounts_bp, vendor_bp):
-        app.register_blueprint(blueprint)
+    app.register_blueprint(vendor.bp)
+    app.cli.add_command(keys.data_key_cli)

@@ -17,8 +17,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from portal import create_app
 from portal.accounts import services
 from portal.accounts.models import User
-from portal.complaints.models import ComplaintCategory, District
-from portal.complaints.reference import seed_rows
+from portal.core import domains
 from portal.core.models import utcnow
 from portal.extensions import db
 
@@ -52,9 +51,7 @@ def make_test_app(tmp_path: Path, **overrides: Any) -> Flask:
     app = create_app(settings)
     with app.app_context():
         db.create_all()
-        categories, districts = seed_rows()  # what the migration loads
-        db.session.execute(sa.insert(ComplaintCategory), categories)
-        db.session.execute(sa.insert(District), districts)
+        domains.load_reference_data()  # what the migrations load
         db.session.commit()
     return app
 

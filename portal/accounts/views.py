@@ -1,4 +1,4 @@
-"""Login with a second factor, logout, one's own account, and the administrators' user list."""
+"""Login with a second factor, logout, and one's own account."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import segno
-import sqlalchemy as sa
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -26,6 +24,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from portal.accounts import notify, services
+from portal.accounts.blueprint import public
 from portal.accounts.forms import ChangePasswordForm, CodeForm, LoginForm
 from portal.accounts.models import User
 from portal.accounts.roles import Permission, permission_required
@@ -33,8 +32,6 @@ from portal.core.models import utcnow
 from portal.core.urls import safe_local_path
 from portal.extensions import db, limiter, login_manager
 from portal.i18n import SESSION_KEY as LANGUAGE_KEY
-
-bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 PENDING_KEY = "pending_login"
 PENDING_MAX_AGE = timedelta(minutes=5)
@@ -90,7 +87,7 @@ def _keep_language_only() -> None:
         session[LANGUAGE_KEY] = language  # logging out keeps the language the person chose
 
 
-@bp.before_app_request
+@public.before_app_request
 def _end_idle_session() -> Response | None:
     """Log out a session that has been idle longer than ``PORTAL_SESSION_IDLE_MINUTES``."""
     now = utcnow().timestamp()
@@ -127,7 +124,7 @@ def _tell_owner(user: User | None) -> None:
         notify.throttle_started(user)
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@public.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login() -> Any:
     """Step one: username and password."""
@@ -212,21 +209,21 @@ def _render_code_page(template: str, form: CodeForm, user: User, status: int,
     return render_template(template, form=form, user=user, **context), status
 
 
-@bp.route("/login/code", methods=["GET", "POST"])
+@public.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def verify_code() -> Any:
     """Step two for an enrolled account: the current one-time code."""
     return _second_step("accounts/code.html")
 
 
-@bp.route("/login/setup", methods=["GET", "POST"])
+@public.route("/login/setup", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def setup_code() -> Any:
     """Step two at first login: enrol an authenticator app and confirm it with a code."""
     return _second_step("accounts/setup.html")
 
 
-@bp.post("/logout")
+@public.post("/logout")
 @login_required
 def logout() -> Response:
     """End the session everywhere (a POST with a CSRF token, so that no link logs anyone out).
@@ -241,14 +238,14 @@ def logout() -> Response:
     return redirect(url_for("pages.home"))
 
 
-@bp.get("/")
+@public.get("/")
 @permission_required(Permission.USE_ACCOUNT)
 def home() -> str:
     """One's own account: role, what it may do, second-factor status."""
     return render_template("accounts/home.html")
 
 
-@bp.route("/password", methods=["GET", "POST"])
+@public.route("/password", methods=["GET", "POST"])
 @permission_required(Permission.USE_ACCOUNT)
 def change_password() -> Any:
     """Change one's own password; every other session ends."""
@@ -266,11 +263,3 @@ def change_password() -> Any:
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("accounts.home"))
     return render_template("accounts/password.html", form=form), 400 if form.errors else 200
-
-
-@bp.get("/users")
-@permission_required(Permission.MANAGE_USERS)
-def list_users() -> str:
-    """Administrators see every account and its state."""
-    users = db.session.scalars(sa.select(User).order_by(User.username)).all()
-    return render_template("accounts/users.html", users=users, now=utcnow())

@@ -40,3 +40,15 @@ def seed_rows() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
                   "customers": customers, "position": index}
                  for index, (code, zh, en, area, customers) in enumerate(DISTRICTS)]
     return categories, districts
+
+
+def load() -> None:
+    """Insert the categories and districts (into a database made without the migrations)."""
+    import sqlalchemy as sa
+
+    from portal.complaints.models import ComplaintCategory, District
+    from portal.extensions import db
+
+    categories, districts = seed_rows()
+    db.session.execute(sa.insert(ComplaintCategory), categories)
+    db.session.execute(sa.insert(District), districts)

@@ -256,6 +256,11 @@ def purge_stale_uploads(now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def find_by_number(number: str) -> Complaint | None:
+    """The case with this tracking number, for staff and committee (who need no code)."""
+    return db.session.scalar(sa.select(Complaint).where(Complaint.tracking_number == number))
+
+
 def find_for_tracking(number: str, code: str) -> Complaint | None:
     """The complaint if number and code match; None otherwise, with the same work either way."""
     pepper = str(_config("CODE_PEPPER"))

@@ -1,4 +1,4 @@
-"""Staff inbox and case page; the users' committee decides escalated cases."""
+"""The staff's inbox and case page."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from flask_login import current_user
 from portal.accounts.models import User
 from portal.accounts.roles import Permission, Role, permission_required
 from portal.complaints import notify, services, workflow
+from portal.complaints.blueprint import staff
 from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType
 from portal.complaints.forms import StatusForm, TextForm
 from portal.complaints.models import Complaint
-from portal.complaints.redaction import redact
-from portal.complaints.views import bp, send_attachment
+from portal.complaints.views import send_attachment
 from portal.core.models import utcnow
 from portal.extensions import db
 
@@ -24,7 +24,7 @@ HANDLE = Permission.HANDLE_COMPLAINTS
 PAGE_SIZE = 50
 
 
-@bp.get("/staff/")
+@staff.get("/")
 @permission_required(HANDLE)
 def inbox() -> str:
     """Cases to handle, filtered, soonest deadline first."""
@@ -61,7 +61,7 @@ def inbox() -> str:
 
 
 def _case_or_404(number: str) -> Complaint:
-    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.tracking_number == number))
+    complaint = services.find_by_number(number)
     if complaint is None:
         abort(404)
     return complaint
@@ -88,16 +88,16 @@ def _render(complaint: Complaint, status: int = 200, **extra: Any) -> Any:
     return response, status
 
 
-@bp.get("/staff/<number>")
+@staff.get("/<number>")
 @permission_required(HANDLE)
-def staff_case(number: str) -> Any:
+def case(number: str) -> Any:
     """The whole case: timeline with internal notes, forms to act on it."""
     return _render(_case_or_404(number))
 
 
-@bp.post("/staff/<number>/<any(status, reply, note, assign, contact, summary):action>")
+@staff.post("/<number>/<any(status, reply, note, assign, contact, summary):action>")
 @permission_required(HANDLE)
-def staff_act(number: str, action: str) -> Any:
+def act(number: str, action: str) -> Any:
     """Change status, reply, note, assign, show the contact (logged) or approve the summary."""
     complaint = _case_or_404(number)
     now = utcnow()
@@ -138,58 +138,11 @@ def staff_act(number: str, action: str) -> Any:
     if action in {"status", "reply"}:
         notify.case_changed(complaint)
     flash(_("Saved."), "success")
-    return redirect(url_for("complaints.staff_case", number=number))
+    return redirect(url_for("complaints_staff.case", number=number))
 
 
-@bp.get("/staff/<number>/attachments/<int(max=2147483647):attachment_id>")
+@staff.get("/<number>/attachments/<int(max=2147483647):attachment_id>")
 @permission_required(HANDLE)
-def staff_attachment(number: str, attachment_id: int) -> Any:
+def attachment(number: str, attachment_id: int) -> Any:
     """A file of a case, for the staff who handle it."""
     return send_attachment(_case_or_404(number), attachment_id)
-
-
-@bp.get("/committee/")
-@permission_required(Permission.COMMITTEE_BUSINESS)
-def committee_cases() -> str:
-    """Cases taken to the users' committee, oldest first."""
-    cases = db.session.scalars(sa.select(Complaint).where(
-        Complaint.status.in_([ComplaintStatus.ESCALATED, ComplaintStatus.DECIDED]))
-        .order_by(Complaint.status, Complaint.registered_at)).all()
-    return render_template("complaints/committee.html", cases=cases, redact=redact)
-
-
-def _committee_events(complaint: Complaint) -> list[services.PublicEvent]:
-    """The timeline as the committee sees it: every text redacted like a published one."""
-    return [services.PublicEvent(e.created_at, e.kind, e.actor_kind, e.from_status,
-                                 e.to_status, redact(e.body) if e.body else None)
-            for e in complaint.events]
-
-
-@bp.route("/committee/<number>", methods=["GET", "POST"])
-@permission_required(Permission.COMMITTEE_BUSINESS)
-def committee_case(number: str) -> Any:
-    """An escalated case and the committee's decision (public, with its reasons)."""
-    complaint = _case_or_404(number)
-    if complaint.status not in {ComplaintStatus.ESCALATED, ComplaintStatus.DECIDED}:
-        abort(404)
-    form = TextForm(prefix="decision")
-    if form.validate_on_submit():
-        try:
-            services.change_status(complaint, ComplaintStatus.DECIDED, ActorKind.COMMITTEE,
-                                   utcnow(), actor=current_user._get_current_object(),
-                                   reason=form.text.data)
-        except services.ComplaintError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            notify.case_changed(complaint)
-            flash(_("The committee's decision is recorded."), "success")
-            return redirect(url_for("complaints.committee_case", number=number))
-    # Committee members are not staff: like the public, they read the complainant's words and
-    # the timeline with phone, ID and account numbers and email addresses masked.
-    return render_template("complaints/committee_case.html", complaint=complaint, form=form,
-                           now=utcnow(), redact=redact, events=_committee_events(complaint)
-                           ), 400 if form.errors else 200
-
-

@@ -9,7 +9,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -34,6 +33,7 @@ from portal.complaints.attachments import (
     CleanFile,
     clean_files,
 )
+from portal.complaints.blueprint import public
 from portal.complaints.enums import (
     PUBLIC_EVENTS,
     ActorKind,
@@ -51,7 +51,6 @@ from portal.complaints.models import Complaint, ComplaintAttachment
 from portal.core.models import utcnow
 from portal.extensions import db, limiter
 
-bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 TRACKED_KEY = "tracked_cases"
 TRACKED_SECONDS = 30 * 60
 TRACK_WAITS_KEY = "tracking_waits"
@@ -74,7 +73,7 @@ def _form_given_here(key: str) -> bool:
     return at is not None and time.time() - at < FORM_KEY_SECONDS
 
 
-@bp.after_request
+@public.after_request
 def _no_store(response: Response) -> Response:
     """Complaint pages hold personal data and codes: no browser or proxy may keep a copy."""
     response.headers.setdefault("Cache-Control", "no-store")
@@ -134,7 +133,7 @@ def _file_limit() -> str:
     return str(current_app.config["FILE_RATE_LIMIT"])
 
 
-@bp.get("/")
+@public.get("/")
 def index() -> str:
     """File, track, or read public cases."""
     return render_template("complaints/index.html")
@@ -158,7 +157,7 @@ _limit_uploads = limiter.shared_limit(_upload_limit, scope="complaint-uploads", 
                                       exempt_when=_carries_no_files)
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@public.route("/new", methods=["GET", "POST"])
 @limiter.limit(_file_limit, methods=["POST"], deduct_when=_filed)
 @_limit_uploads
 def new() -> Any:
@@ -266,7 +265,7 @@ def _open_case_here(number: str) -> None:
     session[TRACKED_KEY] = tracked
 
 
-@bp.route("/track", methods=["GET", "POST"])
+@public.route("/track", methods=["GET", "POST"])
 @limiter.limit(_track_limit, methods=["POST"])
 def track() -> Any:
     """Open one's case with its tracking number and secret code."""
@@ -354,7 +353,7 @@ def _possible(complaint: Complaint, target: ComplaintStatus, now: Any) -> bool:
     return True
 
 
-@bp.get("/track/<number>")
+@public.get("/track/<number>")
 def case(number: str) -> Any:
     """The complainant's view: status, deadlines, timeline, replies, and what they can do."""
     complaint = _tracked_case(number)
@@ -409,7 +408,7 @@ def _act(number: str, action: str) -> Any:
     return redirect(url_for("complaints.case", number=number))
 
 
-@bp.post("/track/<number>/<any(information, rate, withdraw, reopen, escalate):action>")
+@public.post("/track/<number>/<any(information, rate, withdraw, reopen, escalate):action>")
 @_limit_uploads
 def act(number: str, action: str) -> Any:
     """The complainant adds information, rates, withdraws, reopens or escalates."""
@@ -428,7 +427,7 @@ def send_attachment(complaint: Complaint, attachment_id: int) -> Response:
     return response
 
 
-@bp.get("/track/<number>/attachments/<int(max=2147483647):attachment_id>")
+@public.get("/track/<number>/attachments/<int(max=2147483647):attachment_id>")
 def case_attachment(number: str, attachment_id: int) -> Any:
     """A file of one's own case."""
     complaint = _tracked_case(number)
@@ -446,7 +445,7 @@ def _page_number() -> int:
     return page if 1 <= page <= 100_000 else 1
 
 
-@bp.get("/public")
+@public.get("/public")
 def public_cases() -> str:
     """Cases whose complainant agreed and whose summary staff approved; searchable."""
     query = sa.select(Complaint).where(Complaint.consent_publish.is_(True),

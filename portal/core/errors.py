@@ -7,8 +7,9 @@ import math
 import time
 import traceback
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, flash, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import (
@@ -21,22 +22,40 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.extensions import db, limiter
+from portal.core import transactions
+from portal.extensions import limiter
 
 
 class DomainError(Exception):
     """A rule of the domain was broken; ``message`` (translated) is what the person reads.
 
-    Subclasses may set a default ``message``; raising with a message overrides it.
+    Subclasses may set a default ``message``; raising with a message overrides it. ``field``
+    names the form field the message belongs to (None: the whole form).
     """
 
     message: object = _l("The request could not be understood. Please check what you entered "
                          "and try again.")
+    field: str | None = None
 
-    def __init__(self, message: object | None = None) -> None:
+    def __init__(self, message: object | None = None, field: str | None = None) -> None:
         if message is not None:
             self.message = message
+        if field is not None:
+            self.field = field
         super().__init__(str(self.message))
+
+
+def report(error: DomainError, form: FlaskForm | None = None, category: str = "error") -> None:
+    """Tell the person why the domain refused, and make sure nothing of the request is saved.
+
+    The message goes under the form field that ``error.field`` names, else into a flash message.
+    """
+    transactions.refused()
+    field = getattr(form, error.field, None) if form is not None and error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(str(error.message), category)
 
 
 ERROR_TEXTS = {
@@ -129,7 +148,7 @@ def _handle_csrf(_error: CSRFError) -> tuple[Response | str, int]:
 
 def _rollback() -> None:
     try:
-        db.session.rollback()
+        transactions.rollback()
     except Exception:  # the connection may be gone; the session is discarded anyway
         current_app.logger.warning("rollback failed after an error")
 

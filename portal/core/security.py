@@ -19,7 +19,7 @@ CSP_DIRECTIVES = [
 ]
 CONTENT_SECURITY_POLICY = "; ".join(CSP_DIRECTIVES).format(style_hashes="")
 
-PRIVATE_PREFIXES = ("/accounts/", "/staff/", "/complaints/staff/", "/complaints/committee/")
+PRIVATE_PREFIXES = ("/accounts/", "/staff/")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, request, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.accounts.roles import Permission
+from portal.core import domains
 from portal.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, current_language, html_lang
-
-
-@dataclass(frozen=True)
-class NavItem:
-    """A link in the main navigation, shown if the visitor has ``permission`` (None: everyone)."""
-
-    endpoint: str
-    label: Any
-    permission: Permission | None = None
-
-
-# Later domains add their public pages here, in the order they appear.
-NAVIGATION: list[NavItem] = [
-    NavItem("pages.home", _l("Home")),
-    NavItem("fees.list_tariffs", _l("Tariffs")),
-    NavItem("fees.list_fee_items", _l("Service charges")),
-    NavItem("fees.check_my_bill", _l("Check my bill")),
-    NavItem("complaints.index", _l("Complaints")),
-    NavItem("pages.about", _l("About and privacy")),
-    NavItem("complaints.inbox", _l("Complaint inbox"), Permission.HANDLE_COMPLAINTS),
-    NavItem("complaints.committee_cases", _l("Escalated cases"), Permission.COMMITTEE_BUSINESS),
-    NavItem("fees.staff_index", _l("Manage fees"), Permission.MANAGE_FEES),
-    NavItem("accounts.list_users", _l("Accounts"), Permission.MANAGE_USERS),
-]
 
 
 def query_args(**changes: Any) -> dict[str, Any]:
@@ -74,7 +49,7 @@ def language_links() -> list[dict[str, Any]]:
 def visible_navigation() -> list[dict[str, Any]]:
     """Navigation items the visitor may open, marking the current one."""
     items = []
-    for item in NAVIGATION:
+    for item in domains.registry().navigation:
         if item.permission is not None and not (
                 current_user.is_authenticated and current_user.can(item.permission)):
             continue

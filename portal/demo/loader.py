@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sqlalchemy as sa
 
-from portal.demo import accounts, complaints, fees
+from portal.core import domains, transactions
 from portal.demo.models import DemoDataset
 from portal.extensions import db
 
-# name -> loader; a loader adds rows, flushes and returns lines to print. Later domains add theirs.
-LOADERS: list[tuple[str, Callable[[], list[str]]]] = [
-    ("accounts", accounts.load),
-    ("fees", fees.load),
-    ("complaints", complaints.load),
-]
-# Tables that the migrations fill with reference data, so rows there are not "real data".
-IGNORED_TABLES = {"demo_datasets", "alembic_version", "complaint_categories", "districts"}
+# Tables whose rows are not "real data" (besides the domains' reference data).
+IGNORED_TABLES = {"demo_datasets", "alembic_version"}
 
 
 class RealDataError(RuntimeError):
@@ -29,7 +21,7 @@ def holds_real_data() -> bool:
     if db.session.scalar(sa.select(sa.func.count()).select_from(DemoDataset)):
         return False
     for table in db.metadata.sorted_tables:
-        if table.name in IGNORED_TABLES:
+        if table.name in IGNORED_TABLES | domains.registry().reference_tables:
             continue
         if db.session.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
             return True
@@ -43,10 +35,10 @@ def load_demo_data() -> list[str]:
             "This database holds data that is not demo data; demo load will not touch it.")
     loaded = set(db.session.scalars(sa.select(DemoDataset.name)))
     lines: list[str] = []
-    for name, loader in LOADERS:
+    for name, loader in domains.registry().demo_loaders:
         if name in loaded:
             continue
         lines.extend(loader())
         db.session.add(DemoDataset(name=name))
-    db.session.commit()
+    transactions.commit()
     return lines

@@ -20,6 +20,7 @@ from portal.core.models import utcnow
 from portal.core.vendor import allow_plotly
 from portal.extensions import db
 from portal.fees import services
+from portal.fees.blueprint import staff
 from portal.fees.chart import price_chart
 from portal.fees.enums import (
     TIME_OF_USE_PERIODS,
@@ -41,7 +42,6 @@ from portal.fees.forms import (
 )
 from portal.fees.models import FeeItem, Tariff, TariffVersion
 from portal.fees.structure import MonthlyCharge, PriceStructure, parse_span
-from portal.fees.views import bp
 
 MANAGE = Permission.MANAGE_FEES
 
@@ -54,16 +54,16 @@ def _version_or_404(code: str, number: int) -> TariffVersion:
     return version
 
 
-@bp.get("/staff/fees/")
+@staff.get("/")
 @permission_required(MANAGE)
-def staff_index() -> str:
+def index() -> str:
     """Every tariff with its drafts and published versions."""
     tariffs = db.session.scalars(sa.select(Tariff).options(selectinload(Tariff.versions))
                                  .order_by(Tariff.code)).all()
     return render_template("fees/staff_index.html", tariffs=tariffs, items=services.fee_items())
 
 
-@bp.route("/staff/fees/tariffs/new", methods=["GET", "POST"])
+@staff.route("/tariffs/new", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def new_tariff() -> Any:
     """Create a tariff, then draft its first version."""
@@ -80,7 +80,7 @@ def new_tariff() -> Any:
         db.session.commit()
         flash(_("Tariff %(code)s created. Now draft its first version.", code=tariff.code),
               "success")
-        return redirect(url_for("fees.new_version", code=tariff.code))
+        return redirect(url_for("fees_staff.new_version", code=tariff.code))
     return render_template("fees/staff_tariff_form.html", form=form), \
         400 if form.errors else 200
 
@@ -193,10 +193,10 @@ def _save_version(form: VersionForm, tariff: Tariff, version: TariffVersion | No
         return None
     db.session.commit()
     flash(_("Draft saved. Check the preview, then publish it."), "success")
-    return redirect(url_for("fees.preview_version", code=tariff.code, number=version.number))
+    return redirect(url_for("fees_staff.preview_version", code=tariff.code, number=version.number))
 
 
-@bp.route("/staff/fees/tariffs/<code>/versions/new", methods=["GET", "POST"])
+@staff.route("/tariffs/<code>/versions/new", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def new_version(code: str) -> Any:
     """Draft a new version, starting from the latest one."""
@@ -214,14 +214,14 @@ def new_version(code: str) -> Any:
                            version=None), 400 if form.is_submitted() else 200
 
 
-@bp.route("/staff/fees/tariffs/<code>/versions/<int:number>/edit", methods=["GET", "POST"])
+@staff.route("/tariffs/<code>/versions/<int:number>/edit", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def edit_version(code: str, number: int) -> Any:
     """Change a draft (published versions cannot be changed)."""
     version = _version_or_404(code, number)
     if version.is_published:
         flash(_("A published version cannot be changed; draft a new version instead."), "error")
-        return redirect(url_for("fees.preview_version", code=code, number=number))
+        return redirect(url_for("fees_staff.preview_version", code=code, number=number))
     form = VersionForm()
     if not form.is_submitted():
         _prefill(form, version)
@@ -256,33 +256,33 @@ def _preview_renders(version: TariffVersion) -> bool:
     return True
 
 
-@bp.get("/staff/fees/tariffs/<code>/versions/<int:number>")
+@staff.get("/tariffs/<code>/versions/<int:number>")
 @permission_required(MANAGE)
 def preview_version(code: str, number: int) -> str:
     """A version as the public will see it, with publish and delete buttons for drafts."""
     return _preview_page(_version_or_404(code, number))
 
 
-@bp.post("/staff/fees/tariffs/<code>/versions/<int:number>/publish")
+@staff.post("/tariffs/<code>/versions/<int:number>/publish")
 @permission_required(MANAGE)
 def publish(code: str, number: int) -> Response:
     """Publish a draft whose preview renders; it becomes public and immutable."""
     version = _version_or_404(code, number)
     if not version.is_published and not _preview_renders(version):
         flash(str(services.UNPRESENTABLE), "error")
-        return redirect(url_for("fees.edit_version", code=code, number=number))
+        return redirect(url_for("fees_staff.edit_version", code=code, number=number))
     try:
         services.publish_version(version, current_user, utcnow())
     except services.FeeError as error:
         db.session.rollback()
         flash(" ".join(str(problem.message) for problem in error.errors), "error")
-        return redirect(url_for("fees.preview_version", code=code, number=number))
+        return redirect(url_for("fees_staff.preview_version", code=code, number=number))
     db.session.commit()
     flash(_("Version %(number)s is published.", number=number), "success")
     return redirect(url_for("fees.show_version", code=code, number=number))
 
 
-@bp.post("/staff/fees/tariffs/<code>/versions/<int:number>/delete")
+@staff.post("/tariffs/<code>/versions/<int:number>/delete")
 @permission_required(MANAGE)
 def delete(code: str, number: int) -> Response:
     """Throw a draft away."""
@@ -292,10 +292,10 @@ def delete(code: str, number: int) -> Response:
     except services.FeeError as error:
         db.session.rollback()
         flash(" ".join(str(problem.message) for problem in error.errors), "error")
-        return redirect(url_for("fees.preview_version", code=code, number=number))
+        return redirect(url_for("fees_staff.preview_version", code=code, number=number))
     db.session.commit()
     flash(_("The draft was deleted."), "success")
-    return redirect(url_for("fees.staff_index"))
+    return redirect(url_for("fees_staff.index"))
 
 
 def _fee_item_data(form: FeeItemForm) -> services.FeeItemData:
@@ -311,8 +311,8 @@ def _fee_item_data(form: FeeItemForm) -> services.FeeItemData:
         refund_rule_zh=form.refund_rule_zh.data, refund_rule_en=form.refund_rule_en.data)
 
 
-@bp.route("/staff/fees/items/new", methods=["GET", "POST"], defaults={"code": None})
-@bp.route("/staff/fees/items/<code>", methods=["GET", "POST"])
+@staff.route("/items/new", methods=["GET", "POST"], defaults={"code": None})
+@staff.route("/items/<code>", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def edit_fee_item(code: str | None) -> Any:
     """Create or change a service charge (abolishing it is setting its abolition date)."""
@@ -340,12 +340,12 @@ def edit_fee_item(code: str | None) -> Any:
             else:
                 db.session.commit()
                 flash(_("The charge %(code)s is saved and public.", code=saved.code), "success")
-                return redirect(url_for("fees.staff_index"))
+                return redirect(url_for("fees_staff.index"))
     return render_template("fees/staff_fee_item_form.html", form=form, item=item), \
         400 if form.is_submitted() else 200
 
 
-@bp.get("/staff/fees/export.json")
+@staff.get("/export.json")
 @permission_required(MANAGE)
 def export() -> Response:
     """Everything, drafts included, in the import format."""

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.fees import services
 from portal.fees.bill_check import ChargeClaim, check_bill
 from portal.fees.billing import BillInputError, calculate, parse_usage, used_parameters
+from portal.fees.blueprint import public
 from portal.fees.bounds import parse_count
 from portal.fees.chart import price_chart
 from portal.fees.compare import compare_versions
@@ -28,7 +29,6 @@ from portal.fees.forms import BillCheckForm
 from portal.fees.models import FeeItem, Tariff, TariffVersion
 from portal.i18n import current_language
 
-bp = Blueprint("fees", __name__)
 MAX_VERSION = 2**31 - 1  # version numbers are INTEGER columns; ?a= and ?b= never exceed it
 
 
@@ -47,7 +47,7 @@ def _requested_day() -> tuple[date, str | None]:
         return local_today(), _("The date must be written as YYYY-MM-DD, e.g. 2024-07-01.")
 
 
-@bp.get("/tariffs/")
+@public.get("/tariffs/")
 def list_tariffs() -> str:
     """Every tariff, grouped by customer class, with the version in force on a date."""
     day, error = _requested_day()
@@ -81,7 +81,7 @@ def _render_version(tariff: Tariff, version: TariffVersion | None, day: date | N
         **context), status
 
 
-@bp.get("/tariffs/<code>")
+@public.get("/tariffs/<code>")
 def show_tariff(code: str) -> Any:
     """The version in force today, or on ``?on=YYYY-MM-DD``."""
     tariff = _tariff_or_404(code)
@@ -95,7 +95,7 @@ def show_tariff(code: str) -> Any:
     return _render_version(tariff, version, day)
 
 
-@bp.get("/tariffs/<code>/versions/<int:number>")
+@public.get("/tariffs/<code>/versions/<int:number>")
 def show_version(code: str, number: int) -> Any:
     """One published version, with its own stable address for citing."""
     tariff = _tariff_or_404(code)
@@ -105,7 +105,7 @@ def show_version(code: str, number: int) -> Any:
     return _render_version(tariff, version, None)
 
 
-@bp.get("/tariffs/<code>/history")
+@public.get("/tariffs/<code>/history")
 def tariff_history(code: str) -> str:
     """Every published version, and a form to compare two."""
     tariff = _tariff_or_404(code)
@@ -113,7 +113,7 @@ def tariff_history(code: str) -> str:
                            versions=services.published_versions(tariff))
 
 
-@bp.get("/tariffs/<code>/compare")
+@public.get("/tariffs/<code>/compare")
 def compare(code: str) -> Any:
     """What changed between two published versions (``?a=1&b=2``)."""
     tariff = _tariff_or_404(code)
@@ -129,7 +129,7 @@ def compare(code: str) -> Any:
                            changes=compare_versions(old, new))
 
 
-@bp.get("/tariffs/<code>/bill")
+@public.get("/tariffs/<code>/bill")
 def bill_calculator(code: str) -> Any:
     """Calculate a bill on the page (the JSON form is /api/v1/tariffs/<code>/bill)."""
     tariff = _tariff_or_404(code)
@@ -154,19 +154,19 @@ def bill_calculator(code: str) -> Any:
     return render_template("fees/calculator.html", **context), status
 
 
-@bp.get("/fees/")
+@public.get("/fees/")
 def list_fee_items() -> str:
     """Service charges in force, and free services."""
     return render_template("fees/fee_items.html", items=services.fee_items(FeeStatus.ACTIVE))
 
 
-@bp.get("/fees/abolished")
+@public.get("/fees/abolished")
 def abolished_fees() -> str:
     """Charges that have been abolished: nobody may be asked to pay them."""
     return render_template("fees/abolished.html", items=services.fee_items(FeeStatus.ABOLISHED))
 
 
-@bp.route("/fees/check", methods=["GET", "POST"])
+@public.route("/fees/check", methods=["GET", "POST"])
 def check_my_bill() -> Any:
     """Compare the charges on a bill with the published standards. Nothing is stored."""
     items = db.session.scalars(sa.select(FeeItem).order_by(FeeItem.name_zh)).all()
@@ -187,7 +187,7 @@ def check_my_bill() -> Any:
     return render_template("fees/check.html", form=form), status
 
 
-@bp.get("/tariffs/feed.atom")
+@public.get("/tariffs/feed.atom")
 def feed() -> Response:
     """Atom feed of published tariff versions and fee-item changes, newest first."""
     entries = feed_entries(current_language())

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import current_app, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from portal.core import mail
 from portal.extensions import db, limiter
+from portal.pages.blueprint import public
 
-bp = Blueprint("pages", __name__)
 
-
-@bp.get("/")
+@public.get("/")
 def home() -> str:
     """What residents, committee members and journalists can do here."""
     return render_template("pages/home.html")
 
 
-@bp.get("/about")
+@public.get("/about")
 def about() -> str:
     """About the portal and how it treats personal data, in plain language."""
     return render_template("pages/about.html")
 
 
-@bp.get("/healthz")
+@public.get("/healthz")
 @limiter.exempt
 def healthz() -> Response:
     """The process is alive and answering."""
@@ -52,7 +51,7 @@ def _rate_limit_store_state() -> str:
         return "unavailable"
 
 
-@bp.get("/readyz")
+@public.get("/readyz")
 @limiter.exempt
 def readyz() -> tuple[Response, int]:
     """Each dependency's state; 503 only when the database, without which nothing works, is

@@ -66,12 +66,13 @@ def test_next_never_leads_to_another_site(client, make_user, auth, target):
 
 def test_next_keeps_a_page_of_this_site_with_its_query(client, make_user, auth):
     make_user(role="admin")
-    response = client.post("/accounts/login", query_string={"next": "/accounts/users?lang=en"},
+    response = client.post("/accounts/login",
+                           query_string={"next": "/staff/accounts/users?lang=en"},
                            data={"csrf_token": csrf_token(client, "/accounts/login"),
                                  "username": "alice", "password": "correct horse battery"})
     response = post_form(client, response.headers["Location"],
                          {"code": next_code(auth.app, "alice")})
-    assert response.headers["Location"] == "/accounts/users?lang=en"
+    assert response.headers["Location"] == "/staff/accounts/users?lang=en"
 
 
 def test_wrong_password_is_refused_with_a_translated_message(client, make_user):
@@ -445,7 +446,7 @@ def test_change_password(app, client, make_user, auth):
 PROTECTED = [
     ("/accounts/", {"staff", "committee", "admin"}),
     ("/accounts/password", {"staff", "committee", "admin"}),
-    ("/accounts/users", {"admin"}),
+    ("/staff/accounts/users", {"admin"}),
 ]
 
 
@@ -473,7 +474,7 @@ def test_admin_sees_every_account(client, make_user, auth):
     make_user(role="admin")
     make_user("bob", role="committee", totp=False)
     auth.login()
-    page = client.get("/accounts/users?lang=en").get_data(as_text=True)
+    page = client.get("/staff/accounts/users?lang=en").get_data(as_text=True)
     assert "bob" in page and "Awaiting first login" in page and "2 accounts" in page
 
 

@@ -44,7 +44,7 @@ def test_resident_files_tracks_rates_and_escalates(chromium, live_server, page):
     staff = chromium.new_context(viewport=DESKTOP, base_url=live_server.url, locale="zh-CN")
     desk = staff.new_page()
     log_in(desk, "handler", password, secret)
-    desk.goto("/complaints/staff/")
+    desk.goto("/staff/complaints/")
     desk.get_by_role("link", name=number).click()
     assert serious_violations(desk) == []
     for status in ("accepted", "in_progress"):

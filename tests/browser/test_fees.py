@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from portal.core.models import utcnow
-from portal.demo.fees import DATA
 from portal.extensions import db
+from portal.fees.demo import DATA
 from portal.fees.exchange import import_text
 from tests.browser.conftest import DESKTOP, screenshot
 from tests.browser.test_pages import serious_violations

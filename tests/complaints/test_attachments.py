@@ -170,14 +170,14 @@ def test_complainant_adds_a_file_later_and_staff_download_it(app, client, file_c
         attachment = db.session.scalar(sa.select(ComplaintAttachment))
         assert attachment.event_id is not None
         attachment_id = attachment.id
-    assert client.get(f"/complaints/staff/{number}/attachments/{attachment_id}"
+    assert client.get(f"/staff/complaints/{number}/attachments/{attachment_id}"
                       ).status_code == 302  # complainants are not staff
     staff_client = app.test_client()
     make_user("handler")
     from tests.conftest import AuthActions
 
     AuthActions(app, staff_client).login("handler")
-    download = staff_client.get(f"/complaints/staff/{number}/attachments/{attachment_id}")
+    download = staff_client.get(f"/staff/complaints/{number}/attachments/{attachment_id}")
     assert download.status_code == 200 and download.mimetype == "image/png"
     assert client.get(f"/complaints/track/{number}/attachments/9999").status_code == 404
 

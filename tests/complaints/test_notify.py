@@ -114,5 +114,5 @@ def test_a_mail_server_that_is_down_does_not_undo_the_change(make_app, smtp):
     client = _staff_client(app)
     response = _post(client, number, "status", status="accepted")
     assert response.status_code == 302
-    page = client.get(f"/complaints/staff/{number}?lang=en").get_data(as_text=True)
+    page = client.get(f"/staff/complaints/{number}?lang=en").get_data(as_text=True)
     assert "Accepted" in page

@@ -132,8 +132,8 @@ def test_the_committee_reads_redacted_text_and_staff_the_original(
         db.session.commit()
     make_user("member", role="committee")
     auth.login("member")
-    pages = [client.get("/complaints/committee/?lang=en").get_data(as_text=True),
-             client.get(f"/complaints/committee/{number}?lang=en").get_data(as_text=True)]
+    pages = [client.get("/staff/complaints/committee/?lang=en").get_data(as_text=True),
+             client.get(f"/staff/complaints/committee/{number}?lang=en").get_data(as_text=True)]
     for page in pages:
         for secret in ("5678", "li@example.com", "6512"):
             assert secret not in page
@@ -142,5 +142,5 @@ def test_the_committee_reads_redacted_text_and_staff_the_original(
     make_user("handler", role="staff")
     staff = app.test_client()
     AuthActions(app, staff).login("handler")
-    page = staff.get(f"/complaints/staff/{number}?lang=en").get_data(as_text=True)
+    page = staff.get(f"/staff/complaints/{number}?lang=en").get_data(as_text=True)
     assert "请拨打 138-1234-5678 或发邮件 li@example.com" in page

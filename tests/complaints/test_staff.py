@@ -22,8 +22,8 @@ def staff(make_user, auth):
 
 
 def _post(client, number, action, **data):
-    token = csrf_token(client, f"/complaints/staff/{number}")
-    return client.post(f"/complaints/staff/{number}/{action}?lang=en",
+    token = csrf_token(client, f"/staff/complaints/{number}")
+    return client.post(f"/staff/complaints/{number}/{action}?lang=en",
                        data={"csrf_token": token, **data})
 
 
@@ -39,14 +39,14 @@ def test_inbox_lists_open_cases_soonest_deadline_first_and_filters(
         client, staff, file_complaint):
     old, _ = file_complaint(at=utcnow() - timedelta(days=20), subject="很久以前")
     new, _ = file_complaint(subject="刚刚", category_code="QUAL", district_code="NANLING")
-    page = client.get("/complaints/staff/?lang=en").get_data(as_text=True)
+    page = client.get("/staff/complaints/?lang=en").get_data(as_text=True)
     assert page.index(old) < page.index(new)
     assert "overdue" in page
-    overdue = client.get("/complaints/staff/?overdue=1").get_data(as_text=True)
+    overdue = client.get("/staff/complaints/?overdue=1").get_data(as_text=True)
     assert old in overdue and new not in overdue
-    by_district = client.get("/complaints/staff/?district=NANLING").get_data(as_text=True)
+    by_district = client.get("/staff/complaints/?district=NANLING").get_data(as_text=True)
     assert new in by_district and old not in by_district
-    mine = client.get("/complaints/staff/?mine=1").get_data(as_text=True)
+    mine = client.get("/staff/complaints/?mine=1").get_data(as_text=True)
     assert old not in mine
 
 
@@ -59,7 +59,7 @@ def test_handling_a_case_from_registration_to_reply(app, client, staff, file_com
     complaint = _complaint(app, number)
     assert complaint.status is ComplaintStatus.REPLIED
     assert complaint.first_contacted_at is not None and complaint.replied_at is not None
-    page = client.get(f"/complaints/staff/{number}?lang=en").get_data(as_text=True)
+    page = client.get(f"/staff/complaints/{number}?lang=en").get_data(as_text=True)
     assert "已联系营业厅核实" in page and "(handler)" in page
     complainant = client.application.test_client()
     open_case(complainant, number, code)
@@ -80,7 +80,7 @@ def test_refused_transitions_and_missing_reasons(app, client, staff, file_compla
 
 def test_showing_contact_details_is_logged(app, client, staff, file_complaint):
     number, _ = file_complaint(contact_phone="13812345678", contact_name="李四")
-    page = client.get(f"/complaints/staff/{number}?lang=en").get_data(as_text=True)
+    page = client.get(f"/staff/complaints/{number}?lang=en").get_data(as_text=True)
     assert "13812345678" not in page
     shown = _post(client, number, "contact").get_data(as_text=True)
     assert "13812345678" in shown and "李四" in shown
@@ -104,7 +104,7 @@ def test_summary_needs_consent_and_is_redacted_before_publication(
     response = _post(client, refused, "summary", **{"summary-text": "摘要"})
     assert response.status_code == 400
     agreed, _ = file_complaint(consent_publish=True, description="请拨打 13812345678 联系我")
-    page = client.get(f"/complaints/staff/{agreed}").get_data(as_text=True)
+    page = client.get(f"/staff/complaints/{agreed}").get_data(as_text=True)
     assert "13812345678" not in page.split('id="summary-text"')[1][:500]  # suggested, redacted
     _post(client, agreed, "summary", **{"summary-text": "收费问题，电话 13812345678。"})
     public = client.get("/complaints/public?lang=en").get_data(as_text=True)
@@ -130,19 +130,19 @@ def test_committee_decides_escalated_cases(app, client, file_complaint, make_use
         db.session.commit()
     make_user("member", role="committee")
     auth.login("member")
-    assert client.get("/complaints/staff/").status_code == 403
-    assert number in client.get("/complaints/committee/").get_data(as_text=True)
-    token = csrf_token(client, f"/complaints/committee/{number}")
-    empty = client.post(f"/complaints/committee/{number}?lang=en",
+    assert client.get("/staff/complaints/").status_code == 403
+    assert number in client.get("/staff/complaints/committee/").get_data(as_text=True)
+    token = csrf_token(client, f"/staff/complaints/committee/{number}")
+    empty = client.post(f"/staff/complaints/committee/{number}?lang=en",
                         data={"csrf_token": token, "decision-text": ""})
     assert empty.status_code == 400
-    response = client.post(f"/complaints/committee/{number}",
+    response = client.post(f"/staff/complaints/committee/{number}",
                            data={"csrf_token": token, "decision-text": "责令三日内答复。"})
     assert response.status_code == 302
     assert _complaint(app, number).status is ComplaintStatus.DECIDED
 
 
-@pytest.mark.parametrize("url", ["/complaints/staff/", "/complaints/staff/TS-2026-000001"])
+@pytest.mark.parametrize("url", ["/staff/complaints/", "/staff/complaints/TS-2026-000001"])
 def test_inbox_needs_a_staff_account(client, url):
     assert client.get(url).status_code == 302
 
@@ -217,7 +217,7 @@ def test_the_committee_sees_no_staff_names_or_assignments(
         db.session.commit()
     make_user("member", role="committee")
     auth.login("member")
-    page = client.get(f"/complaints/committee/{number}?lang=en").get_data(as_text=True)
+    page = client.get(f"/staff/complaints/committee/{number}?lang=en").get_data(as_text=True)
     assert "handler-x" not in page and "内部备注" not in page and "Assigned" not in page
 
 
@@ -241,4 +241,4 @@ def test_escalated_cases_keep_their_contact_details(app, runner, file_complaint)
 def test_staff_pages_with_contact_details_are_not_cached(client, staff, file_complaint):
     number, _ = file_complaint(contact_phone="13812345678")
     assert _post(client, number, "contact").headers["Cache-Control"] == "no-store"
-    assert client.get(f"/complaints/staff/{number}").headers["Cache-Control"] == "no-store"
+    assert client.get(f"/staff/complaints/{number}").headers["Cache-Control"] == "no-store"

@@ -59,8 +59,8 @@ def test_an_unexpected_database_error_is_logged_without_the_form_data(make_app, 
     AuthActions(app, client).login("handler")
     _refuse_inserts(app, "complaint_events", sqlstate="22001")  # a DataError on PostgreSQL
     caplog.set_level(logging.INFO)
-    token = csrf_token(client, f"/complaints/staff/{number}")
-    response = client.post(f"/complaints/staff/{number}/note",
+    token = csrf_token(client, f"/staff/complaints/{number}")
+    response = client.post(f"/staff/complaints/{number}/note",
                            data={"csrf_token": token, "note-text": NOTE})
     assert response.status_code == 500
     assert "Unhandled error" in caplog.text and "Error" in caplog.text

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from portal.core.models import utcnow
-from portal.demo.fees import DATA
 from portal.extensions import db
 from portal.fees import services
+from portal.fees.demo import DATA
 from portal.fees.enums import BillingBasis, CustomerClass, Period, VoltageLevel
 from portal.fees.exchange import import_text
 from portal.fees.structure import PriceStructure

@@ -180,7 +180,7 @@ def test_csv_numbers_stay_numbers(client):
 def test_csv_cell_quotes_text_and_leaves_numbers():
     from decimal import Decimal
 
-    from portal.api.views import csv_cell
+    from portal.core.api import csv_cell
 
     assert csv_cell("-1") == "'-1" and csv_cell("=1") == "'=1" and csv_cell("@a") == "'@a"
     assert csv_cell("0.5380") == "0.5380" and csv_cell("'=1") == "'=1" and csv_cell("") == ""

@@ -18,7 +18,6 @@ import pytest
 import sqlalchemy as sa
 
 from portal.core.models import utcnow
-from portal.demo.fees import DATA
 from portal.extensions import db
 from portal.fees import services
 from portal.fees.bounds import (
@@ -31,6 +30,7 @@ from portal.fees.bounds import (
     decimal_places,
     parse_count,
 )
+from portal.fees.demo import DATA
 from portal.fees.enums import BasicChargeBasis, BillingBasis, Period, PublicationStatus
 from portal.fees.models import (
     FeeItem,

@@ -8,8 +8,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from portal.demo.fees import DATA
 from portal.extensions import db
+from portal.fees.demo import DATA
 from portal.fees.models import FeeItem, Tariff, TariffVersion
 
 DEMO = json.loads(DATA.read_text(encoding="utf-8"))

@@ -10,11 +10,12 @@ from flask import request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from portal.api.views import ApiError, bp, csv_response
+from portal.core.api import ApiError, csv_response
 from portal.core.clock import local_today, parse_day
 from portal.extensions import db
 from portal.fees import services
 from portal.fees.billing import QUANTITY, BillInputError, calculate, parse_usage
+from portal.fees.blueprint import api
 from portal.fees.exchange import fee_item_data, version_data
 from portal.fees.models import Tariff, TariffVersion
 
@@ -43,7 +44,7 @@ def _summary(tariff: Tariff) -> dict[str, Any]:
     return {"code": tariff.code, "name_zh": tariff.name_zh, "name_en": tariff.name_en,
             "customer_class": tariff.customer_class.value,
             "voltage_level": tariff.voltage_level.value,
-            "url": url_for("api.tariff_detail", code=tariff.code, _external=True),
+            "url": url_for("fees_api.tariff_detail", code=tariff.code, _external=True),
             "page": url_for("fees.show_tariff", code=tariff.code, _external=True)}
 
 
@@ -60,7 +61,7 @@ def _in_force(tariff: Tariff, day: date) -> TariffVersion | None:
     return next((v for v in tariff.versions if v.is_published and v.in_force_on(day)), None)
 
 
-@bp.get("/tariffs")
+@api.get("/tariffs")
 def tariffs() -> dict[str, Any]:
     """Every tariff with the version in force on ``on`` (default today; null if none)."""
     day = _day()
@@ -88,7 +89,7 @@ def _price_rows(tariff: Tariff, versions: list[TariffVersion]) -> list[list[Any]
     return rows
 
 
-@bp.get("/tariffs.csv")
+@api.get("/tariffs.csv")
 def tariffs_csv() -> Any:
     """One row per price of the versions in force on ``on``."""
     day = _day()
@@ -99,7 +100,7 @@ def tariffs_csv() -> Any:
     return csv_response(f"tariffs-{day.isoformat()}.csv", PRICE_HEADER, rows)
 
 
-@bp.get("/tariffs/<code>")
+@api.get("/tariffs/<code>")
 def tariff_detail(code: str) -> dict[str, Any]:
     """A tariff with all its published versions, oldest first."""
     tariff = _tariff(code)
@@ -107,7 +108,7 @@ def tariff_detail(code: str) -> dict[str, Any]:
             "versions": [version_data(v) for v in services.published_versions(tariff)]}
 
 
-@bp.get("/tariffs/<code>.csv")
+@api.get("/tariffs/<code>.csv")
 def tariff_csv(code: str) -> Any:
     """One row per price of every published version of a tariff."""
     tariff = _tariff(code)
@@ -115,7 +116,7 @@ def tariff_csv(code: str) -> Any:
                         _price_rows(tariff, services.published_versions(tariff)))
 
 
-@bp.get("/tariffs/<code>/bill")
+@api.get("/tariffs/<code>/bill")
 def bill(code: str) -> dict[str, Any]:
     """The bill for the consumption given, under the version in force on ``on``."""
     tariff = _tariff(code)
@@ -150,13 +151,13 @@ FEE_HEADER = ["code", "name_zh", "name_en", "amount_yuan", "unit_zh", "unit_en",
               "conditions_en", "refund_rule_zh", "refund_rule_en"]
 
 
-@bp.get("/fees")
+@api.get("/fees")
 def fees() -> dict[str, Any]:
     """Every fee item, in force and abolished (``amount`` null means free)."""
     return {"fee_items": [fee_item_data(item) for item in services.fee_items()]}
 
 
-@bp.get("/fees.csv")
+@api.get("/fees.csv")
 def fees_csv() -> Any:
     """Every fee item as CSV."""
     rows = []

@@ -1,4 +1,4 @@
-"""Demo fee standards: tariffs and fee items in the exchange format (portal/demo/fees.json)."""
+"""Demo fee standards: tariffs and fee items in the exchange format (portal/fees/demo.json)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from portal.core.models import utcnow
 from portal.fees.exchange import import_text
 
-DATA = Path(__file__).resolve().parent / "fees.json"
+DATA = Path(__file__).resolve().parent / "demo.json"
 
 
 def load() -> list[str]:

@@ -1,66 +1,23 @@
-"""Command-line groups: ``flask --app portal demo|users ...``."""
+"""``flask --app portal users ...``: accounts of staff, committee members and administrators."""
 
 from __future__ import annotations
 
 import getpass
-import json
 import logging
-import os
-from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.accounts import services
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.complaints import services as complaint_services
-from portal.complaints import throttle
-from portal.core import protection
 from portal.core.models import utcnow
-from portal.demo.loader import RealDataError, load_demo_data
 from portal.extensions import db
-from portal.fees.exchange import ExchangeError, export_data, import_text
-from portal.fees.models import Tariff
-from portal.fees.services import fee_items
 
-demo_cli = AppGroup("demo", help="Fictitious demo data.")
-fees_cli = AppGroup("fees", help="Fee standards: import and export in the JSON exchange format.")
-complaints_cli = AppGroup("complaints", help="Complaints: privacy housekeeping.")
-audit = logging.getLogger("portal.audit")
 users_cli = AppGroup("users", help="Accounts of staff, committee members and administrators.")
-
-
-@demo_cli.command("load")
-@click.option("--skip-if-real", is_flag=True,
-              help="Exit quietly (status 0) instead of failing when the database holds real data.")
-def demo_load(skip_if_real: bool) -> None:
-    """Fill an empty (or demo) database with fictitious demo data; never touch real data."""
-    try:
-        lines = load_demo_data()
-    except RealDataError as exc:
-        if skip_if_real:
-            click.echo(f"Demo data not loaded: {exc}")
-            return
-        raise click.ClickException(str(exc)) from None
-    if not lines:
-        click.echo("Demo data is already loaded.")
-        return
-    text = "\n".join(lines)
-    click.echo(text)
-    _save_private(Path(current_app.instance_path) / "demo-accounts.txt", text + "\n")
-
-
-def _save_private(path: Path, text: str) -> None:
-    """Keep the demo passwords for the newcomer, readable only by the owner."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        handle.write(text)
-    click.echo(f"(Also written to {path}.)")
+audit = logging.getLogger("portal.audit")
 
 
 def _get_user_or_fail(username: str) -> User:
@@ -200,72 +157,3 @@ def users_totp(username: str) -> None:
         raise click.ClickException(f"{user.username} has not set up one-time codes yet: the "
                                    "setup page at its first login shows the QR code.") from None
     click.echo(code)
-
-
-@fees_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def fees_import(file: Path) -> None:
-    """Import tariffs and fee items from FILE; all or nothing."""
-    try:
-        counts = import_text(file.read_text(encoding="utf-8"), file.name, None, utcnow())
-    except (ExchangeError, UnicodeDecodeError) as exc:
-        db.session.rollback()
-        raise click.ClickException(f"Nothing was imported. {exc}") from None
-    db.session.commit()
-    click.echo(f"Imported {counts['tariffs']} tariffs ({counts['versions_created']} new versions, "
-               f"{counts['versions_published']} published) and {counts['fee_items']} fee items.")
-
-
-@fees_cli.command("export")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output.")
-@click.option("--published-only", is_flag=True, help="Leave out drafts.")
-def fees_export(output: Path | None, published_only: bool) -> None:
-    """Export every tariff and fee item in the format that import reads."""
-    tariffs = list(db.session.scalars(sa.select(Tariff).order_by(Tariff.code)))
-    data = export_data(tariffs, fee_items(), include_drafts=not published_only)
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {output}.")
-
-
-@complaints_cli.command("purge-contacts")
-def complaints_purge_contacts() -> None:
-    """Delete contact details of cases closed longer ago than PORTAL_CONTACT_RETENTION_DAYS,
-    files of complaint forms that were never sent and failed look-ups (older than a day)."""
-    count = complaint_services.purge_contacts(utcnow())
-    uploads = complaint_services.purge_stale_uploads(utcnow())
-    throttled = throttle.purge(utcnow())
-    db.session.commit()
-    click.echo(f"Contact details deleted from {count} closed cases; {uploads} files of "
-               f"unsent forms deleted; {throttled} tracking numbers' old failures forgotten.")
-
-
-@complaints_cli.command("new-key")
-def complaints_new_key() -> None:
-    """Print a new data key (put it first in PORTAL_DATA_KEY, then run rotate-key)."""
-    click.echo(protection.new_key())
-
-
-@complaints_cli.command("rotate-key")
-def complaints_rotate_key() -> None:
-    """Re-encrypt contact details and second-factor secrets with PORTAL_DATA_KEY's first key."""
-    try:
-        count = complaint_services.rotate_data_key() + services.rotate_secrets()
-    except protection.InvalidToken:
-        db.session.rollback()
-        raise click.ClickException("A stored value fits none of the keys in PORTAL_DATA_KEY; "
-                                   "nothing was changed. Keep the old key in the list.") from None
-    db.session.commit()
-    click.echo(f"Re-encrypted {count} values with the newest key.")
-
-
-def init_app(app: Flask) -> None:
-    """Register the groups on the app's CLI."""
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(fees_cli)
-    app.cli.add_command(complaints_cli)
-    app.cli.add_command(users_cli)

@@ -1,0 +1,125 @@
+"""What every domain's API shares: JSON errors naming the parameter, CORS and caching for
+public reading, pagination with ``Link`` headers, and CSV downloads safe for spreadsheets.
+
+A domain makes its API blueprint with ``api_blueprint("fees_api", __name__)``; its routes live
+under ``/api/v1``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
+from werkzeug.wrappers import Response
+
+from portal.extensions import csrf
+
+API_PREFIX = "/api/v1"
+CACHE_SECONDS = 300
+PER_PAGE_DEFAULT = 100
+PER_PAGE_MAX = 500
+
+
+class ApiError(Exception):
+    """A request the API answers with 4xx and a JSON error naming the parameter."""
+
+    def __init__(self, status: int, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.parameter = status, message, parameter
+
+
+def _api_error(error: ApiError) -> tuple[Response, int]:
+    body: dict[str, Any] = {"status": error.status, "message": error.message}
+    if error.parameter:
+        body["parameter"] = error.parameter
+    return jsonify(error=body), error.status
+
+
+def _open_to_all(response: Response) -> Response:
+    """Anyone may read open data from any site; nothing here uses cookies."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers.setdefault("Access-Control-Expose-Headers", "Link, X-Total-Count")
+        if response.status_code == 200:
+            response.headers.setdefault("Cache-Control", f"public, max-age={CACHE_SECONDS}")
+    return response
+
+
+def api_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint under ``/api/v1`` with the API's errors, CORS and caching headers."""
+    blueprint = Blueprint(name, import_name, url_prefix=API_PREFIX)
+    csrf.exempt(blueprint)
+    blueprint.register_error_handler(ApiError, _api_error)
+    blueprint.after_request(_open_to_all)
+    return blueprint
+
+
+def page_arguments() -> tuple[int, int]:
+    """``page`` and ``per_page`` of the request, checked (400 naming the parameter if wrong)."""
+    values = []
+    for name, default, most in (("page", 1, 100_000), ("per_page", PER_PAGE_DEFAULT,
+                                                        PER_PAGE_MAX)):
+        raw = request.args.get(name, "")
+        if not raw:
+            values.append(default)
+            continue
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= most:
+            raise ApiError(400, _("%(name)s must be a whole number from 1 to %(most)s.",
+                                  name=name, most=most), name)
+        values.append(int(raw))
+    return values[0], values[1]
+
+
+def paginated(pagination: Pagination, items: list[Any], key: str, endpoint: str,
+              **arguments: Any) -> Response:
+    """A JSON page of ``items`` with ``Link`` (RFC 8288) and ``X-Total-Count`` headers."""
+    def link(page: int) -> str:
+        return url_for(endpoint, **arguments, **_query(page, pagination.per_page),
+                       _external=True)
+
+    links = {"first": link(1), "last": link(max(pagination.pages, 1))}
+    if pagination.has_prev:
+        links["prev"] = link(pagination.page - 1)
+    if pagination.has_next:
+        links["next"] = link(pagination.page + 1)
+    response = jsonify({key: items, "page": pagination.page, "per_page": pagination.per_page,
+                        "total": pagination.total, "links": links})
+    response.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
+    response.headers["X-Total-Count"] = str(pagination.total)
+    return response
+
+
+def _query(page: int, per_page: int) -> dict[str, Any]:
+    query = {key: value for key, value in request.args.items() if key not in ("page",
+                                                                             "per_page")}
+    return {**query, "page": page, "per_page": per_page}
+
+
+# The characters with which a spreadsheet reads a cell as a formula: OWASP's =, +, -, @, tab
+# and carriage return, plus NUL (OWASP ASVS) and line feed.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell as a spreadsheet should show it: text that could start a formula gets a ``'``.
+
+    Numbers (int, Decimal) are written as they are, so that a negative number stays a number.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """A UTF-8 CSV download (with a byte-order mark so that spreadsheet programs read Chinese)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([csv_cell(name) for name in header])
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})

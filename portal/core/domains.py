@@ -1,0 +1,94 @@
+"""What a domain hands the portal in its ``init_app``: navigation, demo data, reference data.
+
+``create_app`` calls each domain's ``init_app(app)`` from one list (``portal.DOMAINS``). A domain
+registers its blueprints and CLI group on the app itself and everything else here, so that
+nothing outside its package names it::
+
+    def init_app(app: Flask) -> None:
+        app.register_blueprint(public)
+        app.cli.add_command(cli.group)
+        domains.add_navigation(app, NavItem("fees.list_tariffs", _l("Tariffs"), position=20))
+        domains.add_demo_loader(app, "fees", demo.load)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from portal.accounts.roles import Permission
+
+EXTENSION = "portal.domains"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the main navigation, shown if the visitor has ``permission`` (None: everyone).
+
+    Links are ordered by ``position``: public pages from 10 to 99, working pages from 100.
+    """
+
+    endpoint: str
+    label: Any
+    permission: Permission | None = None
+    position: int = 50
+
+
+@dataclass
+class Registry:
+    """Everything the domains registered, in the order of ``portal.DOMAINS``."""
+
+    domains: list[str] = field(default_factory=list)
+    navigation: list[NavItem] = field(default_factory=list)
+    # name -> loader; a loader adds rows, flushes and returns lines to print
+    demo_loaders: list[tuple[str, Callable[[], list[str]]]] = field(default_factory=list)
+    # tables that migrations fill with reference data: rows there are not "real data"
+    reference_tables: set[str] = field(default_factory=set)
+    # fill the reference tables as the migrations do (for databases made by create_all)
+    reference_loaders: list[Callable[[], None]] = field(default_factory=list)
+    # re-encrypt the domain's values with the newest data key; return how many
+    key_rotations: list[Callable[[], int]] = field(default_factory=list)
+
+
+def registry(app: Flask | None = None) -> Registry:
+    """The registry of ``app`` (default: the current app)."""
+    target = app if app is not None else current_app
+    return target.extensions.setdefault(EXTENSION, Registry())
+
+
+def add_domain(app: Flask, name: str) -> None:
+    """Record that the domain ``name`` is installed (``/healthz`` and the docs list them)."""
+    registry(app).domains.append(name)
+
+
+def add_navigation(app: Flask, *items: NavItem) -> None:
+    """Add links to the main navigation."""
+    navigation = registry(app).navigation
+    navigation.extend(items)
+    navigation.sort(key=lambda item: item.position)
+
+
+def add_demo_loader(app: Flask, name: str, loader: Callable[[], list[str]]) -> None:
+    """Add a demo data set, loaded once, after those of the domains listed before this one."""
+    registry(app).demo_loaders.append((name, loader))
+
+
+def add_reference_data(app: Flask, tables: Iterable[str], loader: Callable[[], None]) -> None:
+    """Name tables that migrations fill with reference data, and how to fill them."""
+    registry(app).reference_tables.update(tables)
+    registry(app).reference_loaders.append(loader)
+
+
+def add_key_rotation(app: Flask, rotate: Callable[[], int]) -> None:
+    """Register how the domain re-encrypts its values with the newest data key."""
+    registry(app).key_rotations.append(rotate)
+
+
+def load_reference_data() -> None:
+    """Fill the reference tables of every domain (a database made by ``create_all``)."""
+    for loader in registry().reference_loaders:
+        loader()
