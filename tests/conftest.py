@@ -84,6 +84,26 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
+def count_statements(app: Flask, client: FlaskClient, url: str) -> tuple[int, str]:
+    """How many SQL statements a GET of ``url`` runs, and the page (which must answer 200).
+
+    List pages are tested at 10 and at 500 rows: the count must not grow with the rows.
+    """
+    seen: list[int] = []
+
+    def count(*_args: Any) -> None:
+        seen.append(1)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get(url)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(seen), response.get_data(as_text=True)
+
+
 def csrf_token(client: FlaskClient, url: str) -> str:
     """The CSRF token of the form on the page at ``url``."""
     page = client.get(url).get_data(as_text=True)

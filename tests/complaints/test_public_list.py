@@ -12,6 +12,7 @@ from portal.complaints.models import Complaint
 from portal.core.models import utcnow
 from portal.extensions import db
 from tests.complaints.conftest import FILING
+from tests.conftest import count_statements
 
 
 def _publish(app, count):
@@ -24,27 +25,11 @@ def _publish(app, count):
         db.session.commit()
 
 
-def _statements(app, client, url):
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            response = client.get(url)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    return len(seen), response.get_data(as_text=True)
-
-
 @pytest.mark.parametrize("rows", [10, 500])
 def test_the_list_page_costs_the_same_queries_at_any_length(app, client, rows):
     _publish(app, rows)
     client.get("/complaints/public")  # categories and districts are read once per process
-    queries, page = _statements(app, client, "/complaints/public?lang=en")
+    queries, page = count_statements(app, client, "/complaints/public?lang=en")
     assert queries <= 5, queries
     assert f"{rows} cases" in page
     assert page.count('class="case-card"') == min(rows, 20)
