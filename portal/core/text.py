@@ -1,0 +1,35 @@
+"""Bilingual text: every record that people read carries ``<field>_zh`` and ``<field>_en``.
+
+The one rule for choosing (documented in docs/ARCHITECTURE.md): the requested language if the
+record has text in it, else Chinese, which every record must have. ``language`` is a locale
+code ("en", "zh_Hans_CN"...); None means the language of the current request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.i18n import current_language
+
+
+def localized(zh: str | None, en: str | None, language: str | None = None) -> str | None:
+    """The English text when English is requested and present, else the Chinese."""
+    wanted = language if language is not None else current_language()
+    return en if wanted.startswith("en") and en else zh
+
+
+def localized_field(record: Any, field: str, language: str | None = None) -> str | None:
+    """``record.<field>_zh`` or ``record.<field>_en``, chosen by ``localized``."""
+    return localized(getattr(record, f"{field}_zh"), getattr(record, f"{field}_en", None),
+                     language)
+
+
+class BilingualName:
+    """For records with ``name_zh`` and ``name_en``: ``record.name(language)``."""
+
+    name_zh: Any
+    name_en: Any
+
+    def name(self, language: str | None = None) -> str:
+        """The name in ``language`` (default: the request's), falling back to Chinese."""
+        return str(localized(self.name_zh, self.name_en, language))
