@@ -32,7 +32,7 @@ def extract(output: Path) -> None:
     for keyword in KEYWORDS:
         args += ["-k", keyword]
     with contextlib.chdir(ROOT):  # locations in the template stay relative to the project
-        CommandLineInterface().run([*args, "."])
+        CommandLineInterface().run([*args, "."])  # type: ignore[no-untyped-call]
 
 
 def _read(path: Path) -> Catalog:

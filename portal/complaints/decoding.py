@@ -129,7 +129,7 @@ def _runs_action(value: PdfObject) -> bool:
     if not isinstance(value, DictionaryObject) or not value:
         return False  # a destination array, like [page /Fit], only shows a page
     # LaTeX (hyperref) opens every document with << /S /GoTo /D [page /Fit] >>: a destination too.
-    return "/S" not in value or value["/S"] != "/GoTo" or "/Next" in value
+    return "/S" not in value or str(value["/S"]) != "/GoTo" or "/Next" in value
 
 
 def _active_entry(node: DictionaryObject) -> bool:

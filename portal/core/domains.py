@@ -57,7 +57,8 @@ class Registry:
 def registry(app: Flask | None = None) -> Registry:
     """The registry of ``app`` (default: the current app)."""
     target = app if app is not None else current_app
-    return target.extensions.setdefault(EXTENSION, Registry())
+    found: Registry = target.extensions.setdefault(EXTENSION, Registry())
+    return found
 
 
 def add_domain(app: Flask, name: str) -> None:

@@ -50,4 +50,4 @@ class PortalForm(FlaskForm):
                 field.raw_data = [field.data]
                 field.errors = [*field.errors, str(CONTROL_CHARACTER_MESSAGE)]
                 valid = False
-        return valid
+        return bool(valid)
