@@ -8,11 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.accounts.roles import Permission, Role, has_permission
-from portal.core.models import TimestampMixin, UTCDateTime
-from portal.extensions import db
+from portal.core.models import Base, TimestampMixin, UTCDateTime
 
 
-class User(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class User(TimestampMixin, Base):
     """A staff member, committee member or administrator."""
 
     __tablename__ = "users"

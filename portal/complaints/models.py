@@ -8,11 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.complaints.enums import ActorKind, AreaType, ComplaintStatus, ComplaintType, EventKind
-from portal.core.models import UTCDateTime, enum_type, utcnow
-from portal.extensions import db
+from portal.core.models import Base, UTCDateTime, enum_type, utcnow
 
 
-class ComplaintCategory(db.Model):  # type: ignore[name-defined]
+class ComplaintCategory(Base):
     """A category with its own deadlines."""
 
     __tablename__ = "complaint_categories"
@@ -33,7 +32,7 @@ class ComplaintCategory(db.Model):  # type: ignore[name-defined]
         return self.name_en if language == "en" else self.name_zh
 
 
-class District(db.Model):  # type: ignore[name-defined]
+class District(Base):
     """A district of the supply area, with its customer count for rates per 10,000."""
 
     __tablename__ = "districts"
@@ -50,7 +49,7 @@ class District(db.Model):  # type: ignore[name-defined]
         return self.name_en if language == "en" else self.name_zh
 
 
-class ComplaintCounter(db.Model):  # type: ignore[name-defined]
+class ComplaintCounter(Base):
     """The last tracking number given out in a year."""
 
     __tablename__ = "complaint_counters"
@@ -59,7 +58,7 @@ class ComplaintCounter(db.Model):  # type: ignore[name-defined]
     last: Mapped[int] = mapped_column(default=0)
 
 
-class TrackingThrottle(db.Model):  # type: ignore[name-defined]
+class TrackingThrottle(Base):
     """Failed look-ups of one tracking number (known or not), from all clients together."""
 
     __tablename__ = "tracking_throttles"
@@ -71,7 +70,7 @@ class TrackingThrottle(db.Model):  # type: ignore[name-defined]
     wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class Complaint(db.Model):  # type: ignore[name-defined]
+class Complaint(Base):
     """One case. Contact details and the account number are encrypted; no IP is stored."""
 
     __tablename__ = "complaints"
@@ -152,7 +151,7 @@ class Complaint(db.Model):  # type: ignore[name-defined]
         return self.first_contact_overdue(now) or self.reply_overdue(now)
 
 
-class ComplaintEvent(db.Model):  # type: ignore[name-defined]
+class ComplaintEvent(Base):
     """Something that happened to a case: who, when, what, and whether the complainant sees it."""
 
     __tablename__ = "complaint_events"
@@ -177,7 +176,7 @@ class ComplaintEvent(db.Model):  # type: ignore[name-defined]
 
 
 
-class ComplaintAttachment(db.Model):  # type: ignore[name-defined]
+class ComplaintAttachment(Base):
     """A cleaned file. Before the complaint is sent it waits under the form's submission key."""
 
     __tablename__ = "complaint_attachments"

@@ -8,8 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.models import TimestampMixin, UTCDateTime, enum_type
-from portal.extensions import db
+from portal.core.models import Base, TimestampMixin, UTCDateTime, enum_type
 from portal.fees.enums import (
     BasicChargeBasis,
     BillingBasis,
@@ -32,7 +31,7 @@ class LegalBasisMixin:
     basis_url: Mapped[str | None] = mapped_column(sa.String(500))
 
 
-class Tariff(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Tariff(TimestampMixin, Base):
     """A tariff schedule with a stable code, e.g. ``RES-TIER-ZJ``."""
 
     __tablename__ = "tariffs"
@@ -52,7 +51,7 @@ class Tariff(TimestampMixin, db.Model):  # type: ignore[name-defined]
         return (self.name_en if language == "en" and self.name_en else self.name_zh)
 
 
-class TariffVersion(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class TariffVersion(LegalBasisMixin, TimestampMixin, Base):
     """The prices of a tariff over a span of dates. Published versions never change."""
 
     __tablename__ = "tariff_versions"
@@ -109,7 +108,7 @@ class TariffVersion(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[
                                                or day <= self.effective_to)
 
 
-class TariffTier(db.Model):  # type: ignore[name-defined]
+class TariffTier(Base):
     """Upper limit (inclusive) of a consumption tier; the last tier has none."""
 
     __tablename__ = "tariff_tiers"
@@ -126,7 +125,7 @@ class TariffTier(db.Model):  # type: ignore[name-defined]
     upper_kwh: Mapped[Decimal | None] = mapped_column(KWH)
 
 
-class TariffPeriodHours(db.Model):  # type: ignore[name-defined]
+class TariffPeriodHours(Base):
     """A span of the day (minutes from midnight, end exclusive) belonging to a period."""
 
     __tablename__ = "tariff_period_hours"
@@ -143,7 +142,7 @@ class TariffPeriodHours(db.Model):  # type: ignore[name-defined]
     end_minute: Mapped[int]
 
 
-class TariffPrice(db.Model):  # type: ignore[name-defined]
+class TariffPrice(Base):
     """Energy price in yuan per kWh for one tier and period."""
 
     __tablename__ = "tariff_prices"
@@ -161,7 +160,7 @@ class TariffPrice(db.Model):  # type: ignore[name-defined]
     price: Mapped[Decimal] = mapped_column(PRICE)
 
 
-class TariffMonthlyCharge(db.Model):  # type: ignore[name-defined]
+class TariffMonthlyCharge(Base):
     """A fixed charge in yuan per month (e.g. a meter service charge)."""
 
     __tablename__ = "tariff_monthly_charges"
@@ -176,7 +175,7 @@ class TariffMonthlyCharge(db.Model):  # type: ignore[name-defined]
     amount: Mapped[Decimal] = mapped_column(PRICE)
 
 
-class FeeItem(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class FeeItem(LegalBasisMixin, TimestampMixin, Base):
     """A service charge: what it costs (or that it is free), when, and whether it is abolished."""
 
     __tablename__ = "fee_items"
@@ -210,5 +209,6 @@ class FeeItem(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[name-d
 
     def text(self, field: str, language: str) -> str | None:
         """A bilingual field (``name``, ``unit``, ``conditions``, ``refund_rule``) in a language."""
-        english = getattr(self, f"{field}_en")
-        return english if language == "en" and english else getattr(self, f"{field}_zh")
+        english: str | None = getattr(self, f"{field}_en")
+        chinese: str | None = getattr(self, f"{field}_zh")
+        return english if language == "en" and english else chinese
