@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.complaints.enums import ActorKind, AreaType, ComplaintStatus, ComplaintType, EventKind
 from portal.core.models import Base, UTCDateTime, enum_type, utcnow
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
 class ComplaintCategory(Base):
@@ -79,6 +83,7 @@ class Complaint(Base):
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)",
                            name="rating_range"),
         sa.CheckConstraint("reopen_count >= 0 AND reopen_count <= 1", name="reopen_once"),
+        # Also serves look-ups by status alone (its leading column).
         sa.Index("ix_complaints_status_due", "status", "reply_due_at"),
     )
 
@@ -88,7 +93,7 @@ class Complaint(Base):
     sequence: Mapped[int]
     submission_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
     code_hash: Mapped[str] = mapped_column(sa.String(200))
-    type: Mapped[ComplaintType] = mapped_column(enum_type(ComplaintType, "complaint_type"))
+    type: Mapped[ComplaintType] = mapped_column(enum_type(ComplaintType, "type"))
     category_code: Mapped[str] = mapped_column(sa.ForeignKey("complaint_categories.code"),
                                                index=True)
     district_code: Mapped[str] = mapped_column(sa.ForeignKey("districts.code"), index=True)
@@ -104,8 +109,8 @@ class Complaint(Base):
     consent_publish: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str] = mapped_column(sa.String(16), default="zh_Hans_CN")
     status: Mapped[ComplaintStatus] = mapped_column(
-        enum_type(ComplaintStatus, "complaint_status"), default=ComplaintStatus.REGISTERED)
-    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+        enum_type(ComplaintStatus, "status"), default=ComplaintStatus.REGISTERED)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     first_contact_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reply_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -121,7 +126,7 @@ class Complaint(Base):
 
     category: Mapped[ComplaintCategory] = relationship()
     district: Mapped[District] = relationship()
-    assigned_to = relationship("User")
+    assigned_to: Mapped[User | None] = relationship()
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan")
     attachments: Mapped[list[ComplaintAttachment]] = relationship(
@@ -152,28 +157,45 @@ class Complaint(Base):
 
 
 class ComplaintEvent(Base):
-    """Something that happened to a case: who, when, what, and whether the complainant sees it."""
+    """Something that happened to a case: who, when, what, and whether the complainant sees it.
+
+    A rating's score and verdict and an assignment's assignee are typed columns, never packed
+    into ``body``, which holds only what someone wrote.
+    """
 
     __tablename__ = "complaint_events"
+    __table_args__ = (
+        sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)",
+                           name="rating_range"),
+        sa.CheckConstraint("(kind = 'rated') = (rating IS NOT NULL)", name="rated_has_rating"),
+        sa.CheckConstraint("(rating IS NULL) = (resolved IS NULL)", name="rating_has_verdict"),
+        sa.CheckConstraint("assignee_id IS NULL OR kind = 'assigned'",
+                           name="assignee_when_assigned"),
+        # Statistics count events of a kind over a span of time.
+        sa.Index("ix_complaint_events_kind_created", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id", ondelete="CASCADE"),
                                               index=True)
-    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "complaint_event_kind"))
-    actor_kind: Mapped[ActorKind] = mapped_column(enum_type(ActorKind, "complaint_actor_kind"))
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "kind"))
+    actor_kind: Mapped[ActorKind] = mapped_column(enum_type(ActorKind, "actor_kind"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     from_status: Mapped[ComplaintStatus | None] = mapped_column(
-        enum_type(ComplaintStatus, "complaint_status"))
+        enum_type(ComplaintStatus, "from_status"))
     to_status: Mapped[ComplaintStatus | None] = mapped_column(
-        enum_type(ComplaintStatus, "complaint_status"))
+        enum_type(ComplaintStatus, "to_status"))
     body: Mapped[str | None] = mapped_column(sa.Text)
+    rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    resolved: Mapped[bool | None]
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
-    actor = relationship("User")
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     attachments: Mapped[list[ComplaintAttachment]] = relationship(
         order_by="ComplaintAttachment.id", viewonly=True)
-
 
 
 class ComplaintAttachment(Base):

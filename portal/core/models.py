@@ -65,8 +65,14 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-def enum_type(enum_class: type[Enum], name: str) -> sa.Enum:
-    """A portable enum column type that stores the members' values as short strings."""
-    return sa.Enum(enum_class, name=name, native_enum=False, length=24,
+def enum_type(enum_class: type[Enum], column: str, length: int = 24) -> sa.Enum:
+    """A portable enum column type that stores the members' values as short strings.
+
+    The database refuses any other value: a CHECK constraint named after the column
+    (``ck_<table>_<column>`` by the naming convention), so that two columns of one enum in a
+    table (an event's ``from_status`` and ``to_status``) get a constraint each.
+    """
+    return sa.Enum(enum_class, name=column, native_enum=False, length=length,
+                   create_constraint=True,
                    values_callable=lambda members: [member.value for member in members],
                    validate_strings=True)

@@ -74,7 +74,7 @@ class TariffVersion(LegalBasisMixin, TimestampMixin, Base):
     effective_from: Mapped[date] = mapped_column(sa.Date)
     effective_to: Mapped[date | None] = mapped_column(sa.Date)
     status: Mapped[PublicationStatus] = mapped_column(
-        enum_type(PublicationStatus, "publication_status"), default=PublicationStatus.DRAFT)
+        enum_type(PublicationStatus, "status"), default=PublicationStatus.DRAFT)
     billing_basis: Mapped[BillingBasis | None] = mapped_column(
         enum_type(BillingBasis, "billing_basis"))
     basic_charge_basis: Mapped[BasicChargeBasis | None] = mapped_column(
@@ -137,7 +137,7 @@ class TariffPeriodHours(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(
         sa.ForeignKey("tariff_versions.id", ondelete="CASCADE"), index=True)
-    period: Mapped[Period] = mapped_column(enum_type(Period, "tou_period"))
+    period: Mapped[Period] = mapped_column(enum_type(Period, "period"))
     start_minute: Mapped[int]
     end_minute: Mapped[int]
 
@@ -156,7 +156,7 @@ class TariffPrice(Base):
     version_id: Mapped[int] = mapped_column(
         sa.ForeignKey("tariff_versions.id", ondelete="CASCADE"), index=True)
     tier: Mapped[int] = mapped_column(default=1)
-    period: Mapped[Period] = mapped_column(enum_type(Period, "tou_period"), default=Period.ALL)
+    period: Mapped[Period] = mapped_column(enum_type(Period, "period"), default=Period.ALL)
     price: Mapped[Decimal] = mapped_column(PRICE)
 
 
@@ -194,7 +194,7 @@ class FeeItem(LegalBasisMixin, TimestampMixin, Base):
     unit_en: Mapped[str | None] = mapped_column(sa.String(60))
     conditions_zh: Mapped[str | None] = mapped_column(sa.Text)
     conditions_en: Mapped[str | None] = mapped_column(sa.Text)
-    status: Mapped[FeeStatus] = mapped_column(enum_type(FeeStatus, "fee_status"),
+    status: Mapped[FeeStatus] = mapped_column(enum_type(FeeStatus, "status"),
                                               default=FeeStatus.ACTIVE)
     effective_from: Mapped[date | None] = mapped_column(sa.Date)
     abolished_on: Mapped[date | None] = mapped_column(sa.Date)
