@@ -8,11 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.accounts.roles import Permission, Role, has_permission
-from portal.core.models import TimestampMixin, UTCDateTime
-from portal.extensions import db
+from portal.core.models import Base, TimestampMixin, UTCDateTime, enum_type
 
 
-class User(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class User(TimestampMixin, Base):
     """A staff member, committee member or administrator."""
 
     __tablename__ = "users"
@@ -24,10 +23,7 @@ class User(TimestampMixin, db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(120))
-    role: Mapped[Role] = mapped_column(
-        sa.Enum(Role, name="user_role", native_enum=False, length=16,
-                values_callable=lambda roles: [role.value for role in roles],
-                validate_strings=True))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role", length=16))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     # Changes on logout, password or second-factor reset and disabling: every session ends.
     session_token: Mapped[str] = mapped_column(sa.String(32))

@@ -40,7 +40,8 @@ def cases() -> str:
 def _committee_events(complaint: Complaint) -> list[services.PublicEvent]:
     """The timeline as the committee sees it: every text redacted like a published one."""
     return [services.PublicEvent(e.created_at, e.kind, e.actor_kind, e.from_status,
-                                 e.to_status, redact(e.body) if e.body else None)
+                                 e.to_status, redact(e.body) if e.body else None,
+                                 e.rating, e.resolved)
             for e in complaint.events]
 
 

@@ -56,11 +56,10 @@ class ActorKind(TitledEnum):
     COMPLAINANT = "complainant"
     STAFF = "staff"
     COMMITTEE = "committee"
-    SYSTEM = "system"
 
 
 ActorKind.TITLES = {"complainant": _l("You"), "staff": _l("Customer service"),
-                    "committee": _l("Users' committee"), "system": _l("The portal")}
+                    "committee": _l("Users' committee")}
 
 
 class EventKind(TitledEnum):

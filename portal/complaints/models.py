@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.complaints.enums import ActorKind, AreaType, ComplaintStatus, ComplaintType, EventKind
-from portal.core.models import UTCDateTime, enum_type, utcnow
-from portal.extensions import db
+from portal.core.models import Base, UTCDateTime, enum_type, utcnow
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
-class ComplaintCategory(db.Model):  # type: ignore[name-defined]
+class ComplaintCategory(Base):
     """A category with its own deadlines."""
 
     __tablename__ = "complaint_categories"
@@ -33,7 +36,7 @@ class ComplaintCategory(db.Model):  # type: ignore[name-defined]
         return self.name_en if language == "en" else self.name_zh
 
 
-class District(db.Model):  # type: ignore[name-defined]
+class District(Base):
     """A district of the supply area, with its customer count for rates per 10,000."""
 
     __tablename__ = "districts"
@@ -50,7 +53,7 @@ class District(db.Model):  # type: ignore[name-defined]
         return self.name_en if language == "en" else self.name_zh
 
 
-class ComplaintCounter(db.Model):  # type: ignore[name-defined]
+class ComplaintCounter(Base):
     """The last tracking number given out in a year."""
 
     __tablename__ = "complaint_counters"
@@ -59,7 +62,7 @@ class ComplaintCounter(db.Model):  # type: ignore[name-defined]
     last: Mapped[int] = mapped_column(default=0)
 
 
-class TrackingThrottle(db.Model):  # type: ignore[name-defined]
+class TrackingThrottle(Base):
     """Failed look-ups of one tracking number (known or not), from all clients together."""
 
     __tablename__ = "tracking_throttles"
@@ -71,7 +74,7 @@ class TrackingThrottle(db.Model):  # type: ignore[name-defined]
     wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class Complaint(db.Model):  # type: ignore[name-defined]
+class Complaint(Base):
     """One case. Contact details and the account number are encrypted; no IP is stored."""
 
     __tablename__ = "complaints"
@@ -80,6 +83,7 @@ class Complaint(db.Model):  # type: ignore[name-defined]
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)",
                            name="rating_range"),
         sa.CheckConstraint("reopen_count >= 0 AND reopen_count <= 1", name="reopen_once"),
+        # Also serves look-ups by status alone (its leading column).
         sa.Index("ix_complaints_status_due", "status", "reply_due_at"),
     )
 
@@ -89,7 +93,7 @@ class Complaint(db.Model):  # type: ignore[name-defined]
     sequence: Mapped[int]
     submission_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
     code_hash: Mapped[str] = mapped_column(sa.String(200))
-    type: Mapped[ComplaintType] = mapped_column(enum_type(ComplaintType, "complaint_type"))
+    type: Mapped[ComplaintType] = mapped_column(enum_type(ComplaintType, "type"))
     category_code: Mapped[str] = mapped_column(sa.ForeignKey("complaint_categories.code"),
                                                index=True)
     district_code: Mapped[str] = mapped_column(sa.ForeignKey("districts.code"), index=True)
@@ -105,8 +109,8 @@ class Complaint(db.Model):  # type: ignore[name-defined]
     consent_publish: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str] = mapped_column(sa.String(16), default="zh_Hans_CN")
     status: Mapped[ComplaintStatus] = mapped_column(
-        enum_type(ComplaintStatus, "complaint_status"), default=ComplaintStatus.REGISTERED)
-    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+        enum_type(ComplaintStatus, "status"), default=ComplaintStatus.REGISTERED)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     first_contact_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reply_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -122,7 +126,7 @@ class Complaint(db.Model):  # type: ignore[name-defined]
 
     category: Mapped[ComplaintCategory] = relationship()
     district: Mapped[District] = relationship()
-    assigned_to = relationship("User")
+    assigned_to: Mapped[User | None] = relationship()
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan")
     attachments: Mapped[list[ComplaintAttachment]] = relationship(
@@ -152,32 +156,49 @@ class Complaint(db.Model):  # type: ignore[name-defined]
         return self.first_contact_overdue(now) or self.reply_overdue(now)
 
 
-class ComplaintEvent(db.Model):  # type: ignore[name-defined]
-    """Something that happened to a case: who, when, what, and whether the complainant sees it."""
+class ComplaintEvent(Base):
+    """Something that happened to a case: who, when, what, and whether the complainant sees it.
+
+    A rating's score and verdict and an assignment's assignee are typed columns, never packed
+    into ``body``, which holds only what someone wrote.
+    """
 
     __tablename__ = "complaint_events"
+    __table_args__ = (
+        sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)",
+                           name="rating_range"),
+        sa.CheckConstraint("(kind = 'rated') = (rating IS NOT NULL)", name="rated_has_rating"),
+        sa.CheckConstraint("(rating IS NULL) = (resolved IS NULL)", name="rating_has_verdict"),
+        sa.CheckConstraint("assignee_id IS NULL OR kind = 'assigned'",
+                           name="assignee_when_assigned"),
+        # Statistics count events of a kind over a span of time.
+        sa.Index("ix_complaint_events_kind_created", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id", ondelete="CASCADE"),
                                               index=True)
-    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "complaint_event_kind"))
-    actor_kind: Mapped[ActorKind] = mapped_column(enum_type(ActorKind, "complaint_actor_kind"))
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "kind"))
+    actor_kind: Mapped[ActorKind] = mapped_column(enum_type(ActorKind, "actor_kind"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     from_status: Mapped[ComplaintStatus | None] = mapped_column(
-        enum_type(ComplaintStatus, "complaint_status"))
+        enum_type(ComplaintStatus, "from_status"))
     to_status: Mapped[ComplaintStatus | None] = mapped_column(
-        enum_type(ComplaintStatus, "complaint_status"))
+        enum_type(ComplaintStatus, "to_status"))
     body: Mapped[str | None] = mapped_column(sa.Text)
+    rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    resolved: Mapped[bool | None]
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
-    actor = relationship("User")
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     attachments: Mapped[list[ComplaintAttachment]] = relationship(
         order_by="ComplaintAttachment.id", viewonly=True)
 
 
-
-class ComplaintAttachment(db.Model):  # type: ignore[name-defined]
+class ComplaintAttachment(Base):
     """A cleaned file. Before the complaint is sent it waits under the form's submission key."""
 
     __tablename__ = "complaint_attachments"

@@ -168,10 +168,12 @@ def _next_sequence(year: int) -> int:
 def _event(complaint: Complaint, kind: EventKind, actor_kind: ActorKind, now: datetime, *,
            actor: User | None = None, body: str | None = None,
            from_status: ComplaintStatus | None = None,
-           to_status: ComplaintStatus | None = None) -> ComplaintEvent:
+           to_status: ComplaintStatus | None = None, rating: int | None = None,
+           resolved: bool | None = None, assignee: User | None = None) -> ComplaintEvent:
     event = ComplaintEvent(kind=kind, actor_kind=actor_kind, actor_id=actor.id if actor else None,
                            body=body, from_status=from_status, to_status=to_status,
-                           created_at=now)
+                           rating=rating, resolved=resolved,
+                           assignee_id=assignee.id if assignee else None, created_at=now)
     complaint.events.append(event)
     return event
 
@@ -361,9 +363,8 @@ def rate(complaint: Complaint, rating: int, resolved: bool, now: datetime) -> No
     if complaint.rating is not None:
         raise ComplaintError(_l("You have already rated this answer."))
     complaint.rating, complaint.resolved = rating, resolved
-    # Stored as data ("4|1"); pages show it in the reader's language.
-    _event(complaint, EventKind.RATED, ActorKind.COMPLAINANT, now,
-           body=f"{rating}|{int(resolved)}")
+    _event(complaint, EventKind.RATED, ActorKind.COMPLAINANT, now, rating=rating,
+           resolved=resolved)
     if resolved and complaint.status is ComplaintStatus.REPLIED:
         change_status(complaint, ComplaintStatus.CLOSED, ActorKind.COMPLAINANT, now)
     db.session.flush()
@@ -395,8 +396,7 @@ def add_note(complaint: Complaint, staff: User, text: str, now: datetime) -> Non
 def assign(complaint: Complaint, staff: User, assignee: User | None, now: datetime) -> None:
     """Give the case to a staff member (or to nobody)."""
     complaint.assigned_to_id = assignee.id if assignee else None
-    _event(complaint, EventKind.ASSIGNED, ActorKind.STAFF, now, actor=staff,
-           body=assignee.username if assignee else None)
+    _event(complaint, EventKind.ASSIGNED, ActorKind.STAFF, now, actor=staff, assignee=assignee)
     db.session.flush()
 
 
@@ -447,7 +447,10 @@ class PublicEvent:
     from_status: ComplaintStatus | None
     to_status: ComplaintStatus | None
     body: str | None
+    rating: int | None = None
+    resolved: bool | None = None
     actor: None = None
+    assignee: None = None
 
 
 def public_events(complaint: Complaint) -> list[PublicEvent]:

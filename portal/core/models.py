@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import DateTime, Dialect, MetaData
@@ -21,9 +21,18 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    """Base of every model."""
+    """Base of every model: a typed SQLAlchemy 2 declarative base.
+
+    Models subclass it directly, not ``db.Model``: Flask-SQLAlchemy builds ``db.Model`` at run
+    time (type checkers cannot follow that) from this class's registry and metadata, so both
+    map into the same registry and ``db.metadata``, ``db.session`` and ``db.paginate`` serve
+    them alike.
+    """
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model maps one table (DeclarativeBase types it as any FROM clause).
+        __table__: ClassVar[sa.Table]
 
 
 def utcnow() -> datetime:
@@ -44,7 +53,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given where a UTC-aware one is required")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -56,8 +65,14 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-def enum_type(enum_class: type[Enum], name: str) -> sa.Enum:
-    """A portable enum column type that stores the members' values as short strings."""
-    return sa.Enum(enum_class, name=name, native_enum=False, length=24,
+def enum_type(enum_class: type[Enum], column: str, length: int = 24) -> sa.Enum:
+    """A portable enum column type that stores the members' values as short strings.
+
+    The database refuses any other value: a CHECK constraint named after the column
+    (``ck_<table>_<column>`` by the naming convention), so that two columns of one enum in a
+    table (an event's ``from_status`` and ``to_status``) get a constraint each.
+    """
+    return sa.Enum(enum_class, name=column, native_enum=False, length=length,
+                   create_constraint=True,
                    values_callable=lambda members: [member.value for member in members],
                    validate_strings=True)

@@ -7,11 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.core.models import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.core.models import Base, UTCDateTime, utcnow
 
 
-class DemoDataset(db.Model):  # type: ignore[name-defined]
+class DemoDataset(Base):
     """One loaded demo data set (e.g. ``accounts``)."""
 
     __tablename__ = "demo_datasets"

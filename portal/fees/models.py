@@ -8,8 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.models import TimestampMixin, UTCDateTime, enum_type
-from portal.extensions import db
+from portal.core.models import Base, TimestampMixin, UTCDateTime, enum_type
 from portal.fees.enums import (
     BasicChargeBasis,
     BillingBasis,
@@ -32,7 +31,7 @@ class LegalBasisMixin:
     basis_url: Mapped[str | None] = mapped_column(sa.String(500))
 
 
-class Tariff(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Tariff(TimestampMixin, Base):
     """A tariff schedule with a stable code, e.g. ``RES-TIER-ZJ``."""
 
     __tablename__ = "tariffs"
@@ -52,7 +51,7 @@ class Tariff(TimestampMixin, db.Model):  # type: ignore[name-defined]
         return (self.name_en if language == "en" and self.name_en else self.name_zh)
 
 
-class TariffVersion(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class TariffVersion(LegalBasisMixin, TimestampMixin, Base):
     """The prices of a tariff over a span of dates. Published versions never change."""
 
     __tablename__ = "tariff_versions"
@@ -75,7 +74,7 @@ class TariffVersion(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[
     effective_from: Mapped[date] = mapped_column(sa.Date)
     effective_to: Mapped[date | None] = mapped_column(sa.Date)
     status: Mapped[PublicationStatus] = mapped_column(
-        enum_type(PublicationStatus, "publication_status"), default=PublicationStatus.DRAFT)
+        enum_type(PublicationStatus, "status"), default=PublicationStatus.DRAFT)
     billing_basis: Mapped[BillingBasis | None] = mapped_column(
         enum_type(BillingBasis, "billing_basis"))
     basic_charge_basis: Mapped[BasicChargeBasis | None] = mapped_column(
@@ -109,7 +108,7 @@ class TariffVersion(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[
                                                or day <= self.effective_to)
 
 
-class TariffTier(db.Model):  # type: ignore[name-defined]
+class TariffTier(Base):
     """Upper limit (inclusive) of a consumption tier; the last tier has none."""
 
     __tablename__ = "tariff_tiers"
@@ -126,7 +125,7 @@ class TariffTier(db.Model):  # type: ignore[name-defined]
     upper_kwh: Mapped[Decimal | None] = mapped_column(KWH)
 
 
-class TariffPeriodHours(db.Model):  # type: ignore[name-defined]
+class TariffPeriodHours(Base):
     """A span of the day (minutes from midnight, end exclusive) belonging to a period."""
 
     __tablename__ = "tariff_period_hours"
@@ -138,12 +137,12 @@ class TariffPeriodHours(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(
         sa.ForeignKey("tariff_versions.id", ondelete="CASCADE"), index=True)
-    period: Mapped[Period] = mapped_column(enum_type(Period, "tou_period"))
+    period: Mapped[Period] = mapped_column(enum_type(Period, "period"))
     start_minute: Mapped[int]
     end_minute: Mapped[int]
 
 
-class TariffPrice(db.Model):  # type: ignore[name-defined]
+class TariffPrice(Base):
     """Energy price in yuan per kWh for one tier and period."""
 
     __tablename__ = "tariff_prices"
@@ -157,11 +156,11 @@ class TariffPrice(db.Model):  # type: ignore[name-defined]
     version_id: Mapped[int] = mapped_column(
         sa.ForeignKey("tariff_versions.id", ondelete="CASCADE"), index=True)
     tier: Mapped[int] = mapped_column(default=1)
-    period: Mapped[Period] = mapped_column(enum_type(Period, "tou_period"), default=Period.ALL)
+    period: Mapped[Period] = mapped_column(enum_type(Period, "period"), default=Period.ALL)
     price: Mapped[Decimal] = mapped_column(PRICE)
 
 
-class TariffMonthlyCharge(db.Model):  # type: ignore[name-defined]
+class TariffMonthlyCharge(Base):
     """A fixed charge in yuan per month (e.g. a meter service charge)."""
 
     __tablename__ = "tariff_monthly_charges"
@@ -176,7 +175,7 @@ class TariffMonthlyCharge(db.Model):  # type: ignore[name-defined]
     amount: Mapped[Decimal] = mapped_column(PRICE)
 
 
-class FeeItem(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class FeeItem(LegalBasisMixin, TimestampMixin, Base):
     """A service charge: what it costs (or that it is free), when, and whether it is abolished."""
 
     __tablename__ = "fee_items"
@@ -195,7 +194,7 @@ class FeeItem(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[name-d
     unit_en: Mapped[str | None] = mapped_column(sa.String(60))
     conditions_zh: Mapped[str | None] = mapped_column(sa.Text)
     conditions_en: Mapped[str | None] = mapped_column(sa.Text)
-    status: Mapped[FeeStatus] = mapped_column(enum_type(FeeStatus, "fee_status"),
+    status: Mapped[FeeStatus] = mapped_column(enum_type(FeeStatus, "status"),
                                               default=FeeStatus.ACTIVE)
     effective_from: Mapped[date | None] = mapped_column(sa.Date)
     abolished_on: Mapped[date | None] = mapped_column(sa.Date)
@@ -210,5 +209,6 @@ class FeeItem(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[name-d
 
     def text(self, field: str, language: str) -> str | None:
         """A bilingual field (``name``, ``unit``, ``conditions``, ``refund_rule``) in a language."""
-        english = getattr(self, f"{field}_en")
-        return english if language == "en" and english else getattr(self, f"{field}_zh")
+        english: str | None = getattr(self, f"{field}_en")
+        chinese: str | None = getattr(self, f"{field}_zh")
+        return english if language == "en" and english else chinese

@@ -30,11 +30,25 @@ def _tables():
     return set(sa.inspect(db.engine).get_table_names())
 
 
+def _check_constraints():
+    """Names of the CHECK constraints in the database and in the models (Alembic's comparison
+    leaves them out)."""
+    inspector = sa.inspect(db.engine)
+    stored = {(table, check["name"]) for table in inspector.get_table_names()
+              for check in inspector.get_check_constraints(table)}
+    modelled = {(table.name, str(constraint.name)) for table in db.metadata.sorted_tables
+                for constraint in table.constraints if isinstance(constraint, sa.CheckConstraint)}
+    return stored, modelled
+
+
 def test_migrated_schema_equals_the_models(tmp_path):
     app = _app(tmp_path)
     with app.app_context():
         upgrade()
         assert _differences() == []
+        stored, modelled = _check_constraints()
+        assert stored == modelled
+        assert ("complaint_events", "ck_complaint_events_actor_kind") in stored
         db.engine.dispose()
 
 
@@ -49,6 +63,8 @@ def test_upgrade_downgrade_upgrade(tmp_path):
         upgrade()
         assert model_tables <= _tables()
         assert _differences() == []
+        stored, modelled = _check_constraints()
+        assert stored == modelled
         db.engine.dispose()
 
 
@@ -75,4 +91,58 @@ def test_existing_second_factor_secrets_are_encrypted_and_back(tmp_path):
         with db.engine.connect() as connection:
             assert connection.execute(sa.text("SELECT totp_secret FROM users")).scalar_one() \
                 == "JBSWY3DPEHPK3PXP"
+        db.engine.dispose()
+
+
+EVENTS_BEFORE_TYPING = "b7e1c2d3a4f5"
+
+
+def _insert_old_case(connection):
+    """A case with events written the old way: rating "score|resolved", assignee's user name."""
+    connection.execute(sa.text(
+        "INSERT INTO users (id, username, display_name, role, password_hash, session_token,"
+        " failed_logins, created_at) VALUES (7, 'li.lei', 'L', 'staff', 'x', 't', 0,"
+        " CURRENT_TIMESTAMP)"))
+    connection.execute(sa.text(
+        "INSERT INTO complaints (id, tracking_number, year, sequence, submission_digest,"
+        " code_hash, type, category_code, district_code, subject, description,"
+        " consent_contact, consent_publish, language, status, registered_at,"
+        " first_contact_due_at, reply_due_at, reopen_count) VALUES (1, 'T-1', 2026, 1, 'd', 'h',"
+        " 'complaint', (SELECT MIN(code) FROM complaint_categories),"
+        " (SELECT MIN(code) FROM districts), 's', 'd', FALSE, FALSE, 'zh_Hans_CN', 'closed',"
+        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+    for event_id, kind, actor_kind, body in [
+            (1, "rated", "complainant", "2|0"), (2, "rated", "complainant", "5|1"),
+            (3, "assigned", "staff", "li.lei"), (4, "assigned", "staff", None),
+            (5, "assigned", "staff", "gone.user"), (6, "note", "staff", "5|1")]:
+        connection.execute(sa.text(
+            "INSERT INTO complaint_events (id, complaint_id, kind, actor_kind, body, created_at)"
+            " VALUES (:id, 1, :kind, :actor_kind, :body, CURRENT_TIMESTAMP)"),
+            {"id": event_id, "kind": kind, "actor_kind": actor_kind, "body": body})
+
+
+def _events(connection, *names):
+    events = sa.table("complaint_events", sa.column("id"), *map(sa.column, names))
+    return {row[0]: tuple(row[1:]) for row in connection.execute(
+        sa.select(*events.c).order_by(events.c.id))}
+
+
+def test_event_ratings_and_assignees_become_typed_columns_and_back(tmp_path):
+    """Existing ratings and assignments are converted into the typed columns, and back."""
+    app = _app(tmp_path)
+    with app.app_context():
+        upgrade(revision=EVENTS_BEFORE_TYPING)
+        with db.engine.begin() as connection:
+            _insert_old_case(connection)
+        upgrade()
+        with db.engine.connect() as connection:
+            typed = _events(connection, "rating", "resolved", "assignee_id", "body")
+        assert typed == {1: (2, False, None, None), 2: (5, True, None, None),
+                         3: (None, None, 7, None), 4: (None, None, None, None),
+                         5: (None, None, None, "gone.user"), 6: (None, None, None, "5|1")}
+        downgrade(revision=EVENTS_BEFORE_TYPING)
+        with db.engine.connect() as connection:
+            assert _events(connection, "body") == {
+                1: ("2|0",), 2: ("5|1",), 3: ("li.lei",), 4: (None,), 5: ("gone.user",),
+                6: ("5|1",)}
         db.engine.dispose()
