@@ -304,7 +304,7 @@ def reset_second_factor(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Change one's own password after proving the current one."""
     if not _password_matches(user.password_hash, current):
-        raise WrongPasswordError()
+        raise WrongPasswordError(field="current")
     reset_password(user, new)
 
 
