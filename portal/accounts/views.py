@@ -98,7 +98,7 @@ def _end_idle_session() -> Response | None:
             session[SEEN_KEY] = now
         return None
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    if now - float(session.get(SEEN_KEY, 0)) > idle:
+    if now - float(session[SEEN_KEY]) > idle:
         logout_user()
         _keep_language_only()
         flash(ngettext("You were logged out after %(num)s minute without activity. Please log "
