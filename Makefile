@@ -12,22 +12,45 @@ TEST_DATABASE_URL ?= $(PORTAL_TEST_DATABASE_URL)
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve test test-sqlite test-postgres lint fmt extract update compile \
-        check-strings db-upgrade demo bench clean
+        check-strings db-upgrade demo bench clean lock pre-commit
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml
+# The environment is built from a lock file (pip-compile, with hashes): requirements/main.txt
+# for running the portal, requirements/dev.txt (the same pins plus the tools) for tests and CI.
+# When a lock changes the environment is built anew, so that it holds exactly the lock's
+# packages; the project itself is installed without dependencies. After a change of the
+# dependencies in pyproject.toml, `make lock` renews the locks (a test fails until then).
+define fresh-venv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r $(1)
+	$(PY) -m pip install --quiet --no-deps -e .
+endef
+
+$(VENV)/.installed: requirements/main.txt
+	$(call fresh-venv,requirements/main.txt)
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $@
+# A superset of the running environment: make run and the other targets use it too.
+$(VENV)/.installed-dev: requirements/dev.txt requirements/main.txt
+	$(call fresh-venv,requirements/dev.txt)
+	touch $(VENV)/.installed $@
+
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
+# Order-only: renewing the locks needs pip-compile, not an environment built from the old ones.
+lock: | $(VENV)/.installed-dev ## Renew the locks after a change of pyproject.toml (LOCK_ARGS=--upgrade: newest allowed)
+	$(PIP_COMPILE) --output-file requirements/main.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements/main.txt \
+	  --output-file requirements/dev.txt pyproject.toml
+
+pre-commit: $(VENV)/.installed-dev ## Install the git hook that runs ruff and mypy before each commit
+	$(VENV)/bin/pre-commit install
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(PYBABEL) compile --statistics -i $< -o $@

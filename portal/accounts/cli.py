@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import getpass
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
 import click
 import sqlalchemy as sa
@@ -13,11 +16,23 @@ from flask.cli import AppGroup
 from portal.accounts import services
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.core import transactions
 from portal.core.models import utcnow
 from portal.extensions import db
 
 users_cli = AppGroup("users", help="Accounts of staff, committee members and administrators.")
 audit = logging.getLogger("portal.audit")
+
+
+@contextmanager
+def _saved() -> Iterator[None]:
+    """Commit what the block changed; on a refusal, roll back and fail with its message."""
+    try:
+        yield
+    except services.AccountError as exc:
+        transactions.rollback()
+        raise click.ClickException(str(exc.message)) from None
+    transactions.commit()
 
 
 def _get_user_or_fail(username: str) -> User:
@@ -41,12 +56,8 @@ def _password(prompt: bool) -> tuple[str, bool]:
 def users_create(username: str, role: str, display_name: str, prompt_password: bool) -> None:
     """Create an account; its owner sets up a one-time-password app at first login."""
     password, generated = _password(prompt_password)
-    try:
+    with _saved():
         services.create_user(username, display_name, role, password)
-    except services.AccountError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc.message)) from None
-    db.session.commit()
     click.echo(f"Created {username.strip().lower()} ({role}).")
     if generated:
         click.echo(f"Password: {password}")
@@ -58,23 +69,25 @@ def users_list() -> None:
     now = utcnow()
     click.echo(f"{'USERNAME':<24} {'ROLE':<10} {'STATE':<26} {'2FA':<8} {'EMAIL':<30} NAME")
     for user in db.session.scalars(sa.select(User).order_by(User.username)):
-        if user.disabled_at:
-            state = "disabled"
-        elif user.throttled_until and user.throttled_until > now:
-            state = f"waiting until {user.throttled_until:%H:%M:%S} UTC"
-        else:
-            state = "active"
         totp = "totp" if user.totp_enabled else "no-totp"
-        click.echo(f"{user.username:<24} {user.role.value:<10} {state:<26} {totp:<8} "
-                   f"{user.email or '-':<30} {user.display_name}")
+        click.echo(f"{user.username:<24} {user.role.value:<10} {_state(user, now):<26} "
+                   f"{totp:<8} {user.email or '-':<30} {user.display_name}")
+
+
+def _state(user: User, now: datetime) -> str:
+    if user.disabled_at:
+        return "disabled"
+    if user.throttled_until and user.throttled_until > now:
+        return f"waiting until {user.throttled_until:%H:%M:%S} UTC"
+    return "active"
 
 
 @users_cli.command("disable")
 @click.argument("username")
 def users_disable(username: str) -> None:
     """Stop an account from logging in and end its sessions."""
-    services.disable_user(_get_user_or_fail(username), utcnow())
-    db.session.commit()
+    with _saved():
+        services.disable_user(_get_user_or_fail(username), utcnow())
     click.echo(f"Disabled {username}.")
 
 
@@ -82,8 +95,8 @@ def users_disable(username: str) -> None:
 @click.argument("username")
 def users_enable(username: str) -> None:
     """Let a disabled account log in again, and end a waiting account's wait."""
-    services.enable_user(_get_user_or_fail(username))
-    db.session.commit()
+    with _saved():
+        services.enable_user(_get_user_or_fail(username))
     click.echo(f"Enabled {username}.")
 
 
@@ -95,12 +108,8 @@ def users_reset_password(username: str, reset_totp: bool, prompt_password: bool)
     """Set a new password, end the account's wait and end its sessions."""
     user = _get_user_or_fail(username)
     password, generated = _password(prompt_password)
-    try:
+    with _saved():
         services.reset_password(user, password, reset_totp=reset_totp)
-    except services.AccountError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc.message)) from None
-    db.session.commit()
     audit.warning("password%s reset for account %s (id %s) by %s",
                   " and second factor" if reset_totp else "", user.username, user.id,
                   _operator())
@@ -114,8 +123,8 @@ def users_reset_password(username: str, reset_totp: bool, prompt_password: bool)
 def users_reset_totp(username: str) -> None:
     """Make the owner enrol a new authenticator at next login (a lost phone); ends sessions."""
     user = _get_user_or_fail(username)
-    services.reset_second_factor(user)
-    db.session.commit()
+    with _saved():
+        services.reset_second_factor(user)
     audit.warning("second factor reset for account %s (id %s) by %s", user.username, user.id,
                   _operator())
     click.echo(f"Second factor of {user.username} reset: it enrols a new authenticator at its "
@@ -133,8 +142,8 @@ def users_set_email(username: str, email: str) -> None:
                    if email.strip() else None)
     except EmailNotValidError as exc:
         raise click.ClickException(f"Not an email address: {exc}") from None
-    services.set_email(user, address)
-    db.session.commit()
+    with _saved():
+        services.set_email(user, address)
     click.echo(f"Email of {user.username}: {address or '(none)'}.")
 
 

@@ -153,8 +153,10 @@ class Throttle:
         return min(self.first_delay * 2**doublings, self.max_delay)
 
 
-def _waiting(user: User, now: datetime) -> bool:
-    return user.throttled_until is not None and user.throttled_until > now
+def _wait_until(user: User, now: datetime) -> datetime | None:
+    """When the account's wait after failed attempts ends, if it is waiting now."""
+    until = user.throttled_until
+    return until if until is not None and until > now else None
 
 
 def _record_failure(user: User, now: datetime, throttle: Throttle) -> bool:
@@ -185,7 +187,7 @@ def check_password(username: str, password: str, now: datetime, throttle: Thrott
     """
     user = get_user(username)
     matches = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or _waiting(user, now):
+    if user is None or _wait_until(user, now):
         raise LoginFailedError()
     if not matches or not user.is_active:
         started = _record_failure(user, now, throttle)
@@ -231,7 +233,7 @@ def totp_uri(user: User, secret: str) -> str:
 
 def current_totp(user: User, now: datetime) -> str:
     """The code an enrolled account's authenticator shows now (for the CLI and tests)."""
-    if not user.totp_enabled or user.totp_secret is None:
+    if not user.totp_enabled:
         raise NotEnrolledError()
     return str(pyotp.TOTP(_secret(user)).at(now))
 
@@ -239,7 +241,7 @@ def current_totp(user: User, now: datetime) -> str:
 def _matching_counter(secret: str, code: str, now: datetime) -> int | None:
     totp = pyotp.TOTP(secret)
     # NFKC: an input method in full-width mode types １２３４５６; only ASCII digits compare.
-    digits = re.sub(r"\s+", "", unicodedata.normalize("NFKC", code or ""))
+    digits = re.sub(r"\s+", "", unicodedata.normalize("NFKC", code))
     if not re.fullmatch(r"[0-9]{6}", digits):
         return None
     counter_now = totp.timecode(now)
@@ -257,8 +259,9 @@ def check_totp(user: User, code: str, now: datetime, throttle: Throttle,
     setup page showed, and stores it when the code matches. A code that is wrong or was used
     before counts as a failed attempt; the error's ``throttle_started`` is set as for passwords.
     """
-    if _waiting(user, now) and user.throttled_until is not None:
-        raise AccountThrottledError(user.throttled_until)
+    waiting = _wait_until(user, now)
+    if waiting is not None:
+        raise AccountThrottledError(waiting)
     secret = _secret(user) if user.totp_enabled else enrolling
     matched = _matching_counter(secret, code, now) if secret else None
     if matched is None or (user.totp_last_counter is not None
@@ -266,7 +269,7 @@ def check_totp(user: User, code: str, now: datetime, throttle: Throttle,
         started = _record_failure(user, now, throttle)
         error = InvalidCodeError()
         error.throttle_started = user if started else None
-        error.until = user.throttled_until if _waiting(user, now) else None
+        error.until = _wait_until(user, now)
         raise error
     user.totp_last_counter = matched
     if not user.totp_enabled and secret is not None:
@@ -304,7 +307,7 @@ def reset_second_factor(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Change one's own password after proving the current one."""
     if not _password_matches(user.password_hash, current):
-        raise WrongPasswordError()
+        raise WrongPasswordError(field="current")
     reset_password(user, new)
 
 

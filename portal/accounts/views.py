@@ -28,6 +28,8 @@ from portal.accounts.blueprint import public
 from portal.accounts.forms import ChangePasswordForm, CodeForm, LoginForm
 from portal.accounts.models import User
 from portal.accounts.roles import Permission, permission_required
+from portal.core import transactions
+from portal.core.errors import report
 from portal.core.models import utcnow
 from portal.core.urls import safe_local_path
 from portal.extensions import db, limiter, login_manager
@@ -96,7 +98,7 @@ def _end_idle_session() -> Response | None:
             session[SEEN_KEY] = now
         return None
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    if now - float(session.get(SEEN_KEY, 0)) > idle:
+    if now - float(session[SEEN_KEY]) > idle:
         logout_user()
         _keep_language_only()
         flash(ngettext("You were logged out after %(num)s minute without activity. Please log "
@@ -118,10 +120,14 @@ def _wait_message(until: datetime) -> str:
                     "it accepts another code. Then enter the current code.", seconds)
 
 
-def _tell_owner(user: User | None) -> None:
-    """After the commit: warn an account's owner that failed attempts started its waits."""
-    if user is not None:
-        notify.throttle_started(user)
+def _refuse_counting_the_failure(error: services.LoginFailedError | services.InvalidCodeError,
+                                 form: LoginForm | CodeForm) -> None:
+    """Refuse, but keep the failure count; warn the owner once it is saved, if waits began."""
+    transactions.keep_despite_refusal()
+    if error.throttle_started is not None:
+        user = error.throttle_started
+        transactions.after_commit(lambda: notify.throttle_started(user))
+    report(error, form)
 
 
 @public.route("/login", methods=["GET", "POST"])
@@ -131,59 +137,61 @@ def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("accounts.home"))
     form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            user = services.check_password(form.username.data or "", form.password.data or "",
-                                           utcnow(), _throttle())
-        except services.LoginFailedError as error:
-            db.session.commit()  # keep the failure count
-            _tell_owner(error.throttle_started)
-            flash(str(error.message), "error")
-            return render_template("accounts/login.html", form=form), 401
-        db.session.commit()
-        session[PENDING_KEY] = {"id": user.id, "token": user.session_token,
-                                "at": utcnow().timestamp(),
-                                "next": _safe_next(request.args.get("next"))}
-        target = "accounts.verify_code" if user.totp_enabled else "accounts.setup_code"
-        return redirect(url_for(target))
-    status = 400 if form.errors else 200
-    return render_template("accounts/login.html", form=form), status
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form), 400 if form.errors else 200
+    try:
+        user = services.check_password(form.username.data, form.password.data, utcnow(),
+                                       _throttle())
+    except services.LoginFailedError as error:
+        _refuse_counting_the_failure(error, form)
+        return render_template("accounts/login.html", form=form), 401
+    session[PENDING_KEY] = {"id": user.id, "token": user.session_token,
+                            "at": utcnow().timestamp(),
+                            "next": _safe_next(request.args.get("next"))}
+    target = "accounts.verify_code" if user.totp_enabled else "accounts.setup_code"
+    return redirect(url_for(target))
 
 
-def _second_step(template: str, **context: Any) -> Any:
+def _second_step(template: str) -> Any:
+    """Check the code of the account whose password was proved in this session."""
     user = _pending_user()
     if user is None:
         flash(_("Please log in again: the login step has expired."), "error")
         return redirect(url_for("accounts.login"))
-    enrolling = template == "accounts/setup.html"
-    if enrolling == user.totp_enabled:
+    if (template == "accounts/setup.html") == user.totp_enabled:
         # An enrolled account never sees its secret again; a new one must enrol first.
         return redirect(url_for("accounts.verify_code" if user.totp_enabled
                                 else "accounts.setup_code"))
     form = CodeForm()
-    status = 400 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        try:
-            services.check_totp(user, form.code.data or "", utcnow(), _throttle(),
-                                enrolling=None if user.totp_enabled else _enrolment_secret())
-        except services.AccountThrottledError as error:
-            flash(_wait_message(error.until), "error")
-            status = 429
-        except services.InvalidCodeError as error:
-            db.session.commit()  # keep the failure count
-            _tell_owner(error.throttle_started)
-            flash(str(error.message), "error")
-            if error.until is not None:
-                flash(_wait_message(error.until), "info")
-            status = 401
-        else:
-            db.session.commit()
-            target = session.pop(PENDING_KEY, {}).get("next")
-            login_user(user)
-            session[SEEN_KEY] = utcnow().timestamp()
-            flash(_("You are logged in."), "success")
-            return redirect(_safe_next(target))
-    return _render_code_page(template, form, user, status, **context)
+    if not form.validate_on_submit():
+        return _render_code_page(template, form, user, 400 if form.is_submitted() else 200)
+    try:
+        services.check_totp(user, form.code.data, utcnow(), _throttle(),
+                            enrolling=None if user.totp_enabled else _enrolment_secret())
+    except (services.AccountThrottledError, services.InvalidCodeError) as error:
+        return _render_code_page(template, form, user, _refuse_code(error, form))
+    return _logged_in(user)
+
+
+def _refuse_code(error: services.AccountThrottledError | services.InvalidCodeError,
+                 form: CodeForm) -> int:
+    """Say why the code was refused; the answer's status."""
+    if isinstance(error, services.AccountThrottledError):
+        flash(_wait_message(error.until), "error")
+        return 429
+    _refuse_counting_the_failure(error, form)
+    if error.until is not None:
+        flash(_wait_message(error.until), "info")
+    return 401
+
+
+def _logged_in(user: User) -> Response:
+    """Open the session and go where the person was heading."""
+    target = session.pop(PENDING_KEY, {}).get("next")
+    login_user(user)
+    session[SEEN_KEY] = utcnow().timestamp()
+    flash(_("You are logged in."), "success")
+    return redirect(_safe_next(target))
 
 
 def _enrolment_secret() -> str:
@@ -195,8 +203,8 @@ def _enrolment_secret() -> str:
     return str(pending["secret"])
 
 
-def _render_code_page(template: str, form: CodeForm, user: User, status: int,
-                      **context: Any) -> Any:
+def _render_code_page(template: str, form: CodeForm, user: User, status: int) -> Any:
+    context: dict[str, Any] = {}
     if template == "accounts/setup.html":
         secret = _enrolment_secret()
         uri = services.totp_uri(user, secret)
@@ -231,7 +239,6 @@ def logout() -> Response:
     The account's session token changes, so a copy of the cookie taken earlier stops working.
     """
     services.end_sessions(current_user._get_current_object())
-    db.session.commit()
     logout_user()
     _keep_language_only()
     flash(_("You are logged out."), "success")
@@ -250,16 +257,14 @@ def home() -> str:
 def change_password() -> Any:
     """Change one's own password; every other session ends."""
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current.data or "", form.new.data or "")
-        except services.AccountError as error:
-            db.session.rollback()
-            form.current.errors = [str(error.message)]
-            return render_template("accounts/password.html", form=form), 400
-        db.session.commit()
-        login_user(current_user._get_current_object())
-        session[SEEN_KEY] = utcnow().timestamp()
-        flash(_("Your password has been changed."), "success")
-        return redirect(url_for("accounts.home"))
-    return render_template("accounts/password.html", form=form), 400 if form.errors else 200
+    if not form.validate_on_submit():
+        return render_template("accounts/password.html", form=form), 400 if form.errors else 200
+    try:
+        services.change_password(current_user, form.current.data, form.new.data)
+    except services.WrongPasswordError as error:
+        report(error, form)
+        return render_template("accounts/password.html", form=form), 400
+    login_user(current_user._get_current_object())  # this session goes on, with the new token
+    session[SEEN_KEY] = utcnow().timestamp()
+    flash(_("Your password has been changed."), "success")
+    return redirect(url_for("accounts.home"))

@@ -6,9 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from portal.complaints import services, throttle
-from portal.core import keys
+from portal.core import keys, transactions
 from portal.core.models import utcnow
-from portal.extensions import db
 
 complaints_cli = AppGroup("complaints", help="Complaints: privacy housekeeping.")
 
@@ -20,7 +19,7 @@ def complaints_purge_contacts() -> None:
     count = services.purge_contacts(utcnow())
     uploads = services.purge_stale_uploads(utcnow())
     throttled = throttle.purge(utcnow())
-    db.session.commit()
+    transactions.commit()
     click.echo(f"Contact details deleted from {count} closed cases; {uploads} files of "
                f"unsent forms deleted; {throttled} tracking numbers' old failures forgotten.")
 

@@ -34,10 +34,10 @@ def healthz() -> Response:
 
 
 def _database_ok() -> bool:
+    """Whether the database answers; a failure's transaction is rolled back with the 503."""
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        db.session.rollback()
         return False
     return True
 

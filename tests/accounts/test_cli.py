@@ -86,3 +86,20 @@ def test_demo_load_refuses_a_database_with_real_data(app, runner, make_user):
     assert set(_users(app)) == {"real-person"}
     skipped = runner.invoke(args=["demo", "load", "--skip-if-real"])
     assert skipped.exit_code == 0 and "not loaded" in skipped.output
+
+
+def test_commands_run_what_waits_for_their_commit(app, runner, make_user, monkeypatch):
+    from portal.accounts import services
+    from portal.core import transactions
+
+    ran = []
+    disable = services.disable_user
+
+    def disable_and_announce(user, now):
+        disable(user, now)
+        transactions.after_commit(lambda: ran.append(user.username))
+
+    monkeypatch.setattr(services, "disable_user", disable_and_announce)
+    make_user()
+    assert runner.invoke(args=["users", "disable", "alice"]).exit_code == 0
+    assert ran == ["alice"]
