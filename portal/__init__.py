@@ -77,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
 
     from portal import i18n
     from portal.core import (
+        cache,
         errors,
         formatting,
         input_guard,
@@ -101,6 +102,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.localize_callback = str
     limiter.init_app(app)
+    cache.init_app(app)
     security.init_app(app)
     input_guard.init_app(app)
     request_log.init_app(app)

@@ -12,11 +12,13 @@ from portal.core.domains import NavItem
 def init_app(app: Flask) -> None:
     """Register the public, staff and API pages of fee standards and ``flask fees``."""
     from portal.accounts.roles import Permission
+    from portal.core import text
     from portal.fees import api, demo, models, staff_views, views  # noqa: F401
     from portal.fees.blueprint import api as api_blueprint
     from portal.fees.blueprint import public, staff
     from portal.fees.cli import fees_cli
 
+    text.init_app(app)  # the ``localized`` template filter (idempotent; core may call it too)
     for blueprint in (public, staff, api_blueprint):
         app.register_blueprint(blueprint)
     app.cli.add_command(fees_cli)

@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core import publication
 from portal.core.models import TimestampMixin, UTCDateTime, enum_type
 from portal.extensions import db
 from portal.fees.enums import (
@@ -46,10 +47,6 @@ class Tariff(TimestampMixin, db.Model):  # type: ignore[name-defined]
     voltage_level: Mapped[VoltageLevel] = mapped_column(enum_type(VoltageLevel, "voltage_level"))
     versions: Mapped[list[TariffVersion]] = relationship(
         back_populates="tariff", order_by="TariffVersion.number", cascade="all, delete-orphan")
-
-    def name(self, language: str) -> str:
-        """The name in a language, falling back to Chinese."""
-        return (self.name_en if language == "en" and self.name_en else self.name_zh)
 
 
 class TariffVersion(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
@@ -96,17 +93,11 @@ class TariffVersion(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[
         order_by="[TariffPrice.tier, TariffPrice.period]", cascade="all, delete-orphan")
     monthly_charges: Mapped[list[TariffMonthlyCharge]] = relationship(
         order_by="TariffMonthlyCharge.position", cascade="all, delete-orphan")
-    published_by = relationship("User", foreign_keys=[published_by_id])
 
     @property
     def is_published(self) -> bool:
-        """Whether the public can see this version."""
-        return self.status is PublicationStatus.PUBLISHED
-
-    def in_force_on(self, day: date) -> bool:
-        """Whether ``day`` falls within this version's dates."""
-        return self.effective_from <= day and (self.effective_to is None
-                                               or day <= self.effective_to)
+        """Whether the public can see this version (``portal.core.publication``)."""
+        return publication.is_published(self)
 
 
 class TariffTier(db.Model):  # type: ignore[name-defined]
@@ -207,8 +198,3 @@ class FeeItem(LegalBasisMixin, TimestampMixin, db.Model):  # type: ignore[name-d
     def is_free(self) -> bool:
         """A fee item without an amount costs nothing."""
         return self.amount is None
-
-    def text(self, field: str, language: str) -> str | None:
-        """A bilingual field (``name``, ``unit``, ``conditions``, ``refund_rule``) in a language."""
-        english = getattr(self, f"{field}_en")
-        return english if language == "en" and english else getattr(self, f"{field}_zh")
