@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from portal.core import transactions
 from portal.core.models import utcnow
 from portal.extensions import db
 from portal.fees.exchange import ExchangeError, export_data, import_text
@@ -25,9 +26,9 @@ def fees_import(file: Path) -> None:
     try:
         counts = import_text(file.read_text(encoding="utf-8"), file.name, None, utcnow())
     except (ExchangeError, UnicodeDecodeError) as exc:
-        db.session.rollback()
+        transactions.rollback()
         raise click.ClickException(f"Nothing was imported. {exc}") from None
-    db.session.commit()
+    transactions.commit()
     click.echo(f"Imported {counts['tariffs']} tariffs ({counts['versions_created']} new versions, "
                f"{counts['versions_published']} published) and {counts['fee_items']} fee items.")
 
