@@ -14,7 +14,7 @@ from portal.core.api import ApiError, csv_response, page_arguments, paginated
 from portal.core.clock import local_today, parse_day
 from portal.extensions import db
 from portal.fees import services
-from portal.fees.billing import QUANTITY, BillInputError, calculate, parse_usage
+from portal.fees.billing import QUANTITY, Bill, BillInputError, calculate, parse_usage
 from portal.fees.blueprint import api
 from portal.fees.exchange import fee_item_data, version_data
 from portal.fees.models import Tariff, TariffVersion
@@ -131,6 +131,10 @@ def bill(code: str) -> dict[str, Any]:
         result = calculate(services.published_structure(version), parse_usage(request.args))
     except BillInputError as error:
         raise ApiError(400, error.message, error.parameter) from None
+    return _bill_body(tariff, day, version, result)
+
+
+def _bill_body(tariff: Tariff, day: date, version: TariffVersion, result: Bill) -> dict[str, Any]:
     return {
         "tariff": tariff.code, "on": day.isoformat(),
         "version": {"number": version.number,
