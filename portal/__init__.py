@@ -77,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
 
     from portal import i18n
     from portal.core import (
+        cache,
         errors,
         formatting,
         input_guard,
@@ -84,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
         request_log,
         security,
         templating,
+        text,
         vendor,
     )
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -101,11 +103,13 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.localize_callback = str
     limiter.init_app(app)
+    cache.init_app(app)
     security.init_app(app)
     input_guard.init_app(app)
     request_log.init_app(app)
     formatting.init_app(app)
     templating.init_app(app)
+    text.init_app(app)
     errors.init_app(app)
     app.register_blueprint(vendor.bp)
     app.cli.add_command(keys.data_key_cli)

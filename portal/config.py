@@ -82,6 +82,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("RATELIMIT_STORAGE_TIMEOUT", 0.5,
            "Seconds to wait for the rate-limit store; unreachable, limits fall back to each "
            "process's memory (with a warning in the log).", _parse_seconds),
+    Option("CACHE_REDIS_URL", "",
+           "Redis shared by the workers' cache of published prices, e.g. "
+           "`redis://127.0.0.1:6379/1`; empty: each process caches in its own memory."),
     Option("RATELIMIT_ENABLED", True, "Turn rate limiting off only for local experiments.",
            _parse_bool),
     Option("LOGIN_RATE_LIMIT", "10 per minute;50 per hour",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
+
 from portal.i18n import current_language
 
 
@@ -33,3 +35,8 @@ class BilingualName:
     def name(self, language: str | None = None) -> str:
         """The name in ``language`` (default: the request's), falling back to Chinese."""
         return str(localized(self.name_zh, self.name_en, language))
+
+
+def init_app(app: Flask) -> None:
+    """Templates write ``{{ record | localized("name") }}`` (the request's language)."""
+    app.add_template_filter(localized_field, "localized")

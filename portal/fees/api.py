@@ -6,15 +6,15 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
-from portal.core.api import ApiError, csv_response
+from portal.core.api import ApiError, csv_response, page_arguments, paginated
 from portal.core.clock import local_today, parse_day
 from portal.extensions import db
 from portal.fees import services
-from portal.fees.billing import QUANTITY, BillInputError, calculate, parse_usage
+from portal.fees.billing import QUANTITY, Bill, BillInputError, calculate, parse_usage
 from portal.fees.blueprint import api
 from portal.fees.exchange import fee_item_data, version_data
 from portal.fees.models import Tariff, TariffVersion
@@ -48,26 +48,26 @@ def _summary(tariff: Tariff) -> dict[str, Any]:
             "page": url_for("fees.show_tariff", code=tariff.code, _external=True)}
 
 
-def _all_tariffs() -> list[Tariff]:
-    return list(db.session.scalars(sa.select(Tariff).options(
-        selectinload(Tariff.versions).selectinload(TariffVersion.prices),
-        selectinload(Tariff.versions).selectinload(TariffVersion.tiers),
-        selectinload(Tariff.versions).selectinload(TariffVersion.periods),
-        selectinload(Tariff.versions).selectinload(TariffVersion.monthly_charges),
-    ).order_by(Tariff.code)))
+TARIFFS = sa.select(Tariff).order_by(Tariff.code)
 
 
-def _in_force(tariff: Tariff, day: date) -> TariffVersion | None:
-    return next((v for v in tariff.versions if v.is_published and v.in_force_on(day)), None)
+def _with(response: Response, **fields: Any) -> Response:
+    """A JSON response of ``paginated`` with more top-level fields."""
+    response.set_data(current_app.json.dumps({**response.get_json(), **fields}))
+    return response
 
 
 @api.get("/tariffs")
-def tariffs() -> dict[str, Any]:
-    """Every tariff with the version in force on ``on`` (default today; null if none)."""
+def tariffs() -> Response:
+    """The tariffs with the version in force on ``on`` (default today; null if none), a page
+    at a time (``page``, ``per_page``; ``Link`` headers name the other pages)."""
     day = _day()
-    return {"on": day.isoformat(), "tariffs": [
-        {**_summary(t), "version": (version_data(v) if (v := _in_force(t, day)) else None)}
-        for t in _all_tariffs()]}
+    page, per_page = page_arguments()
+    pagination = db.paginate(TARIFFS, page=page, per_page=per_page, error_out=False)
+    in_force = services.versions_in_force(pagination.items, day)
+    items = [{**_summary(t), "version": (version_data(v) if (v := in_force.get(t.id)) else None)}
+             for t in pagination.items]
+    return _with(paginated(pagination, items, "tariffs", "fees_api.tariffs"), on=day.isoformat())
 
 
 def _price_rows(tariff: Tariff, versions: list[TariffVersion]) -> list[list[Any]]:
@@ -93,9 +93,11 @@ def _price_rows(tariff: Tariff, versions: list[TariffVersion]) -> list[list[Any]
 def tariffs_csv() -> Any:
     """One row per price of the versions in force on ``on``."""
     day = _day()
+    tariffs = list(db.session.scalars(TARIFFS))
+    in_force = services.versions_in_force(tariffs, day)
     rows = []
-    for tariff in _all_tariffs():
-        version = _in_force(tariff, day)
+    for tariff in tariffs:
+        version = in_force.get(tariff.id)
         rows += _price_rows(tariff, [version] if version else [])
     return csv_response(f"tariffs-{day.isoformat()}.csv", PRICE_HEADER, rows)
 
@@ -129,6 +131,10 @@ def bill(code: str) -> dict[str, Any]:
         result = calculate(services.published_structure(version), parse_usage(request.args))
     except BillInputError as error:
         raise ApiError(400, error.message, error.parameter) from None
+    return _bill_body(tariff, day, version, result)
+
+
+def _bill_body(tariff: Tariff, day: date, version: TariffVersion, result: Bill) -> dict[str, Any]:
     return {
         "tariff": tariff.code, "on": day.isoformat(),
         "version": {"number": version.number,
@@ -152,9 +158,13 @@ FEE_HEADER = ["code", "name_zh", "name_en", "amount_yuan", "unit_zh", "unit_en",
 
 
 @api.get("/fees")
-def fees() -> dict[str, Any]:
-    """Every fee item, in force and abolished (``amount`` null means free)."""
-    return {"fee_items": [fee_item_data(item) for item in services.fee_items()]}
+def fees() -> Response:
+    """The fee items, in force and abolished (``amount`` null means free), a page at a time."""
+    page, per_page = page_arguments()
+    pagination = db.paginate(services.fee_items_query(), page=page, per_page=per_page,
+                             error_out=False)
+    return paginated(pagination, [fee_item_data(item) for item in pagination.items],
+                     "fee_items", "fees_api.fees")
 
 
 @api.get("/fees.csv")

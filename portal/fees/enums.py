@@ -5,6 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal.core.enums import TitledEnum
+from portal.core.publication import PublicationStatus
+
+__all__ = ["BasicChargeBasis", "BillingBasis", "CustomerClass", "FeeStatus", "Period",
+           "PublicationStatus", "VoltageLevel"]
 
 
 class CustomerClass(TitledEnum):
@@ -76,16 +80,6 @@ class BasicChargeBasis(TitledEnum):
 
 BasicChargeBasis.TITLES = {"capacity": _l("transformer capacity (kVA)"),
                            "demand": _l("maximum demand (kW)")}
-
-
-class PublicationStatus(TitledEnum):
-    """Drafts are seen by staff only; published versions are public and immutable."""
-
-    DRAFT = "draft"
-    PUBLISHED = "published"
-
-
-PublicationStatus.TITLES = {"draft": _l("Draft"), "published": _l("Published")}
 
 
 class FeeStatus(TitledEnum):

@@ -10,6 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from portal.core.text import localized_field
 from portal.extensions import db
 from portal.fees.enums import FeeStatus
 from portal.fees.models import FeeItem, TariffVersion
@@ -32,7 +33,8 @@ def feed_entries(language: str) -> list[dict[str, Any]]:
     items = db.session.scalars(sa.select(FeeItem).order_by(FeeItem.created_at.desc())
                                .limit(FEED_SIZE)).all()
     entries = [{"id": f"version:{v.tariff.code}:{v.number}", "updated": v.published_at,
-                "title": f"{v.tariff.code} v{v.number}: {v.tariff.name(language)}",
+                "title": f"{v.tariff.code} v{v.number}: "
+                         f"{localized_field(v.tariff, 'name', language)}",
                 "url": url_for("fees.show_version", code=v.tariff.code, number=v.number,
                                _external=True),
                 "summary": _("In force from %(date)s. Legal basis: %(basis)s.",
@@ -40,7 +42,8 @@ def feed_entries(language: str) -> list[dict[str, Any]]:
                              basis=" ".join((v.basis_number, v.basis_title)))}
                for v in versions]
     entries += [{"id": f"fee:{item.code}", "updated": item.updated_at or item.created_at,
-                 "title": f"{item.code}: {item.text('name', language)} ({item.status.title})",
+                 "title": f"{item.code}: {localized_field(item, 'name', language)} "
+                          f"({item.status.title})",
                  "url": url_for("fees.abolished_fees" if item.status is FeeStatus.ABOLISHED
                                 else "fees.list_fee_items", _external=True) + f"#{item.code}",
                  "summary": f"{item.basis_number} {item.basis_title}"} for item in items]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,18 +24,35 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, Optional, StopValidation, ValidationError
 
+from portal.core import transactions
 from portal.core.forms import PortalForm
+from portal.core.text import localized_field
 from portal.fees.bounds import CLAIMED_AMOUNT, CLAIMED_QUANTITY, FEE_AMOUNT, PRICE, Bound
 from portal.fees.enums import (
     TIME_OF_USE_PERIODS,
     BasicChargeBasis,
     BillingBasis,
     CustomerClass,
+    FeeStatus,
     Period,
     VoltageLevel,
 )
-from portal.fees.models import FeeItem
-from portal.fees.structure import REQUIRED, too_many_tiers
+from portal.fees.models import FeeItem, TariffVersion
+from portal.fees.services import (
+    FeeError,
+    FeeItemData,
+    LegalBasis,
+    VersionDraft,
+    structure_of,
+)
+from portal.fees.structure import (
+    REQUIRED,
+    MonthlyCharge,
+    PriceStructure,
+    StructureError,
+    parse_span,
+    too_many_tiers,
+)
 from portal.i18n import current_language
 
 MAX_TIERS = 4  # the tiers the price grid has fields for
@@ -101,7 +120,8 @@ class BillCheckForm(PortalForm):
         """Offer every published fee item, in the visitor's language."""
         language = current_language()
         choices = [("", str(_l("— choose —")))]
-        choices += [(item.code, item.text("name", language) or item.code) for item in items]
+        choices += [(item.code, localized_field(item, "name", language) or item.code)
+                    for item in items]
         for row in self.rows:
             row.form.fee.choices = choices
 
@@ -126,7 +146,49 @@ class BillCheckForm(PortalForm):
         return ok
 
 
-class CodeAndNamesForm(PortalForm):
+FIELD_FOR_ERROR = {"tiers": "tier_limits", "billing_basis": "billing_basis",
+                   "amount": "amount", "abolished_on": "abolished_on", "basis": "basis_number",
+                   "hours": "peak_hours", "basic_charge": "basic_charge_rate",
+                   "effective_to": "effective_to", "effective_from": "effective_from",
+                   "basis_number": "basis_number", "basis_title": "basis_title",
+                   "basis_url": "basis_url", "code": "code", "name_zh": "name_zh"}
+MONTHLY_ERROR = re.compile(r"^monthly_charges\[(\d+)\]\.(\w+)$")
+BAD_HOURS = _l("Write hours as HH:MM-HH:MM separated by commas, e.g. 08:00-11:00, 18:00-23:00.")
+
+
+class FeeForm(PortalForm):
+    """A staff form of the fee standards, which shows a refusal beside the fields it concerns."""
+
+    def field_for(self, name: str) -> Any:
+        """The field a rule's field name (``prices[2][peak]``, ``monthly_charges[0].amount``)
+        concerns, or None to show the message above the form."""
+        root = name.split("[")[0].split(".")[0]
+        if root == "prices" and "][" in name:
+            tier, period = name[len("prices["):-1].split("][")
+            try:
+                return self[price_field_name(int(tier), Period(period))]
+            except KeyError:  # a tier beyond the form's price grid: shown above the form
+                return None
+        monthly = MONTHLY_ERROR.match(name)
+        if monthly and "monthly_charges" in self and int(monthly[1]) < len(self["monthly_charges"]):
+            return self["monthly_charges"][int(monthly[1])].form[monthly[2]]
+        field_name = FIELD_FOR_ERROR.get(root)
+        return self[field_name] if field_name and field_name in self else None
+
+    def report(self, error: FeeError) -> None:
+        """Show each broken rule beside its field (or above the form); nothing is saved."""
+        transactions.refused()
+        above: list[Any] = list(getattr(self, "form_errors", []))
+        for problem in error.errors:
+            field = self.field_for(problem.field)
+            if field is not None:
+                field.errors = [*field.errors, str(problem.message)]
+            else:
+                above.append(str(problem.message))
+        self.form_errors = above
+
+
+class CodeAndNamesForm(FeeForm):
     """The stable code and the two names that tariffs and fee items share."""
 
     code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=40)],
@@ -137,7 +199,7 @@ class CodeAndNamesForm(PortalForm):
                                                                         Length(max=200)])
 
 
-class LegalBasisForm(PortalForm):
+class LegalBasisForm(FeeForm):
     """The document that allows a price or charge."""
 
     basis_number = StringField(_l("Legal basis: document number"), validators=[
@@ -159,6 +221,13 @@ class TariffForm(CodeAndNamesForm):
         super().__init__(*args, **kwargs)
         self.customer_class.choices = CustomerClass.choices()
         self.voltage_level.choices = VoltageLevel.choices()
+
+    def to_arguments(self) -> dict[str, Any]:
+        """The arguments of ``services.create_tariff``."""
+        return {"code": self.code.data or "", "name_zh": self.name_zh.data or "",
+                "name_en": self.name_en.data,
+                "customer_class": CustomerClass(self.customer_class.data),
+                "voltage_level": VoltageLevel(self.voltage_level.data)}
 
 
 def _price_field(label: Any) -> DecimalField:
@@ -222,6 +291,70 @@ class VersionForm(LegalBasisForm):
             raise ValidationError(_l("Write the upper limits separated by commas, e.g. "
                                      "2760, 4800.")) from None
 
+    def fill_from(self, version: TariffVersion, with_dates: bool = False) -> None:
+        """Show what a version holds (its dates too when it is the draft being changed)."""
+        structure = structure_of(version)
+        self.basis_number.data, self.basis_title.data = version.basis_number, version.basis_title
+        self.basis_url.data = version.basis_url
+        self.note_zh.data, self.note_en.data = version.note_zh, version.note_en
+        self.tier_limits.data = ", ".join(f"{t.normalize():f}" for t in structure.tiers if t)
+        self.billing_basis.data = structure.billing_basis.value if structure.billing_basis else ""
+        for period in TIME_OF_USE_PERIODS:
+            self[f"{period.value}_hours"].data = ", ".join(
+                span.label for span in structure.hours if span.period is period)
+        for (tier, period), price in structure.prices.items():
+            if tier <= MAX_TIERS:
+                self[price_field_name(tier, period)].data = price
+        self.basic_charge_basis.data = (structure.basic_charge_basis.value
+                                        if structure.basic_charge_basis else "")
+        self.basic_charge_rate.data = structure.basic_charge_rate
+        for entry, charge in zip(self.monthly_charges, structure.monthly_charges, strict=False):
+            entry.form.label_zh.data, entry.form.label_en.data = charge.label_zh, charge.label_en
+            entry.form.amount.data = charge.amount
+        if with_dates:
+            self.effective_from.data = version.effective_from
+            self.effective_to.data = version.effective_to
+
+    def _hours(self) -> tuple[Any, ...]:
+        try:
+            return tuple(parse_span(period, text.strip())
+                         for period in TIME_OF_USE_PERIODS
+                         for text in (self[f"{period.value}_hours"].data or "")
+                         .replace("，", ",").split(",") if text.strip())
+        except ValueError:
+            raise FeeError([StructureError("hours", BAD_HOURS)]) from None
+
+    def _prices(self) -> dict[tuple[int, Period], Decimal]:
+        return {(tier, period): self[price_field_name(tier, period)].data
+                for tier in range(1, MAX_TIERS + 1)
+                for period in (Period.ALL, *TIME_OF_USE_PERIODS)
+                if self[price_field_name(tier, period)].data is not None}
+
+    def to_structure(self) -> PriceStructure:
+        """The price structure entered (raises FeeError if the hours cannot be read)."""
+        limits: list[Decimal | None] = [*parse_limits(self.tier_limits.data), None]
+        monthly = tuple(MonthlyCharge(e.form.label_zh.data or "", e.form.label_en.data,
+                                      e.form.amount.data)
+                        for e in self.monthly_charges
+                        if e.form.amount.data is not None
+                        or (e.form.label_zh.data or "").strip())
+        return PriceStructure(
+            tiers=tuple(limits),
+            billing_basis=(BillingBasis(self.billing_basis.data)
+                           if self.billing_basis.data else None),
+            hours=self._hours(), prices=self._prices(),
+            basic_charge_basis=(BasicChargeBasis(self.basic_charge_basis.data)
+                                if self.basic_charge_basis.data else None),
+            basic_charge_rate=self.basic_charge_rate.data, monthly_charges=monthly)
+
+    def to_draft(self) -> VersionDraft:
+        """The draft entered (raises FeeError if the hours cannot be read)."""
+        return VersionDraft(
+            self.effective_from.data or date.today(), self.effective_to.data,
+            LegalBasis(self.basis_number.data or "", self.basis_title.data or "",
+                       self.basis_url.data), self.to_structure(),
+            self.note_zh.data, self.note_en.data)
+
     def price_rows(self) -> list[tuple[int, list[tuple[Period, Any]]]]:
         """The price grid: for each tier, the field of each period."""
         return [(tier, [(period, self[price_field_name(tier, period)])
@@ -275,3 +408,23 @@ class FeeItemForm(CodeAndNamesForm, LegalBasisForm):
     refund_rule_en = TextAreaField(_l("Refund rule in English"), validators=[Optional(),
                                                                             Length(max=2000)])
     submit = SubmitField(_l("Save the charge"))
+
+    def keep_code(self, item: FeeItem) -> None:
+        """A saved charge keeps its code: the field is read-only and a posted one ignored."""
+        self.code.render_kw = {**(self.code.render_kw or {}), "readonly": True}
+        if self.is_submitted():
+            self.code.data = item.code
+
+    def to_data(self) -> FeeItemData:
+        """The fee item entered; an abolition date makes it abolished."""
+        abolished = self.abolished_on.data
+        return FeeItemData(
+            code=self.code.data or "", name_zh=self.name_zh.data or "",
+            name_en=self.name_en.data, amount=self.amount.data, unit_zh=self.unit_zh.data,
+            unit_en=self.unit_en.data, conditions_zh=self.conditions_zh.data,
+            conditions_en=self.conditions_en.data,
+            basis=LegalBasis(self.basis_number.data or "", self.basis_title.data or "",
+                             self.basis_url.data),
+            status=FeeStatus.ABOLISHED if abolished else FeeStatus.ACTIVE,
+            effective_from=self.effective_from.data, abolished_on=abolished,
+            refund_rule_zh=self.refund_rule_zh.data, refund_rule_en=self.refund_rule_en.data)

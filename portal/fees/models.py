@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.models import Base, TimestampMixin, UTCDateTime, enum_type
+from portal.core.publication import PublicationMixin
 from portal.fees.enums import (
     BasicChargeBasis,
     BillingBasis,
     CustomerClass,
     FeeStatus,
     Period,
-    PublicationStatus,
     VoltageLevel,
 )
 
@@ -46,12 +46,8 @@ class Tariff(TimestampMixin, Base):
     versions: Mapped[list[TariffVersion]] = relationship(
         back_populates="tariff", order_by="TariffVersion.number", cascade="all, delete-orphan")
 
-    def name(self, language: str) -> str:
-        """The name in a language, falling back to Chinese."""
-        return (self.name_en if language == "en" and self.name_en else self.name_zh)
 
-
-class TariffVersion(LegalBasisMixin, TimestampMixin, Base):
+class TariffVersion(PublicationMixin, LegalBasisMixin, TimestampMixin, Base):
     """The prices of a tariff over a span of dates. Published versions never change."""
 
     __tablename__ = "tariff_versions"
@@ -73,8 +69,6 @@ class TariffVersion(LegalBasisMixin, TimestampMixin, Base):
     number: Mapped[int]
     effective_from: Mapped[date] = mapped_column(sa.Date)
     effective_to: Mapped[date | None] = mapped_column(sa.Date)
-    status: Mapped[PublicationStatus] = mapped_column(
-        enum_type(PublicationStatus, "status"), default=PublicationStatus.DRAFT)
     billing_basis: Mapped[BillingBasis | None] = mapped_column(
         enum_type(BillingBasis, "billing_basis"))
     basic_charge_basis: Mapped[BasicChargeBasis | None] = mapped_column(
@@ -83,8 +77,6 @@ class TariffVersion(LegalBasisMixin, TimestampMixin, Base):
     note_zh: Mapped[str | None] = mapped_column(sa.Text)
     note_en: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     tariff: Mapped[Tariff] = relationship(back_populates="versions")
     tiers: Mapped[list[TariffTier]] = relationship(
@@ -95,17 +87,6 @@ class TariffVersion(LegalBasisMixin, TimestampMixin, Base):
         order_by="[TariffPrice.tier, TariffPrice.period]", cascade="all, delete-orphan")
     monthly_charges: Mapped[list[TariffMonthlyCharge]] = relationship(
         order_by="TariffMonthlyCharge.position", cascade="all, delete-orphan")
-    published_by = relationship("User", foreign_keys=[published_by_id])
-
-    @property
-    def is_published(self) -> bool:
-        """Whether the public can see this version."""
-        return self.status is PublicationStatus.PUBLISHED
-
-    def in_force_on(self, day: date) -> bool:
-        """Whether ``day`` falls within this version's dates."""
-        return self.effective_from <= day and (self.effective_to is None
-                                               or day <= self.effective_to)
 
 
 class TariffTier(Base):
@@ -206,9 +187,3 @@ class FeeItem(LegalBasisMixin, TimestampMixin, Base):
     def is_free(self) -> bool:
         """A fee item without an amount costs nothing."""
         return self.amount is None
-
-    def text(self, field: str, language: str) -> str | None:
-        """A bilingual field (``name``, ``unit``, ``conditions``, ``refund_rule``) in a language."""
-        english: str | None = getattr(self, f"{field}_en")
-        chinese: str | None = getattr(self, f"{field}_zh")
-        return english if language == "en" and english else chinese

@@ -8,17 +8,23 @@ before the successor starts, so that versions of a tariff never overlap in time.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
+from portal.core import publication
+from portal.core.cache import forget, remember
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
+from portal.core.transactions import after_commit
 from portal.extensions import db
 from portal.fees.billing import calculate, largest_usage
 from portal.fees.bounds import FEE_AMOUNT
@@ -54,8 +60,10 @@ class FeeError(DomainError):
     """A fee-standard rule was broken; ``errors`` say which fields and why."""
 
     def __init__(self, errors: list[StructureError]) -> None:
-        super().__init__("; ".join(str(error) for error in errors))
         self.errors = errors
+        # Every broken rule, in the language of whoever reads it (flashed by ``report``).
+        super().__init__(LazyString(lambda: " ".join(str(error.message) for error in errors)),
+                         field=errors[0].field if len(errors) == 1 else None)
 
 
 def _fail(field: str, message: object) -> FeeError:
@@ -116,26 +124,19 @@ def structure_of(version: TariffVersion) -> PriceStructure:
     )
 
 
-_PUBLISHED_STRUCTURES: OrderedDict[tuple[str, int, datetime], PriceStructure] = OrderedDict()
-_CACHE_SIZE = 2048
+def _structure_key(version: TariffVersion) -> str:
+    # The publication time is part of the key, so that a reused id (a restored dump, a
+    # publication rolled back and done again) is a miss; the database is in the key prefix.
+    stamp = version.published_at.isoformat() if version.published_at else "draft"
+    return f"fees:structure:{version.id}:{stamp}"
 
 
 def published_structure(version: TariffVersion) -> PriceStructure:
-    """``structure_of`` with a per-process cache for published versions, which never change.
-
-    The key holds the database URL, the id and the publication time, so that a reused id (a
-    new test database, a restored dump) can never return another version's prices.
-    """
+    """``structure_of``, cached (``portal.core.cache``) for published versions, which never
+    change; publishing drops the entry."""
     if not version.is_published or version.published_at is None:
         return structure_of(version)
-    key = (str(db.engine.url), version.id, version.published_at)
-    structure = _PUBLISHED_STRUCTURES.get(key)
-    if structure is None:
-        structure = structure_of(version)
-        _PUBLISHED_STRUCTURES[key] = structure
-        if len(_PUBLISHED_STRUCTURES) > _CACHE_SIZE:
-            _PUBLISHED_STRUCTURES.popitem(last=False)
-    return structure
+    return remember(_structure_key(version), lambda: structure_of(version))
 
 
 def _apply(version: TariffVersion, draft: VersionDraft) -> None:
@@ -234,11 +235,12 @@ def create_draft(tariff: Tariff, draft: VersionDraft, author: User | None) -> Ta
     return version
 
 
+PUBLISHED_IS_FINAL = _l("A published version cannot be changed; draft a new version instead.")
+
+
 def update_draft(version: TariffVersion, draft: VersionDraft) -> TariffVersion:
     """Change a draft; a published version is refused."""
-    if version.is_published:
-        raise _fail("status", _l("A published version cannot be changed; draft a new version "
-                                 "instead."))
+    publication.guard_unpublished(version, _fail("status", PUBLISHED_IS_FINAL))
     errors = check_draft(draft)
     if errors:
         raise FeeError(errors)
@@ -249,45 +251,36 @@ def update_draft(version: TariffVersion, draft: VersionDraft) -> TariffVersion:
 
 def delete_draft(version: TariffVersion) -> None:
     """Throw a draft away; a published version is refused."""
-    if version.is_published:
-        raise _fail("status", _l("A published version cannot be deleted."))
+    publication.guard_unpublished(version, _fail("status", _l(
+        "A published version cannot be deleted.")))
     db.session.delete(version)
     db.session.flush()
 
 
-def _overlaps(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
-    return (b_to is None or a_from <= b_to) and (a_to is None or b_from <= a_to)
+def _overlap_error(other: TariffVersion) -> FeeError:
+    return _fail("effective_from", _l(
+        "These dates overlap version %(number)s, in force from %(start)s.",
+        number=other.number, start=other.effective_from.isoformat()))
 
 
 def publish_version(version: TariffVersion, publisher: User | None, now: datetime) -> None:
     """Publish a draft: it becomes public and immutable, and must not overlap another version."""
-    if version.is_published:
-        raise _fail("status", _l("This version is already published."))
-    # Serialise publishing per tariff (PostgreSQL locks the row; SQLite locks the database).
-    db.session.execute(sa.select(Tariff.id).where(Tariff.id == version.tariff_id)
-                       .with_for_update())
+    publication.guard_unpublished(version, _fail("status", _l(
+        "This version is already published.")))
+    publication.lock_row(Tariff, version.tariff_id)  # one publisher per tariff at a time
     draft = draft_of(version)
     errors = check_draft(draft) or check_presentable(draft.structure)
     if errors:
         raise FeeError(errors)
-    others = db.session.scalars(
+    siblings = db.session.scalars(
         sa.select(TariffVersion).where(TariffVersion.tariff_id == version.tariff_id,
                                        TariffVersion.status == PublicationStatus.PUBLISHED,
                                        TariffVersion.id != version.id)).all()
-    for other in others:
-        if not _overlaps(version.effective_from, version.effective_to,
-                         other.effective_from, other.effective_to):
-            continue
-        if other.effective_to is None and other.effective_from < version.effective_from:
-            other.effective_to = version.effective_from - timedelta(days=1)
-            continue
-        raise _fail("effective_from", _l(
-            "These dates overlap version %(number)s, in force from %(start)s.",
-            number=other.number, start=other.effective_from.isoformat()))
-    version.status = PublicationStatus.PUBLISHED
-    version.published_at = now
-    version.published_by_id = publisher.id if publisher else None
-    db.session.flush()
+    publication.check_no_overlap(version, siblings, _overlap_error)
+    publication.publish(version, publisher, now)
+    key = _structure_key(version)
+    forget(key)
+    after_commit(lambda: forget(key))  # nobody reads a copy cached before the commit
 
 
 UNPRESENTABLE = _l("This version cannot be published: its public page or bill calculator would "
@@ -324,14 +317,28 @@ def same_content(version: TariffVersion, draft: VersionDraft) -> bool:
         draft.note_zh, draft.note_en)
 
 
+def versions_in_force(tariffs: Sequence[Tariff], day: date) -> dict[int, TariffVersion]:
+    """The published version of each tariff in force on ``day``, by tariff id (the one place
+    that decides it), with their prices, in a fixed number of queries."""
+    if not tariffs:
+        return {}
+    versions = db.session.scalars(
+        sa.select(TariffVersion)
+        .where(TariffVersion.tariff_id.in_([tariff.id for tariff in tariffs]),
+               publication.in_force_clause(TariffVersion, day))
+        .options(selectinload(TariffVersion.tiers), selectinload(TariffVersion.periods),
+                 selectinload(TariffVersion.prices), selectinload(TariffVersion.monthly_charges)))
+    return {version.tariff_id: version for version in versions}
+
+
 def version_in_force(tariff: Tariff, day: date) -> TariffVersion | None:
-    """The published version in force on ``day``."""
-    return db.session.scalar(
-        sa.select(TariffVersion).where(
-            TariffVersion.tariff_id == tariff.id,
-            TariffVersion.status == PublicationStatus.PUBLISHED,
-            TariffVersion.effective_from <= day,
-            sa.or_(TariffVersion.effective_to.is_(None), TariffVersion.effective_to >= day)))
+    """The published version of ``tariff`` in force on ``day``."""
+    return versions_in_force([tariff], day).get(tariff.id)
+
+
+def in_force_today(version: TariffVersion) -> bool:
+    """Whether the version's dates include today (in the portal's time zone)."""
+    return publication.covers(version, local_today())
 
 
 def published_versions(tariff: Tariff) -> list[TariffVersion]:
@@ -390,13 +397,25 @@ def check_fee_item(data: FeeItemData) -> list[StructureError]:
     return errors
 
 
-def save_fee_item(data: FeeItemData, now: datetime) -> FeeItem:
-    """Create a fee item, or update the one with the same code."""
+def get_fee_item(code: str) -> FeeItem | None:
+    """The fee item with this code (case-insensitive)."""
+    return db.session.scalar(sa.select(FeeItem).where(FeeItem.code == code.strip().upper()))
+
+
+def create_fee_item(data: FeeItemData, now: datetime, by: User | None = None) -> FeeItem:
+    """A new fee item; a code already in use is refused."""
+    if get_fee_item(data.code) is not None:
+        raise _fail("code", _l("A charge with this code already exists."))
+    return save_fee_item(data, now, by)
+
+
+def save_fee_item(data: FeeItemData, now: datetime, by: User | None = None) -> FeeItem:
+    """Create a fee item, or update the one with the same code; either is public at once."""
     errors = check_fee_item(data)
     if errors:
         raise FeeError(errors)
     code = data.code.strip().upper()
-    item = db.session.scalar(sa.select(FeeItem).where(FeeItem.code == code))
+    item = get_fee_item(code)
     if item is None:
         item = FeeItem(code=code)
         db.session.add(item)
@@ -412,13 +431,19 @@ def save_fee_item(data: FeeItemData, now: datetime) -> FeeItem:
     item.basis_title = data.basis.title.strip()
     item.basis_url = (data.basis.url or "").strip() or None
     db.session.flush()
+    publication.announce(item, by, now)
     return item
 
 
-def fee_items(status: FeeStatus | None = None) -> list[FeeItem]:
-    """Fee items, by code, optionally of one status."""
+def fee_items_query(status: FeeStatus | None = None) -> sa.Select[tuple[FeeItem]]:
+    """Fee items, by code, optionally of one status (to paginate)."""
     query = sa.select(FeeItem).order_by(FeeItem.code)
     if status is not None:
         query = query.where(FeeItem.status == status)
-    return list(db.session.scalars(query))
+    return query
+
+
+def fee_items(status: FeeStatus | None = None) -> list[FeeItem]:
+    """Every fee item, by code, optionally of one status (exports and downloads)."""
+    return list(db.session.scalars(fee_items_query(status)))
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from flask_sqlalchemy.pagination import Pagination
 from werkzeug.wrappers import Response
 
 from portal.core.clock import local_today, parse_day
@@ -27,6 +27,7 @@ from portal.fees.enums import CustomerClass, FeeStatus
 from portal.fees.feed import feed_entries, xml_safe
 from portal.fees.forms import BillCheckForm
 from portal.fees.models import FeeItem, Tariff, TariffVersion
+from portal.fees.paging import PAGE_SIZE, page_number
 from portal.i18n import current_language
 
 MAX_VERSION = 2**31 - 1  # version numbers are INTEGER columns; ?a= and ?b= never exceed it
@@ -47,23 +48,28 @@ def _requested_day() -> tuple[date, str | None]:
         return local_today(), _("The date must be written as YYYY-MM-DD, e.g. 2024-07-01.")
 
 
+CLASS_ORDER = sa.case({member.value: index for index, member in enumerate(CustomerClass)},
+                      value=Tariff.customer_class)
+
+
+def _grouped(tariffs: list[Tariff], day: date) -> list[tuple[CustomerClass, list[Any]]]:
+    """The tariffs of a page by customer class, each with its version in force on ``day``."""
+    in_force = services.versions_in_force(tariffs, day)
+    groups: dict[CustomerClass, list[Any]] = {}
+    for tariff in tariffs:
+        groups.setdefault(tariff.customer_class, []).append((tariff, in_force.get(tariff.id)))
+    return list(groups.items())
+
+
 @public.get("/tariffs/")
-def list_tariffs() -> str:
+def list_tariffs() -> Any:
     """Every tariff, grouped by customer class, with the version in force on a date."""
     day, error = _requested_day()
-    tariffs = db.session.scalars(sa.select(Tariff).options(selectinload(Tariff.versions))
-                                 .order_by(Tariff.code)).all()
-    groups = []
-    for customer_class in CustomerClass:
-        rows = [(tariff, next((v for v in tariff.versions
-                               if v.is_published and v.in_force_on(day)), None))
-                for tariff in tariffs if tariff.customer_class is customer_class]
-        if rows:
-            groups.append((customer_class, rows))
-    status = 400 if error else 200
-    return render_template("fees/tariffs.html", groups=groups, day=day, error=error,
-                           today=local_today(),
-                           structure_of=services.published_structure), status  # type: ignore[return-value]
+    pagination = db.paginate(sa.select(Tariff).order_by(CLASS_ORDER, Tariff.code),
+                             page=page_number(), per_page=PAGE_SIZE, error_out=False)
+    return render_template("fees/tariffs.html", groups=_grouped(pagination.items, day),
+                           pagination=pagination, day=day, error=error, today=local_today(),
+                           structure_of=services.published_structure), 400 if error else 200
 
 
 def _render_version(tariff: Tariff, version: TariffVersion | None, day: date | None,
@@ -72,7 +78,7 @@ def _render_version(tariff: Tariff, version: TariffVersion | None, day: date | N
     if structure is not None:
         allow_plotly()
     calculator_on = None
-    if version is not None and not version.in_force_on(local_today()):
+    if version is not None and not services.in_force_today(version):
         calculator_on = (day or version.effective_from).isoformat()
     return render_template(
         "fees/tariff.html", tariff=tariff, version=version, structure=structure, day=day,
@@ -154,16 +160,22 @@ def bill_calculator(code: str) -> Any:
     return render_template("fees/calculator.html", **context), status
 
 
+def _fee_items_page(status: FeeStatus) -> Pagination:
+    return db.paginate(services.fee_items_query(status), page=page_number(),
+                       per_page=PAGE_SIZE, error_out=False)
+
+
 @public.get("/fees/")
 def list_fee_items() -> str:
     """Service charges in force, and free services."""
-    return render_template("fees/fee_items.html", items=services.fee_items(FeeStatus.ACTIVE))
+    return render_template("fees/fee_items.html", pagination=_fee_items_page(FeeStatus.ACTIVE))
 
 
 @public.get("/fees/abolished")
 def abolished_fees() -> str:
     """Charges that have been abolished: nobody may be asked to pay them."""
-    return render_template("fees/abolished.html", items=services.fee_items(FeeStatus.ABOLISHED))
+    return render_template("fees/abolished.html",
+                           pagination=_fee_items_page(FeeStatus.ABOLISHED))
 
 
 @public.route("/fees/check", methods=["GET", "POST"])

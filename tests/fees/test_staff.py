@@ -7,6 +7,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.fees.models import Tariff, TariffVersion
 from tests.conftest import csrf_token, post_form
@@ -45,7 +46,7 @@ def test_staff_drafts_previews_and_publishes(app, client, staff):
     assert "0.5400" in client.get("/tariffs/RES-NEW?on=2025-02-01").get_data(as_text=True)
     with app.app_context():
         version = db.session.scalar(sa.select(TariffVersion))
-        assert version.published_by.username == "staffer"
+        assert db.session.get(User, version.published_by_id).username == "staffer"
 
 
 def test_a_new_version_starts_from_the_latest(client, staff):

@@ -1,0 +1,157 @@
+"""Publication: staff prepare a draft; once published, a record is public and never changes.
+
+Tariff versions and fee items use it now; service commitments, committee decisions and notices
+are to follow. A publishable record has ``status`` (``PublicationStatus``), ``published_at`` and
+``published_by_id``; ``PublicationMixin`` gives a new table those columns. Records that are in
+force over dates also have ``effective_from`` and ``effective_to`` (inclusive, None: open).
+
+A domain's service publishes in this order: ``guard_unpublished`` (refuse twice), ``lock_row``
+(serialise publishers of the same parent), its own checks, ``check_no_overlap`` against the
+published siblings, then ``publish``.
+
+``published`` is the one hook point where whatever must follow every publication subscribes:
+the transparency log will append its entry there. Receivers are called inside the request's
+transaction, after the record is flushed as published, so that a row they add is committed or
+rolled back together with the publication; anything outside the database (an email, a
+webhook) must be handed to ``portal.core.transactions.after_commit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from blinker import Namespace
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.enums import TitledEnum
+from portal.core.errors import DomainError
+from portal.core.models import UTCDateTime, enum_type
+from portal.extensions import db
+
+
+class PublicationStatus(TitledEnum):
+    """Drafts are seen by staff only; published records are public and immutable."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+PublicationStatus.TITLES = {"draft": _l("Draft"), "published": _l("Published")}
+
+_signals = Namespace()
+#: Sent as ``published.send(record, by=user_or_None, now=datetime)`` after every publication.
+#: Subscribe with ``@published.connect`` (or ``published.connect(fn, sender=...)``).
+published = _signals.signal("portal.published")
+
+
+class AlreadyPublishedError(DomainError):
+    """A published record was to be changed, deleted or published again."""
+
+    message = _l("A published record cannot be changed.")
+    field = "status"
+
+
+class Publishable(Protocol):
+    """What ``publish`` needs of a record."""
+
+    status: Any
+    published_at: Any
+    published_by_id: Any
+
+
+class Dated(Protocol):
+    """A record in force from one day to another (inclusive; ``effective_to`` None: open)."""
+
+    effective_from: Any
+    effective_to: Any
+
+
+class PublicationMixin:
+    """Columns of a publishable table: its status, and when and by whom it was published.
+
+    A table using it adds the check ``status = 'draft' OR published_at IS NOT NULL``.
+    """
+
+    status: Mapped[PublicationStatus] = mapped_column(
+        enum_type(PublicationStatus, "status"), default=PublicationStatus.DRAFT)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    @property
+    def is_published(self) -> bool:
+        """Whether the public can see this record."""
+        return is_published(self)
+
+
+def is_published(record: Publishable) -> bool:
+    """Whether the record is public (and so can no longer change)."""
+    return bool(record.status is PublicationStatus.PUBLISHED)
+
+
+def guard_unpublished(record: Publishable, error: DomainError | None = None) -> None:
+    """Refuse (with ``error``, or ``AlreadyPublishedError``) to touch a published record."""
+    if is_published(record):
+        raise error if error is not None else AlreadyPublishedError()
+
+
+def lock_row(model: Any, row_id: int) -> None:
+    """Lock one row until the transaction ends, so that two publishers take turns.
+
+    PostgreSQL runs ``SELECT ... FOR UPDATE``; SQLite, which has no row locks, serialises
+    writers on the whole database anyway.
+    """
+    db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+
+
+def covers(record: Dated, day: date) -> bool:
+    """Whether ``day`` falls within the record's dates."""
+    return bool(record.effective_from <= day
+                and (record.effective_to is None or day <= record.effective_to))
+
+
+def in_force_clause(model: Any, day: date) -> sa.ColumnElement[bool]:
+    """SQL: the rows of ``model`` that are published and whose dates include ``day``."""
+    return sa.and_(model.status == PublicationStatus.PUBLISHED, model.effective_from <= day,
+                   sa.or_(model.effective_to.is_(None), model.effective_to >= day))
+
+
+def overlaps(a: Dated, b: Dated) -> bool:
+    """Whether two records share at least one day."""
+    return bool((b.effective_to is None or a.effective_from <= b.effective_to)
+                and (a.effective_to is None or b.effective_from <= a.effective_to))
+
+
+def check_no_overlap(record: Dated, siblings: Iterable[Dated],
+                     refuse: Callable[[Any], DomainError]) -> None:
+    """Make ``record`` the only one of its siblings in force on each of its days.
+
+    An open-ended sibling that started earlier is closed the day before ``record`` starts (the
+    one change a published record ever undergoes); any other overlap raises ``refuse(sibling)``.
+    """
+    for other in siblings:
+        if other is record or not overlaps(record, other):
+            continue
+        if other.effective_to is None and other.effective_from < record.effective_from:
+            other.effective_to = record.effective_from - timedelta(days=1)
+            continue
+        raise refuse(other)
+
+
+def publish(record: Publishable, by: Any, now: datetime) -> None:
+    """Make a draft public and immutable, then tell the ``published`` subscribers."""
+    guard_unpublished(record)
+    record.status = PublicationStatus.PUBLISHED
+    record.published_at = now
+    record.published_by_id = by.id if by is not None else None
+    db.session.flush()
+    announce(record, by, now)
+
+
+def announce(record: object, by: Any, now: datetime) -> None:
+    """Tell the ``published`` subscribers about a record made public without a draft stage
+    (a fee item is public as soon as it is saved)."""
+    published.send(record, by=by, now=now)
