@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from portal.accounts.models import User
 from portal.accounts.roles import Permission, Role, permission_required
 from portal.complaints import notify, queries, services, web, workflow
+from portal.complaints.actions import Action
 from portal.complaints.blueprint import staff
 from portal.complaints.enums import ActorKind
 from portal.complaints.forms import AssignForm, InboxFilterForm, StatusForm, SummaryForm, TextForm
@@ -95,9 +96,10 @@ def change_status(complaint: Complaint, user: User) -> Any:
     """Move the case on; the complainant is told."""
     form = StatusForm()
     form.set_choices(workflow.next_statuses(complaint.status, ActorKind.STAFF))
-    if not form.validate_on_submit():
-        return _render(complaint, 400, status_form=form)
     try:
+        services.require(complaint, ActorKind.STAFF, Action.STATUS, utcnow())
+        if not form.validate_on_submit():
+            return _render(complaint, 400, status_form=form)
         services.change_status(complaint, form.to_status(), ActorKind.STAFF, utcnow(),
                                actor=user, reason=form.reason.data)
     except services.ComplaintError as error:
