@@ -16,7 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.accounts.models import User
 from portal.complaints import actions, attachments, codes, workflow
-from portal.complaints.actions import Action, allowed_actions
+from portal.complaints.actions import Action
+from portal.complaints.actions import allowed_actions as allowed_actions  # the service layer's
 from portal.complaints.attachments import CleanFile
 from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType, EventKind
 from portal.complaints.models import (
@@ -41,9 +42,6 @@ MAX_CASE_FILES = 20
 
 class ComplaintError(DomainError):
     """A complaint rule was broken."""
-
-
-__all__ = ["Action", "allowed_actions"]
 
 
 def require(complaint: Complaint, actor: ActorKind, action: Action, now: datetime) -> None:

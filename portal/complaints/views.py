@@ -28,15 +28,14 @@ from portal.complaints.forms import (
 from portal.complaints.models import Complaint
 from portal.core.errors import DomainError, report
 from portal.core.models import utcnow
-from portal.extensions import db, limiter
+from portal.extensions import db as db  # tests reach the session through this module
+from portal.extensions import limiter
 
-__all__ = ["db"]  # tests reach the session through this module
 TRACK_WAITS_KEY = "tracking_waits"
 TICKET_SECONDS = 60 * 60
 
 public.after_request(web.no_store)
 public.register_blueprint(filing)
-send_attachment = web.send_attachment
 
 
 @public.get("/")
