@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts.roles import Permission, permission_required
-from portal.complaints import notify, services
+from portal.complaints import notify, queries, services
 from portal.complaints.blueprint import committee
-from portal.complaints.enums import ActorKind, ComplaintStatus
-from portal.complaints.forms import TextForm
+from portal.complaints.enums import ActorKind
+from portal.complaints.forms import FilterForm, TextForm
 from portal.complaints.models import Complaint
 from portal.complaints.redaction import redact
+from portal.core.errors import report
 from portal.core.models import utcnow
-from portal.extensions import db
 
 
 def _case_or_404(number: str) -> Complaint:
     complaint = services.find_by_number(number)
-    if complaint is None:
+    if complaint is None or complaint.status not in queries.WITH_THE_COMMITTEE:
         abort(404)
     return complaint
 
@@ -30,11 +29,12 @@ def _case_or_404(number: str) -> Complaint:
 @committee.get("/")
 @permission_required(Permission.COMMITTEE_BUSINESS)
 def cases() -> str:
-    """Cases taken to the users' committee, oldest first."""
-    cases = db.session.scalars(sa.select(Complaint).where(
-        Complaint.status.in_([ComplaintStatus.ESCALATED, ComplaintStatus.DECIDED]))
-        .order_by(Complaint.status, Complaint.registered_at)).all()
-    return render_template("complaints/committee.html", cases=cases, redact=redact)
+    """Cases taken to the users' committee, a page at a time."""
+    form = FilterForm(request.args)
+    pagination = queries.page_of(queries.committee_queue(), form.page_number(),
+                                 queries.COMMITTEE_PAGE_SIZE)
+    return render_template("complaints/committee.html", pagination=pagination,
+                           subjects={case.id: redact(case.subject) for case in pagination.items})
 
 
 def _committee_events(complaint: Complaint) -> list[services.PublicEvent]:
@@ -45,31 +45,36 @@ def _committee_events(complaint: Complaint) -> list[services.PublicEvent]:
             for e in complaint.events]
 
 
-@committee.route("/<number>", methods=["GET", "POST"])
-@permission_required(Permission.COMMITTEE_BUSINESS)
-def case(number: str) -> Any:
-    """An escalated case and the committee's decision (public, with its reasons)."""
-    complaint = _case_or_404(number)
-    if complaint.status not in {ComplaintStatus.ESCALATED, ComplaintStatus.DECIDED}:
-        abort(404)
-    form = TextForm(prefix="decision")
-    if form.validate_on_submit():
-        try:
-            services.change_status(complaint, ComplaintStatus.DECIDED, ActorKind.COMMITTEE,
-                                   utcnow(), actor=current_user._get_current_object(),
-                                   reason=form.text.data)
-        except services.ComplaintError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            notify.case_changed(complaint)
-            flash(_("The committee's decision is recorded."), "success")
-            return redirect(url_for("complaints_committee.case", number=number))
+def _render(complaint: Complaint, form: TextForm, status: int = 200) -> Any:
     # Committee members are not staff: like the public, they read the complainant's words and
     # the timeline with phone, ID and account numbers and email addresses masked.
-    return render_template("complaints/committee_case.html", complaint=complaint, form=form,
-                           now=utcnow(), redact=redact, events=_committee_events(complaint)
-                           ), 400 if form.errors else 200
+    return render_template(
+        "complaints/committee_case.html", complaint=complaint, form=form,
+        subject=redact(complaint.subject), description=redact(complaint.description),
+        events=_committee_events(complaint),
+        allowed=services.allowed_actions(complaint, ActorKind.COMMITTEE, utcnow())), status
 
 
+@committee.get("/<number>")
+@permission_required(Permission.COMMITTEE_BUSINESS)
+def case(number: str) -> Any:
+    """An escalated case, and the form for the committee's decision."""
+    return _render(_case_or_404(number), TextForm(prefix="decision"))
+
+
+@committee.post("/<number>")
+@permission_required(Permission.COMMITTEE_BUSINESS)
+def decide(number: str) -> Any:
+    """Record the committee's decision (public, with its reasons); the complainant is told."""
+    complaint, form = _case_or_404(number), TextForm(prefix="decision")
+    if not form.validate_on_submit():
+        return _render(complaint, form, 400)
+    try:
+        services.decide(complaint, current_user._get_current_object(), form.text.data or "",
+                        utcnow())
+    except services.ComplaintError as error:
+        report(error)
+        return _render(complaint, form, 400)
+    notify.when_committed(complaint)
+    flash(_("The committee's decision is recorded."), "success")
+    return redirect(url_for("complaints_committee.case", number=number))

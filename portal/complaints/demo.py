@@ -86,55 +86,89 @@ def load() -> list[str]:
     return lines
 
 
+class _Walk:
+    """Moves one case along with plausible times, late in about one case in eight."""
+
+    def __init__(self, complaint: Complaint, start: datetime, staff: User,
+                 rng: random.Random) -> None:
+        self.complaint, self.clock, self.staff, self.rng = complaint, start, staff, rng
+        self.late = rng.random() < 0.12
+
+    def wait(self, hours: float) -> datetime:
+        self.clock = min(self.clock + timedelta(hours=hours), utcnow())
+        return self.clock
+
+    def move(self, target: ComplaintStatus, actor: ActorKind = ActorKind.STAFF,
+             reason: str | None = None) -> None:
+        services.change_status(self.complaint, target, actor, self.clock,
+                               actor=self.staff if actor is ActorKind.STAFF else None,
+                               reason=reason)
+
+    def withdraw(self) -> None:
+        self.wait(self.rng.uniform(1, 20))
+        self.move(ComplaintStatus.WITHDRAWN, ActorKind.COMPLAINANT)
+
+    def reject(self) -> None:
+        self.wait(self.rng.uniform(2, 40 if self.late else 20))
+        self.move(ComplaintStatus.REJECTED, reason="不属于供电服务范围，已告知向相关部门反映。")
+
+    def accept(self) -> None:
+        self.wait(self.rng.uniform(2, 40 if self.late else 20))
+        self.move(ComplaintStatus.ACCEPTED)
+
+    def start(self) -> None:
+        self.wait(self.rng.uniform(1, 24))
+        self.move(ComplaintStatus.IN_PROGRESS)
+
+    def escalate_unanswered(self) -> None:
+        if self.wait(24 * 16) > self.complaint.reply_due_at:
+            self.move(ComplaintStatus.ESCALATED, ActorKind.COMPLAINANT,
+                      reason="超过答复期限仍未答复。")
+
+    def reply(self) -> None:
+        self.wait(self.rng.uniform(24, 24 * (9 if self.late else 4)))
+        services.reply(self.complaint, self.staff,
+                       "经核实，已安排人员处理，问题已整改。感谢您的监督。", self.clock)
+
+    def rate_resolved(self) -> None:
+        self.wait(self.rng.uniform(2, 72))
+        services.rate(self.complaint, self.rng.choice([3, 4, 5, 5]), True, self.clock)
+
+    def rate_unresolved(self) -> None:
+        self.wait(self.rng.uniform(2, 72))
+        services.rate(self.complaint, self.rng.choice([1, 2]), False, self.clock)
+
+    def reopen(self) -> None:
+        self.move(ComplaintStatus.REOPENED, ActorKind.COMPLAINANT, reason="问题仍未解决。")
+
+    def escalate(self) -> None:
+        self.move(ComplaintStatus.ESCALATED, ActorKind.COMPLAINANT, reason="对答复不满意。")
+
+    def decide(self) -> None:
+        self.wait(self.rng.uniform(24, 24 * 10))
+        services.change_status(self.complaint, ComplaintStatus.DECIDED, ActorKind.COMMITTEE,
+                               self.clock,
+                               reason="委员会认为供电企业答复基本合理，建议加强回访。")
+
+
+HANDLED = ("accept", "start")
+ANSWERED = (*HANDLED, "reply")
+UNRESOLVED = (*ANSWERED, "rate_unresolved")
+# The steps that lead to each outcome ("escalated" when late: escalated unanswered).
+PATHS: dict[str, tuple[str, ...]] = {
+    "registered": (), "withdrawn": ("withdraw",), "rejected": ("reject",),
+    "accepted": ("accept",), "in_progress": HANDLED, "late escalated": (*HANDLED,
+                                                                          "escalate_unanswered"),
+    "replied": ANSWERED, "closed": (*ANSWERED, "rate_resolved"),
+    "reopened": (*UNRESOLVED, "reopen"), "escalated": (*UNRESOLVED, "escalate"),
+    "decided": (*UNRESOLVED, "escalate", "decide"),
+}
+
+
 def _advance(complaint: Complaint, outcome: str, start: datetime, staff: User,
              rng: random.Random) -> None:
-    """Walk the case to ``outcome`` with plausible times, late in about one case in eight."""
-    late = rng.random() < 0.12
-    clock = start
-
-    def step(hours: float) -> datetime:
-        nonlocal clock
-        clock = min(clock + timedelta(hours=hours), utcnow())
-        return clock
-
-    def move(target: ComplaintStatus, actor: ActorKind = ActorKind.STAFF,
-             reason: str | None = None) -> None:
-        services.change_status(complaint, target, actor, clock,
-                               actor=staff if actor is ActorKind.STAFF else None, reason=reason)
-
-    if outcome == "registered":
-        return
-    if outcome == "withdrawn":
-        step(rng.uniform(1, 20))
-        move(ComplaintStatus.WITHDRAWN, ActorKind.COMPLAINANT)
-        return
-    step(rng.uniform(2, 40 if late else 20))
-    if outcome == "rejected":
-        move(ComplaintStatus.REJECTED, reason="不属于供电服务范围，已告知向相关部门反映。")
-        return
-    move(ComplaintStatus.ACCEPTED)
-    if outcome == "accepted":
-        return
-    step(rng.uniform(1, 24))
-    move(ComplaintStatus.IN_PROGRESS)
-    if outcome == "in_progress" or (outcome == "escalated" and late):
-        if outcome == "escalated" and step(24 * 16) > complaint.reply_due_at:
-            move(ComplaintStatus.ESCALATED, ActorKind.COMPLAINANT, reason="超过答复期限仍未答复。")
-        return
-    step(rng.uniform(24, 24 * (9 if late else 4)))
-    services.reply(complaint, staff, "经核实，已安排人员处理，问题已整改。感谢您的监督。", clock)
-    if outcome == "replied":
-        return
-    step(rng.uniform(2, 72))
-    if outcome in {"closed"}:
-        services.rate(complaint, rng.choice([3, 4, 5, 5]), True, clock)
-        return
-    services.rate(complaint, rng.choice([1, 2]), False, clock)
-    if outcome == "reopened":
-        move(ComplaintStatus.REOPENED, ActorKind.COMPLAINANT, reason="问题仍未解决。")
-        return
-    move(ComplaintStatus.ESCALATED, ActorKind.COMPLAINANT, reason="对答复不满意。")
-    if outcome == "decided":
-        step(rng.uniform(24, 24 * 10))
-        services.change_status(complaint, ComplaintStatus.DECIDED, ActorKind.COMMITTEE, clock,
-                               reason="委员会认为供电企业答复基本合理，建议加强回访。")
+    """Walk the case to ``outcome``."""
+    walk = _Walk(complaint, start, staff, rng)
+    path = PATHS["late escalated" if outcome == "escalated" and walk.late else outcome]
+    for step in path:
+        getattr(walk, step)()

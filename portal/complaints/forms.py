@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -18,9 +21,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from portal.accounts.models import User
+from portal.complaints import codes
 from portal.complaints.attachments import ACCEPT
 from portal.complaints.enums import ComplaintStatus, ComplaintType
-from portal.complaints.services import categories, districts
+from portal.complaints.models import Complaint
+from portal.complaints.queries import CaseFilters
+from portal.complaints.services import Filing, categories, districts
 from portal.core.forms import PortalForm
 from portal.i18n import current_language
 
@@ -89,6 +96,35 @@ class ComplaintForm(PortalForm):
         self.district.choices = [("", str(_l("— choose —")))] + [
             (d.code, d.name(language)) for d in districts()]
 
+    # Other pages (check my bill) may start a complaint with some fields filled in.
+    PREFILLED = ("category", "subject", "description")
+
+    def fill_from(self, args: Mapping[str, str]) -> None:
+        """A new form: its own submission key, and what the link that led here filled in."""
+        self.submission_key.data = codes.new_submission_key()
+        for name in self.PREFILLED:
+            if args.get(name) and not self[name].data:
+                self[name].data = args[name][:4000]
+
+    def keep_key(self) -> bool:
+        """Give a sent form without a usable submission key a new one; True if it got one."""
+        if self.submission_key.data and len(self.submission_key.data) <= 64:
+            return False
+        self.submission_key.data = codes.new_submission_key()
+        return True
+
+    def to_filing(self) -> Filing:
+        """What the person sends, for ``services.submit_complaint``."""
+        return Filing(
+            type=ComplaintType(self.type.data), category_code=self.category.data or "",
+            district_code=self.district.data or "", subject=self.subject.data or "",
+            description=self.description.data or "", occurred_on=self.occurred_on.data,
+            location=self.location.data, account_number=self.account_number.data,
+            contact_name=self.contact_name.data, contact_phone=self.contact_phone.data,
+            contact_email=self.contact_email.data,
+            consent_contact=bool(self.consent_contact.data),
+            consent_publish=bool(self.consent_publish.data), language=str(get_locale()))
+
     def validate_consent_contact(self, field: Any) -> None:
         """Asking to be contacted needs a way to do so."""
         if field.data and not ((self.contact_phone.data or "").strip()
@@ -133,6 +169,10 @@ class RatingForm(PortalForm):
         validators=[DataRequired(_l("Say whether the problem is resolved."))])
     submit = SubmitField(_l("Send my rating"))
 
+    def to_rating(self) -> tuple[int, bool]:
+        """The rating (1 to 5) and whether the problem is resolved."""
+        return int(self.rating.data), self.resolved.data == "yes"
+
 
 class ReasonForm(PortalForm):
     """A step that needs a reason (escalation, withdrawal, reopening)."""
@@ -155,6 +195,10 @@ class StatusForm(PortalForm):
         """Only the statuses the workflow allows from here."""
         self.status.choices = [(s.value, s.title) for s in statuses]
 
+    def to_status(self) -> ComplaintStatus:
+        """The chosen status."""
+        return ComplaintStatus(self.status.data)
+
 
 class TextForm(PortalForm):
     """A reply, an internal note or a summary."""
@@ -162,3 +206,108 @@ class TextForm(PortalForm):
     text = TextAreaField(_l("Text"), validators=[DataRequired(REQUIRED), Length(max=4000)],
                          render_kw={"rows": 5})
     submit = SubmitField(_l("Save"))
+
+
+class SummaryForm(TextForm):
+    """The public summary staff approve."""
+
+    def fill_from(self, complaint: Complaint, suggested: str) -> None:
+        """The approved summary, or else a first draft, unless this form was just sent."""
+        if not self.text.raw_data:
+            self.text.data = complaint.public_summary or suggested
+
+
+class AssignForm(PortalForm):
+    """Give the case to a staff member, or to nobody."""
+
+    assignee = SelectField(_l("Handled by"), choices=[], validate_choice=True)
+    submit = SubmitField(_l("Assign"))
+
+    def fill_from(self, complaint: Complaint, members: list[User]) -> None:
+        """Choices: nobody and every active staff member; the current assignee chosen."""
+        self.members = {str(member.id): member for member in members}
+        self.assignee.choices = [("", str(_l("Nobody")))] + [
+            (key, f"{member.display_name} ({member.username})")
+            for key, member in self.members.items()]
+        if not self.assignee.raw_data:
+            self.assignee.data = str(complaint.assigned_to_id or "")
+
+    def to_assignee(self) -> User | None:
+        """The chosen staff member (None: nobody)."""
+        return self.members.get(self.assignee.data or "")
+
+
+def _choice(value: str | None, allowed: set[str]) -> str | None:
+    return value if value in allowed else None
+
+
+class FilterForm(PortalForm):
+    """Filters of a case list, read from the query string (GET: no CSRF token).
+
+    Unknown values are ignored rather than refused: a list is shown whatever the address says.
+    """
+
+    class Meta:
+        csrf = False
+
+    category = SelectField(_l("Category"), choices=[], validate_choice=False)
+    district = SelectField(_l("District"), choices=[], validate_choice=False)
+    page = IntegerField(validators=[Optional()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = current_language()
+        everything = [("", str(_l("All")))]
+        self.category.choices = everything + [(c.code, c.name(language)) for c in categories()]
+        self.district.choices = everything + [(d.code, d.name(language)) for d in districts()]
+
+    def page_number(self) -> int:
+        """The page asked for; anything else (text, 0, huge numbers) is page 1."""
+        page = self.page.data if not self.page.errors else None
+        return page if page is not None and 1 <= page <= 100_000 else 1
+
+    def to_filters(self) -> CaseFilters:
+        """The filters that the query string names correctly."""
+        codes_of = {"category": {c.code for c in categories()},
+                    "district": {d.code for d in districts()}}
+        return CaseFilters(category=_choice(self.category.data, codes_of["category"]),
+                           district=_choice(self.district.data, codes_of["district"]))
+
+
+class PublicFilterForm(FilterForm):
+    """Search and filters of the public cases."""
+
+    q = StringField(_l("Search the summaries"))
+
+    def to_filters(self) -> CaseFilters:
+        """Category, district and the search text (at most 100 characters)."""
+        filters = super().to_filters()
+        return filters.but(text=(self.q.data or "").strip()[:100] or None)
+
+
+ALL = "all"
+
+
+class InboxFilterForm(FilterForm):
+    """The staff inbox's filters."""
+
+    status = SelectField(_l("Status"), choices=[], validate_choice=False)
+    type = SelectField(_l("Type"), choices=[], validate_choice=False)
+    overdue = BooleanField(_l("Overdue only"))
+    mine = BooleanField(_l("Assigned to me"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.status.choices = [("", str(_l("Open and escalated"))), (ALL, str(_l("All")))] + [
+            (s.value, s.title) for s in ComplaintStatus]
+        self.type.choices = [("", str(_l("All"))), *ComplaintType.choices()]
+
+    def to_filters(self, user_id: int | None = None) -> CaseFilters:
+        """Every filter of the inbox; ``mine`` means assigned to ``user_id``."""
+        status = _choice(self.status.data, {s.value for s in ComplaintStatus} | {ALL})
+        kind = _choice(self.type.data, {t.value for t in ComplaintType})
+        return super().to_filters().but(
+            status=None if status in {None, ALL} else ComplaintStatus(status),
+            open_only=status is None, type=ComplaintType(kind) if kind else None,
+            overdue=bool(self.overdue.data),
+            assignee_id=user_id if self.mine.data else None)

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.complaints.models import Complaint
-from portal.core import mail, protection
+from portal.core import mail, protection, transactions
 
 
 def _tracking_url(complaint: Complaint) -> str:
@@ -36,3 +36,8 @@ def case_changed(complaint: Complaint) -> bool:
             render_template("complaints/email.txt", complaint=complaint,
                             url=_tracking_url(complaint)))
     return mail.send(message, f"complaint {complaint.tracking_number}")
+
+
+def when_committed(complaint: Complaint) -> None:
+    """Tell the complainant about their case once the request's change is committed."""
+    transactions.after_commit(lambda: case_changed(complaint))

@@ -1,11 +1,12 @@
-"""Rules of complaints: filing, tracking, the workflow, handling, privacy. Services flush;
-the caller commits."""
+"""Rules of complaints: filing, tracking, the workflow, handling, privacy. Services only flush
+and raise ``ComplaintError``; the request commits once (``portal.core.transactions``)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -14,7 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.accounts.models import User
-from portal.complaints import attachments, codes, workflow
+from portal.complaints import actions, attachments, codes, workflow
+from portal.complaints.actions import Action
+from portal.complaints.actions import allowed_actions as allowed_actions  # the service layer's
 from portal.complaints.attachments import CleanFile
 from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType, EventKind
 from portal.complaints.models import (
@@ -39,6 +42,13 @@ MAX_CASE_FILES = 20
 
 class ComplaintError(DomainError):
     """A complaint rule was broken."""
+
+
+def require(complaint: Complaint, actor: ActorKind, action: Action, now: datetime) -> None:
+    """Raise ComplaintError (saying why) unless ``actor`` may take ``action`` now."""
+    problem = actions.refusal(complaint, actor, action, now)
+    if problem is not None:
+        raise ComplaintError(problem)
 
 
 @dataclass(frozen=True)
@@ -170,6 +180,7 @@ def _event(complaint: Complaint, kind: EventKind, actor_kind: ActorKind, now: da
            from_status: ComplaintStatus | None = None,
            to_status: ComplaintStatus | None = None, rating: int | None = None,
            resolved: bool | None = None, assignee: User | None = None) -> ComplaintEvent:
+    """Record an event with its typed facts (a status change, a rating, an assignee)."""
     event = ComplaintEvent(kind=kind, actor_kind=actor_kind, actor_id=actor.id if actor else None,
                            body=body, from_status=from_status, to_status=to_status,
                            rating=rating, resolved=resolved,
@@ -278,22 +289,51 @@ def find_for_tracking(number: str, code: str) -> Complaint | None:
     return complaint
 
 
+class StepDetails(TypedDict, total=False):
+    """Who makes a status change and why."""
+
+    actor: User | None
+    reason: str | None
+
+
+class _Step(StepDetails, total=False):
+    by_reply: bool  # REPLIED is reached only by writing a reply
+
+
+# Status changes that depend on time as well as on the workflow table: the same rules decide
+# whether the case page offers them (``actions.allowed_actions``).
+TIMELY = {ComplaintStatus.ESCALATED: actions.escalation_refusal,
+          ComplaintStatus.REOPENED: actions.reopen_refusal}
+
+
 def change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
-                  now: datetime, *, actor: User | None = None, reason: str | None = None,
-                  by_reply: bool = False) -> None:
+                  now: datetime, **details: Unpack[StepDetails]) -> None:
     """Move a case through the workflow table, recording who, when and why."""
-    current = complaint.status
+    _change_status(complaint, target, actor_kind, now, _Step(**details))
+
+
+def _change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
+                   now: datetime, details: _Step) -> None:
+    current, reason, actor = complaint.status, details.get("reason"), details.get("actor")
     if not workflow.allowed(current, target, actor_kind) or (
-            target in workflow.BY_REPLY_ONLY and not by_reply):
-        raise ComplaintError(_l("This step is not possible for the case as it stands."))
+            target in workflow.BY_REPLY_ONLY and not details.get("by_reply")):
+        raise ComplaintError(actions.NOT_POSSIBLE)
     if target in workflow.REASON_REQUIRED and not (reason or "").strip():
         raise ComplaintError(_l("Give a reason for this step."))
-    if target is ComplaintStatus.ESCALATED and current in workflow.ESCALATE_WHEN_OVERDUE \
-            and not complaint.overdue(now):
-        raise ComplaintError(_l("An open case can be taken to the users' committee once a "
-                                "deadline has passed."))
+    problem = TIMELY[target](complaint, now) if target in TIMELY else None
+    if problem is not None:
+        raise ComplaintError(problem)
+    _apply_status(complaint, target, actor_kind, now)
+    complaint.status = target
+    _event(complaint, EventKind.STATUS, actor_kind, now, actor=actor,
+           body=(reason or "").strip() or None, from_status=current, to_status=target)
+    db.session.flush()
+
+
+def _apply_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
+                  now: datetime) -> None:
+    """The dates and counters that a status change moves."""
     if target is ComplaintStatus.REOPENED:
-        check_reopen(complaint, now)
         complaint.reopen_count += 1
         complaint.replied_at = None
         complaint.closed_at = None
@@ -309,36 +349,26 @@ def change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: Act
         complaint.closed_at = None  # with the committee, the case is open again
     if actor_kind is ActorKind.STAFF and complaint.first_contacted_at is None:
         complaint.first_contacted_at = now
-    complaint.status = target
-    _event(complaint, EventKind.STATUS, actor_kind, now, actor=actor,
-           body=(reason or "").strip() or None, from_status=current, to_status=target)
-    db.session.flush()
 
 
-def check_reopen(complaint: Complaint, now: datetime) -> None:
-    """Raise ComplaintError unless the complainant may reopen the case now."""
-    if complaint.reopen_count >= 1:
-        raise ComplaintError(_l("A case can be reopened only once."))
-    if complaint.resolved:
-        raise ComplaintError(_l("You rated this case as resolved."))
-    answered = complaint.replied_at or complaint.closed_at
-    days = int(str(_config("REOPEN_DAYS")))
-    if answered is None or now - answered > timedelta(days=days):
-        raise ComplaintError(_l("A case can be reopened within %(days)s days of its answer.",
-                                days=days))
+def take_step(complaint: Complaint, action: Action, now: datetime,
+              reason: str | None = None) -> None:
+    """The complainant withdraws, reopens or escalates the case."""
+    require(complaint, ActorKind.COMPLAINANT, action, now)
+    change_status(complaint, actions.STEPS[action], ActorKind.COMPLAINANT, now, reason=reason)
 
 
-def check_open_for_information(complaint: Complaint) -> None:
-    """Raise ComplaintError if the case no longer takes information (checked before files
-    are read, so that nothing is decoded for a finished case)."""
-    if complaint.status in {ComplaintStatus.WITHDRAWN, ComplaintStatus.DECIDED}:
-        raise ComplaintError(_l("This case is finished; information can no longer be added."))
+def decide(complaint: Complaint, member: User, reason: str, now: datetime) -> None:
+    """The users' committee decides an escalated case, with its reasons."""
+    require(complaint, ActorKind.COMMITTEE, Action.DECIDE, now)
+    change_status(complaint, ComplaintStatus.DECIDED, ActorKind.COMMITTEE, now, actor=member,
+                  reason=reason)
 
 
 def add_information(complaint: Complaint, text: str, now: datetime,
                     files: list[CleanFile] | None = None) -> None:
     """The complainant adds information (text, files or both) to a case not yet finished."""
-    check_open_for_information(complaint)
+    require(complaint, ActorKind.COMPLAINANT, Action.INFORMATION, now)
     if not text.strip() and not files:
         raise ComplaintError(_l("Write the information you want to add."))
     if files and len(files) > attachments.MAX_FILES:
@@ -370,18 +400,23 @@ def rate(complaint: Complaint, rating: int, resolved: bool, now: datetime) -> No
     db.session.flush()
 
 
+def rate_answer(complaint: Complaint, rating: int, resolved: bool, now: datetime) -> None:
+    """The complainant rates the answer, if the case may be rated now."""
+    require(complaint, ActorKind.COMPLAINANT, Action.RATE, now)
+    rate(complaint, rating, resolved, now)
+
+
 def reply(complaint: Complaint, staff: User | None, text: str, now: datetime) -> None:
     """A public reply from staff; a case being handled becomes answered."""
+    require(complaint, ActorKind.STAFF, Action.REPLY, now)
     if not text.strip():
         raise ComplaintError(_l("Write the reply."))
-    if complaint.status in {ComplaintStatus.WITHDRAWN, ComplaintStatus.DECIDED}:
-        raise ComplaintError(_l("This case is finished; it can no longer be answered."))
     _event(complaint, EventKind.REPLY, ActorKind.STAFF, now, actor=staff, body=text.strip())
     if complaint.first_contacted_at is None:
         complaint.first_contacted_at = now
     if complaint.status is ComplaintStatus.IN_PROGRESS:
-        change_status(complaint, ComplaintStatus.REPLIED, ActorKind.STAFF, now, actor=staff,
-                      by_reply=True)
+        _change_status(complaint, ComplaintStatus.REPLIED, ActorKind.STAFF, now,
+                       {"actor": staff, "by_reply": True})
     db.session.flush()
 
 
@@ -412,6 +447,7 @@ class Contact:
 
 def view_contact(complaint: Complaint, staff: User, now: datetime) -> Contact:
     """Decrypt the contact details, recording who looked and when."""
+    require(complaint, ActorKind.STAFF, Action.CONTACT, now)
     _event(complaint, EventKind.CONTACT_VIEWED, ActorKind.STAFF, now, actor=staff)
     db.session.flush()
     return Contact(protection.decrypt(complaint.contact_name_enc),
@@ -427,8 +463,7 @@ def suggested_summary(complaint: Complaint) -> str:
 
 def approve_summary(complaint: Complaint, staff: User, summary: str, now: datetime) -> None:
     """Publish an anonymised summary (redacted again); only with the complainant's consent."""
-    if not complaint.consent_publish:
-        raise ComplaintError(_l("The complainant did not agree to publication."))
+    require(complaint, ActorKind.STAFF, Action.SUMMARY, now)
     if not summary.strip():
         raise ComplaintError(_l("Write the summary."))
     complaint.public_summary = redact(summary.strip())

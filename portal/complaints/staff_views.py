@@ -1,70 +1,41 @@
-"""The staff's inbox and case page."""
+"""The staff's inbox and case page; one endpoint per action on a case."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from portal.accounts.models import User
 from portal.accounts.roles import Permission, Role, permission_required
-from portal.complaints import notify, services, workflow
+from portal.complaints import notify, queries, services, web, workflow
+from portal.complaints.actions import Action
 from portal.complaints.blueprint import staff
-from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType
-from portal.complaints.forms import StatusForm, TextForm
+from portal.complaints.enums import ActorKind
+from portal.complaints.forms import AssignForm, InboxFilterForm, StatusForm, SummaryForm, TextForm
 from portal.complaints.models import Complaint
-from portal.complaints.views import send_attachment
+from portal.core.errors import report
 from portal.core.models import utcnow
 from portal.extensions import db
 
 HANDLE = Permission.HANDLE_COMPLAINTS
-PAGE_SIZE = 50
 
 
 @staff.get("/")
 @permission_required(HANDLE)
 def inbox() -> str:
-    """Cases to handle, filtered, soonest deadline first."""
-    now = utcnow()
-    query = sa.select(Complaint)
-    args = request.args
-    if args.get("status") in {s.value for s in ComplaintStatus}:
-        query = query.where(Complaint.status == ComplaintStatus(args["status"]))
-    elif args.get("status") != "all":
-        query = query.where(Complaint.status.in_(
-            [s for s in ComplaintStatus if s.is_open] + [ComplaintStatus.ESCALATED]))
-    if args.get("type") in {t.value for t in ComplaintType}:
-        query = query.where(Complaint.type == ComplaintType(args["type"]))
-    for field, column in (("category", Complaint.category_code),
-                          ("district", Complaint.district_code)):
-        if args.get(field):
-            query = query.where(column == args[field])
-    if args.get("mine"):
-        query = query.where(Complaint.assigned_to_id == current_user.id)
-    if args.get("overdue"):
-        open_statuses = [s for s in ComplaintStatus if s.is_open]
-        query = query.where(Complaint.status.in_(open_statuses), sa.or_(
-            sa.and_(Complaint.first_contacted_at.is_(None), Complaint.first_contact_due_at < now),
-            sa.and_(Complaint.replied_at.is_(None), Complaint.reply_due_at < now)))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    cases = db.session.scalars(query.order_by(Complaint.reply_due_at, Complaint.id)
-                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return render_template("complaints/staff_inbox.html", cases=cases, now=now, total=total,
-                           page=page, pages=max(1, -(-int(total or 0) // PAGE_SIZE)),
-                           categories=services.categories(), districts=services.districts(),
-                           statuses=list(ComplaintStatus), types=list(ComplaintType),
-                           args=args.to_dict())
-
-
-def _case_or_404(number: str) -> Complaint:
-    complaint = services.find_by_number(number)
-    if complaint is None:
-        abort(404)
-    return complaint
+    """Cases to handle, filtered, soonest deadline first, a page at a time."""
+    now, form = utcnow(), InboxFilterForm(request.args)
+    query = queries.inbox(form.to_filters(user_id=current_user.id), now)
+    pagination = queries.page_of(query, form.page_number(), queries.INBOX_PAGE_SIZE)
+    return render_template("complaints/staff_inbox.html", pagination=pagination, now=now,
+                           form=form)
 
 
 def _staff() -> list[User]:
@@ -73,76 +44,134 @@ def _staff() -> list[User]:
         .order_by(User.username)))
 
 
-def _render(complaint: Complaint, status: int = 200, **extra: Any) -> Any:
-    status_form = extra.pop("status_form", None) or StatusForm()
-    status_form.set_choices(workflow.next_statuses(complaint.status, ActorKind.STAFF))
-    context = {"complaint": complaint, "now": utcnow(), "status_form": status_form,
-               "reply_form": extra.pop("reply_form", None) or TextForm(prefix="reply"),
-               "note_form": extra.pop("note_form", None) or TextForm(prefix="note"),
-               "summary_form": extra.pop("summary_form", None) or TextForm(
-                   prefix="summary", data={"text": complaint.public_summary
-                                           or services.suggested_summary(complaint)}),
-               "decision_form": extra.pop("decision_form", None) or TextForm(prefix="decision"),
-               "staff_members": _staff(), **extra}
-    response = render_template("complaints/staff_case.html", **context)
-    return response, status
+def _forms(complaint: Complaint, given: dict[str, Any]) -> dict[str, Any]:
+    """The case page's forms: the one just sent (with its errors) and fresh ones."""
+    forms = {"status_form": StatusForm(), "reply_form": TextForm(prefix="reply"),
+             "note_form": TextForm(prefix="note"), "assign_form": AssignForm(),
+             "summary_form": SummaryForm(prefix="summary"), **given}
+    forms["status_form"].set_choices(workflow.next_statuses(complaint.status, ActorKind.STAFF))
+    forms["assign_form"].fill_from(complaint, _staff())
+    forms["summary_form"].fill_from(complaint, services.suggested_summary(complaint))
+    return forms
+
+
+def _render(complaint: Complaint, status: int = 200, **given: Any) -> Any:
+    now = utcnow()
+    contact = given.pop("contact", None)
+    return render_template(
+        "complaints/staff_case.html", complaint=complaint, now=now, contact=contact,
+        allowed=services.allowed_actions(complaint, ActorKind.STAFF, now),
+        **_forms(complaint, given)), status
+
+
+def _on_case(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Staff only; the view gets the case (404 if there is none) and the staff member."""
+    @permission_required(HANDLE)
+    @wraps(view)
+    def wrapper(number: str, **kwargs: Any) -> Any:
+        complaint = services.find_by_number(number)
+        if complaint is None:
+            abort(404)
+        return view(complaint, current_user._get_current_object(), **kwargs)
+    return wrapper
 
 
 @staff.get("/<number>")
-@permission_required(HANDLE)
-def case(number: str) -> Any:
+@_on_case
+def case(complaint: Complaint, _user: User) -> Any:
     """The whole case: timeline with internal notes, forms to act on it."""
-    return _render(_case_or_404(number))
+    return _render(complaint)
 
 
-@staff.post("/<number>/<any(status, reply, note, assign, contact, summary):action>")
-@permission_required(HANDLE)
-def act(number: str, action: str) -> Any:
-    """Change status, reply, note, assign, show the contact (logged) or approve the summary."""
-    complaint = _case_or_404(number)
-    now = utcnow()
-    user = current_user._get_current_object()
-    forms: dict[str, Any] = {}
-    try:
-        if action == "status":
-            form = forms["status_form"] = StatusForm()
-            form.set_choices(workflow.next_statuses(complaint.status, ActorKind.STAFF))
-            if not form.validate_on_submit():
-                return _render(complaint, 400, **forms)
-            services.change_status(complaint, ComplaintStatus(form.status.data), ActorKind.STAFF,
-                                   now, actor=user, reason=form.reason.data)
-        elif action in {"reply", "note", "summary"}:
-            form = forms[f"{action}_form"] = TextForm(prefix=action)
-            if not form.validate_on_submit():
-                return _render(complaint, 400, **forms)
-            handler = {"reply": services.reply, "note": services.add_note,
-                       "summary": services.approve_summary}[action]
-            handler(complaint, user, form.text.data or "", now)
-        elif action == "assign":
-            assignee = None
-            if request.form.get("assignee"):
-                assignee = next((u for u in _staff()
-                                 if str(u.id) == request.form["assignee"]), None)
-                if assignee is None:
-                    abort(400)
-            services.assign(complaint, user, assignee, now)
-        else:
-            contact = services.view_contact(complaint, user, now)
-            db.session.commit()
-            return _render(complaint, contact=contact)
-    except services.ComplaintError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return _render(complaint, 400, **forms)
-    db.session.commit()
-    if action in {"status", "reply"}:
-        notify.case_changed(complaint)
+def _saved(complaint: Complaint, tell_complainant: bool = False) -> Response:
+    if tell_complainant:
+        notify.when_committed(complaint)
     flash(_("Saved."), "success")
-    return redirect(url_for("complaints_staff.case", number=number))
+    return redirect(url_for("complaints_staff.case", number=complaint.tracking_number))
+
+
+@staff.post("/<number>/status")
+@_on_case
+def change_status(complaint: Complaint, user: User) -> Any:
+    """Move the case on; the complainant is told."""
+    form = StatusForm()
+    form.set_choices(workflow.next_statuses(complaint.status, ActorKind.STAFF))
+    try:
+        services.require(complaint, ActorKind.STAFF, Action.STATUS, utcnow())
+        if not form.validate_on_submit():
+            return _render(complaint, 400, status_form=form)
+        services.change_status(complaint, form.to_status(), ActorKind.STAFF, utcnow(),
+                               actor=user, reason=form.reason.data)
+    except services.ComplaintError as error:
+        report(error, form)
+        return _render(complaint, 400, status_form=form)
+    return _saved(complaint, tell_complainant=True)
+
+
+def _text_action(complaint: Complaint, prefix: str,
+                 action: Callable[[TextForm], None]) -> Any:
+    """Reply, note or summary: a text the service takes as it is."""
+    form = (SummaryForm if prefix == "summary" else TextForm)(prefix=prefix)
+    try:
+        if not form.validate_on_submit():
+            return _render(complaint, 400, **{f"{prefix}_form": form})
+        action(form)
+    except services.ComplaintError as error:
+        report(error)
+        return _render(complaint, 400, **{f"{prefix}_form": form})
+    return _saved(complaint, tell_complainant=prefix == "reply")
+
+
+@staff.post("/<number>/reply")
+@_on_case
+def reply(complaint: Complaint, user: User) -> Any:
+    """A public reply; a case being handled becomes answered, and the complainant is told."""
+    return _text_action(complaint, "reply", lambda form: services.reply(
+        complaint, user, form.text.data or "", utcnow()))
+
+
+@staff.post("/<number>/note")
+@_on_case
+def add_note(complaint: Complaint, user: User) -> Any:
+    """An internal note, never shown to the complainant or the public."""
+    return _text_action(complaint, "note", lambda form: services.add_note(
+        complaint, user, form.text.data or "", utcnow()))
+
+
+@staff.post("/<number>/summary")
+@_on_case
+def approve_summary(complaint: Complaint, user: User) -> Any:
+    """Publish an anonymised summary of the case."""
+    return _text_action(complaint, "summary", lambda form: services.approve_summary(
+        complaint, user, form.text.data or "", utcnow()))
+
+
+@staff.post("/<number>/assign")
+@_on_case
+def assign(complaint: Complaint, user: User) -> Any:
+    """Give the case to a staff member, or to nobody."""
+    form = AssignForm()
+    form.fill_from(complaint, _staff())
+    if not form.validate_on_submit():
+        return _render(complaint, 400, assign_form=form)
+    services.assign(complaint, user, form.to_assignee(), utcnow())
+    return _saved(complaint)
+
+
+@staff.post("/<number>/contact")
+@_on_case
+def show_contact(complaint: Complaint, user: User) -> Any:
+    """Show the contact details; who looked and when is recorded."""
+    try:
+        contact = services.view_contact(complaint, user, utcnow())
+    except services.ComplaintError as error:
+        report(error)
+        return _render(complaint, 400)
+    return _render(complaint, contact=contact)
 
 
 @staff.get("/<number>/attachments/<int(max=2147483647):attachment_id>")
-@permission_required(HANDLE)
-def attachment(number: str, attachment_id: int) -> Any:
+@_on_case
+def attachment(complaint: Complaint, _user: User, attachment_id: int) -> Any:
     """A file of a case, for the staff who handle it."""
-    return send_attachment(_case_or_404(number), attachment_id)
+    return web.send_attachment(complaint, attachment_id)

@@ -19,7 +19,9 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.complaints import services
 from portal.complaints.models import TrackingThrottle
+from portal.core import transactions
 from portal.extensions import db
 
 FIRST_DELAY = timedelta(seconds=2)
@@ -73,6 +75,19 @@ def record_failure(number: str, now: datetime) -> None:
 def record_success(number: str) -> None:
     """The right code was given: the number's failures are forgotten."""
     db.session.execute(sa.delete(TrackingThrottle).where(TrackingThrottle.number == number))
+
+
+def look_up(number: str, code: str, known: State, now: datetime) -> str | None:
+    """The case's tracking number if number and code match, else None. A failure is counted,
+    and kept although the answer refuses; a success forgets the number's failures."""
+    complaint = services.find_for_tracking(number, code)
+    if complaint is None:
+        record_failure(number, now)
+        transactions.keep_despite_refusal()
+        return None
+    if known.has_failures:
+        record_success(number)
+    return complaint.tracking_number
 
 
 def purge(now: datetime) -> int:

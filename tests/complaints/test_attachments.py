@@ -21,7 +21,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from portal.complaints import attachments, decoding, services, views
+from portal.complaints import attachments, decoding, services, web
 from portal.complaints.attachments import AttachmentError, CleanFile, clean
 from portal.complaints.models import Complaint, ComplaintAttachment
 from portal.core.models import utcnow
@@ -110,7 +110,7 @@ def test_files_travel_through_the_check_step_to_the_complaint(app, client):
     page = response.get_data(as_text=True)
     assert "attachment-1.jpg" in page and "attachment-2.pdf" in page and "王五" not in page
     fields = form_fields(page)
-    sent = client.post("/complaints/new?lang=en", data={**fields, "confirm": "1"})
+    sent = client.post("/complaints/new/send?lang=en", data={**fields, "confirm": "1"})
     assert sent.status_code == 201
     number, code = receipt_of(sent)
     with app.app_context():
@@ -381,7 +381,7 @@ def never_decode(data):
 def test_a_full_form_refuses_files_before_decoding_them(app, client, monkeypatch):
     first = _check_with_files(client, [(io.BytesIO(PDF), f"doc{n}.pdf") for n in range(5)])
     assert first.status_code == 200
-    monkeypatch.setattr(views, "clean_files", never_decode)
+    monkeypatch.setattr(web, "clean_files", never_decode)
     fields = form_fields(first.get_data(as_text=True))
     again = client.post("/complaints/new?lang=en", content_type="multipart/form-data",
                         data={**fields, "check": "1",
@@ -413,7 +413,7 @@ def test_a_full_case_refuses_files_before_decoding_them(app, client, file_compla
     number, code = file_complaint()
     add_files(app, number, services.MAX_CASE_FILES)
     open_case(client, number, code)
-    monkeypatch.setattr(views, "clean_files", never_decode)
+    monkeypatch.setattr(web, "clean_files", never_decode)
     response = post_information(client, number, [(PDF, "one-more.pdf")])
     assert response.status_code == 400
     assert "A case can hold at most 20 files." in response.get_data(as_text=True)
@@ -434,7 +434,7 @@ def test_a_finished_case_refuses_files_before_decoding_them(app, client, file_co
                                utcnow(), reason="不再需要")
         db.session.commit()
     open_case(client, number, code)
-    monkeypatch.setattr(views, "clean_files", never_decode)
+    monkeypatch.setattr(web, "clean_files", never_decode)
     token = csrf_token(client, "/complaints/track")  # a finished case shows no form
     response = client.post(f"/complaints/track/{number}/information?lang=en",
                            content_type="multipart/form-data",

@@ -33,7 +33,7 @@ def send(client, data=GOOD, lang="en"):
     response = check(client, data, lang)
     assert response.status_code == 200, response.get_data(as_text=True)[:2000]
     fields = form_fields(response.get_data(as_text=True))
-    return client.post(f"/complaints/new?lang={lang}", data={**fields, "confirm": "1"}), fields
+    return client.post(f"/complaints/new/send?lang={lang}", data={**fields, "confirm": "1"}), fields
 
 
 def receipt_of(response):
@@ -80,7 +80,7 @@ def test_a_second_complaint_gets_the_next_number(client):
 
 def test_a_resubmitted_form_creates_one_complaint_with_the_same_receipt(app, client):
     response, fields = send(client)
-    again = client.post("/complaints/new?lang=en", data={**fields, "confirm": "1"})
+    again = client.post("/complaints/new/send?lang=en", data={**fields, "confirm": "1"})
     assert again.status_code == 201
     assert receipt_of(again) == receipt_of(response)
     assert "Nothing was sent twice." in again.get_data(as_text=True)
@@ -89,7 +89,7 @@ def test_a_resubmitted_form_creates_one_complaint_with_the_same_receipt(app, cli
 
 def test_change_something_goes_back_to_the_form_with_everything_kept(client):
     fields = form_fields(check(client, GOOD).get_data(as_text=True))
-    page = client.post("/complaints/new?lang=en", data={**fields, "edit": "1"}).get_data(
+    page = client.post("/complaints/new/edit?lang=en", data={**fields, "edit": "1"}).get_data(
         as_text=True)
     assert "File a complaint" in page and 'value="被收取临时接电费"' in page
 
@@ -125,11 +125,11 @@ def test_errors_are_translated(client):
 
 def test_a_tampered_check_step_is_refused(app, client):
     fields = form_fields(check(client, GOOD).get_data(as_text=True))
-    response = client.post("/complaints/new?lang=en",
+    response = client.post("/complaints/new/send?lang=en",
                            data={**fields, "check_token": "forged", "confirm": "1"})
     assert response.status_code == 400 and count(app) == 0
     other = form_fields(check(client, GOOD).get_data(as_text=True))
-    response = client.post("/complaints/new?lang=en",
+    response = client.post("/complaints/new/send?lang=en",
                            data={**fields, "check_token": other["check_token"], "confirm": "1"})
     assert response.status_code == 400 and count(app) == 0
 
@@ -140,7 +140,7 @@ def test_an_expired_check_step_asks_to_check_again(app, client, monkeypatch):
     fields["check_token"] = URLSafeTimedSerializer(
         app.config["SECRET_KEY"], salt="complaint-check").dumps(fields["submission_key"])
     monkeypatch.undo()
-    response = client.post("/complaints/new?lang=en", data={**fields, "confirm": "1"})
+    response = client.post("/complaints/new/send?lang=en", data={**fields, "confirm": "1"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "The check step has expired." in page and "被收取临时接电费" in page
@@ -150,7 +150,7 @@ def test_an_expired_check_step_asks_to_check_again(app, client, monkeypatch):
 def test_missing_csrf_token(app, client):
     fields = form_fields(check(client, GOOD).get_data(as_text=True))
     fields.pop("csrf_token")
-    assert client.post("/complaints/new", data={**fields, "confirm": "1"}).status_code == 400
+    assert client.post("/complaints/new/send", data={**fields, "confirm": "1"}).status_code == 400
     assert count(app) == 0
 
 
@@ -162,7 +162,7 @@ def test_a_database_failure_shows_an_error_and_no_tracking_number(app, client, m
 
     fields = form_fields(check(client, GOOD).get_data(as_text=True))
     monkeypatch.setattr(views.db.session, "commit", broken_commit)
-    response = client.post("/complaints/new?lang=en", data={**fields, "confirm": "1"})
+    response = client.post("/complaints/new/send?lang=en", data={**fields, "confirm": "1"})
     monkeypatch.undo()
     assert response.status_code == 503
     page = response.get_data(as_text=True)
@@ -229,14 +229,14 @@ def test_concurrent_first_filings_of_a_year_get_distinct_numbers(app):
 def test_the_code_is_shown_again_only_to_the_browser_that_got_the_form(app, client):
     response, fields = send(client)
     _number, code = receipt_of(response)
-    same_browser = client.post("/complaints/new?lang=en", data={**fields, "confirm": "1"})
+    same_browser = client.post("/complaints/new/send?lang=en", data={**fields, "confirm": "1"})
     assert code in same_browser.get_data(as_text=True)
     other = app.test_client()
     other_fields = form_fields(check(other, GOOD).get_data(as_text=True))
     stolen = {**other_fields, "submission_key": fields["submission_key"]}
     stolen_check = other.post("/complaints/new?lang=en", data={**stolen, "check": "1"})
     refilled = form_fields(stolen_check.get_data(as_text=True))
-    response = other.post("/complaints/new?lang=en", data={**refilled, "confirm": "1"})
+    response = other.post("/complaints/new/send?lang=en", data={**refilled, "confirm": "1"})
     page = response.get_data(as_text=True)
     assert response.status_code == 201 and code not in page
     assert "shown only once, in the browser that sent the complaint" in page
@@ -306,7 +306,7 @@ def test_a_spent_upload_limit_holds_back_only_requests_with_files(make_app):
                                 "attachments": [(io.BytesIO(PDF), "a.pdf")]})
     assert checked.status_code == 200
     # Sending the checked complaint carries no file: it goes through.
-    sent = client.post("/complaints/new?lang=en",
+    sent = client.post("/complaints/new/send?lang=en",
                        data={**form_fields(checked.get_data(as_text=True)), "confirm": "1"})
     assert sent.status_code == 201
     # So does another complaint without files from the same address...

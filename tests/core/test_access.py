@@ -16,12 +16,15 @@ PUBLIC = {
     "fees.compare", "fees.bill_calculator", "fees.list_fee_items", "fees.abolished_fees",
     "fees.check_my_bill", "fees.feed",
     "complaints.index", "complaints.new", "complaints.track", "complaints.public_cases",
+    "complaints.filing.check", "complaints.filing.edit", "complaints.filing.send",
     "fees_api.tariffs", "fees_api.tariffs_csv", "fees_api.tariff_detail", "fees_api.tariff_csv",
     "fees_api.bill", "fees_api.fees", "fees_api.fees_csv",
     "accounts.login",
 }
 # Routes guarded by something other than a permission.
-TRACKED_CASE = {"complaints.case", "complaints.act", "complaints.case_attachment"}
+TRACKED_CASE = {"complaints.case", "complaints.add_information", "complaints.rate",
+                "complaints.withdraw", "complaints.reopen", "complaints.escalate",
+                "complaints.case_attachment"}
 PASSWORD_STEP_DONE = {"accounts.verify_code", "accounts.setup_code"}
 LOGGED_IN = {"accounts.logout"}
 

@@ -1,0 +1,156 @@
+"""The staff inbox and the committee's queue: a page at a time, filters kept from page to page,
+and the same number of queries at any length."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.complaints import services
+from portal.complaints.enums import ComplaintStatus
+from portal.complaints.models import Complaint
+from portal.core.models import utcnow
+from portal.extensions import db
+from tests.complaints.conftest import FILING
+from tests.conftest import count_statements
+
+NUMBER = re.compile(r'translate="no">(TS-\d{4}-\d{6})<')
+
+
+def _file(app, count, start=0, **changes):
+    """File ``count`` cases, a day apart (so that their deadlines differ), then change them."""
+    with app.app_context():
+        for index in range(start, start + count):
+            filing = services.Filing(**{**FILING, "category_code": ("BIZ-FEE", "QUAL")[index % 2]})
+            services.submit_complaint(filing, f"list-{index}",
+                                      utcnow() - timedelta(days=index % 30, minutes=index))
+        if changes:
+            db.session.execute(sa.update(Complaint).values(**changes))
+        db.session.commit()
+
+
+def _numbers(page):
+    return NUMBER.findall(page)
+
+
+@pytest.fixture
+def staff(make_user, auth):
+    user, _password = make_user("handler", role="staff")
+    auth.login("handler")
+    return user
+
+
+def _assign_all(app, user_id):
+    with app.app_context():
+        db.session.execute(sa.update(Complaint).values(assigned_to_id=user_id))
+        db.session.commit()
+
+
+def test_the_inbox_costs_the_same_queries_at_10_and_500_cases(app, client, staff):
+    _file(app, 10)
+    _assign_all(app, staff.id)
+    client.get("/staff/complaints/")  # categories and districts are read once per process
+    few, page = count_statements(app, client, "/staff/complaints/?lang=en")
+    assert "10 cases" in page and len(_numbers(page)) == 10
+    _file(app, 490, start=10)
+    _assign_all(app, staff.id)
+    many, page = count_statements(app, client, "/staff/complaints/?lang=en")
+    assert "500 cases" in page and len(_numbers(page)) == 20
+    assert many == few, (few, many)
+    assert few <= 8, few
+
+
+def _expected_order(app, **where):
+    with app.app_context():
+        query = sa.select(Complaint.tracking_number).filter_by(**where).order_by(
+            Complaint.reply_due_at, Complaint.id)
+        return list(db.session.scalars(query))
+
+
+def test_the_inbox_goes_page_by_page_soonest_deadline_first_keeping_its_filters(
+        app, client, staff):
+    _file(app, 90)
+    expected = _expected_order(app, category_code="BIZ-FEE")
+    assert len(expected) == 45
+    first = client.get("/staff/complaints/?lang=en&category=BIZ-FEE&overdue=1&status=all")
+    first = first.get_data(as_text=True)
+    overdue = _numbers(first)
+    second_url = re.search(r'rel="next" href="([^"]+)"', first)
+    assert 'rel="prev"' not in first
+    seen = list(overdue)
+    while second_url:
+        url = second_url.group(1).replace("&amp;", "&")
+        assert "category=BIZ-FEE" in url and "overdue=1" in url and "status=all" in url
+        page = client.get(url).get_data(as_text=True)
+        seen += _numbers(page)
+        second_url = re.search(r'rel="next" href="([^"]+)"', page)
+    assert seen == [number for number in expected if number in seen]  # the right order
+    everything = client.get("/staff/complaints/?lang=en&category=BIZ-FEE&page=3")
+    page = everything.get_data(as_text=True)
+    assert "Page 3 of 3" in page and _numbers(page) == expected[40:]
+    assert 'selected value="BIZ-FEE"' in page or 'value="BIZ-FEE" selected' in page
+
+
+@pytest.mark.parametrize("query", ["page=0", "page=-1", "page=x", "page=99999999999",
+                                   "page=9", "status=nonsense", "type=x", "category=NOPE"])
+def test_odd_inbox_addresses_show_a_page_not_an_error(app, client, staff, query):
+    _file(app, 3)
+    assert client.get(f"/staff/complaints/?{query}").status_code == 200
+
+
+def _member(make_user, auth):
+    make_user("member", role="committee")
+    auth.login("member")
+
+
+def test_the_committee_queue_costs_the_same_queries_at_10_and_500_cases(
+        app, client, make_user, auth):
+    _member(make_user, auth)
+    _file(app, 10, status=ComplaintStatus.ESCALATED)
+    client.get("/staff/complaints/committee/")
+    few, page = count_statements(app, client, "/staff/complaints/committee/?lang=en")
+    assert len(_numbers(page)) == 10
+    _file(app, 490, start=10, status=ComplaintStatus.ESCALATED)
+    many, page = count_statements(app, client, "/staff/complaints/committee/?lang=en")
+    assert len(_numbers(page)) == 20 and "Page 1 of 25" in page
+    assert many == few, (few, many)
+    assert few <= 7, few
+
+
+def test_the_committee_queue_goes_page_by_page(app, client, make_user, auth):
+    _member(make_user, auth)
+    _file(app, 25, status=ComplaintStatus.ESCALATED)
+    with app.app_context():
+        expected = list(db.session.scalars(sa.select(Complaint.tracking_number).order_by(
+            Complaint.registered_at, Complaint.id)))
+    first = client.get("/staff/complaints/committee/?lang=en").get_data(as_text=True)
+    second = client.get("/staff/complaints/committee/?lang=en&page=2").get_data(as_text=True)
+    assert _numbers(first) == expected[:20] and _numbers(second) == expected[20:]
+    assert 'rel="next"' in first and 'rel="prev"' in second
+
+
+def test_the_committee_reads_subjects_redacted(app, client, make_user, auth):
+    _member(make_user, auth)
+    with app.app_context():
+        services.submit_complaint(services.Filing(**{**FILING, "subject": "请拨打 13812345678"}),
+                                  "redacted", utcnow())
+        db.session.execute(sa.update(Complaint).values(status=ComplaintStatus.ESCALATED))
+        db.session.commit()
+    page = client.get("/staff/complaints/committee/").get_data(as_text=True)
+    assert "13812345678" not in page and "请拨打" in page
+
+
+def test_assigned_to_me(app, client, staff, make_user):
+    _file(app, 4)
+    other, _password = make_user("other", role="staff")
+    with app.app_context():
+        first, second = db.session.scalars(sa.select(Complaint).order_by(Complaint.id)).all()[:2]
+        first.assigned_to_id = staff.id
+        second.assigned_to_id = other.id
+        mine, theirs = first.tracking_number, second.tracking_number
+        db.session.commit()
+    page = client.get("/staff/complaints/?mine=1").get_data(as_text=True)
+    assert _numbers(page) == [mine] and theirs not in page
