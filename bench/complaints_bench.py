@@ -58,11 +58,11 @@ def file_one(browser: Browser) -> tuple[float, str, str] | None:
     """File a complaint; returns (latency of the send, number, code) or None on failure."""
     status, page, _ = browser.request("GET", "/complaints/new")
     fields = {**hidden_fields(page), **FORM, "check": "1"}
-    status, page, _ = browser.request("POST", "/complaints/new", fields)
+    status, page, _ = browser.request("POST", "/complaints/new/check", fields)
     if status != 200:
         return None
     fields = {**hidden_fields(page), "confirm": "1"}
-    status, page, elapsed = browser.request("POST", "/complaints/new", fields)
+    status, page, elapsed = browser.request("POST", "/complaints/new/send", fields)
     if status != 201:
         return None
     number = re.search(r"TS-\d{4}-\d{6}", page)

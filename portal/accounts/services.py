@@ -150,7 +150,7 @@ class Throttle:
         if failures < self.free_failures:
             return timedelta(0)
         doublings = min(failures - self.free_failures, 20)
-        return min(self.first_delay * 2**doublings, self.max_delay)
+        return min(self.first_delay * (1 << doublings), self.max_delay)
 
 
 def _wait_until(user: User, now: datetime) -> datetime | None:

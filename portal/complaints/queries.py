@@ -44,8 +44,8 @@ class CaseFilters:
         return dataclasses.replace(self, **changes)
 
 
-def _narrowed(query: sa.Select[tuple[Complaint]], filters: CaseFilters
-              ) -> sa.Select[tuple[Complaint]]:
+def _narrowed(query: sa.Select[Complaint], filters: CaseFilters
+              ) -> sa.Select[Complaint]:
     equal = ((Complaint.category_code, filters.category), (Complaint.district_code,
                                                            filters.district),
              (Complaint.status, filters.status), (Complaint.type, filters.type),
@@ -64,7 +64,7 @@ def _overdue(now: datetime) -> sa.ColumnElement[bool]:
         sa.and_(Complaint.replied_at.is_(None), Complaint.reply_due_at < now)))
 
 
-def public_cases(filters: CaseFilters) -> sa.Select[tuple[Complaint]]:
+def public_cases(filters: CaseFilters) -> sa.Select[Complaint]:
     """Published cases (consented and approved), newest first."""
     query = sa.select(Complaint).where(Complaint.consent_publish.is_(True),
                                        Complaint.summary_approved_at.is_not(None))
@@ -74,7 +74,7 @@ def public_cases(filters: CaseFilters) -> sa.Select[tuple[Complaint]]:
                                                    Complaint.id.desc())
 
 
-def inbox(filters: CaseFilters, now: datetime) -> sa.Select[tuple[Complaint]]:
+def inbox(filters: CaseFilters, now: datetime) -> sa.Select[Complaint]:
     """Cases for staff, soonest answer deadline first."""
     query = _narrowed(sa.select(Complaint), filters)
     if filters.overdue:
@@ -84,13 +84,13 @@ def inbox(filters: CaseFilters, now: datetime) -> sa.Select[tuple[Complaint]]:
                                                                        Complaint.id)
 
 
-def committee_queue() -> sa.Select[tuple[Complaint]]:
+def committee_queue() -> sa.Select[Complaint]:
     """Cases taken to the users' committee: undecided first, oldest first."""
     return sa.select(Complaint).where(Complaint.status.in_(WITH_THE_COMMITTEE)).options(
         selectinload(Complaint.category), selectinload(Complaint.district)).order_by(
         Complaint.status, Complaint.registered_at, Complaint.id)
 
 
-def page_of(query: sa.Select[tuple[Complaint]], page: int, per_page: int) -> Pagination:
+def page_of(query: sa.Select[Complaint], page: int, per_page: int) -> Pagination:
     """One page of a list (a page past the end is empty, not an error)."""
     return db.paginate(query, page=page, per_page=per_page, error_out=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypedDict, Unpack
+from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -175,15 +175,26 @@ def _next_sequence(year: int) -> int:
     return int(db.session.execute(statement).scalar_one())
 
 
-def _event(complaint: Complaint, kind: EventKind, actor_kind: ActorKind, now: datetime, *,
-           actor: User | None = None, body: str | None = None,
-           from_status: ComplaintStatus | None = None,
-           to_status: ComplaintStatus | None = None, rating: int | None = None,
-           resolved: bool | None = None, assignee: User | None = None) -> ComplaintEvent:
+class EventFacts(TypedDict, total=False):
+    """What an event records besides its kind, actor and time."""
+
+    actor: User | None
+    body: str | None
+    from_status: ComplaintStatus | None
+    to_status: ComplaintStatus | None
+    rating: int | None
+    resolved: bool | None
+    assignee: User | None
+
+
+def _event(complaint: Complaint, kind: EventKind, actor_kind: ActorKind, now: datetime,
+           **facts: Unpack[EventFacts]) -> ComplaintEvent:
     """Record an event with its typed facts (a status change, a rating, an assignee)."""
+    actor, assignee = facts.get("actor"), facts.get("assignee")
     event = ComplaintEvent(kind=kind, actor_kind=actor_kind, actor_id=actor.id if actor else None,
-                           body=body, from_status=from_status, to_status=to_status,
-                           rating=rating, resolved=resolved,
+                           body=facts.get("body"), from_status=facts.get("from_status"),
+                           to_status=facts.get("to_status"), rating=facts.get("rating"),
+                           resolved=facts.get("resolved"),
                            assignee_id=assignee.id if assignee else None, created_at=now)
     complaint.events.append(event)
     return event
@@ -309,7 +320,8 @@ TIMELY = {ComplaintStatus.ESCALATED: actions.escalation_refusal,
 def change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
                   now: datetime, **details: Unpack[StepDetails]) -> None:
     """Move a case through the workflow table, recording who, when and why."""
-    _change_status(complaint, target, actor_kind, now, _Step(**details))
+    _change_status(complaint, target, actor_kind, now,
+                   _Step(actor=details.get("actor"), reason=details.get("reason")))
 
 
 def _change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,

@@ -51,7 +51,7 @@ def _delay(failures: int) -> timedelta:
     if failures < free:
         return timedelta(0)
     cap = timedelta(seconds=int(current_app.config["TRACK_NUMBER_MAX_DELAY_SECONDS"]))
-    return min(FIRST_DELAY * 2 ** min(failures - free, 20), cap)
+    return min(FIRST_DELAY * (1 << min(failures - free, 20)), cap)
 
 
 def record_failure(number: str, now: datetime) -> None:

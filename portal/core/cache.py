@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from flask import Flask, current_app
 
@@ -51,7 +51,7 @@ def remember(key: str, compute: Callable[[], T]) -> T:
         current_app.logger.warning("cache unavailable; computing %s", key)
         return compute()
     if value is not None:
-        return value
+        return cast(T, value)
     value = compute()
     try:
         cache.set(key, value)

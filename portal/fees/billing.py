@@ -216,7 +216,7 @@ def _basic_quantity(structure: PriceStructure, usage: Usage) -> Decimal:
     if getattr(usage, other) is not None:
         raise BillInputError(other, _("This tariff's basic charge is not levied on this; "
                                       "give %(name)s instead.", name=wanted))
-    value = getattr(usage, wanted)
+    value: Decimal | None = getattr(usage, wanted)
     if value is None:
         raise BillInputError(wanted, _("This value is required."))
     return value

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import url_for
@@ -47,5 +48,5 @@ def feed_entries(language: str) -> list[dict[str, Any]]:
                  "url": url_for("fees.abolished_fees" if item.status is FeeStatus.ABOLISHED
                                 else "fees.list_fee_items", _external=True) + f"#{item.code}",
                  "summary": f"{item.basis_number} {item.basis_title}"} for item in items]
-    entries.sort(key=lambda entry: entry["updated"], reverse=True)
+    entries.sort(key=lambda entry: cast(datetime, entry["updated"]), reverse=True)
     return entries[:FEED_SIZE]

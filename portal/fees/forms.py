@@ -97,7 +97,7 @@ class ChargeRowForm(Form):
         """A row is blank, or names a charge and gives its amount."""
         if self.is_blank():
             return True
-        ok = super().validate(extra_validators)
+        ok = bool(super().validate(extra_validators))
         if not self.fee.data and not (self.name.data or "").strip():
             self.name.errors = [*self.name.errors, _l("Choose the charge or type its name.")]
             ok = False
@@ -138,7 +138,7 @@ class BillCheckForm(PortalForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         """At least one charge is needed."""
-        ok = super().validate(extra_validators)
+        ok = bool(super().validate(extra_validators))
         if ok and not any(True for _ in self.filled_rows()):
             self.bill_date.errors = [*self.bill_date.errors,
                                      _l("Enter at least one charge from your bill.")]
@@ -243,7 +243,7 @@ class MonthlyChargeForm(Form):
 
     def validate(self, extra_validators: Any = None) -> bool:
         """A row with a label needs its amount."""
-        ok = super().validate(extra_validators)
+        ok = bool(super().validate(extra_validators))
         labelled = (self.label_zh.data or "").strip() or (self.label_en.data or "").strip()
         if labelled and self.amount.data is None and not self.amount.errors:
             self.amount.errors = [*self.amount.errors, REQUIRED]

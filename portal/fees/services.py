@@ -435,7 +435,7 @@ def save_fee_item(data: FeeItemData, now: datetime, by: User | None = None) -> F
     return item
 
 
-def fee_items_query(status: FeeStatus | None = None) -> sa.Select[tuple[FeeItem]]:
+def fee_items_query(status: FeeStatus | None = None) -> sa.Select[FeeItem]:
     """Fee items, by code, optionally of one status (to paginate)."""
     query = sa.select(FeeItem).order_by(FeeItem.code)
     if status is not None:

@@ -28,6 +28,7 @@ from portal.fees.exchange import export_data
 from portal.fees.forms import FeeItemForm, TariffForm, VersionForm
 from portal.fees.models import FeeItem, Tariff, TariffVersion
 from portal.fees.paging import PAGE_SIZE, page_number
+from portal.fees.structure import StructureError
 
 MANAGE = Permission.MANAGE_FEES
 
@@ -171,7 +172,7 @@ def publish(code: str, number: int) -> Response:
     """Publish a draft whose preview renders; it becomes public and immutable."""
     version = _version_or_404(code, number)
     if not version.is_published and not _preview_renders(version):
-        report(services.FeeError([services.StructureError("prices", services.UNPRESENTABLE)]))
+        report(services.FeeError([StructureError("prices", services.UNPRESENTABLE)]))
         return redirect(url_for("fees_staff.edit_version", code=code, number=number))
     try:
         services.publish_version(version, current_user, utcnow())
