@@ -53,11 +53,14 @@ CLASS_ORDER = sa.case({member.value: index for index, member in enumerate(Custom
 
 
 def _grouped(tariffs: list[Tariff], day: date) -> list[tuple[CustomerClass, list[Any]]]:
-    """The tariffs of a page by customer class, each with its version in force on ``day``."""
+    """The tariffs of a page by customer class, each with its version in force on ``day`` and
+    that version's price structure."""
     in_force = services.versions_in_force(tariffs, day)
     groups: dict[CustomerClass, list[Any]] = {}
     for tariff in tariffs:
-        groups.setdefault(tariff.customer_class, []).append((tariff, in_force.get(tariff.id)))
+        version = in_force.get(tariff.id)
+        structure = services.published_structure(version) if version else None
+        groups.setdefault(tariff.customer_class, []).append((tariff, version, structure))
     return list(groups.items())
 
 
@@ -68,8 +71,8 @@ def list_tariffs() -> Any:
     pagination = db.paginate(sa.select(Tariff).order_by(CLASS_ORDER, Tariff.code),
                              page=page_number(), per_page=PAGE_SIZE, error_out=False)
     return render_template("fees/tariffs.html", groups=_grouped(pagination.items, day),
-                           pagination=pagination, day=day, error=error, today=local_today(),
-                           structure_of=services.published_structure), 400 if error else 200
+                           pagination=pagination, day=day, error=error,
+                           today=local_today()), 400 if error else 200
 
 
 def _render_version(tariff: Tariff, version: TariffVersion | None, day: date | None,
