@@ -28,8 +28,8 @@ def init_app(app: Flask) -> None:
     for blueprint in (public, staff, committee):
         app.register_blueprint(blueprint)
     app.cli.add_command(complaints_cli)
-    redirects.moved(app, "/complaints/staff", "/staff/complaints")
-    redirects.moved(app, "/complaints/committee", "/staff/complaints/committee")
+    redirects.moved(app, "/complaints/staff/", "/staff/complaints/")
+    redirects.moved(app, "/complaints/committee/", "/staff/complaints/committee/")
     domains.add_domain(app, "complaints")
     domains.add_navigation(
         app,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.complaints.enums import ComplaintStatus, ComplaintType
 from portal.complaints.models import Complaint
-from portal.extensions import db
+from portal.core import paging
 
 PUBLIC_PAGE_SIZE = 20
 INBOX_PAGE_SIZE = 20
@@ -88,9 +88,10 @@ def committee_queue() -> sa.Select[Complaint]:
     """Cases taken to the users' committee: undecided first, oldest first."""
     return sa.select(Complaint).where(Complaint.status.in_(WITH_THE_COMMITTEE)).options(
         selectinload(Complaint.category), selectinload(Complaint.district)).order_by(
-        Complaint.status, Complaint.registered_at, Complaint.id)
+        sa.case((Complaint.status == ComplaintStatus.ESCALATED, 0), else_=1),
+        Complaint.registered_at, Complaint.id)
 
 
 def page_of(query: sa.Select[Complaint], page: int, per_page: int) -> Pagination:
-    """One page of a list (a page past the end is empty, not an error)."""
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    """One page of a list (a page past the end shows the last one)."""
+    return paging.page_of(query, per_page, page)

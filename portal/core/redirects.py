@@ -11,13 +11,16 @@ from werkzeug.wrappers import Response
 def moved(app: Flask, old_prefix: str, new_prefix: str) -> None:
     """Send every address under ``old_prefix`` to the same place under ``new_prefix``.
 
-    GET and HEAD get 301; other methods 308, which keeps the method and the form.
+    GET and HEAD get 301; other methods 308, which keeps the method and the form. A prefix
+    written with a trailing slash is a section (``/complaints/staff/``), one without it a
+    page (``/accounts/users``): ``/accounts/users/`` goes to the page, without the slash.
     """
+    keep_slash = old_prefix.endswith("/")
     endpoint = "moved:" + old_prefix
 
     def redirect_moved(rest: str | None) -> Response:
         target = new + ("" if rest is None else "/" + quote(rest, safe="/"))
-        if rest is None and request.path.endswith("/"):
+        if rest is None and request.path.endswith("/") and keep_slash:
             target += "/"
         if request.query_string:
             target += "?" + request.query_string.decode("ascii", "replace")

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from portal.accounts.roles import Permission, permission_required
 from portal.core.errors import report
 from portal.core.models import utcnow
+from portal.core.paging import page_of
 from portal.core.vendor import allow_plotly
 from portal.extensions import db
 from portal.fees import services
@@ -27,7 +28,7 @@ from portal.fees.chart import price_chart
 from portal.fees.exchange import export_data
 from portal.fees.forms import FeeItemForm, TariffForm, VersionForm
 from portal.fees.models import FeeItem, Tariff, TariffVersion
-from portal.fees.paging import PAGE_SIZE, page_number
+from portal.fees.paging import PAGE_SIZE
 from portal.fees.structure import StructureError
 
 MANAGE = Permission.MANAGE_FEES
@@ -60,7 +61,7 @@ def _fee_item_or_404(code: str) -> FeeItem:
 def index() -> str:
     """Every tariff with its drafts and published versions, a page at a time."""
     query = sa.select(Tariff).options(selectinload(Tariff.versions)).order_by(Tariff.code)
-    pagination = db.paginate(query, page=page_number(), per_page=PAGE_SIZE, error_out=False)
+    pagination = page_of(query, PAGE_SIZE)
     return render_template("fees/staff_index.html", pagination=pagination)
 
 
@@ -68,8 +69,7 @@ def index() -> str:
 @permission_required(MANAGE)
 def list_fee_items() -> str:
     """Every service charge, in force or abolished, a page at a time."""
-    pagination = db.paginate(services.fee_items_query(), page=page_number(), per_page=PAGE_SIZE,
-                             error_out=False)
+    pagination = page_of(services.fee_items_query(), PAGE_SIZE)
     return render_template("fees/staff_fee_items.html", pagination=pagination)
 
 

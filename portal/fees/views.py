@@ -14,6 +14,7 @@ from flask_sqlalchemy.pagination import Pagination
 from werkzeug.wrappers import Response
 
 from portal.core.clock import local_today, parse_day
+from portal.core.paging import page_of
 from portal.core.vendor import allow_plotly
 from portal.extensions import db
 from portal.fees import services
@@ -27,7 +28,7 @@ from portal.fees.enums import CustomerClass, FeeStatus
 from portal.fees.feed import feed_entries, xml_safe
 from portal.fees.forms import BillCheckForm
 from portal.fees.models import FeeItem, Tariff, TariffVersion
-from portal.fees.paging import PAGE_SIZE, page_number
+from portal.fees.paging import PAGE_SIZE
 from portal.i18n import current_language
 
 MAX_VERSION = 2**31 - 1  # version numbers are INTEGER columns; ?a= and ?b= never exceed it
@@ -68,8 +69,7 @@ def _grouped(tariffs: list[Tariff], day: date) -> list[tuple[CustomerClass, list
 def list_tariffs() -> Any:
     """Every tariff, grouped by customer class, with the version in force on a date."""
     day, error = _requested_day()
-    pagination = db.paginate(sa.select(Tariff).order_by(CLASS_ORDER, Tariff.code),
-                             page=page_number(), per_page=PAGE_SIZE, error_out=False)
+    pagination = page_of(sa.select(Tariff).order_by(CLASS_ORDER, Tariff.code), PAGE_SIZE)
     return render_template("fees/tariffs.html", groups=_grouped(pagination.items, day),
                            pagination=pagination, day=day, error=error,
                            today=local_today()), 400 if error else 200
@@ -164,8 +164,7 @@ def bill_calculator(code: str) -> Any:
 
 
 def _fee_items_page(status: FeeStatus) -> Pagination:
-    return db.paginate(services.fee_items_query(status), page=page_number(),
-                       per_page=PAGE_SIZE, error_out=False)
+    return page_of(services.fee_items_query(status), PAGE_SIZE)
 
 
 @public.get("/fees/")

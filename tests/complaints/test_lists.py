@@ -132,6 +132,27 @@ def test_the_committee_queue_goes_page_by_page(app, client, make_user, auth):
     assert 'rel="next"' in first and 'rel="prev"' in second
 
 
+def test_the_committee_sees_cases_awaiting_its_decision_first(app, client, make_user, auth):
+    _member(make_user, auth)
+    _file(app, 3, status=ComplaintStatus.DECIDED)  # filed earlier than the next ones
+    _file(app, 2, start=3)
+    with app.app_context():
+        waiting = list(db.session.scalars(sa.select(Complaint.tracking_number).where(
+            Complaint.status != ComplaintStatus.DECIDED).order_by(Complaint.registered_at)))
+        db.session.execute(sa.update(Complaint).where(Complaint.tracking_number.in_(waiting))
+                           .values(status=ComplaintStatus.ESCALATED))
+        db.session.commit()
+    page = client.get("/staff/complaints/committee/?lang=en").get_data(as_text=True)
+    assert _numbers(page)[:2] == waiting
+
+
+def test_a_page_past_the_end_shows_the_last_page(app, client, staff):
+    _file(app, 25)
+    page = client.get("/staff/complaints/?page=9&lang=en").get_data(as_text=True)
+    assert "Page 2 of 2" in page and len(_numbers(page)) == 5
+    assert 'rel="next"' not in page
+
+
 def test_the_committee_reads_subjects_redacted(app, client, make_user, auth):
     _member(make_user, auth)
     with app.app_context():

@@ -43,3 +43,9 @@ def test_the_new_addresses_ask_for_a_login(client):
     response = client.get("/staff/complaints/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/accounts/login")
+
+
+def test_a_moved_page_asked_for_with_a_slash_lands_on_the_page(client):
+    response = client.get("/accounts/users/")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/staff/accounts/users"
