@@ -20,8 +20,9 @@ STATIC = ROOT / "static"
 TRANSLATIONS = ROOT / "translations"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
-# The domains, in the order of their navigation links and demo data. A new domain is a package
-# with ``init_app(app)`` (see docs/ARCHITECTURE.md) and one line here.
+# The domains, in the order their demo data is loaded (navigation is ordered by each link's
+# position). A new domain is a package with ``init_app(app)`` (docs/ARCHITECTURE.md) and one
+# line here, before "portal.demo".
 DOMAINS = (
     "portal.pages",
     "portal.accounts",

@@ -76,3 +76,10 @@ def permission_required(permission: Permission) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def open_to_all(view: F) -> F:
+    """Mark a view that anyone may use, without an account (checked by tests/core/test_access.py:
+    every route is either this or protected)."""
+    view.open_to_all = True  # type: ignore[attr-defined]
+    return view

@@ -27,7 +27,7 @@ from portal.accounts import notify, services
 from portal.accounts.blueprint import public
 from portal.accounts.forms import ChangePasswordForm, CodeForm, LoginForm
 from portal.accounts.models import User
-from portal.accounts.roles import Permission, permission_required
+from portal.accounts.roles import Permission, open_to_all, permission_required
 from portal.core import transactions
 from portal.core.errors import report
 from portal.core.models import utcnow
@@ -132,6 +132,7 @@ def _refuse_counting_the_failure(error: services.LoginFailedError | services.Inv
 
 @public.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@open_to_all
 def login() -> Any:
     """Step one: username and password."""
     if current_user.is_authenticated:

@@ -30,7 +30,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(complaints_cli)
     redirects.moved(app, "/complaints/staff/", "/staff/complaints/")
     redirects.moved(app, "/complaints/committee/", "/staff/complaints/committee/")
-    domains.add_domain(app, "complaints")
     domains.add_navigation(
         app,
         NavItem("complaints.index", _l("Complaints"), position=50),

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, render_template, request
+from flask import current_app, flash, render_template, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import SessionTransaction
 
+from portal.accounts.roles import open_to_all
 from portal.complaints import services, web
 from portal.complaints.attachments import MAX_FILES
+from portal.complaints.blueprint import filing
 from portal.complaints.forms import ComplaintForm, TrackForm
 from portal.core import transactions
 from portal.core.errors import DomainError, report
 from portal.core.models import utcnow
 from portal.extensions import db
-
-filing = Blueprint("filing", __name__, url_prefix="/new")
 
 
 def form_page(form: ComplaintForm, template: str = "complaints/new.html",
@@ -52,6 +52,7 @@ def _sent_form() -> ComplaintForm:
 @filing.post("/check")
 @web.limit_filing
 @web.limit_uploads
+@open_to_all
 def check() -> Any:
     """Check step: the complaint as it will be sent; files are cleaned and kept meanwhile."""
     form = _sent_form()
@@ -78,6 +79,7 @@ def _keep_files(form: ComplaintForm) -> None:
 
 @filing.post("/edit")
 @web.limit_filing
+@open_to_all
 def edit() -> Any:
     """Back from the check step to the form, with everything kept."""
     return form_page(_sent_form())
@@ -85,6 +87,7 @@ def edit() -> Any:
 
 @filing.post("/send")
 @web.limit_filing
+@open_to_all
 def send() -> Any:
     """Register the checked complaint and show its receipt, once."""
     form = _sent_form()

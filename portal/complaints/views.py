@@ -12,11 +12,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
+from portal.accounts.roles import open_to_all
 from portal.complaints import codes, queries, services, throttle, web
 from portal.complaints.actions import Action
 from portal.complaints.blueprint import public
 from portal.complaints.enums import PUBLIC_EVENTS, ActorKind
-from portal.complaints.filing_views import filing, form_page
+from portal.complaints.filing_views import form_page
 from portal.complaints.forms import (
     ComplaintForm,
     InformationForm,
@@ -35,16 +36,17 @@ TRACK_WAITS_KEY = "tracking_waits"
 TICKET_SECONDS = 60 * 60
 
 public.after_request(web.no_store)
-public.register_blueprint(filing)
 
 
 @public.get("/")
+@open_to_all
 def index() -> str:
     """File, track, or read public cases."""
     return render_template("complaints/index.html")
 
 
 @public.get("/new")
+@open_to_all
 def new() -> Any:
     """The blank complaint form; no account is needed."""
     form = ComplaintForm()
@@ -76,6 +78,7 @@ def _must_wait(number: str, known: throttle.State, now: datetime) -> datetime | 
 
 @public.route("/track", methods=["GET", "POST"])
 @limiter.limit(_track_limit, methods=["POST"])
+@open_to_all
 def track() -> Any:
     """Open one's case with its tracking number and secret code."""
     form = TrackForm()
@@ -215,6 +218,7 @@ def case_attachment(complaint: Complaint, attachment_id: int) -> Any:
 
 
 @public.get("/public")
+@open_to_all
 def public_cases() -> str:
     """Cases whose complainant agreed and whose summary staff approved; searchable."""
     form = PublicFilterForm(request.args)

@@ -42,7 +42,6 @@ class NavItem:
 class Registry:
     """Everything the domains registered, in the order of ``portal.DOMAINS``."""
 
-    domains: list[str] = field(default_factory=list)
     navigation: list[NavItem] = field(default_factory=list)
     # name -> loader; a loader adds rows, flushes and returns lines to print
     demo_loaders: list[tuple[str, Callable[[], list[str]]]] = field(default_factory=list)
@@ -59,11 +58,6 @@ def registry(app: Flask | None = None) -> Registry:
     target = app if app is not None else current_app
     found: Registry = target.extensions.setdefault(EXTENSION, Registry())
     return found
-
-
-def add_domain(app: Flask, name: str) -> None:
-    """Record that the domain ``name`` is installed (``/healthz`` and the docs list them)."""
-    registry(app).domains.append(name)
 
 
 def add_navigation(app: Flask, *items: NavItem) -> None:

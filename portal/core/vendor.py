@@ -11,6 +11,7 @@ from importlib import resources
 from flask import Blueprint, abort, send_file
 from werkzeug.wrappers import Response
 
+from portal.accounts.roles import open_to_all
 from portal.core.security import allow_style_hashes
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
@@ -28,6 +29,7 @@ def allow_plotly() -> None:
 
 
 @bp.get("/<name>")
+@open_to_all
 def asset(name: str) -> Response:
     """A vendored asset, cached for a day."""
     if name not in ASSETS:

@@ -20,7 +20,6 @@ def init_app(app: Flask) -> None:
     for blueprint in (public, staff, api_blueprint):
         app.register_blueprint(blueprint)
     app.cli.add_command(fees_cli)
-    domains.add_domain(app, "fees")
     domains.add_navigation(
         app,
         NavItem("fees.list_tariffs", _l("Tariffs"), position=20),

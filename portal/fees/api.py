@@ -10,6 +10,7 @@ from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from portal.accounts.roles import open_to_all
 from portal.core.api import ApiError, csv_response, page_arguments, paginated
 from portal.core.clock import local_today, parse_day
 from portal.extensions import db
@@ -58,6 +59,7 @@ def _with(response: Response, **fields: Any) -> Response:
 
 
 @api.get("/tariffs")
+@open_to_all
 def tariffs() -> Response:
     """The tariffs with the version in force on ``on`` (default today; null if none), a page
     at a time (``page``, ``per_page``; ``Link`` headers name the other pages)."""
@@ -90,6 +92,7 @@ def _price_rows(tariff: Tariff, versions: list[TariffVersion]) -> list[list[Any]
 
 
 @api.get("/tariffs.csv")
+@open_to_all
 def tariffs_csv() -> Any:
     """One row per price of the versions in force on ``on``."""
     day = _day()
@@ -103,6 +106,7 @@ def tariffs_csv() -> Any:
 
 
 @api.get("/tariffs/<code>")
+@open_to_all
 def tariff_detail(code: str) -> dict[str, Any]:
     """A tariff with all its published versions, oldest first."""
     tariff = _tariff(code)
@@ -111,6 +115,7 @@ def tariff_detail(code: str) -> dict[str, Any]:
 
 
 @api.get("/tariffs/<code>.csv")
+@open_to_all
 def tariff_csv(code: str) -> Any:
     """One row per price of every published version of a tariff."""
     tariff = _tariff(code)
@@ -119,6 +124,7 @@ def tariff_csv(code: str) -> Any:
 
 
 @api.get("/tariffs/<code>/bill")
+@open_to_all
 def bill(code: str) -> dict[str, Any]:
     """The bill for the consumption given, under the version in force on ``on``."""
     tariff = _tariff(code)
@@ -158,6 +164,7 @@ FEE_HEADER = ["code", "name_zh", "name_en", "amount_yuan", "unit_zh", "unit_en",
 
 
 @api.get("/fees")
+@open_to_all
 def fees() -> Response:
     """The fee items, in force and abolished (``amount`` null means free), a page at a time."""
     page, per_page = page_arguments()
@@ -168,6 +175,7 @@ def fees() -> Response:
 
 
 @api.get("/fees.csv")
+@open_to_all
 def fees_csv() -> Any:
     """Every fee item as CSV."""
     rows = []

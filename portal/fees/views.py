@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from werkzeug.wrappers import Response
 
+from portal.accounts.roles import open_to_all
 from portal.core.clock import local_today, parse_day
 from portal.core.paging import page_of
 from portal.core.vendor import allow_plotly
@@ -66,6 +67,7 @@ def _grouped(tariffs: list[Tariff], day: date) -> list[tuple[CustomerClass, list
 
 
 @public.get("/tariffs/")
+@open_to_all
 def list_tariffs() -> Any:
     """Every tariff, grouped by customer class, with the version in force on a date."""
     day, error = _requested_day()
@@ -91,6 +93,7 @@ def _render_version(tariff: Tariff, version: TariffVersion | None, day: date | N
 
 
 @public.get("/tariffs/<code>")
+@open_to_all
 def show_tariff(code: str) -> Any:
     """The version in force today, or on ``?on=YYYY-MM-DD``."""
     tariff = _tariff_or_404(code)
@@ -105,6 +108,7 @@ def show_tariff(code: str) -> Any:
 
 
 @public.get("/tariffs/<code>/versions/<int:number>")
+@open_to_all
 def show_version(code: str, number: int) -> Any:
     """One published version, with its own stable address for citing."""
     tariff = _tariff_or_404(code)
@@ -115,6 +119,7 @@ def show_version(code: str, number: int) -> Any:
 
 
 @public.get("/tariffs/<code>/history")
+@open_to_all
 def tariff_history(code: str) -> str:
     """Every published version, and a form to compare two."""
     tariff = _tariff_or_404(code)
@@ -123,6 +128,7 @@ def tariff_history(code: str) -> str:
 
 
 @public.get("/tariffs/<code>/compare")
+@open_to_all
 def compare(code: str) -> Any:
     """What changed between two published versions (``?a=1&b=2``)."""
     tariff = _tariff_or_404(code)
@@ -139,6 +145,7 @@ def compare(code: str) -> Any:
 
 
 @public.get("/tariffs/<code>/bill")
+@open_to_all
 def bill_calculator(code: str) -> Any:
     """Calculate a bill on the page (the JSON form is /api/v1/tariffs/<code>/bill)."""
     tariff = _tariff_or_404(code)
@@ -168,12 +175,14 @@ def _fee_items_page(status: FeeStatus) -> Pagination:
 
 
 @public.get("/fees/")
+@open_to_all
 def list_fee_items() -> str:
     """Service charges in force, and free services."""
     return render_template("fees/fee_items.html", pagination=_fee_items_page(FeeStatus.ACTIVE))
 
 
 @public.get("/fees/abolished")
+@open_to_all
 def abolished_fees() -> str:
     """Charges that have been abolished: nobody may be asked to pay them."""
     return render_template("fees/abolished.html",
@@ -181,6 +190,7 @@ def abolished_fees() -> str:
 
 
 @public.route("/fees/check", methods=["GET", "POST"])
+@open_to_all
 def check_my_bill() -> Any:
     """Compare the charges on a bill with the published standards. Nothing is stored."""
     items = db.session.scalars(sa.select(FeeItem).order_by(FeeItem.name_zh)).all()
@@ -202,6 +212,7 @@ def check_my_bill() -> Any:
 
 
 @public.get("/tariffs/feed.atom")
+@open_to_all
 def feed() -> Response:
     """Atom feed of published tariff versions and fee-item changes, newest first."""
     entries = feed_entries(current_language())

@@ -15,6 +15,5 @@ def init_app(app: Flask) -> None:
     from portal.pages.blueprint import public
 
     app.register_blueprint(public)
-    domains.add_domain(app, "pages")
     domains.add_navigation(app, NavItem("pages.home", _l("Home"), position=10),
                            NavItem("pages.about", _l("About and privacy"), position=90))

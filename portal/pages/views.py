@@ -9,18 +9,21 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from portal.accounts.roles import open_to_all
 from portal.core import mail
 from portal.extensions import db, limiter
 from portal.pages.blueprint import public
 
 
 @public.get("/")
+@open_to_all
 def home() -> str:
     """What residents, committee members and journalists can do here."""
     return render_template("pages/home.html")
 
 
 @public.get("/about")
+@open_to_all
 def about() -> str:
     """About the portal and how it treats personal data, in plain language."""
     return render_template("pages/about.html")
@@ -28,6 +31,7 @@ def about() -> str:
 
 @public.get("/healthz")
 @limiter.exempt
+@open_to_all
 def healthz() -> Response:
     """The process is alive and answering."""
     return jsonify(status="ok")
@@ -53,6 +57,7 @@ def _rate_limit_store_state() -> str:
 
 @public.get("/readyz")
 @limiter.exempt
+@open_to_all
 def readyz() -> tuple[Response, int]:
     """Each dependency's state; 503 only when the database, without which nothing works, is
     down. An unreachable rate-limit store or mail server degrades the portal (limits fall

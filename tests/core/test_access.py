@@ -9,18 +9,8 @@ from werkzeug.routing import Rule
 from portal.accounts.roles import ROLE_PERMISSIONS, Role
 from tests.conftest import csrf_token, post_form
 
-# Routes anyone may use. Adding a route means adding it here or protecting it.
-PUBLIC = {
-    "static", "vendor.asset", "pages.home", "pages.about", "pages.healthz", "pages.readyz",
-    "fees.list_tariffs", "fees.show_tariff", "fees.show_version", "fees.tariff_history",
-    "fees.compare", "fees.bill_calculator", "fees.list_fee_items", "fees.abolished_fees",
-    "fees.check_my_bill", "fees.feed",
-    "complaints.index", "complaints.new", "complaints.track", "complaints.public_cases",
-    "complaints.filing.check", "complaints.filing.edit", "complaints.filing.send",
-    "fees_api.tariffs", "fees_api.tariffs_csv", "fees_api.tariff_detail", "fees_api.tariff_csv",
-    "fees_api.bill", "fees_api.fees", "fees_api.fees_csv",
-    "accounts.login",
-}
+# Routes anyone may use say so with @open_to_all (portal/accounts/roles.py); Flask's static
+# files are the one exception. A new domain marks its own public routes: nothing here changes.
 # Routes guarded by something other than a permission.
 TRACKED_CASE = {"complaints.case", "complaints.add_information", "complaints.rate",
                 "complaints.withdraw", "complaints.reopen", "complaints.escalate",
@@ -32,6 +22,14 @@ LOGGED_IN = {"accounts.logout"}
 def _rules(app):
     """Every route but the redirects from moved addresses (tests/core/test_redirects.py)."""
     return [rule for rule in app.url_map.iter_rules() if not rule.endpoint.startswith("moved:")]
+
+
+def _open_to_all(app, endpoint: str) -> bool:
+    return endpoint == "static" or getattr(app.view_functions[endpoint], "open_to_all", False)
+
+
+def _public(app) -> set[str]:
+    return {rule.endpoint for rule in _rules(app) if _open_to_all(app, rule.endpoint)}
 
 
 def _permission(app, rule: Rule):
@@ -56,7 +54,7 @@ def _url(rule: Rule) -> str:
 def _requests(app):
     """(endpoint, method, url) of every protected route and method."""
     for rule in _rules(app):
-        if rule.endpoint in PUBLIC:
+        if _open_to_all(app, rule.endpoint):
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, _url(rule)
@@ -70,11 +68,20 @@ def _send(client, method, url, token):
 
 def test_every_route_is_classified(app):
     unclassified = [rule.endpoint for rule in _rules(app)
-                    if rule.endpoint not in PUBLIC | TRACKED_CASE | PASSWORD_STEP_DONE | LOGGED_IN
+                    if not _open_to_all(app, rule.endpoint)
+                    and rule.endpoint not in TRACKED_CASE | PASSWORD_STEP_DONE | LOGGED_IN
                     and _permission(app, rule) is None]
-    assert unclassified == [], "give these routes a permission or list them as public"
+    assert unclassified == [], "give these routes a permission or mark them @open_to_all"
     assert all(_permission(app, rule) is None for rule in _rules(app)
-               if rule.endpoint in PUBLIC), "a public route declares a permission"
+               if _open_to_all(app, rule.endpoint)), "a public route declares a permission"
+
+
+def test_no_working_page_is_open_to_all(app):
+    public = _public(app)
+    assert {"pages.home", "complaints.new", "fees_api.tariffs", "accounts.login"} <= public
+    opened = [rule.rule for rule in _rules(app) if rule.endpoint in public
+              and rule.rule.startswith(("/staff/", "/accounts/")) and rule.rule != "/accounts/login"]
+    assert opened == [], "a staff or account page is marked @open_to_all"
 
 
 def _to_login(response):
