@@ -80,7 +80,8 @@ def test_no_working_page_is_open_to_all(app):
     public = _public(app)
     assert {"pages.home", "complaints.new", "fees_api.tariffs", "accounts.login"} <= public
     opened = [rule.rule for rule in _rules(app) if rule.endpoint in public
-              and rule.rule.startswith(("/staff/", "/accounts/")) and rule.rule != "/accounts/login"]
+              and rule.rule.startswith(("/staff/", "/accounts/"))
+              and rule.rule != "/accounts/login"]
     assert opened == [], "a staff or account page is marked @open_to_all"
 
 
