@@ -17,6 +17,8 @@ from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from werkzeug.wrappers import Response
 
+from portal.core.paging import parse_page
+from portal.core.templating import query_args
 from portal.extensions import csrf
 
 API_PREFIX = "/api/v1"
@@ -68,10 +70,11 @@ def page_arguments() -> tuple[int, int]:
         if not raw:
             values.append(default)
             continue
-        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= most:
+        value = parse_page(raw, most)
+        if value is None:
             raise ApiError(400, _("%(name)s must be a whole number from 1 to %(most)s.",
                                   name=name, most=most), name)
-        values.append(int(raw))
+        values.append(value)
     return values[0], values[1]
 
 
@@ -95,9 +98,9 @@ def paginated(pagination: Pagination, items: list[Any], key: str, endpoint: str,
 
 
 def _query(page: int, per_page: int) -> dict[str, Any]:
-    query = {key: value for key, value in request.args.items() if key not in ("page",
-                                                                             "per_page")}
-    return {**query, "page": page, "per_page": per_page}
+    """The request's query with another page: keys that ``url_for`` would take as its own
+    options (``_external``, ``_anchor``...) or as URL variables are dropped."""
+    return query_args(page=page, per_page=per_page)
 
 
 # The characters with which a spreadsheet reads a cell as a formula: OWASP's =, +, -, @, tab

@@ -19,8 +19,16 @@ MAX_PAGE = 100_000
 
 def requested_page() -> int:
     """The page the URL asks for; anything odd (text, 0, a huge number) is page 1."""
-    raw = request.args.get("page", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
+    return parse_page(request.args.get("page", "")) or 1
+
+
+def parse_page(raw: str, most: int = MAX_PAGE) -> int | None:
+    """A whole number from 1 to ``most`` written in ASCII digits, else None (checked for length
+    first: Python refuses to read a number of more than 4,300 digits)."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(most)):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= most else None
 
 
 def page_of(query: sa.Select[Any], per_page: int, page: int | None = None) -> Pagination:

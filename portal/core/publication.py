@@ -5,9 +5,10 @@ are to follow. A publishable record has ``status`` (``PublicationStatus``), ``pu
 ``published_by_id``; ``PublicationMixin`` gives a new table those columns. Records that are in
 force over dates also have ``effective_from`` and ``effective_to`` (inclusive, None: open).
 
-A domain's service publishes in this order: ``guard_unpublished`` (refuse twice), ``lock_row``
-(serialise publishers of the same parent), its own checks, ``check_no_overlap`` against the
-published siblings, then ``publish``.
+A domain's service publishes in this order: ``lock_row`` (serialise publishers of the same
+parent, and read the record again), ``guard_unpublished`` (refuse twice), its own checks,
+``check_no_overlap`` against the published siblings read after the lock with ``fresh()``, then
+``publish``. Checking before the lock as well is allowed (a quick refusal), never instead.
 
 ``published`` is the one hook point where whatever must follow every publication subscribes:
 the transparency log will append its entry there. Receivers are called inside the request's
@@ -98,13 +99,24 @@ def guard_unpublished(record: Publishable, error: DomainError | None = None) -> 
         raise error if error is not None else AlreadyPublishedError()
 
 
-def lock_row(model: Any, row_id: int) -> None:
-    """Lock one row until the transaction ends, so that two publishers take turns.
+def lock_row(model: Any, row_id: int, *reload: object) -> None:
+    """Lock one row until the transaction ends, so that two publishers take turns, then read
+    ``reload`` (records loaded before the lock) again: another publisher may have changed them
+    while this one waited.
 
     PostgreSQL runs ``SELECT ... FOR UPDATE``; SQLite, which has no row locks, serialises
-    writers on the whole database anyway.
+    writers on the whole database anyway. Whatever else is read to decide a publication must be
+    read after the lock, with ``fresh()``.
     """
     db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+    for record in reload:
+        db.session.refresh(record)
+
+
+def fresh(query: sa.Select[Any]) -> sa.Select[Any]:
+    """``query`` reading the database's current values even for rows this session already
+    holds (a sibling loaded before the lock must not be judged, or closed, by a stale copy)."""
+    return query.execution_options(populate_existing=True)
 
 
 def covers(record: Dated, day: date) -> bool:

@@ -11,6 +11,7 @@ later) are handed to ``after_commit`` and run only once the commit succeeded.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from werkzeug.wrappers import Response
 from portal.extensions import db
 
 AFTER_COMMIT = "portal.after_commit"
+logger = logging.getLogger("portal.transactions")
 
 
 def after_commit(action: Callable[[], Any]) -> None:
@@ -38,10 +40,18 @@ def keep_despite_refusal() -> None:
 
 
 def commit() -> None:
-    """Commit the session, then run the side effects waiting for it."""
+    """Commit the session, then run the side effects waiting for it.
+
+    The data is saved by then: a failing side effect (an email that cannot be written) is
+    logged and the others still run, so the answer never says that nothing was saved.
+    """
     db.session.commit()
     for action in db.session.info.pop(AFTER_COMMIT, []):
-        action()
+        try:
+            action()
+        except Exception:
+            logger.exception("an action after the commit failed: %s",
+                             getattr(action, "__qualname__", type(action).__name__))
 
 
 def rollback() -> None:

@@ -265,17 +265,19 @@ def _overlap_error(other: TariffVersion) -> FeeError:
 
 def publish_version(version: TariffVersion, publisher: User | None, now: datetime) -> None:
     """Publish a draft: it becomes public and immutable, and must not overlap another version."""
-    publication.guard_unpublished(version, _fail("status", _l(
-        "This version is already published.")))
-    publication.lock_row(Tariff, version.tariff_id)  # one publisher per tariff at a time
+    already = _fail("status", _l("This version is already published."))
+    publication.guard_unpublished(version, already)
+    # One publisher per tariff at a time; then what the one before may have published counts.
+    publication.lock_row(Tariff, version.tariff_id, version)
+    publication.guard_unpublished(version, already)
     draft = draft_of(version)
     errors = check_draft(draft) or check_presentable(draft.structure)
     if errors:
         raise FeeError(errors)
-    siblings = db.session.scalars(
+    siblings = db.session.scalars(publication.fresh(
         sa.select(TariffVersion).where(TariffVersion.tariff_id == version.tariff_id,
                                        TariffVersion.status == PublicationStatus.PUBLISHED,
-                                       TariffVersion.id != version.id)).all()
+                                       TariffVersion.id != version.id))).all()
     publication.check_no_overlap(version, siblings, _overlap_error)
     publication.publish(version, publisher, now)
     key = _structure_key(version)

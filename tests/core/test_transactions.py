@@ -54,6 +54,16 @@ def routes(app):
         write("raises")
         raise RuntimeError("boom")
 
+    @app.get("/t/failing-email")
+    def failing_email():
+        def broken() -> None:
+            raise RuntimeError("the mail template is broken")
+
+        db.session.add(DemoDataset(name="failing-email"))
+        transactions.after_commit(broken)
+        transactions.after_commit(lambda: ran.append("failing-email"))
+        return "saved"
+
     @app.get("/t/duplicate")
     def duplicate():
         db.session.add(DemoDataset(name="ok"))  # the primary key exists: the commit fails
@@ -90,3 +100,12 @@ def test_a_failing_commit_is_an_error_page_and_saves_nothing(app, client, routes
 def test_a_refusal_is_shown_to_the_person(app, client, routes):
     client.get("/t/refused-form")
     assert "No." in client.get("/about").get_data(as_text=True)  # the flash message
+
+
+def test_a_failing_action_after_the_commit_neither_hides_the_save_nor_stops_the_others(
+        app, client, routes, caplog):
+    app.testing = False
+    response = client.get("/t/failing-email")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "saved"
+    assert "failing-email" in _saved(app) and "failing-email" in routes
+    assert "an action after the commit failed" in caplog.text
