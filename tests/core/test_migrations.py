@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -145,4 +146,32 @@ def test_event_ratings_and_assignees_become_typed_columns_and_back(tmp_path):
             assert _events(connection, "body") == {
                 1: ("2|0",), 2: ("5|1",), 3: ("li.lei",), 4: (None,), 5: ("gone.user",),
                 6: ("5|1",)}
+        db.engine.dispose()
+
+
+def _add_rated_event(connection, event_id, body):
+    connection.execute(sa.text(
+        "INSERT INTO complaint_events (id, complaint_id, kind, actor_kind, body, created_at)"
+        " VALUES (:id, 1, 'rated', 'complainant', :body, CURRENT_TIMESTAMP)"),
+        {"id": event_id, "body": body})
+
+
+@pytest.mark.parametrize("body", ["x|y", "", None, "6|1", "0|0", "4", "5|1|extra"])
+def test_a_rating_the_migration_cannot_read_stops_it_before_any_change(tmp_path, capfd, body):
+    app = _app(tmp_path)
+    with app.app_context():
+        upgrade(revision=EVENTS_BEFORE_TYPING)
+        with db.engine.begin() as connection:
+            _insert_old_case(connection)
+            _add_rated_event(connection, 10, body)
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits with 1
+            upgrade()
+        assert 'complaint_events [10]: a rating is not "score|resolved"' in capfd.readouterr().err
+        assert "_alembic_tmp_complaint_events" not in sa.inspect(db.engine).get_table_names()
+        with db.engine.begin() as connection:  # corrected by hand, the upgrade goes through
+            connection.execute(sa.text("UPDATE complaint_events SET body = ' 3 | 0 ' "
+                                       "WHERE id = 10"))
+        upgrade()
+        with db.engine.connect() as connection:
+            assert _events(connection, "rating", "resolved", "body")[10] == (3, False, None)
         db.engine.dispose()

@@ -11,6 +11,8 @@ Revises: b7e1c2d3a4f5
 Create Date: 2026-11-27 11:00:00.000000
 
 """
+import re
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -57,6 +59,33 @@ events = sa.table('complaint_events', sa.column('id', sa.Integer), sa.column('ki
 users = sa.table('users', sa.column('id', sa.Integer), sa.column('username', sa.String))
 
 
+RATING = re.compile(r'^\s*([1-5])\s*\|\s*([01])\s*$')
+
+
+def _check_before_changing():
+    """Refuse, before any change, a database this migration cannot convert faithfully: a
+    rating that is not "score|resolved" (1-5, 0 or 1), or an enum column holding a value its new
+    CHECK constraint would refuse. The message names the rows to correct by hand."""
+    connection = op.get_bind()
+    problems = []
+    rated = connection.execute(sa.select(events.c.id, events.c.body)
+                               .where(events.c.kind == 'rated')).all()
+    bad = [event_id for event_id, body in rated if body is None or not RATING.match(body)]
+    if bad:
+        problems.append(f'complaint_events {bad[:20]}: a rating is not "score|resolved" '
+                        '(score 1 to 5, resolved 0 or 1)')
+    for table, columns in ENUMS.items():
+        for column, values in columns.items():
+            target = sa.table(table, sa.column(column, sa.String))
+            found = connection.execute(sa.select(sa.distinct(target.c[column])).where(
+                target.c[column].is_not(None), target.c[column].not_in(values))).scalars().all()
+            if found:
+                problems.append(f'{table}.{column} holds {sorted(found)}, allowed: {values}')
+    if problems:
+        raise RuntimeError('Migration c8d4f2a6e1b9 changed nothing; correct these rows first: '
+                           + '; '.join(problems))
+
+
 def _in(column, values):
     return '{} IN ({})'.format(column, ', '.join(f"'{value}'" for value in values))
 
@@ -69,8 +98,8 @@ def _type_events():
         events.c.kind.in_(['rated', 'assigned']), events.c.body.is_not(None))).all()
     for event_id, kind, body in rows:
         if kind == 'rated':
-            score, _, verdict = body.partition('|')
-            values = {'rating': int(score), 'resolved': verdict.strip() == '1', 'body': None}
+            score, verdict = RATING.match(body).groups()  # checked by _check_before_changing
+            values = {'rating': int(score), 'resolved': verdict == '1', 'body': None}
         elif body in user_ids:
             values = {'assignee_id': user_ids[body], 'body': None}
         else:
@@ -95,6 +124,7 @@ def _pack_events():
 
 
 def upgrade():
+    _check_before_changing()
     with op.batch_alter_table('complaint_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rating', sa.SmallInteger(), nullable=True))
         batch_op.add_column(sa.Column('resolved', sa.Boolean(), nullable=True))
