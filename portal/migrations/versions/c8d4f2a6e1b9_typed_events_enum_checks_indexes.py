@@ -77,7 +77,7 @@ def _check_before_changing():
     for table, columns in ENUMS.items():
         for column, values in columns.items():
             target = sa.table(table, sa.column(column, sa.String))
-            found = connection.execute(sa.select(sa.distinct(target.c[column])).where(
+            found = connection.execute(sa.select(target.c[column]).distinct().where(
                 target.c[column].is_not(None), target.c[column].not_in(values))).scalars().all()
             if found:
                 problems.append(f'{table}.{column} holds {sorted(found)}, allowed: {values}')
