@@ -229,7 +229,7 @@ class AssignForm(PortalForm):
         self.assignee.choices = [("", str(_l("Nobody")))] + [
             (key, f"{member.display_name} ({member.username})")
             for key, member in self.members.items()]
-        if not self.assignee.raw_data:
+        if not self.is_submitted():  # a form sent without the field is refused, not filled in
             self.assignee.data = str(complaint.assigned_to_id or "")
 
     def to_assignee(self) -> User | None:

@@ -441,7 +441,9 @@ def add_note(complaint: Complaint, staff: User, text: str, now: datetime) -> Non
 
 
 def assign(complaint: Complaint, staff: User, assignee: User | None, now: datetime) -> None:
-    """Give the case to a staff member (or to nobody)."""
+    """Give the case to a staff member (or to nobody); the same choice again records nothing."""
+    if complaint.assigned_to_id == (assignee.id if assignee else None):
+        return
     complaint.assigned_to_id = assignee.id if assignee else None
     _event(complaint, EventKind.ASSIGNED, ActorKind.STAFF, now, actor=staff, assignee=assignee)
     db.session.flush()

@@ -98,6 +98,24 @@ def test_assignment(app, client, staff, file_complaint, make_user):
     assert _post(client, number, "assign", assignee="99999").status_code == 400
 
 
+def _assignments(app):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(ComplaintEvent).where(
+            ComplaintEvent.kind == EventKind.ASSIGNED))
+
+
+def test_an_assignment_sent_without_a_choice_or_unchanged_records_nothing(
+        app, client, staff, file_complaint, make_user):
+    number, _ = file_complaint()
+    colleague, _ = make_user("colleague", role="staff")
+    for _attempt in range(2):  # a truncated form, sent twice
+        assert _post(client, number, "assign").status_code == 400
+    assert _assignments(app) == 0
+    for _attempt in range(2):  # a double submit
+        assert _post(client, number, "assign", assignee=str(colleague.id)).status_code == 302
+    assert _assignments(app) == 1
+
+
 def test_summary_needs_consent_and_is_redacted_before_publication(
         app, client, staff, file_complaint):
     refused, _ = file_complaint(consent_publish=False)
