@@ -10,6 +10,7 @@ and a warning logged.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from typing import TypeVar, cast
 
@@ -20,7 +21,8 @@ from portal.extensions import cache
 T = TypeVar("T")
 TIMEOUT_SECONDS = 24 * 3600
 REDIS_TIMEOUT_SECONDS = 0.5
-_MISSING = object()
+RETRY_SECONDS = 30.0
+DOWN_UNTIL = "portal.cache_down_until"
 
 
 def key_prefix(database_url: str) -> str:
@@ -41,14 +43,28 @@ def init_app(app: Flask) -> None:
             "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
             "socket_timeout": REDIS_TIMEOUT_SECONDS})
     cache.init_app(app)
+    app.extensions[DOWN_UNTIL] = [0.0]  # until when (monotonic clock) Redis is left alone
+
+
+def _usable() -> bool:
+    return bool(time.monotonic() >= current_app.extensions[DOWN_UNTIL][0])
+
+
+def _failed(what: str, key: str) -> None:
+    """An unreachable cache slows pages down, it never breaks them: note it and stop asking."""
+    current_app.extensions[DOWN_UNTIL][0] = time.monotonic() + RETRY_SECONDS
+    current_app.logger.warning("cache unavailable (%s %s); not used for %d seconds", what, key,
+                               RETRY_SECONDS)
 
 
 def remember(key: str, compute: Callable[[], T]) -> T:
     """The cached value of ``key``, computed and stored on a miss."""
+    if not _usable():
+        return compute()
     try:
         value = cache.get(key)
-    except Exception:  # an unreachable Redis slows the page down, it does not break it
-        current_app.logger.warning("cache unavailable; computing %s", key)
+    except Exception:
+        _failed("reading", key)
         return compute()
     if value is not None:
         return cast(T, value)
@@ -56,13 +72,15 @@ def remember(key: str, compute: Callable[[], T]) -> T:
     try:
         cache.set(key, value)
     except Exception:
-        current_app.logger.warning("cache unavailable; %s not stored", key)
+        _failed("storing", key)
     return value
 
 
 def forget(key: str) -> None:
     """Drop ``key``, so that the next reader computes it again."""
+    if not _usable():
+        return
     try:
         cache.delete(key)
     except Exception:
-        current_app.logger.warning("cache unavailable; %s not dropped", key)
+        _failed("dropping", key)

@@ -4,6 +4,7 @@ different databases never read each other's entries, in memory or in a shared Re
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -28,10 +29,10 @@ def _draft(price):
                                  _prices(price))
 
 
-def _publish_tariff(app, price):
-    """Tariff T-1 with one version published at NOW; the version's id."""
+def _publish_tariff(app, price, code="T-1"):
+    """A tariff (T-1) with one version published at NOW; the version's id."""
     with app.app_context():
-        tariff = services.create_tariff("T-1", "测试", None, CustomerClass.RESIDENTIAL,
+        tariff = services.create_tariff(code, "测试", None, CustomerClass.RESIDENTIAL,
                                         VoltageLevel.LV)
         version = services.create_draft(tariff, _draft(price), None)
         services.publish_version(version, None, NOW)
@@ -101,3 +102,18 @@ def test_an_unreachable_redis_slows_pages_down_without_breaking_them(make_app):
     _publish_tariff(app, "0.5")
     response = app.test_client().get("/tariffs/T-1?lang=en")
     assert response.status_code == 200 and "0.5000" in response.get_data(as_text=True)
+
+
+def test_a_hung_redis_costs_one_timeout_not_one_per_price(make_app, monkeypatch):
+    from portal.core import cache
+
+    app = make_app(CACHE_REDIS_URL="redis://127.0.0.1:1/0")
+    for code in ("T-1", "T-2", "T-3", "T-4"):
+        _publish_tariff(app, "0.5", code=code)
+    app.extensions[cache.DOWN_UNTIL][0] = 0.0  # Redis is back, as far as the portal knows
+    asked = []
+    monkeypatch.setattr(cache.cache, "get", lambda key: asked.append(key) or time.sleep(0.5)
+                        or (_ for _ in ()).throw(ConnectionError("no answer")))
+    response = app.test_client().get("/tariffs/?lang=en")
+    assert response.status_code == 200 and response.get_data(as_text=True).count("0.5000") == 4
+    assert len(asked) == 1  # after the first failure the page stops asking
