@@ -8,6 +8,7 @@ from urllib.parse import quote
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.accounts.roles import Permission
 from portal.core import domains
@@ -79,7 +80,21 @@ def colon() -> str:
     return "：" if current_language().startswith("zh") else ": "
 
 
+def paren(text: object) -> Markup:
+    """``text`` in brackets after what precedes it: full-width in Chinese, with no space."""
+    if current_language().startswith("zh"):
+        return Markup("（{}）").format(text)
+    return Markup(" ({})").format(text)
+
+
+def comma() -> str:
+    """What separates the parts of one phrase: the full-width comma in Chinese."""
+    return "，" if current_language().startswith("zh") else ", "
+
+
 def init_app(app: Flask) -> None:
     """Register the context processor."""
     app.context_processor(_context)
-    app.jinja_env.globals["colon"] = colon  # a global, so that imported macros see it too
+    app.jinja_env.globals["colon"] = colon  # globals, so that imported macros see them too
+    app.jinja_env.globals["paren"] = paren
+    app.jinja_env.globals["comma"] = comma

@@ -14,6 +14,16 @@ from flask import Flask
 from portal.i18n import current_language
 
 
+def bracketed(text: object) -> str:
+    """``text`` in brackets after a word: ``（…）`` in Chinese, `` (…)`` in English."""
+    return f"（{text}）" if current_language().startswith("zh") else f" ({text})"
+
+
+def joined(parts: list[str]) -> str:
+    """Parts of one phrase: ``，`` between them in Chinese, ``, `` in English."""
+    return ("，" if current_language().startswith("zh") else ", ").join(parts)
+
+
 def localized(zh: str | None, en: str | None, language: str | None = None) -> str | None:
     """The English text when English is requested and present, else the Chinese."""
     wanted = language if language is not None else current_language()

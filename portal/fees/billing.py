@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from portal.core.text import bracketed, joined
 from portal.fees.bounds import MAX_KWH, USAGE, parse_count
 from portal.fees.enums import TIME_OF_USE_PERIODS, BasicChargeBasis, Period
 from portal.fees.structure import PriceStructure
@@ -171,7 +172,7 @@ def _energy_label(structure: PriceStructure, tier: int, period: Period) -> str:
         parts.append(_("tier %(tier)s", tier=tier))
     if period is not Period.ALL:
         parts.append(period.title)
-    return parts[0] + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "")
+    return parts[0] + (bracketed(joined(parts[1:])) if len(parts) > 1 else "")
 
 
 def calculate(structure: PriceStructure, usage: Usage) -> Bill:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from portal.core.text import bracketed, joined
 from portal.fees.enums import Period
 from portal.fees.models import TariffVersion
 from portal.fees.services import structure_of
@@ -36,7 +37,7 @@ def _cell_subject(tier: int, period: Period, tiered: bool) -> str:
         parts.append(_("tier %(tier)s", tier=tier))
     if period is not Period.ALL:
         parts.append(period.title)
-    return _("Energy price") + (f" ({', '.join(parts)})" if parts else "")
+    return _("Energy price") + (bracketed(joined(parts)) if parts else "")
 
 
 def compare_versions(old: TariffVersion, new: TariffVersion) -> list[Change]:

@@ -1,0 +1,130 @@
+"""Chinese pages use full-width punctuation: no half-width colon, comma, semicolon, question
+mark or parenthesis next to a Chinese character, on any page type, public or staff."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+import sqlalchemy as sa
+
+from portal.complaints.models import Complaint
+from portal.demo.loader import load_demo_data
+from portal.extensions import db
+from portal.fees.models import Tariff, TariffVersion
+
+HAN = r"[\u3400-\u9fff]"
+HALF_WIDTH = r"[:,;?()]"
+MIXED = re.compile(rf"{HAN}[ \t]*{HALF_WIDTH}|{HALF_WIDTH}[ \t]*{HAN}")
+
+
+INLINE = {"a", "abbr", "b", "bdi", "code", "data", "em", "i", "kbd", "mark", "q", "s", "small",
+          "span", "strong", "sub", "sup", "time", "u", "var", "wbr"}
+
+
+class _Text(HTMLParser):
+    """The text a reader sees (and hears: titles, labels, placeholders), a line per block: text
+    that runs on across inline elements (``名称 <span>(CODE)</span>``) stays on one line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        if tag not in INLINE:
+            self.parts.append("\n")
+        for name, value in attrs:
+            if name in ("title", "aria-label", "placeholder", "alt") and value:
+                self.parts.append(f"\n{value}\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+        if tag not in INLINE:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def half_width_next_to_chinese(page: str) -> list[str]:
+    """Each place where half-width punctuation touches a Chinese character, in context."""
+    parser = _Text()
+    parser.feed(page)
+    found = []
+    for line in "".join(parser.parts).splitlines():
+        line = " ".join(line.split())
+        for match in MIXED.finditer(line):
+            found.append(line[max(0, match.start() - 15):match.end() + 15])
+    return found
+
+
+@pytest.fixture
+def demo(app):
+    """The demo data: every kind of tariff, fee item and case."""
+    with app.app_context():
+        load_demo_data()
+        version = db.session.scalars(sa.select(TariffVersion).join(Tariff).order_by(
+            Tariff.code, TariffVersion.number)).first()
+        tou = db.session.scalar(sa.select(Tariff.code).where(Tariff.code.like("%TOU%")))
+        several = db.session.scalar(sa.select(Tariff.code).join(TariffVersion).group_by(
+            Tariff.code).having(sa.func.count(TariffVersion.id) > 1).order_by(Tariff.code))
+        case = db.session.scalar(sa.select(Complaint.tracking_number).order_by(Complaint.id))
+        escalated = db.session.scalar(sa.select(Complaint.tracking_number).where(
+            Complaint.status == "escalated"))
+        return {"tariff": version.tariff.code, "version": version.number, "tou": tou,
+                "several": several,
+                "case": case, "escalated": escalated}
+
+
+PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}",
+          "/tariffs/{tariff}/versions/{version}", "/tariffs/{several}/history",
+          "/tariffs/{several}/compare?a=1&b=2", "/tariffs/{tariff}/bill?kwh=300", "/fees/",
+          "/fees/abolished", "/fees/check", "/complaints/", "/complaints/new",
+          "/complaints/track", "/complaints/public", "/accounts/login", "/no/such/page"]
+STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
+         "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
+         "/staff/fees/tariffs/new", "/staff/fees/tariffs/{tariff}/versions/new",
+         "/staff/accounts/users"]
+COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escalated}"]
+
+
+def _check(client, demo, paths):
+    problems = {}
+    for path in paths:
+        url = path.format(**demo) + ("&" if "?" in path else "?") + "lang=zh_Hans_CN"
+        response = client.get(url)
+        assert response.status_code in (200, 404), (url, response.status_code)
+        found = half_width_next_to_chinese(response.get_data(as_text=True))
+        if found:
+            problems[url] = found
+    assert problems == {}
+
+
+def test_public_pages(client, demo):
+    _check(client, demo, PUBLIC)
+
+
+def test_staff_pages(client, demo, make_user, auth):
+    make_user("typo-admin", role="admin")
+    auth.login("typo-admin")
+    _check(client, demo, STAFF)
+
+
+def test_committee_pages(client, demo, make_user, auth):
+    make_user("typo-member", role="committee")
+    auth.login("typo-member")
+    _check(client, demo, COMMITTEE)
+
+
+def test_the_check_itself():
+    assert half_width_next_to_chinese("<p>供电服务热线: 95598</p>") == ["供电服务热线: 95598"]
+    assert half_width_next_to_chinese("<p>(原状态：已登记)</p>")
+    assert half_width_next_to_chinese("<p>TS-2026-000190: 已登记</p>")
+    assert half_width_next_to_chinese("<p>供电服务热线：95598，时间 08:30</p>") == []
+    assert half_width_next_to_chinese("<script>var a = '电';</script><p>x (y)</p>") == []
