@@ -24,6 +24,18 @@ def joined(parts: list[str]) -> str:
     return ("，" if current_language().startswith("zh") else ", ").join(parts)
 
 
+def book_title(title: str) -> str:
+    """A document's title as Chinese writes it, between 《》 (once); English leaves it plain."""
+    if not current_language().startswith("zh") or title.startswith("《"):
+        return title
+    return f"《{title}》"
+
+
+def citation(number: str, title: str) -> str:
+    """A legal basis: ``《title》（number）`` in Chinese, ``title (number)`` in English."""
+    return book_title(title) + bracketed(number) if title else number
+
+
 def localized(zh: str | None, en: str | None, language: str | None = None) -> str | None:
     """The English text when English is requested and present, else the Chinese."""
     wanted = language if language is not None else current_language()

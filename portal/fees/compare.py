@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from portal.core.text import bracketed, joined
+from portal.core.text import bracketed, citation, joined
 from portal.fees.enums import Period
 from portal.fees.models import TariffVersion
 from portal.fees.services import structure_of
@@ -52,8 +52,8 @@ def compare_versions(old: TariffVersion, new: TariffVersion) -> list[Change]:
     note(_("In force from"), old.effective_from.isoformat(), new.effective_from.isoformat())
     note(_("In force until"), old.effective_to.isoformat() if old.effective_to else _("open"),
          new.effective_to.isoformat() if new.effective_to else _("open"))
-    note(_("Legal basis"), f"{old.basis_number} {old.basis_title}",
-         f"{new.basis_number} {new.basis_title}")
+    note(_("Legal basis"), citation(old.basis_number, old.basis_title),
+         citation(new.basis_number, new.basis_title))
     a, b = structure_of(old), structure_of(new)
     note(_("Tier limits count"), a.billing_basis.title if a.billing_basis else None,
          b.billing_basis.title if b.billing_basis else None)

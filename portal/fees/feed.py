@@ -11,7 +11,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from portal.core.text import localized_field
+from portal.core.text import citation, localized_field
 from portal.extensions import db
 from portal.fees.enums import FeeStatus
 from portal.fees.models import FeeItem, TariffVersion
@@ -40,13 +40,13 @@ def feed_entries(language: str) -> list[dict[str, Any]]:
                                _external=True),
                 "summary": _("In force from %(date)s. Legal basis: %(basis)s.",
                              date=v.effective_from.isoformat(),
-                             basis=" ".join((v.basis_number, v.basis_title)))}
+                             basis=citation(v.basis_number, v.basis_title))}
                for v in versions]
     entries += [{"id": f"fee:{item.code}", "updated": item.updated_at or item.created_at,
                  "title": f"{item.code}: {localized_field(item, 'name', language)} "
                           f"({item.status.title})",
                  "url": url_for("fees.abolished_fees" if item.status is FeeStatus.ABOLISHED
                                 else "fees.list_fee_items", _external=True) + f"#{item.code}",
-                 "summary": f"{item.basis_number} {item.basis_title}"} for item in items]
+                 "summary": citation(item.basis_number, item.basis_title)} for item in items]
     entries.sort(key=lambda entry: cast(datetime, entry["updated"]), reverse=True)
     return entries[:FEED_SIZE]

@@ -33,7 +33,7 @@ def test_create_list_disable_enable(app, runner):
 def test_create_refuses_bad_input_and_writes_nothing(app, runner):
     runner.invoke(args=["users", "create", "dave", "--role", "staff"])
     duplicate = runner.invoke(args=["users", "create", "DAVE", "--role", "admin"])
-    assert duplicate.exit_code != 0 and "该用户名已被占用" in duplicate.output
+    assert duplicate.exit_code != 0 and "该用户名已有人使用" in duplicate.output
     bad_role = runner.invoke(args=["users", "create", "erin", "--role", "king"])
     assert bad_role.exit_code != 0
     bad_name = runner.invoke(args=["users", "create", "-x y", "--role", "staff"])
