@@ -30,7 +30,8 @@ def price_chart(structure: PriceStructure) -> dict[str, Any]:
         name = period.title if period is not Period.ALL else _("Price")
         traces.append({"type": "scatter", "mode": "lines", "x": xs, "y": ys, "name": name,
                        "line": {"shape": "hv", "color": COLOURS[period], "width": 3},
-                       "hovertemplate": "%{x:,.0f} kWh: %{y:.4f}<extra>" + name + "</extra>"})
+                       "hovertemplate": "%{x:,.0f} " + _("kWh") + ": %{y:.4f}<extra>" + name
+                       + "</extra>"})
     if structure.billing_basis is BillingBasis.MONTHLY:
         axis = _("Consumption in a month (kWh)")
     elif structure.billing_basis is BillingBasis.ANNUAL:

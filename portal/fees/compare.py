@@ -28,7 +28,9 @@ def _price(value: Decimal | None) -> str | None:
 
 
 def _limit(value: Decimal | None) -> str:
-    return _("no upper limit") if value is None else f"{value.normalize():f} kWh"
+    if value is None:
+        return _("no upper limit")
+    return _("%(kwh)s kWh", kwh=format(value.normalize(), "f"))
 
 
 def _cell_subject(tier: int, period: Period, tiered: bool) -> str:
