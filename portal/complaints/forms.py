@@ -62,7 +62,7 @@ class ComplaintForm(PortalForm):
     occurred_on = DateField(_l("When did it happen? (optional)"), validators=[Optional()])
     location = StringField(_l("Where did it happen? (optional)"), validators=[
         Optional(), Length(max=200, message=_l("At most 200 characters."))])
-    account_number = StringField(_l("Customer account number (户号, optional)"), validators=[
+    account_number = StringField(_l("Customer account number (optional)"), validators=[
         Optional(), Regexp(r"^\s*\d[\d\s-]{5,29}\s*$", message=_l(
             "An account number has 6 to 30 digits."))], render_kw={"inputmode": "numeric",
                                                                   "autocomplete": "off"})

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from portal.accounts.roles import Permission
 from portal.core import domains
-from portal.core.text import book_title, citation
+from portal.core.text import book_title, citation, marked
 from portal.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, current_language, html_lang
 
 
@@ -99,5 +99,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["colon"] = colon  # globals, so that imported macros see them too
     app.jinja_env.globals["paren"] = paren
     app.jinja_env.globals["comma"] = comma
-    app.jinja_env.globals["book_title"] = book_title
-    app.jinja_env.globals["citation"] = citation
+    app.jinja_env.globals["book_title"] = lambda title: marked(book_title(title))
+    app.jinja_env.globals["citation"] = lambda number, title: marked(citation(number, title))

@@ -7,9 +7,11 @@ code ("en", "zh_Hans_CN"...); None means the language of the current request.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup
 
 from portal.i18n import current_language
 
@@ -59,6 +61,29 @@ class BilingualName:
         return str(localized(self.name_zh, self.name_en, language))
 
 
+HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def marked(text: object) -> Markup | str:
+    """Text in the page, marked with its own language where that differs from the page's
+    (WCAG 3.1.2): Chinese data on an English page gets ``lang="zh-Hans"``, so that a screen
+    reader reads it as Chinese. Other text is returned as it is."""
+    if text is None or text == "":
+        return ""
+    if not current_language().startswith("zh") and HAN.search(str(text)):
+        return Markup('<span lang="zh-Hans">{}</span>').format(text)
+    return text if isinstance(text, Markup) else str(text)
+
+
+def localized_marked(record: Any, field: str) -> Markup | str:
+    """The ``localized`` template filter: the field in the page's language, marked if it had to
+    fall back to Chinese."""
+    return marked(localized_field(record, field))
+
+
 def init_app(app: Flask) -> None:
-    """Templates write ``{{ record | localized("name") }}`` (the request's language)."""
-    app.add_template_filter(localized_field, "localized")
+    """Templates write ``{{ record | localized("name") }}`` (the request's language) and
+    ``{{ value | marked }}`` for text whose language the data decides (a complaint's words)."""
+    app.add_template_filter(localized_marked, "localized")
+    app.add_template_filter(localized_field, "localized_text")  # <title>, <textarea>: no tags
+    app.add_template_filter(marked, "marked")

@@ -150,4 +150,4 @@ def test_fee_item_texts_fall_back_to_chinese(app, client):
                                basis_title="t"))
         db.session.commit()
     page = client.get("/fees/?lang=en").get_data(as_text=True)
-    assert "<h2>只有中文</h2>" in page and "per visit" in page
+    assert '<h2><span lang="zh-Hans">只有中文</span></h2>' in page and "per visit" in page
