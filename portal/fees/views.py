@@ -135,6 +135,9 @@ def compare(code: str) -> Any:
     versions = {v.number: v for v in services.published_versions(tariff)}
     old, new = (versions.get(parse_count(request.args.get("a"), MAX_VERSION) or 0),
                 versions.get(parse_count(request.args.get("b"), MAX_VERSION) or 0))
+    if len(versions) < 2:  # nothing went wrong: there is nothing to compare yet
+        return render_template("fees/history.html", tariff=tariff,
+                               versions=list(versions.values()))
     if old is None or new is None:
         return render_template("fees/history.html", tariff=tariff, versions=list(versions.values()),
                                error=_("Choose two published versions to compare.")), 400

@@ -237,3 +237,16 @@ def test_xml_safe_keeps_every_character_xml_allows():
     allowed = "tab\t line\n return\r 中文 \ud7ff \ue000 \ufffd \U0001f600 \x7f"
     assert xml_safe(allowed) == allowed
     assert xml_safe("a\x00b\x01c\x08d\x0be\x0cf\x1fg\ud800h\ufffei\uffffj") == "abcdefghij"
+
+
+def test_a_tariff_with_one_version_says_there_is_nothing_to_compare(client, make_tariff):
+    make_tariff("ONE")
+    response = client.get("/tariffs/ONE/compare?lang=en")
+    assert response.status_code == 200
+    assert "nothing to compare yet" in response.get_data(as_text=True)
+
+
+def test_abolished_charges_lead_to_the_bill_check_and_a_complaint(client):
+    page = client.get("/fees/abolished?lang=en").get_data(as_text=True)
+    assert 'href="/fees/check"' in page
+    assert 'href="/complaints/new?category=BIZ-FEE"' in page
