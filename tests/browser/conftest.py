@@ -104,6 +104,13 @@ def log_in(page: Any, username: str, password: str, secret: str) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
+def open_menu(page: Any) -> None:
+    """On a phone, open the header's menu (a <details>) if it is closed."""
+    menu = page.locator("details.menu")
+    if menu.is_visible() and menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+
+
 def screenshot(page: Any, name: str) -> None:
     """Keep a full-page screenshot in test-artifacts/ for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)

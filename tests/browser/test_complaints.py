@@ -3,13 +3,14 @@ replies; the resident rates the answer and takes the case to the users' committe
 
 from __future__ import annotations
 
-from tests.browser.conftest import DESKTOP, log_in, screenshot
+from tests.browser.conftest import DESKTOP, log_in, open_menu, screenshot
 from tests.browser.test_pages import serious_violations
 
 
 def test_resident_files_tracks_rates_and_escalates(chromium, live_server, page):
     # File, on a phone, in Chinese.
     page.goto("/")
+    open_menu(page)
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="投诉").click()
     page.get_by_role("link", name="我要投诉").first.click()
     assert serious_violations(page) == []

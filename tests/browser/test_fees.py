@@ -8,7 +8,7 @@ from portal.core.models import utcnow
 from portal.extensions import db
 from portal.fees.demo import DATA
 from portal.fees.exchange import import_text
-from tests.browser.conftest import DESKTOP, screenshot
+from tests.browser.conftest import DESKTOP, open_menu, screenshot
 from tests.browser.test_pages import serious_violations
 
 
@@ -25,6 +25,7 @@ def test_resident_finds_tariff_calculates_bill_and_switches_language(page, fees_
     page.on("console", lambda message: errors.append(message.text)
             if message.type == "error" else None)
     page.goto("/")
+    open_menu(page)
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="电价").click()
     assert page.locator("h1").inner_text() == "电价"
     screenshot(page, "tariffs-zh-360")

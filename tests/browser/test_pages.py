@@ -6,7 +6,7 @@ import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import DESKTOP, PHONE, log_in, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, log_in, open_menu, screenshot
 
 SERIOUS = {"serious", "critical"}
 
@@ -43,6 +43,7 @@ def test_language_switch_keeps_the_page(page):
     assert page.locator("h1").inner_text() == "About and privacy"
     assert page.locator("html").get_attribute("lang") == "en"
     assert "/about" in page.url
+    open_menu(page)
     page.get_by_role("link", name="Home").click()
     assert page.locator("html").get_attribute("lang") == "en"  # the choice is remembered
 
