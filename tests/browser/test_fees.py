@@ -37,7 +37,7 @@ def test_resident_finds_tariff_calculates_bill_and_switches_language(page, fees_
     screenshot(page, "tariff-zh-360")
     assert serious_violations(page) == []
     page.get_by_role("link", name="用此电价计算电费").click()
-    page.get_by_label("用电量（kWh）").fill("3000")
+    page.get_by_label("用电量（千瓦时）").fill("3000")
     page.get_by_role("button", name="计算").click()
     # 2,760 x 0.538 = 1,484.88 plus 240 x 0.588 = 141.12
     assert "1,626.00" in page.locator("h2#result-title").inner_text()

@@ -23,6 +23,9 @@ INLINE = {"a", "abbr", "b", "bdi", "code", "data", "em", "i", "kbd", "mark", "q"
           "span", "strong", "sub", "sup", "time", "u", "var", "wbr"}
 
 
+CODE = {"script", "style", "code", "kbd", "samp"}  # not prose: an address, a command
+
+
 class _Text(HTMLParser):
     """The text a reader sees (and hears: titles, labels, placeholders), a line per block: text
     that runs on across inline elements (``名称 <span>(CODE)</span>``) stays on one line."""
@@ -33,7 +36,7 @@ class _Text(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
+        if tag in CODE:
             self._skip += 1
         if tag not in INLINE:
             self.parts.append("\n")
@@ -42,7 +45,7 @@ class _Text(HTMLParser):
                 self.parts.append(f"\n{value}\n")
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style"):
+        if tag in CODE:
             self._skip -= 1
         if tag not in INLINE:
             self.parts.append("\n")
@@ -128,3 +131,4 @@ def test_the_check_itself():
     assert half_width_next_to_chinese("<p>TS-2026-000190: 已登记</p>")
     assert half_width_next_to_chinese("<p>供电服务热线：95598，时间 08:30</p>") == []
     assert half_width_next_to_chinese("<script>var a = '电';</script><p>x (y)</p>") == []
+    assert half_width_next_to_chinese("<p>请加上 <code>?on=2024-01-01</code>。</p>") == []
