@@ -85,7 +85,8 @@ def demo(app):
                 "case": case, "escalated": escalated}
 
 
-PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}",
+PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/tariffs/LI-CAP-10KV",
+          "/tariffs/LI-DEM-10KV", "/tariffs/GEN-CI-LV", "/tariffs/LI-CAP-10KV/bill",
           "/tariffs/{tariff}/versions/{version}", "/tariffs/{several}/history",
           "/tariffs/{several}/compare?a=1&b=2", "/tariffs/{tariff}/bill?kwh=300", "/fees/",
           "/fees/abolished", "/fees/check", "/complaints/", "/complaints/new",

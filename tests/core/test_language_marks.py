@@ -60,7 +60,8 @@ def demo(app):
 
 
 @pytest.mark.parametrize("path", [
-    "/", "/tariffs/", "/tariffs/RES-TIER-ZJ", "/tariffs/RES-TIER-BJ/history",
+    "/", "/tariffs/", "/tariffs/RES-TIER-ZJ", "/tariffs/GEN-CI-LV", "/tariffs/LI-CAP-10KV",
+    "/tariffs/RES-TIER-BJ/history",
     "/tariffs/RES-TIER-BJ/compare?a=1&b=2", "/tariffs/RES-TIER-ZJ/bill?kwh=300", "/fees/",
     "/fees/abolished", "/fees/check", "/complaints/public", "/complaints/new", "/about"])
 def test_chinese_on_english_pages_is_marked(client, demo, path):
@@ -87,3 +88,11 @@ def test_an_english_page_shows_the_english_note_of_a_version(client, demo):
 def test_the_check_itself():
     assert unmarked_chinese('<p>Legal basis: 关于电价的通知</p>') == ["Legal basis: 关于电价的通知"]
     assert unmarked_chinese('<p>Basis: <span lang="zh-Hans">关于电价的通知</span></p>') == []
+
+
+@pytest.mark.parametrize("code", ["RES-TOU-ZJ", "LI-CAP-10KV", "GEN-CI-LV"])
+def test_tariff_pages_keep_their_heading_order(client, demo, code):
+    """axe's heading-order: no level is skipped (the price sections were h3 under the h1)."""
+    page = client.get(f"/tariffs/{code}?lang=en").get_data(as_text=True)
+    levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", page)]
+    assert all(later - earlier <= 1 for earlier, later in zip(levels, levels[1:])), levels
