@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from itertools import pairwise
 
 import pytest
 
@@ -95,4 +96,4 @@ def test_tariff_pages_keep_their_heading_order(client, demo, code):
     """axe's heading-order: no level is skipped (the price sections were h3 under the h1)."""
     page = client.get(f"/tariffs/{code}?lang=en").get_data(as_text=True)
     levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", page)]
-    assert all(later - earlier <= 1 for earlier, later in zip(levels, levels[1:])), levels
+    assert all(later - earlier <= 1 for earlier, later in pairwise(levels)), levels
