@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,11 +12,12 @@ from portal.accounts.roles import Permission, permission_required
 from portal.complaints import notify, queries, services
 from portal.complaints.blueprint import committee
 from portal.complaints.enums import ActorKind
-from portal.complaints.forms import FilterForm, TextForm
+from portal.complaints.forms import TextForm
 from portal.complaints.models import Complaint
 from portal.complaints.redaction import redact
 from portal.core.errors import report
 from portal.core.models import utcnow
+from portal.core.paging import page_of
 
 
 def _case_or_404(number: str) -> Complaint:
@@ -30,9 +31,7 @@ def _case_or_404(number: str) -> Complaint:
 @permission_required(Permission.COMMITTEE_BUSINESS)
 def cases() -> str:
     """Cases taken to the users' committee, a page at a time."""
-    form = FilterForm(request.args)
-    pagination = queries.page_of(queries.committee_queue(), form.page_number(),
-                                 queries.COMMITTEE_PAGE_SIZE)
+    pagination = page_of(queries.committee_queue(), queries.COMMITTEE_PAGE_SIZE)
     return render_template("complaints/committee.html", pagination=pagination,
                            subjects={case.id: redact(case.subject) for case in pagination.items})
 

@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
-    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -252,7 +251,6 @@ class FilterForm(PortalForm):
 
     category = SelectField(_l("Category"), choices=[], validate_choice=False)
     district = SelectField(_l("District"), choices=[], validate_choice=False)
-    page = IntegerField(validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -260,11 +258,6 @@ class FilterForm(PortalForm):
         everything = [("", str(_l("All")))]
         self.category.choices = everything + [(c.code, c.name(language)) for c in categories()]
         self.district.choices = everything + [(d.code, d.name(language)) for d in districts()]
-
-    def page_number(self) -> int:
-        """The page asked for; anything else (text, 0, huge numbers) is page 1."""
-        page = self.page.data if not self.page.errors else None
-        return page if page is not None and 1 <= page <= 100_000 else 1
 
     def to_filters(self) -> CaseFilters:
         """The filters that the query string names correctly."""

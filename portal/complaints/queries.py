@@ -12,12 +12,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
 from portal.complaints.enums import ComplaintStatus, ComplaintType
 from portal.complaints.models import Complaint
-from portal.core import paging
 
 PUBLIC_PAGE_SIZE = 20
 INBOX_PAGE_SIZE = 20
@@ -92,6 +90,4 @@ def committee_queue() -> sa.Select[Complaint]:
         Complaint.registered_at, Complaint.id)
 
 
-def page_of(query: sa.Select[Complaint], page: int, per_page: int) -> Pagination:
-    """One page of a list (a page past the end shows the last one)."""
-    return paging.page_of(query, per_page, page)
+

@@ -22,6 +22,7 @@ from portal.complaints.forms import AssignForm, InboxFilterForm, StatusForm, Sum
 from portal.complaints.models import Complaint
 from portal.core.errors import report
 from portal.core.models import utcnow
+from portal.core.paging import page_of
 from portal.extensions import db
 
 HANDLE = Permission.HANDLE_COMPLAINTS
@@ -33,7 +34,7 @@ def inbox() -> str:
     """Cases to handle, filtered, soonest deadline first, a page at a time."""
     now, form = utcnow(), InboxFilterForm(request.args)
     query = queries.inbox(form.to_filters(user_id=current_user.id), now)
-    pagination = queries.page_of(query, form.page_number(), queries.INBOX_PAGE_SIZE)
+    pagination = page_of(query, queries.INBOX_PAGE_SIZE)
     return render_template("complaints/staff_inbox.html", pagination=pagination, now=now,
                            form=form)
 

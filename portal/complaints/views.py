@@ -29,6 +29,7 @@ from portal.complaints.forms import (
 from portal.complaints.models import Complaint
 from portal.core.errors import DomainError, report
 from portal.core.models import utcnow
+from portal.core.paging import page_of
 from portal.extensions import db as db  # tests reach the session through this module
 from portal.extensions import limiter
 
@@ -222,8 +223,7 @@ def case_attachment(complaint: Complaint, attachment_id: int) -> Any:
 def public_cases() -> str:
     """Cases whose complainant agreed and whose summary staff approved; searchable."""
     form = PublicFilterForm(request.args)
-    pagination = queries.page_of(queries.public_cases(form.to_filters()), form.page_number(),
-                                 queries.PUBLIC_PAGE_SIZE)
+    pagination = page_of(queries.public_cases(form.to_filters()), queries.PUBLIC_PAGE_SIZE)
     return render_template("complaints/public.html", pagination=pagination, form=form,
                            events={case.id: services.public_events(case)
                                    for case in pagination.items})
