@@ -1,0 +1,47 @@
+"""One address per page type, public, staff and committee, filled in from the demo data: the
+suite's checks that hold for every page (typography, HTML validity) walk these lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.complaints.models import Complaint
+from portal.demo.loader import load_demo_data
+from portal.extensions import db
+from portal.fees.models import Tariff, TariffVersion
+
+PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/tariffs/LI-CAP-10KV",
+          "/tariffs/LI-DEM-10KV", "/tariffs/GEN-CI-LV", "/tariffs/LI-CAP-10KV/bill",
+          "/tariffs/{tariff}/versions/{version}", "/tariffs/{several}/history",
+          "/tariffs/{several}/compare?a=1&b=2", "/tariffs/{tariff}/bill?kwh=300",
+          "/tariffs/{tariff}/bill?kwh=abc", "/fees/", "/fees/abolished", "/fees/check",
+          "/complaints/", "/complaints/new", "/complaints/track", "/complaints/public",
+          "/accounts/login", "/no/such/page"]
+STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
+         "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
+         "/staff/fees/tariffs/new", "/staff/fees/tariffs/{tariff}/versions/new",
+         "/staff/accounts/users"]
+COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escalated}"]
+
+
+def load_demo(app: Any) -> dict[str, Any]:
+    """Load the demo data; the values that the addresses above leave open."""
+    with app.app_context():
+        load_demo_data()
+        version = db.session.scalars(sa.select(TariffVersion).join(Tariff).order_by(
+            Tariff.code, TariffVersion.number)).first()
+        tou = db.session.scalar(sa.select(Tariff.code).where(Tariff.code.like("%TOU%")))
+        several = db.session.scalar(sa.select(Tariff.code).join(TariffVersion).group_by(
+            Tariff.code).having(sa.func.count(TariffVersion.id) > 1).order_by(Tariff.code))
+        case = db.session.scalar(sa.select(Complaint.tracking_number).order_by(Complaint.id))
+        escalated = db.session.scalar(sa.select(Complaint.tracking_number).where(
+            Complaint.status == "escalated"))
+        return {"tariff": version.tariff.code, "version": version.number, "tou": tou,
+                "several": several, "case": case, "escalated": escalated}
+
+
+def address(path: str, demo: dict[str, Any], lang: str) -> str:
+    """The path with its blanks filled in and the language asked for."""
+    return path.format(**demo) + ("&" if "?" in path else "?") + f"lang={lang}"
