@@ -14,7 +14,7 @@ The published tariffs do not differ by district, so no district is asked (the pa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import LazyString
@@ -45,6 +45,8 @@ class Question:
     hint: LazyString | None
     choices: tuple[tuple[str, LazyString], ...]
     answer_of: Callable[[Candidate], str | None]
+    # How an answer reads in a list of the answers given ("Residential, own meter").
+    short: Mapping[str, LazyString] = field(default_factory=dict)
 
     def answers(self, candidates: list[Candidate]) -> set[str]:
         """The answers the candidates give (None: the question does not concern them)."""
@@ -77,14 +79,15 @@ CUSTOMER_CLASS = Question(
     lambda candidate: candidate.tariff.customer_class.value)
 DETAILS = (
     Question("meter", _l("Does your home have its own meter?"),
-             _l("Your bill shows it: a shared meter (合表) serves several households or a whole "
-                "building, and its bill is not split into tiers."),
-             (("single", _l("Yes, our own meter (一户一表)")),
-              ("shared", _l("No, a shared meter (合表)"))), _meter),
+             _l("A shared meter serves several households or a whole building, and its bill "
+                "is not split into tiers."),
+             (("single", _l("Yes, our own meter")), ("shared", _l("No, a shared meter"))),
+             _meter, {"single": _l("own meter"), "shared": _l("shared meter")}),
     Question("time_of_use", _l("Does your bill have peak and valley prices?"),
-             _l("Time-of-use (峰谷分时) bills show the peak and valley kWh separately."),
+             _l("Time-of-use bills show the peak and valley kWh separately."),
              (("yes", _l("Yes, peak and valley")), ("no", _l("No, one price for all hours"))),
-             _time_of_use),
+             _time_of_use,
+             {"yes": _l("peak and valley prices"), "no": _l("one price for all hours")}),
 )
 QUESTIONS = (CUSTOMER_CLASS, *DETAILS)
 ANSWER_NAMES = tuple(question.name for question in QUESTIONS)
@@ -156,7 +159,8 @@ def described(args: Mapping[str, str]) -> list[str]:
     """The answers carried in ``args``, worded for the page (unknown values left out)."""
     words = []
     for question in QUESTIONS:
-        title = question.title_of(args.get(question.name) or "")
+        value = args.get(question.name) or ""
+        title = question.short.get(value) or question.title_of(value)
         if title is not None:
             words.append(str(title))
     return words
