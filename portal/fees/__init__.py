@@ -12,7 +12,7 @@ from portal.core.domains import NavItem
 def init_app(app: Flask) -> None:
     """Register the public, staff and API pages of fee standards and ``flask fees``."""
     from portal.accounts.roles import Permission
-    from portal.fees import api, demo, models, staff_views, views  # noqa: F401
+    from portal.fees import api, bill_views, demo, models, staff_views, views  # noqa: F401
     from portal.fees.blueprint import api as api_blueprint
     from portal.fees.blueprint import public, staff
     from portal.fees.cli import fees_cli
@@ -24,6 +24,6 @@ def init_app(app: Flask) -> None:
         app,
         NavItem("fees.list_tariffs", _l("Tariffs"), position=20),
         NavItem("fees.list_fee_items", _l("Service charges"), position=30),
-        NavItem("fees.check_my_bill", _l("Check my bill"), position=40),
+        NavItem("fees.my_bill", _l("Work out or check my bill"), position=40),
         NavItem("fees_staff.index", _l("Manage fees"), Permission.MANAGE_FEES, position=130))
     domains.add_demo_loader(app, "fees", demo.load)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +16,8 @@ from portal.core.api import ApiError, csv_response, page_arguments, paginated
 from portal.core.clock import local_today, parse_day
 from portal.extensions import db
 from portal.fees import services
-from portal.fees.billing import QUANTITY, Bill, BillInputError, calculate, parse_usage
+from portal.fees.bill_input import parse_usage
+from portal.fees.billing import QUANTITY, Bill, BillInputError, calculate
 from portal.fees.blueprint import api
 from portal.fees.exchange import fee_item_data, version_data
 from portal.fees.models import Tariff, TariffVersion
@@ -126,7 +128,13 @@ def tariff_csv(code: str) -> Any:
 @api.get("/tariffs/<code>/bill")
 @open_to_all
 def bill(code: str) -> dict[str, Any]:
-    """The bill for the consumption given, under the version in force on ``on``."""
+    """One bill for the consumption given, under the version in force on ``on``.
+
+    ``kwh`` (or ``peak_kwh``, ``flat_kwh``, ``valley_kwh``) is this bill's consumption. Where
+    the tiers count per year, ``previous_kwh`` is the tariff year's consumption before this
+    bill (default 0), or ``year_to_date_kwh`` the year-to-date including it (年累计电量);
+    the bill's kWh are billed at the tiers they fall in, counted on from there.
+    """
     tariff = _tariff(code)
     day = _day()
     version = services.version_in_force(tariff, day)
@@ -155,7 +163,13 @@ def _bill_body(tariff: Tariff, day: date, version: TariffVersion, result: Bill) 
                    "unit_price": f"{line.unit_price:.4f}", "amount": f"{line.amount:.2f}"}
                   for line in result.lines],
         "total": f"{result.total:.2f}",
+        "previous_kwh": _kwh(result.previous_kwh),
+        "year_to_date_kwh": _kwh(result.year_to_date_kwh),
     }
+
+
+def _kwh(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.quantize(QUANTITY):f}"
 
 
 FEE_HEADER = ["code", "name_zh", "name_en", "amount_yuan", "unit_zh", "unit_en", "status",

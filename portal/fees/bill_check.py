@@ -1,4 +1,9 @@
-"""Check my bill: compare the charges printed on a bill with the published fee items."""
+"""Check my bill: compare what a bill says with the published tariff and fee items.
+
+The electricity charge is compared, to the fen, with what the bill calculator gives for the
+kWh printed on the bill under the tariff in force on the bill's date; each service charge with
+the published fee item it names.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import lazy_gettext as _l
 
 from portal.core.enums import TitledEnum
+from portal.fees.billing import Bill
 from portal.fees.enums import FeeStatus
 from portal.fees.models import FeeItem
 
@@ -22,11 +28,13 @@ class Verdict(TitledEnum):
     NOT_PUBLISHED = "not_published"
     ABOVE_STANDARD = "above_standard"
     FREE_SERVICE = "free_service"
+    ABOVE_TARIFF = "above_tariff"
+    BELOW_TARIFF = "below_tariff"
 
     @property
     def flagged(self) -> bool:
-        """Whether the charge looks wrong."""
-        return self is not Verdict.ALLOWED
+        """Whether the charge looks wrong (more than the customer should pay)."""
+        return self not in (Verdict.ALLOWED, Verdict.BELOW_TARIFF)
 
 
 Verdict.TITLES = {
@@ -35,6 +43,8 @@ Verdict.TITLES = {
     "not_published": _l("Not in the published standards"),
     "above_standard": _l("Above the published amount"),
     "free_service": _l("This service is free"),
+    "above_tariff": _l("More than the published tariff gives"),
+    "below_tariff": _l("Less than the published tariff gives"),
 }
 
 
@@ -97,3 +107,26 @@ def judge(claim: ChargeClaim, item: FeeItem | None, bill_date: date) -> Finding:
 def check_bill(claims: list[ChargeClaim], items: list[FeeItem], bill_date: date) -> list[Finding]:
     """A finding for every charge, in the order given."""
     return [judge(claim, match_item(claim, items), bill_date) for claim in claims]
+
+
+@dataclass(frozen=True)
+class EnergyFinding:
+    """The electricity charge printed on a bill, and the bill the published tariff gives."""
+
+    printed: Decimal
+    bill: Bill
+    verdict: Verdict
+
+    @property
+    def difference(self) -> Decimal:
+        """How much more the bill asks than the tariff gives (negative: less)."""
+        return self.printed - self.bill.total
+
+
+def judge_energy(printed: Decimal, bill: Bill) -> EnergyFinding:
+    """Compare the printed electricity charge with the computed bill, to the fen."""
+    if printed > bill.total:
+        return EnergyFinding(printed, bill, Verdict.ABOVE_TARIFF)
+    if printed < bill.total:
+        return EnergyFinding(printed, bill, Verdict.BELOW_TARIFF)
+    return EnergyFinding(printed, bill, Verdict.ALLOWED)

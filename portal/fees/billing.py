@@ -1,35 +1,45 @@
-"""The bill calculator.
+"""The bill calculator: one bill's amount, line by line.
 
-Rules (also in the README):
+Rules (also in the README and on the calculator page):
 - Tiers: a tier covers ``lower < kWh <= upper``; the upper limit is inclusive, so with a tier-1
   limit of 2,760 kWh the 2,760th kWh is billed in tier 1. Monthly limits are multiplied by the
-  number of months billed; annual limits apply as they are to the consumption given (the
-  year's, or the year's so far).
-- Time of use with tiers: the total decides how many kWh fall in each tier, and each tier's kWh
-  are split across the periods in proportion to each period's share of the total.
+  number of months billed.
+- Annual tiers are billed cumulatively, as suppliers do where the limits count per year (e.g.
+  Zhejiang, with the tariff year's consumption printed on the bill as 年累计电量): this bill's
+  kWh are the kWh from ``previous_kwh`` (what the household used earlier in the tariff year)
+  to ``previous_kwh + kWh``, and each is charged at the price of the tier it falls in. A
+  household that had used 2,700 kWh and uses 200 kWh now pays 60 kWh at tier 1 and 140 kWh at
+  tier 2 (DOMAIN.md). ``previous_kwh`` is 0 for the first bill of a tariff year, which is also
+  the whole-year calculation.
+- Time of use with tiers: this bill's total decides how many kWh fall in each tier (as above),
+  and each tier's kWh are split across the periods in proportion to each period's share of
+  this bill's total; the last tier with kWh takes the remainder of each period, so that each
+  period's quantities add up exactly to what was consumed in it. This is how Zhejiang-style
+  time-of-use tiered bills are drawn up: the meter counts peak and valley kWh, not which kWh
+  crossed a tier limit, so the tier split applies the bill's own peak/valley proportion.
 - Each line's amount is quantity x unit price, rounded half-up to 0.01 yuan; the total is the
   sum of the rounded lines. Quantities are shown to 4 decimal places.
 - Two-part tariffs add a basic charge: rate x kVA (or kW) x months. Fixed monthly charges add
-  amount x months.
+  amount x months. The months billed change nothing else (annual limits stay as they are).
+
+Reading the calculator's parameters is ``portal.fees.bill_input``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 
 from portal.core.text import bracketed, joined
-from portal.fees.bounds import MAX_KWH, USAGE, parse_count
-from portal.fees.enums import TIME_OF_USE_PERIODS, BasicChargeBasis, Period
+from portal.fees.enums import BasicChargeBasis, BillingBasis, Period
 from portal.fees.structure import PriceStructure
 from portal.i18n import current_language
 
 CENT = Decimal("0.01")
 QUANTITY = Decimal("0.0001")
-MAX_MONTHS = 24
 PERIOD_PARAMETERS = {Period.PEAK: "peak_kwh", Period.FLAT: "flat_kwh", Period.VALLEY: "valley_kwh"}
 
 
@@ -51,6 +61,10 @@ class Usage:
     capacity_kva: Decimal | None = None
     demand_kw: Decimal | None = None
     months: int = 1
+    # Annual tiers: the tariff year's consumption before this bill, given as such or as the
+    # year-to-date printed on the bill (年累计电量, which includes this bill); at most one.
+    previous_kwh: Decimal | None = None
+    year_to_date_kwh: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -70,50 +84,21 @@ class Bill:
     """The lines and their total."""
 
     lines: list[BillLine]
+    # Annual tiers: the tariff year's consumption before this bill, and this bill's kWh.
+    previous_kwh: Decimal | None = None
+    kwh: Decimal | None = None
+
+    @property
+    def year_to_date_kwh(self) -> Decimal | None:
+        """The tariff year's consumption including this bill (annual tiers only)."""
+        if self.previous_kwh is None or self.kwh is None:
+            return None
+        return self.previous_kwh + self.kwh
 
     @property
     def total(self) -> Decimal:
         """Sum of the rounded lines."""
         return sum((line.amount for line in self.lines), Decimal("0.00")).quantize(CENT)
-
-
-def parse_decimal(parameter: str, raw: str | None, *, required: bool = False) -> Decimal | None:
-    """A number within ``bounds.USAGE`` (0 to 1e9, 4 decimals), or None when absent and optional."""
-    if raw is None or raw.strip() == "":
-        if required:
-            raise BillInputError(parameter, _("This value is required."))
-        return None
-    try:
-        value = Decimal(raw.strip().replace(",", ""))
-    except InvalidOperation:
-        raise BillInputError(parameter, str(USAGE.not_a_number)) from None
-    problem = USAGE.problem(value)
-    if problem is not None:
-        raise BillInputError(parameter, str(problem))
-    return value
-
-
-def parse_months(raw: str | None) -> int:
-    """Months billed: a whole number from 1 to 24 (default 1)."""
-    if raw is None or raw.strip() == "":
-        return 1
-    months = parse_count(raw, MAX_MONTHS)
-    if months is None or months < 1:
-        raise BillInputError("months", _("Enter a whole number of months from 1 to 24."))
-    return months
-
-
-def parse_usage(args: Mapping[str, str]) -> Usage:
-    """Read the calculator's query parameters (``kwh``, ``peak_kwh``..., ``months``)."""
-    by_period = {}
-    for period, name in PERIOD_PARAMETERS.items():
-        value = parse_decimal(name, args.get(name))
-        if value is not None:
-            by_period[period] = value
-    return Usage(kwh=parse_decimal("kwh", args.get("kwh")), by_period=by_period,
-                 capacity_kva=parse_decimal("capacity_kva", args.get("capacity_kva")),
-                 demand_kw=parse_decimal("demand_kw", args.get("demand_kw")),
-                 months=parse_months(args.get("months")))
 
 
 def _energy_by_period(structure: PriceStructure, usage: Usage) -> dict[Period, Decimal]:
@@ -138,13 +123,55 @@ def _energy_by_period(structure: PriceStructure, usage: Usage) -> dict[Period, D
     return {period: usage.by_period[period] for period in structure.periods}
 
 
-def _tier_quantities(structure: PriceStructure, total: Decimal, months: int) -> list[Decimal]:
-    scale = months if structure.billing_basis and structure.billing_basis.value == "monthly" else 1
+def has_annual_tiers(structure: PriceStructure) -> bool:
+    """Tier limits that count the tariff year's consumption (billed cumulatively)."""
+    return structure.is_tiered and structure.billing_basis is BillingBasis.ANNUAL
+
+
+def months_matter(structure: PriceStructure) -> bool:
+    """Whether the number of months billed changes the bill under ``structure``."""
+    monthly_tiers = structure.is_tiered and structure.billing_basis is BillingBasis.MONTHLY
+    return monthly_tiers or structure.is_two_part or bool(structure.monthly_charges)
+
+
+def _previous(structure: PriceStructure, usage: Usage, total: Decimal) -> Decimal | None:
+    """The tariff year's kWh before this bill (None where tiers do not count per year)."""
+    given = [(name, value) for name, value in (("previous_kwh", usage.previous_kwh),
+                                               ("year_to_date_kwh", usage.year_to_date_kwh))
+             if value is not None]
+    if not has_annual_tiers(structure):
+        if given:
+            raise BillInputError(given[0][0], _(
+                "The tiers of this tariff do not count per year, so the consumption earlier "
+                "in the year changes nothing: leave it out."))
+        return None
+    if len(given) > 1:
+        raise BillInputError("year_to_date_kwh", _(
+            "Give either the consumption before this bill or the year-to-date consumption "
+            "including this bill, not both."))
+    if not given:
+        return Decimal(0)
+    name, value = given[0]
+    if name == "previous_kwh":
+        return value
+    if value < total:
+        raise BillInputError(name, _(
+            "The year-to-date consumption includes this bill, so it cannot be less than this "
+            "bill's %(kwh)s kWh.", kwh=format(total, "f")))
+    return value - total
+
+
+def _tier_quantities(structure: PriceStructure, total: Decimal, months: int,
+                     previous: Decimal | None) -> list[Decimal]:
+    """This bill's kWh in each tier: the kWh from ``previous`` to ``previous + total``."""
+    monthly = structure.billing_basis is BillingBasis.MONTHLY
+    scale = months if monthly else 1
+    start = previous or Decimal(0)
+    end = start + total
     quantities = []
     for lower, upper in structure.tier_bounds():
-        low = lower * scale
-        high = total if upper is None else min(total, upper * scale)
-        quantities.append(max(Decimal(0), high - low))
+        high = end if upper is None else min(end, upper * scale)
+        quantities.append(max(Decimal(0), high - max(start, lower * scale)))
     return quantities
 
 
@@ -185,9 +212,11 @@ def calculate(structure: PriceStructure, usage: Usage) -> Bill:
             if getattr(usage, name) is not None:
                 raise BillInputError(name, _("This tariff has no basic charge."))
     total = sum(energy.values(), Decimal(0))
+    previous = _previous(structure, usage, total)
+    months = usage.months if months_matter(structure) else 1
     lines: list[BillLine] = []
     if total > 0:
-        tier_kwh = _tier_quantities(structure, total, usage.months)
+        tier_kwh = _tier_quantities(structure, total, months, previous)
         for tier, period, kwh in _split(tier_kwh, energy, total):
             if kwh == 0:
                 continue
@@ -197,7 +226,7 @@ def calculate(structure: PriceStructure, usage: Usage) -> Bill:
     if structure.is_two_part:
         assert structure.basic_charge_rate is not None
         capacity = structure.basic_charge_basis is BasicChargeBasis.CAPACITY
-        quantity = basic * usage.months
+        quantity = basic * months
         lines.append(BillLine(
             "basic", _("Basic charge on capacity") if capacity else _("Basic charge on demand"),
             quantity, _("kVA·month") if capacity else _("kW·month"), structure.basic_charge_rate,
@@ -205,9 +234,9 @@ def calculate(structure: PriceStructure, usage: Usage) -> Bill:
     for charge in structure.monthly_charges:
         label = charge.label_en if current_language() == "en" and charge.label_en \
             else charge.label_zh
-        lines.append(BillLine("monthly", label, Decimal(usage.months), _("month"), charge.amount,
-                              (usage.months * charge.amount).quantize(CENT, ROUND_HALF_UP)))
-    return Bill(lines)
+        lines.append(BillLine("monthly", label, Decimal(months), _("month"), charge.amount,
+                              (months * charge.amount).quantize(CENT, ROUND_HALF_UP)))
+    return Bill(lines, previous, total if previous is not None else None)
 
 
 def _basic_quantity(structure: PriceStructure, usage: Usage) -> Decimal:
@@ -221,24 +250,3 @@ def _basic_quantity(structure: PriceStructure, usage: Usage) -> Decimal:
     if value is None:
         raise BillInputError(wanted, _("This value is required."))
     return value
-
-
-def used_parameters(structure: PriceStructure) -> list[str]:
-    """The query parameters this structure's calculator asks for, in form order."""
-    names = ([PERIOD_PARAMETERS[p] for p in TIME_OF_USE_PERIODS if p in structure.periods]
-             if structure.is_time_of_use else ["kwh"])
-    if structure.basic_charge_basis is BasicChargeBasis.CAPACITY:
-        names.append("capacity_kva")
-    elif structure.basic_charge_basis is BasicChargeBasis.DEMAND:
-        names.append("demand_kw")
-    return [*names, "months"]
-
-
-def largest_usage(structure: PriceStructure) -> Usage:
-    """The most that a calculator request may ask for under ``structure`` (every bound at once)."""
-    tou, basis = structure.is_time_of_use, structure.basic_charge_basis
-    return Usage(kwh=None if tou else MAX_KWH,
-                 by_period=dict.fromkeys(structure.periods, MAX_KWH) if tou else {},
-                 capacity_kva=MAX_KWH if basis is BasicChargeBasis.CAPACITY else None,
-                 demand_kw=MAX_KWH if basis is BasicChargeBasis.DEMAND else None,
-                 months=MAX_MONTHS)

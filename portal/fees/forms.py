@@ -112,9 +112,13 @@ class BillCheckForm(PortalForm):
 
     bill_date = DateField(_l("Date of the bill"), validators=[Optional()],
                           render_kw={"max": "2100-12-31"})
+    energy_amount = _number_field(_l("Electricity charge printed on the bill (yuan)"),
+                                  CLAIMED_AMOUNT, places=2)
     rows = FieldList(FormField(ChargeRowForm), _l("Charge"), min_entries=4, max_entries=20)
     add_rows = SubmitField(_l("More rows"))
-    submit = SubmitField(_l("Check the charges"))
+    submit = SubmitField(_l("Check my bill"))
+    # Set by the view: the electricity part was filled in (a tariff chosen and a number typed).
+    energy_given = False
 
     def set_fee_choices(self, items: list[FeeItem]) -> None:
         """Offer every published fee item, in the visitor's language."""
@@ -136,12 +140,19 @@ class BillCheckForm(PortalForm):
         """The rows that hold a charge."""
         return (row.form for row in self.rows if not row.form.is_blank())
 
+    def rows_messages(self) -> list[str]:
+        """The messages about the rows as a whole (not about one row)."""
+        return [str(message) for message in self.rows.errors if not isinstance(message, dict)]
+
     def validate(self, extra_validators: Any = None) -> bool:
-        """At least one charge is needed."""
+        """The electricity charge, or at least one service charge, is needed; the error of
+        an empty form belongs to the rows, where the charges go."""
         ok = bool(super().validate(extra_validators))
-        if ok and not any(True for _ in self.filled_rows()):
-            self.bill_date.errors = [*self.bill_date.errors,
-                                     _l("Enter at least one charge from your bill.")]
+        if self.energy_given and self.energy_amount.data is None and not self.energy_amount.errors:
+            self.energy_amount.errors = [*self.energy_amount.errors, REQUIRED]
+            ok = False
+        if ok and not self.energy_given and not any(True for _ in self.filled_rows()):
+            self.rows.errors = [*self.rows.errors, _l("Enter at least one charge from your bill.")]
             return False
         return ok
 

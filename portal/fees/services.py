@@ -26,7 +26,8 @@ from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.transactions import after_commit
 from portal.extensions import db
-from portal.fees.billing import calculate, largest_usage
+from portal.fees.bill_input import largest_usage
+from portal.fees.billing import calculate
 from portal.fees.bounds import FEE_AMOUNT
 from portal.fees.chart import price_chart
 from portal.fees.enums import (
@@ -317,6 +318,11 @@ def same_content(version: TariffVersion, draft: VersionDraft) -> bool:
             mine.note_zh, mine.note_en) == (
         draft.effective_from, draft.effective_to, draft.basis, draft.structure.canonical(),
         draft.note_zh, draft.note_en)
+
+
+def tariffs_by_code() -> list[Tariff]:
+    """Every tariff, by code (a handful: for a choice of tariff)."""
+    return list(db.session.scalars(sa.select(Tariff).order_by(Tariff.code)))
 
 
 def versions_in_force(tariffs: Sequence[Tariff], day: date) -> dict[int, TariffVersion]:

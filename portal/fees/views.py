@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,18 +16,14 @@ from portal.accounts.roles import open_to_all
 from portal.core.clock import local_today, parse_day
 from portal.core.paging import page_of
 from portal.core.vendor import allow_plotly
-from portal.extensions import db
 from portal.fees import services
-from portal.fees.bill_check import ChargeClaim, check_bill
-from portal.fees.billing import BillInputError, calculate, parse_usage, used_parameters
 from portal.fees.blueprint import public
 from portal.fees.bounds import parse_count
 from portal.fees.chart import price_chart
 from portal.fees.compare import compare_versions
 from portal.fees.enums import CustomerClass, FeeStatus
 from portal.fees.feed import feed_entries, xml_safe
-from portal.fees.forms import BillCheckForm
-from portal.fees.models import FeeItem, Tariff, TariffVersion
+from portal.fees.models import Tariff, TariffVersion
 from portal.fees.paging import PAGE_SIZE
 from portal.i18n import current_language
 
@@ -147,32 +142,6 @@ def compare(code: str) -> Any:
                            changes=compare_versions(old, new))
 
 
-@public.get("/tariffs/<code>/bill")
-@open_to_all
-def bill_calculator(code: str) -> Any:
-    """Calculate a bill on the page (the JSON form is /api/v1/tariffs/<code>/bill)."""
-    tariff = _tariff_or_404(code)
-    day, error = _requested_day()
-    version = None if error else services.version_in_force(tariff, day)
-    context: dict[str, Any] = {"tariff": tariff, "day": day, "version": version,
-                               "values": request.args, "errors": {}}
-    if error:
-        context["errors"]["on"] = error
-    elif version is None:
-        context["errors"]["on"] = _("No version of this tariff was in force on %(date)s.",
-                                    date=day.isoformat())
-    if version is not None:
-        structure = services.published_structure(version)
-        context["parameters"] = used_parameters(structure)
-        if any(request.args.get(name) for name in context["parameters"]):
-            try:
-                context["bill"] = calculate(structure, parse_usage(request.args))
-            except BillInputError as exc:
-                context["errors"][exc.parameter] = exc.message
-    status = 400 if context["errors"] else 200
-    return render_template("fees/calculator.html", **context), status
-
-
 def _fee_items_page(status: FeeStatus) -> Pagination:
     return page_of(services.fee_items_query(status), PAGE_SIZE)
 
@@ -190,28 +159,6 @@ def abolished_fees() -> str:
     """Charges that have been abolished: nobody may be asked to pay them."""
     return render_template("fees/abolished.html",
                            pagination=_fee_items_page(FeeStatus.ABOLISHED))
-
-
-@public.route("/fees/check", methods=["GET", "POST"])
-@open_to_all
-def check_my_bill() -> Any:
-    """Compare the charges on a bill with the published standards. Nothing is stored."""
-    items = db.session.scalars(sa.select(FeeItem).order_by(FeeItem.name_zh)).all()
-    form = BillCheckForm()
-    form.set_fee_choices(list(items))
-    if form.add_rows.data:
-        form.add_empty_rows(3)
-        return render_template("fees/check.html", form=form)
-    if form.validate_on_submit():
-        claims = [ChargeClaim(row.amount.data, row.fee.data or None, row.name.data or None,
-                              row.quantity.data or Decimal(1))
-                  for row in form.filled_rows()]
-        bill_date = form.bill_date.data or local_today()
-        findings = check_bill(claims, list(items), bill_date)
-        return render_template("fees/check.html", form=form, findings=findings, bill_date=bill_date,
-                               flagged=[f for f in findings if f.verdict.flagged])
-    status = 400 if form.is_submitted() else 200
-    return render_template("fees/check.html", form=form), status
 
 
 @public.get("/tariffs/feed.atom")

@@ -9,7 +9,7 @@ from tests.browser.conftest import DESKTOP, PHONE, log_in, screenshot
 from tests.browser.test_pages import serious_violations
 
 LANGUAGES = ["zh_Hans_CN", "en"]
-ACTIONS = ["/complaints/new", "/complaints/track", "/fees/check"]
+ACTIONS = ["/complaints/new", "/complaints/track", "/fees/bill"]
 HEADER_MAX = 120  # px of a 740 px screen; it was 260-308 before the menu
 
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale
 
-from portal.fees.billing import BillInputError, Usage, calculate, parse_usage
+from portal.fees.bill_input import parse_usage
+from portal.fees.billing import BillInputError, Usage, calculate
 from portal.fees.enums import BasicChargeBasis, BillingBasis, Period
 from portal.fees.structure import HourSpan, MonthlyCharge, PriceStructure
 from tests.fees.conftest import ZJ

@@ -77,7 +77,7 @@ class TestTariffPages:
         assert "Choose two published versions to compare." in text(response)
 
     def test_calculator_page(self, client):
-        page = text(client.get("/tariffs/RES-TIER-ZJ/bill?kwh=2761&lang=en"))
+        page = text(client.get("/tariffs/RES-TIER-ZJ/bill?kwh=2761&previous_kwh=0&lang=en"))
         assert "Your bill: CN¥1,485.47" in page
         assert "Energy (tier 2)" in page
 

@@ -51,21 +51,21 @@ def text(response) -> str:
 
 
 @pytest.mark.parametrize(("lang", "labels"), [
-    ("en", ["File a complaint", "Track my complaint", "Check my bill"]),
-    ("zh_Hans_CN", ["我要投诉", "查询投诉", "账单核查"]),
+    ("en", ["File a complaint", "Track my complaint", "Work out or check my bill"]),
+    ("zh_Hans_CN", ["我要投诉", "查询投诉", "算电费、核账单"]),
 ])
 def test_the_three_main_actions_come_first_on_the_home_page(client, lang, labels):
     page = text(client.get(f"/?lang={lang}"))
     in_main = [link for link in links(page) if link["main"]]
     assert [(link["href"], str(link["text"]).strip()) for link in in_main[:3]] == [
         ("/complaints/new", labels[0]), ("/complaints/track", labels[1]),
-        ("/fees/check", labels[2])]
-    # Working a bill out happens on a tariff's page: the next link leads there.
-    assert in_main[3]["href"] == "/tariffs/"
+        ("/fees/bill", labels[2])]
+    # The bill page works a bill out and checks one; the next link goes straight to the check.
+    assert in_main[3]["href"] == "/fees/check"
     # The buttons come before the introduction and the cards.
     assert page.index('href="/complaints/new"') < page.index('class="lead"') < page.index(
         'class="cards"')
-    for href in ("/complaints/new", "/complaints/track", "/fees/check", "/tariffs/"):
+    for href in ("/complaints/new", "/complaints/track", "/fees/bill", "/fees/check"):
         assert client.get(href).status_code == 200
 
 
@@ -119,7 +119,7 @@ def test_the_phone_menu_holds_every_navigation_link(client):
                      r'<span class="menu-icon" aria-hidden="true"></span>Menu</summary>', page)
     in_header = [link for link in links(page) if link["header"]]
     in_menu = [link["href"] for link in in_header if link["menu"]]
-    assert in_menu == ["/", "/tariffs/", "/fees/", "/fees/check", "/complaints/", "/about"]
+    assert in_menu == ["/", "/tariffs/", "/fees/", "/fees/bill", "/complaints/", "/about"]
     # The same links again for wide screens, outside the menu; the brand, the language switch
     # and the staff login are outside it too.
     outside = [link["href"] for link in in_header if not link["menu"]]
