@@ -191,8 +191,11 @@ class StatusForm(PortalForm):
     submit = SubmitField(_l("Change status"))
 
     def set_choices(self, statuses: list[ComplaintStatus]) -> None:
-        """Only the statuses the workflow allows from here."""
-        self.status.choices = [(s.value, s.title) for s in statuses]
+        """Only the statuses the workflow allows from here, after an empty first choice: the
+        browser would otherwise preselect the first status, and nobody should change a case's
+        status without choosing one."""
+        self.status.choices = [("", str(_l("— choose —")))] + [(s.value, s.title)
+                                                                for s in statuses]
 
     def to_status(self) -> ComplaintStatus:
         """The chosen status."""

@@ -142,6 +142,12 @@ class Complaint(Base):
         """Shown on the public list: the complainant agreed and staff approved the summary."""
         return self.consent_publish and self.summary_approved_at is not None
 
+    @property
+    def deadlines_ended_at(self) -> datetime | None:
+        """When the case was finished (closed, withdrawn, not accepted, decided): a deadline not
+        met by then has ended, neither counting down nor overdue. None while the case goes on."""
+        return self.closed_at if self.status.is_finished else None
+
     def first_contact_overdue(self, now: datetime) -> bool:
         """No first contact yet, and its deadline has passed."""
         return self.first_contacted_at is None and self.status.is_open and \

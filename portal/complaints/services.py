@@ -19,7 +19,13 @@ from portal.complaints import actions, attachments, codes, workflow
 from portal.complaints.actions import Action
 from portal.complaints.actions import allowed_actions as allowed_actions  # the service layer's
 from portal.complaints.attachments import CleanFile
-from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType, EventKind
+from portal.complaints.enums import (
+    FINISHED_STATUSES,
+    ActorKind,
+    ComplaintStatus,
+    ComplaintType,
+    EventKind,
+)
 from portal.complaints.models import (
     Complaint,
     ComplaintAttachment,
@@ -35,8 +41,7 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 
 MAX_DESCRIPTION = 4000
-FINISHED = frozenset({ComplaintStatus.CLOSED, ComplaintStatus.WITHDRAWN,
-                      ComplaintStatus.REJECTED, ComplaintStatus.DECIDED})
+FINISHED = FINISHED_STATUSES
 MAX_CASE_FILES = 20
 
 
@@ -324,10 +329,17 @@ def change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: Act
                    _Step(actor=details.get("actor"), reason=details.get("reason")))
 
 
-def _change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
-                   now: datetime, details: _Step) -> None:
-    current, reason, actor = complaint.status, details.get("reason"), details.get("actor")
-    if not workflow.allowed(current, target, actor_kind) or (
+def check_status_change(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
+                        now: datetime, reason: str | None = None) -> None:
+    """Raise ComplaintError (saying why) unless ``change_status`` would make this change; a
+    page asks this before it asks for a confirmation, so that it never confirms a refusal."""
+    _check_change(complaint, target, actor_kind, now, _Step(reason=reason))
+
+
+def _check_change(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
+                  now: datetime, details: _Step) -> None:
+    reason = details.get("reason")
+    if not workflow.allowed(complaint.status, target, actor_kind) or (
             target in workflow.BY_REPLY_ONLY and not details.get("by_reply")):
         raise ComplaintError(actions.NOT_POSSIBLE)
     if target in workflow.REASON_REQUIRED and not (reason or "").strip():
@@ -335,6 +347,12 @@ def _change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: Ac
     problem = TIMELY[target](complaint, now) if target in TIMELY else None
     if problem is not None:
         raise ComplaintError(problem)
+
+
+def _change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
+                   now: datetime, details: _Step) -> None:
+    current, reason, actor = complaint.status, details.get("reason"), details.get("actor")
+    _check_change(complaint, target, actor_kind, now, details)
     _apply_status(complaint, target, actor_kind, now)
     complaint.status = target
     _event(complaint, EventKind.STATUS, actor_kind, now, actor=actor,
@@ -361,6 +379,13 @@ def _apply_status(complaint: Complaint, target: ComplaintStatus, actor_kind: Act
         complaint.closed_at = None  # with the committee, the case is open again
     if actor_kind is ActorKind.STAFF and complaint.first_contacted_at is None:
         complaint.first_contacted_at = now
+
+
+def check_step(complaint: Complaint, action: Action, now: datetime,
+               reason: str | None = None) -> None:
+    """Raise ComplaintError (saying why) unless ``take_step`` would take this step now."""
+    require(complaint, ActorKind.COMPLAINANT, action, now)
+    check_status_change(complaint, actions.STEPS[action], ActorKind.COMPLAINANT, now, reason)
 
 
 def take_step(complaint: Complaint, action: Action, now: datetime,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
-from portal.complaints import codes, queries, services, throttle, web
+from portal.complaints import codes, consequences, queries, services, throttle, web
 from portal.complaints.actions import Action
 from portal.complaints.blueprint import public
 from portal.complaints.enums import PUBLIC_EVENTS, ActorKind
@@ -27,6 +28,8 @@ from portal.complaints.forms import (
     TrackForm,
 )
 from portal.complaints.models import Complaint
+from portal.core import confirmation
+from portal.core.confirmation import Answer, Question
 from portal.core.errors import DomainError, report
 from portal.core.models import utcnow
 from portal.core.paging import page_of
@@ -177,24 +180,43 @@ def rate(complaint: Complaint) -> Any:
     return _done(complaint, _("Thank you for rating the answer."))
 
 
-def _step(complaint: Complaint, action: Action, message: str) -> Any:
-    """Withdraw, reopen or escalate, with the reason the complainant gives."""
-    form = ReasonForm()
+def _step(complaint: Complaint, action: Action, message: str,
+          question: Callable[[Complaint, ReasonForm], Question] | None = None) -> Any:
+    """Withdraw, reopen or escalate, with the reason the complainant gives; a step with a
+    ``question`` is confirmed first (``portal.core.confirmation``)."""
+    form, now = ReasonForm(), utcnow()
     if not form.validate_on_submit():
         return _render_case(complaint, 400, reason_form=form)
     try:
-        services.take_step(complaint, action, utcnow(), reason=form.reason.data)
+        if question is not None and (reply := confirmation.answer()) is not Answer.GIVEN:
+            services.check_step(complaint, action, now, reason=form.reason.data)
+            return confirmation.ask(question(complaint, form), forged=reply is Answer.FORGED)
+        services.take_step(complaint, action, now, reason=form.reason.data)
     except services.ComplaintError as error:
         report(error)
         return _render_case(complaint, 400, reason_form=form)
     return _done(complaint, message)
 
 
+def _withdrawal_question(complaint: Complaint, form: ReasonForm) -> Question:
+    reason = (form.reason.data or "").strip()
+    facts = [(_("Subject"), complaint.subject), (_("Status now"), complaint.status.title)]
+    return Question(
+        title=_("Withdraw complaint %(number)s?", number=complaint.tracking_number),
+        consequences=consequences.of_withdrawal(complaint),
+        action=url_for("complaints.withdraw", number=complaint.tracking_number),
+        confirm_label=_("Yes, withdraw the complaint"),
+        cancel_url=url_for("complaints.case", number=complaint.tracking_number),
+        cancel_label=_("No, keep it open"), carry={"reason": form.reason.data or ""},
+        facts=[*facts, (_("Your reason"), reason)] if reason else facts)
+
+
 @public.post("/track/<number>/withdraw")
 @web.tracked
 def withdraw(complaint: Complaint) -> Any:
-    """The complainant withdraws the complaint."""
-    return _step(complaint, Action.WITHDRAW, _("Your complaint is withdrawn."))
+    """The complainant withdraws the complaint, once they have confirmed what that does."""
+    return _step(complaint, Action.WITHDRAW, _("Your complaint is withdrawn."),
+                 _withdrawal_question)
 
 
 @public.post("/track/<number>/reopen")
