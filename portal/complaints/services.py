@@ -500,13 +500,36 @@ def suggested_summary(complaint: Complaint) -> str:
     return redact(f"{complaint.subject}\n\n{complaint.description}")
 
 
+def _unused_public_id() -> str:
+    """A new public identifier that no case has (a clash of 40 random bits is rare; the unique
+    index would refuse one that slipped through)."""
+    while True:
+        candidate = codes.new_public_id()
+        if db.session.scalar(sa.select(Complaint.id).where(
+                Complaint.public_id == candidate)) is None:
+            return candidate
+
+
+def find_published(public_id: str) -> Complaint | None:
+    """The published case with this public identifier (as typed), else None."""
+    normalized = codes.normalize_public_id(public_id)
+    if normalized is None:
+        return None
+    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.public_id == normalized))
+    return complaint if complaint is not None and complaint.is_published else None
+
+
 def approve_summary(complaint: Complaint, staff: User, summary: str, now: datetime) -> None:
     """Publish an anonymised summary (redacted again); only with the complainant's consent."""
     require(complaint, ActorKind.STAFF, Action.SUMMARY, now)
     if not summary.strip():
         raise ComplaintError(_l("Write the summary."))
+    # Chosen first: looking for a free identifier flushes, and the database refuses a
+    # published case without one. A summary approved again keeps its permalink.
+    public_id = complaint.public_id or _unused_public_id()
     complaint.public_summary = redact(summary.strip())
     complaint.summary_approved_at = now
+    complaint.public_id = public_id
     _event(complaint, EventKind.SUMMARY_APPROVED, ActorKind.STAFF, now, actor=staff)
     db.session.flush()
 

@@ -8,7 +8,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
@@ -33,6 +42,7 @@ from portal.core.confirmation import Answer, Question
 from portal.core.errors import DomainError, report
 from portal.core.models import utcnow
 from portal.core.paging import page_of
+from portal.core.templating import query_args
 from portal.extensions import db as db  # tests reach the session through this module
 from portal.extensions import limiter
 
@@ -242,10 +252,29 @@ def case_attachment(complaint: Complaint, attachment_id: int) -> Any:
 
 @public.get("/public")
 @open_to_all
-def public_cases() -> str:
-    """Cases whose complainant agreed and whose summary staff approved; searchable."""
+def public_cases() -> Any:
+    """Cases whose complainant agreed and whose summary staff approved: searchable, filtered by
+    month, status, category and district, with the number of cases each filter value shows."""
     form = PublicFilterForm(request.args)
-    pagination = page_of(queries.public_cases(form.to_filters()), queries.PUBLIC_PAGE_SIZE)
+    valid = form.validate()
+    filters = form.to_filters()
+    pagination = page_of(queries.public_cases(filters), queries.PUBLIC_PAGE_SIZE)
+    form.show_counts(queries.public_facets(filters))
     return render_template("complaints/public.html", pagination=pagination, form=form,
                            events={case.id: services.public_events(case)
-                                   for case in pagination.items})
+                                   for case in pagination.items}), 200 if valid else 400
+
+
+@public.get("/public/<public_id>")
+@open_to_all
+def public_case(public_id: str) -> Any:
+    """One published case at its permalink, by its public identifier (never the tracking
+    number); an identifier typed in lower case or with dashes is sent to its written form."""
+    complaint = services.find_published(public_id)
+    if complaint is None or complaint.public_id is None:
+        abort(404)
+    if public_id != complaint.public_id:
+        return redirect(url_for("complaints.public_case", public_id=complaint.public_id,
+                                **query_args()), 301)
+    return render_template("complaints/public_case.html", case=complaint, now=utcnow(),
+                           events=services.public_events(complaint))
