@@ -46,9 +46,9 @@ def of_withdrawal(complaint: Complaint) -> list[str]:
     """Withdrawing: the case is closed for good."""
     lines = [_("Close your case: customer service stops handling it and will not answer it.")]
     if workflow.final_for(S.WITHDRAWN, ActorKind.COMPLAINANT):
-        lines.append(_("The case cannot be reopened afterwards, and you can no longer add "
-                       "information or take it to the users' committee. To raise the problem "
-                       "again you would file a new complaint."))
+        lines.append(_("Make it final: the case cannot be reopened, and you can no longer "
+                       "add information or take it to the users' committee. To raise the "
+                       "problem again you would file a new complaint."))
     lines += [line for line in (_deadlines_end(complaint),
                                 _contact_purged(complaint, "yours")) if line]
     return lines
@@ -58,7 +58,8 @@ def of_rejection(complaint: Complaint) -> list[str]:
     """Not accepting: the complainant is told why and may go to the users' committee."""
     lines = [_("Close the case as not accepted.")]
     if workflow.final_for(S.REJECTED, ActorKind.STAFF):
-        lines.append(_("Customer service cannot change its status afterwards."))
+        lines.append(_("Make it final for customer service: nobody on staff can change its "
+                       "status afterwards."))
     lines.append(_("Show the complainant the new status and your reason on their case page."))
     if mail.configured() and complaint.consent_contact and complaint.contact_email_enc:
         lines.append(_("Tell the complainant by email that their case has news."))

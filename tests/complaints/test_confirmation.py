@@ -55,7 +55,7 @@ def test_withdrawing_asks_first_and_says_what_will_happen(app, client, opened):
     assert asked.status_code == 200
     assert f"Withdraw complaint {opened}?" in page and "Are you sure? This will:" in page
     assert "customer service stops handling it" in page
-    assert "cannot be reopened afterwards" in page
+    assert "Make it final: the case cannot be reopened" in page
     assert "no longer count down or become overdue" in page
     assert "Delete your contact details 365 days after the case is closed." in page
     assert "问题已解决" in page  # the reason is shown and carried
@@ -169,7 +169,7 @@ def test_rejecting_asks_first_and_says_what_will_happen(app, client, staff, case
     page = _page(asked)
     assert asked.status_code == 200 and "Are you sure? This will:" in page
     assert "Close the case as not accepted." in page
-    assert "Customer service cannot change its status afterwards." in page
+    assert "nobody on staff can change its status afterwards." in page
     assert "take the case to the users&#39; committee at once" in page
     assert "不属于供电服务范围" in page
     assert _state(app, number) == before
