@@ -46,6 +46,24 @@ def normalize_tracking_number(text: str) -> str:
     return tracking_number(int(match.group(1)), int(match.group(2))) if match else compact
 
 
+PUBLIC_ID_LENGTH = 8
+
+
+def new_public_id() -> str:
+    """A published case's public identifier: 8 random characters of the code alphabet (40
+    bits), unrelated to its tracking number, so that it can be cited but never used to track."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
+
+
+def normalize_public_id(text: str) -> str | None:
+    """A public identifier as typed (any case, look-alikes, dashes), or None if it cannot be."""
+    typed = unicodedata.normalize("NFKC", text or "")
+    compact = re.sub(r"[\s\-_.\u2010-\u2015\u2212\u30fc]+", "", typed).upper().translate(LOOKALIKES)
+    if len(compact) != PUBLIC_ID_LENGTH or any(char not in ALPHABET for char in compact):
+        return None
+    return compact
+
+
 def _encode(data: bytes) -> str:
     number = int.from_bytes(data, "big")
     chars = []

@@ -38,6 +38,11 @@ class ComplaintStatus(TitledEnum):
         """Still waiting for the supplier to act."""
         return self in OPEN_STATUSES
 
+    @property
+    def is_finished(self) -> bool:
+        """Done with: closed, withdrawn, not accepted or decided; its deadlines have ended."""
+        return self in FINISHED_STATUSES
+
 
 ComplaintStatus.TITLES = {
     "registered": _l("Registered"), "accepted": _l("Accepted"),
@@ -48,6 +53,8 @@ ComplaintStatus.TITLES = {
 }
 OPEN_STATUSES = frozenset({ComplaintStatus.REGISTERED, ComplaintStatus.ACCEPTED,
                            ComplaintStatus.IN_PROGRESS, ComplaintStatus.REOPENED})
+FINISHED_STATUSES = frozenset({ComplaintStatus.CLOSED, ComplaintStatus.WITHDRAWN,
+                               ComplaintStatus.REJECTED, ComplaintStatus.DECIDED})
 
 
 class ActorKind(TitledEnum):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
-from flask_babel import get_locale
+from babel.dates import format_skeleton
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -25,9 +27,10 @@ from portal.complaints import codes
 from portal.complaints.attachments import ACCEPT
 from portal.complaints.enums import ComplaintStatus, ComplaintType
 from portal.complaints.models import Complaint
-from portal.complaints.queries import CaseFilters
+from portal.complaints.queries import CaseFilters, Facets, Month
 from portal.complaints.services import Filing, categories, districts
 from portal.core.forms import PortalForm
+from portal.core.text import bracketed
 from portal.i18n import current_language
 
 REQUIRED = _l("This field is required.")
@@ -191,8 +194,11 @@ class StatusForm(PortalForm):
     submit = SubmitField(_l("Change status"))
 
     def set_choices(self, statuses: list[ComplaintStatus]) -> None:
-        """Only the statuses the workflow allows from here."""
-        self.status.choices = [(s.value, s.title) for s in statuses]
+        """Only the statuses the workflow allows from here, after an empty first choice: the
+        browser would otherwise preselect the first status, and nobody should change a case's
+        status without choosing one."""
+        self.status.choices = [("", str(_l("— choose —")))] + [(s.value, s.title)
+                                                                for s in statuses]
 
     def to_status(self) -> ComplaintStatus:
         """The chosen status."""
@@ -267,15 +273,88 @@ class FilterForm(PortalForm):
                            district=_choice(self.district.data, codes_of["district"]))
 
 
-class PublicFilterForm(FilterForm):
-    """Search and filters of the public cases."""
+def _counted(label: str, count: int) -> str:
+    return f"{label}{bracketed(format_decimal(count))}"
 
-    q = StringField(_l("Search the summaries"))
+
+class PublicFilterForm(PortalForm):
+    """Search and filters of the public cases, read from the query string (GET: no CSRF).
+
+    Unlike the staff inbox, the public list refuses values it does not know (400, with a
+    message under the filter), as the fee standards' lists do: a reader who follows a link
+    with a mistyped filter must not take an unfiltered list for the answer.
+    """
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search the summaries"), validators=[Optional()],
+                    render_kw={"maxlength": 100})
+    month = SelectField(_l("Month"), choices=[], validate_choice=False)
+    status = SelectField(_l("Status"), choices=[], validate_choice=False)
+    category = SelectField(_l("Category"), choices=[], validate_choice=False)
+    district = SelectField(_l("District"), choices=[], validate_choice=False)
+
+    def validate_month(self, field: Any) -> None:
+        """A month written as YYYY-MM."""
+        if field.data and Month.parse(field.data) is None:
+            raise ValidationError(_l("Choose a month from the list (written as YYYY-MM, for "
+                                     "example 2026-03)."))
+
+    def validate_status(self, field: Any) -> None:
+        """One of the statuses."""
+        if field.data and field.data not in {s.value for s in ComplaintStatus}:
+            raise ValidationError(_l("Choose a status from the list."))
+
+    def validate_category(self, field: Any) -> None:
+        """One of the categories."""
+        if field.data and field.data not in {c.code for c in categories()}:
+            raise ValidationError(_l("Choose a category from the list."))
+
+    def validate_district(self, field: Any) -> None:
+        """One of the districts."""
+        if field.data and field.data not in {d.code for d in districts()}:
+            raise ValidationError(_l("Choose a district from the list."))
 
     def to_filters(self) -> CaseFilters:
-        """Category, district and the search text (at most 100 characters)."""
-        filters = super().to_filters()
-        return filters.but(text=(self.q.data or "").strip()[:100] or None)
+        """The filters given correctly (a refused one narrows nothing) and the search text."""
+        def good(field: Any) -> str | None:
+            return (field.data or None) if not field.errors else None
+
+        month, status = good(self.month), good(self.status)
+        return CaseFilters(
+            category=good(self.category), district=good(self.district),
+            status=ComplaintStatus(status) if status else None,
+            month=Month.parse(month) if month else None,
+            text=(self.q.data or "").strip()[:100] or None)
+
+    def show_counts(self, facets: Facets) -> None:
+        """Each filter's choices with the number of cases each would show; values without a
+        case are left out, unless chosen."""
+        language, everything = current_language(), [("", str(_l("All")))]
+
+        def keep(value: str, count: int, field: Any) -> bool:
+            return count > 0 or value == field.data
+
+        self.category.choices = everything + [
+            (c.code, _counted(c.name(language), facets.category[c.code]))
+            for c in categories() if keep(c.code, facets.category[c.code], self.category)]
+        self.district.choices = everything + [
+            (d.code, _counted(d.name(language), facets.district[d.code]))
+            for d in districts() if keep(d.code, facets.district[d.code], self.district)]
+        self.status.choices = everything + [
+            (s.value, _counted(s.title, facets.status[s])) for s in ComplaintStatus
+            if keep(s.value, facets.status[s], self.status)]
+        chosen = Month.parse(self.month.data or "") if not self.month.errors else None
+        months = sorted({*facets.month, *([chosen] if chosen else [])}, reverse=True)
+        self.month.choices = everything + [
+            (str(m), _counted(month_name(m), facets.month[m])) for m in months]
+
+
+def month_name(month: Month) -> str:
+    """``March 2026`` / ``2026年3月``."""
+    return str(format_skeleton("yMMMM", date(month.year, month.month, 1),
+                               locale=get_locale() or "zh_Hans_CN"))
 
 
 ALL = "all"

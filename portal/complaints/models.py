@@ -83,6 +83,10 @@ class Complaint(Base):
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)",
                            name="rating_range"),
         sa.CheckConstraint("reopen_count >= 0 AND reopen_count <= 1", name="reopen_once"),
+        # A published case (and only one) has the public identifier of its permalink.
+        sa.CheckConstraint("(public_id IS NOT NULL) = "
+                           "(consent_publish AND summary_approved_at IS NOT NULL)",
+                           name="published_has_public_id"),
         # Also serves look-ups by status alone (its leading column).
         sa.Index("ix_complaints_status_due", "status", "reply_due_at"),
     )
@@ -122,6 +126,9 @@ class Complaint(Base):
     reopen_count: Mapped[int] = mapped_column(default=0)
     public_summary: Mapped[str | None] = mapped_column(sa.Text)
     summary_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The published case's permalink (/complaints/public/<public_id>): random, given when the
+    # summary is first approved, never derived from the tracking number nor usable to track.
+    public_id: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
     contact_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     category: Mapped[ComplaintCategory] = relationship()
@@ -141,6 +148,12 @@ class Complaint(Base):
     def is_published(self) -> bool:
         """Shown on the public list: the complainant agreed and staff approved the summary."""
         return self.consent_publish and self.summary_approved_at is not None
+
+    @property
+    def deadlines_ended_at(self) -> datetime | None:
+        """When the case was finished (closed, withdrawn, not accepted, decided): a deadline not
+        met by then has ended, neither counting down nor overdue. None while the case goes on."""
+        return self.closed_at if self.status.is_finished else None
 
     def first_contact_overdue(self, now: datetime) -> bool:
         """No first contact yet, and its deadline has passed."""

@@ -1,27 +1,69 @@
 """The case lists, read-only: public cases, the staff inbox, the committee's queue.
 
 Each list is one ``select`` with its related rows loaded by ``selectinload`` (one query per
-relation, whatever the page's length) and is shown a page at a time with ``db.paginate``.
+relation, whatever the page's length) and is shown a page at a time with ``db.paginate``. The
+public list also counts its cases per filter value (``public_facets``), with ``GROUP BY``: a
+fixed number of queries whatever the number of cases.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from portal.complaints.enums import ComplaintStatus, ComplaintType
 from portal.complaints.models import Complaint
+from portal.extensions import db
 
 PUBLIC_PAGE_SIZE = 20
 INBOX_PAGE_SIZE = 20
 COMMITTEE_PAGE_SIZE = 20
 OPEN = [status for status in ComplaintStatus if status.is_open]
 WITH_THE_COMMITTEE = [ComplaintStatus.ESCALATED, ComplaintStatus.DECIDED]
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month where the portal's customers live (``PORTAL_TIMEZONE``)."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month | None:
+        """``2026-03`` -> Month; None for anything else (also months before 2000 or after 2100,
+        which no case can have)."""
+        match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip()) if text.isascii() else None
+        if match is None:
+            return None
+        year, month = int(match.group(1)), int(match.group(2))
+        return cls(year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
+
+    @classmethod
+    def of(cls, moment: datetime, zone: str) -> Month:
+        """The local month of a moment."""
+        local = moment.astimezone(ZoneInfo(zone))
+        return cls(local.year, local.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def next(self) -> Month:
+        """The month after this one."""
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def start(self, zone: str) -> datetime:
+        """Its first moment, in UTC."""
+        return datetime(self.year, self.month, 1, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -36,24 +78,37 @@ class CaseFilters:
     type: ComplaintType | None = None
     overdue: bool = False
     assignee_id: int | None = None
+    month: Month | None = None  # registered in this local month
 
     def but(self, **changes: Any) -> CaseFilters:
         """These filters with some changed."""
         return dataclasses.replace(self, **changes)
 
 
-def _narrowed(query: sa.Select[Complaint], filters: CaseFilters
-              ) -> sa.Select[Complaint]:
+def _zone() -> str:
+    return str(current_app.config["TIMEZONE"])
+
+
+def _conditions(filters: CaseFilters) -> list[sa.ColumnElement[bool]]:
     equal = ((Complaint.category_code, filters.category), (Complaint.district_code,
                                                            filters.district),
              (Complaint.status, filters.status), (Complaint.type, filters.type),
              (Complaint.assigned_to_id, filters.assignee_id))
-    query = query.where(*(column == value for column, value in equal if value is not None))
+    conditions = [column == value for column, value in equal if value is not None]
     if filters.text:
-        query = query.where(Complaint.public_summary.contains(filters.text, autoescape=True))
+        conditions.append(Complaint.public_summary.contains(filters.text, autoescape=True))
     if filters.open_only:
-        query = query.where(Complaint.status.in_([*OPEN, ComplaintStatus.ESCALATED]))
-    return query
+        conditions.append(Complaint.status.in_([*OPEN, ComplaintStatus.ESCALATED]))
+    if filters.month is not None:
+        zone = _zone()
+        conditions += [Complaint.registered_at >= filters.month.start(zone),
+                       Complaint.registered_at < filters.month.next().start(zone)]
+    return conditions
+
+
+def _narrowed(query: sa.Select[Complaint], filters: CaseFilters
+              ) -> sa.Select[Complaint]:
+    return query.where(*_conditions(filters))
 
 
 def _overdue(now: datetime) -> sa.ColumnElement[bool]:
@@ -62,14 +117,71 @@ def _overdue(now: datetime) -> sa.ColumnElement[bool]:
         sa.and_(Complaint.replied_at.is_(None), Complaint.reply_due_at < now)))
 
 
+PUBLISHED = (Complaint.consent_publish.is_(True), Complaint.summary_approved_at.is_not(None))
+
+
 def public_cases(filters: CaseFilters) -> sa.Select[Complaint]:
     """Published cases (consented and approved), newest first."""
-    query = sa.select(Complaint).where(Complaint.consent_publish.is_(True),
-                                       Complaint.summary_approved_at.is_not(None))
+    query = sa.select(Complaint).where(*PUBLISHED)
     return _narrowed(query, filters).options(
         selectinload(Complaint.events), selectinload(Complaint.category),
         selectinload(Complaint.district)).order_by(Complaint.registered_at.desc(),
                                                    Complaint.id.desc())
+
+
+@dataclass(frozen=True)
+class Facets:
+    """How many published cases each value of each filter would show, the other filters
+    staying as they are."""
+
+    category: Counter[str]
+    district: Counter[str]
+    status: Counter[ComplaintStatus]
+    month: Counter[Month]
+
+
+def _grouped(column: sa.orm.InstrumentedAttribute[Any], filters: CaseFilters) -> Counter[Any]:
+    rows = db.session.execute(sa.select(column, sa.func.count()).where(
+        *PUBLISHED, *_conditions(filters)).group_by(column))
+    return Counter({value: count for value, count in rows})
+
+
+def _by_month(filters: CaseFilters) -> Counter[Month]:
+    """Cases per local month: the months between the first and the last case, each a range of
+    ``registered_at`` (exact in any time zone, on every database), counted in one GROUP BY."""
+    where = (*PUBLISHED, *_conditions(filters))
+    first, last = db.session.execute(sa.select(
+        sa.func.min(Complaint.registered_at), sa.func.max(Complaint.registered_at)).where(
+        *where)).one()
+    if first is None or last is None:
+        return Counter()
+    zone, months = _zone(), []
+    month, final = Month.of(_aware(first), zone), Month.of(_aware(last), zone)
+    while month <= final:
+        months.append(month)
+        month = month.next()
+    index = sa.case(*((Complaint.registered_at < m.next().start(zone), i)
+                      for i, m in enumerate(months)), else_=len(months) - 1).label("month")
+    numbered = sa.select(index).where(*where).subquery()
+    rows = db.session.execute(sa.select(numbered.c.month, sa.func.count()).group_by(
+        numbered.c.month))
+    return Counter({months[int(i)]: count for i, count in rows})
+
+
+def _aware(moment: datetime) -> datetime:
+    """Aggregates skip the column type: SQLite gives naive UTC (or even text) back."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def public_facets(filters: CaseFilters) -> Facets:
+    """Counts for every filter of the public list, each leaving its own filter out."""
+    return Facets(
+        category=_grouped(Complaint.category_code, filters.but(category=None)),
+        district=_grouped(Complaint.district_code, filters.but(district=None)),
+        status=_grouped(Complaint.status, filters.but(status=None)),
+        month=_by_month(filters.but(month=None)))
 
 
 def inbox(filters: CaseFilters, now: datetime) -> sa.Select[Complaint]:
@@ -88,6 +200,3 @@ def committee_queue() -> sa.Select[Complaint]:
         selectinload(Complaint.category), selectinload(Complaint.district)).order_by(
         sa.case((Complaint.status == ComplaintStatus.ESCALATED, 0), else_=1),
         Complaint.registered_at, Complaint.id)
-
-
-

@@ -19,7 +19,13 @@ from portal.complaints import actions, attachments, codes, workflow
 from portal.complaints.actions import Action
 from portal.complaints.actions import allowed_actions as allowed_actions  # the service layer's
 from portal.complaints.attachments import CleanFile
-from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType, EventKind
+from portal.complaints.enums import (
+    FINISHED_STATUSES,
+    ActorKind,
+    ComplaintStatus,
+    ComplaintType,
+    EventKind,
+)
 from portal.complaints.models import (
     Complaint,
     ComplaintAttachment,
@@ -35,8 +41,7 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 
 MAX_DESCRIPTION = 4000
-FINISHED = frozenset({ComplaintStatus.CLOSED, ComplaintStatus.WITHDRAWN,
-                      ComplaintStatus.REJECTED, ComplaintStatus.DECIDED})
+FINISHED = FINISHED_STATUSES
 MAX_CASE_FILES = 20
 
 
@@ -324,10 +329,17 @@ def change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: Act
                    _Step(actor=details.get("actor"), reason=details.get("reason")))
 
 
-def _change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
-                   now: datetime, details: _Step) -> None:
-    current, reason, actor = complaint.status, details.get("reason"), details.get("actor")
-    if not workflow.allowed(current, target, actor_kind) or (
+def check_status_change(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
+                        now: datetime, reason: str | None = None) -> None:
+    """Raise ComplaintError (saying why) unless ``change_status`` would make this change; a
+    page asks this before it asks for a confirmation, so that it never confirms a refusal."""
+    _check_change(complaint, target, actor_kind, now, _Step(reason=reason))
+
+
+def _check_change(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
+                  now: datetime, details: _Step) -> None:
+    reason = details.get("reason")
+    if not workflow.allowed(complaint.status, target, actor_kind) or (
             target in workflow.BY_REPLY_ONLY and not details.get("by_reply")):
         raise ComplaintError(actions.NOT_POSSIBLE)
     if target in workflow.REASON_REQUIRED and not (reason or "").strip():
@@ -335,6 +347,12 @@ def _change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: Ac
     problem = TIMELY[target](complaint, now) if target in TIMELY else None
     if problem is not None:
         raise ComplaintError(problem)
+
+
+def _change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,
+                   now: datetime, details: _Step) -> None:
+    current, reason, actor = complaint.status, details.get("reason"), details.get("actor")
+    _check_change(complaint, target, actor_kind, now, details)
     _apply_status(complaint, target, actor_kind, now)
     complaint.status = target
     _event(complaint, EventKind.STATUS, actor_kind, now, actor=actor,
@@ -361,6 +379,13 @@ def _apply_status(complaint: Complaint, target: ComplaintStatus, actor_kind: Act
         complaint.closed_at = None  # with the committee, the case is open again
     if actor_kind is ActorKind.STAFF and complaint.first_contacted_at is None:
         complaint.first_contacted_at = now
+
+
+def check_step(complaint: Complaint, action: Action, now: datetime,
+               reason: str | None = None) -> None:
+    """Raise ComplaintError (saying why) unless ``take_step`` would take this step now."""
+    require(complaint, ActorKind.COMPLAINANT, action, now)
+    check_status_change(complaint, actions.STEPS[action], ActorKind.COMPLAINANT, now, reason)
 
 
 def take_step(complaint: Complaint, action: Action, now: datetime,
@@ -475,13 +500,36 @@ def suggested_summary(complaint: Complaint) -> str:
     return redact(f"{complaint.subject}\n\n{complaint.description}")
 
 
+def _unused_public_id() -> str:
+    """A new public identifier that no case has (a clash of 40 random bits is rare; the unique
+    index would refuse one that slipped through)."""
+    while True:
+        candidate = codes.new_public_id()
+        if db.session.scalar(sa.select(Complaint.id).where(
+                Complaint.public_id == candidate)) is None:
+            return candidate
+
+
+def find_published(public_id: str) -> Complaint | None:
+    """The published case with this public identifier (as typed), else None."""
+    normalized = codes.normalize_public_id(public_id)
+    if normalized is None:
+        return None
+    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.public_id == normalized))
+    return complaint if complaint is not None and complaint.is_published else None
+
+
 def approve_summary(complaint: Complaint, staff: User, summary: str, now: datetime) -> None:
     """Publish an anonymised summary (redacted again); only with the complainant's consent."""
     require(complaint, ActorKind.STAFF, Action.SUMMARY, now)
     if not summary.strip():
         raise ComplaintError(_l("Write the summary."))
+    # Chosen first: looking for a free identifier flushes, and the database refuses a
+    # published case without one. A summary approved again keeps its permalink.
+    public_id = complaint.public_id or _unused_public_id()
     complaint.public_summary = redact(summary.strip())
     complaint.summary_approved_at = now
+    complaint.public_id = public_id
     _event(complaint, EventKind.SUMMARY_APPROVED, ActorKind.STAFF, now, actor=staff)
     db.session.flush()
 

@@ -14,12 +14,14 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.models import User
 from portal.accounts.roles import Permission, Role, permission_required
-from portal.complaints import notify, queries, services, web, workflow
+from portal.complaints import consequences, notify, queries, services, web, workflow
 from portal.complaints.actions import Action
 from portal.complaints.blueprint import staff
-from portal.complaints.enums import ActorKind
+from portal.complaints.enums import ActorKind, ComplaintStatus
 from portal.complaints.forms import AssignForm, InboxFilterForm, StatusForm, SummaryForm, TextForm
 from portal.complaints.models import Complaint
+from portal.core import confirmation
+from portal.core.confirmation import Answer, Question
 from portal.core.errors import report
 from portal.core.models import utcnow
 from portal.core.paging import page_of
@@ -94,19 +96,41 @@ def _saved(complaint: Complaint, tell_complainant: bool = False) -> Response:
 @staff.post("/<number>/status")
 @_on_case
 def change_status(complaint: Complaint, user: User) -> Any:
-    """Move the case on; the complainant is told."""
-    form = StatusForm()
+    """Move the case on; the complainant is told. A step that cannot be undone (not accepting
+    the case) is confirmed first."""
+    form, now = StatusForm(), utcnow()
     form.set_choices(workflow.next_statuses(complaint.status, ActorKind.STAFF))
     try:
-        services.require(complaint, ActorKind.STAFF, Action.STATUS, utcnow())
+        services.require(complaint, ActorKind.STAFF, Action.STATUS, now)
         if not form.validate_on_submit():
             return _render(complaint, 400, status_form=form)
-        services.change_status(complaint, form.to_status(), ActorKind.STAFF, utcnow(),
-                               actor=user, reason=form.reason.data)
+        target = form.to_status()
+        if target in workflow.ASK_FIRST and (reply := confirmation.answer()) is not Answer.GIVEN:
+            services.check_status_change(complaint, target, ActorKind.STAFF, now,
+                                         reason=form.reason.data)
+            return confirmation.ask(_status_question(complaint, form, target),
+                                    forged=reply is Answer.FORGED)
+        services.change_status(complaint, target, ActorKind.STAFF, now, actor=user,
+                               reason=form.reason.data)
     except services.ComplaintError as error:
         report(error, form)
         return _render(complaint, 400, status_form=form)
     return _saved(complaint, tell_complainant=True)
+
+
+def _status_question(complaint: Complaint, form: StatusForm, target: ComplaintStatus
+                     ) -> Question:
+    number = complaint.tracking_number
+    return Question(
+        title=_("Change case %(number)s to “%(status)s”?", number=number, status=target.title),
+        consequences=consequences.of_status(complaint, target),
+        action=url_for("complaints_staff.change_status", number=number),
+        confirm_label=_("Yes, change the status to “%(status)s”", status=target.title),
+        cancel_url=url_for("complaints_staff.case", number=number),
+        cancel_label=_("No, go back to the case"),
+        carry={"status": target.value, "reason": form.reason.data or ""},
+        facts=[(_("Subject"), complaint.subject), (_("Status now"), complaint.status.title),
+               (_("Reason (shown to the complainant)"), (form.reason.data or "").strip())])
 
 
 def _text_action(complaint: Complaint, prefix: str,

@@ -4,16 +4,26 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
-from portal.complaints import codes, queries, services, throttle, web
+from portal.complaints import codes, consequences, queries, services, throttle, web
 from portal.complaints.actions import Action
 from portal.complaints.blueprint import public
 from portal.complaints.enums import PUBLIC_EVENTS, ActorKind
@@ -27,9 +37,12 @@ from portal.complaints.forms import (
     TrackForm,
 )
 from portal.complaints.models import Complaint
+from portal.core import confirmation
+from portal.core.confirmation import Answer, Question
 from portal.core.errors import DomainError, report
 from portal.core.models import utcnow
 from portal.core.paging import page_of
+from portal.core.templating import query_args
 from portal.extensions import db as db  # tests reach the session through this module
 from portal.extensions import limiter
 
@@ -177,24 +190,43 @@ def rate(complaint: Complaint) -> Any:
     return _done(complaint, _("Thank you for rating the answer."))
 
 
-def _step(complaint: Complaint, action: Action, message: str) -> Any:
-    """Withdraw, reopen or escalate, with the reason the complainant gives."""
-    form = ReasonForm()
+def _step(complaint: Complaint, action: Action, message: str,
+          question: Callable[[Complaint, ReasonForm], Question] | None = None) -> Any:
+    """Withdraw, reopen or escalate, with the reason the complainant gives; a step with a
+    ``question`` is confirmed first (``portal.core.confirmation``)."""
+    form, now = ReasonForm(), utcnow()
     if not form.validate_on_submit():
         return _render_case(complaint, 400, reason_form=form)
     try:
-        services.take_step(complaint, action, utcnow(), reason=form.reason.data)
+        if question is not None and (reply := confirmation.answer()) is not Answer.GIVEN:
+            services.check_step(complaint, action, now, reason=form.reason.data)
+            return confirmation.ask(question(complaint, form), forged=reply is Answer.FORGED)
+        services.take_step(complaint, action, now, reason=form.reason.data)
     except services.ComplaintError as error:
         report(error)
         return _render_case(complaint, 400, reason_form=form)
     return _done(complaint, message)
 
 
+def _withdrawal_question(complaint: Complaint, form: ReasonForm) -> Question:
+    reason = (form.reason.data or "").strip()
+    facts = [(_("Subject"), complaint.subject), (_("Status now"), complaint.status.title)]
+    return Question(
+        title=_("Withdraw complaint %(number)s?", number=complaint.tracking_number),
+        consequences=consequences.of_withdrawal(complaint),
+        action=url_for("complaints.withdraw", number=complaint.tracking_number),
+        confirm_label=_("Yes, withdraw the complaint"),
+        cancel_url=url_for("complaints.case", number=complaint.tracking_number),
+        cancel_label=_("No, keep it open"), carry={"reason": form.reason.data or ""},
+        facts=[*facts, (_("Your reason"), reason)] if reason else facts)
+
+
 @public.post("/track/<number>/withdraw")
 @web.tracked
 def withdraw(complaint: Complaint) -> Any:
-    """The complainant withdraws the complaint."""
-    return _step(complaint, Action.WITHDRAW, _("Your complaint is withdrawn."))
+    """The complainant withdraws the complaint, once they have confirmed what that does."""
+    return _step(complaint, Action.WITHDRAW, _("Your complaint is withdrawn."),
+                 _withdrawal_question)
 
 
 @public.post("/track/<number>/reopen")
@@ -220,10 +252,29 @@ def case_attachment(complaint: Complaint, attachment_id: int) -> Any:
 
 @public.get("/public")
 @open_to_all
-def public_cases() -> str:
-    """Cases whose complainant agreed and whose summary staff approved; searchable."""
+def public_cases() -> Any:
+    """Cases whose complainant agreed and whose summary staff approved: searchable, filtered by
+    month, status, category and district, with the number of cases each filter value shows."""
     form = PublicFilterForm(request.args)
-    pagination = page_of(queries.public_cases(form.to_filters()), queries.PUBLIC_PAGE_SIZE)
+    valid = form.validate()
+    filters = form.to_filters()
+    pagination = page_of(queries.public_cases(filters), queries.PUBLIC_PAGE_SIZE)
+    form.show_counts(queries.public_facets(filters))
     return render_template("complaints/public.html", pagination=pagination, form=form,
                            events={case.id: services.public_events(case)
-                                   for case in pagination.items})
+                                   for case in pagination.items}), 200 if valid else 400
+
+
+@public.get("/public/<public_id>")
+@open_to_all
+def public_case(public_id: str) -> Any:
+    """One published case at its permalink, by its public identifier (never the tracking
+    number); an identifier typed in lower case or with dashes is sent to its written form."""
+    complaint = services.find_published(public_id)
+    if complaint is None or complaint.public_id is None:
+        abort(404)
+    if public_id != complaint.public_id:
+        return redirect(url_for("complaints.public_case", public_id=complaint.public_id,
+                                **query_args()), 301)
+    return render_template("complaints/public_case.html", case=complaint, now=utcnow(),
+                           events=services.public_events(complaint))

@@ -34,6 +34,9 @@ TRANSITIONS: dict[tuple[ComplaintStatus, ComplaintStatus], frozenset[ActorKind]]
 BY_REPLY_ONLY = frozenset({S.REPLIED})
 # Changes that need a reason, which the complainant sees.
 REASON_REQUIRED = frozenset({S.REJECTED, S.DECIDED, S.ESCALATED})
+# Changes that cannot be undone: the pages ask for a confirmation before making them
+# (``portal.core.confirmation``), saying what will happen (``consequences``).
+ASK_FIRST = frozenset({S.REJECTED, S.WITHDRAWN, S.DECIDED})
 # Escalating an open case is allowed only once a deadline has passed.
 ESCALATE_WHEN_OVERDUE = frozenset({S.REGISTERED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED})
 
@@ -47,3 +50,9 @@ def next_statuses(current: ComplaintStatus, actor: ActorKind) -> list[ComplaintS
     """The statuses ``actor`` may choose for a case, in the enum's order."""
     return [status for status in ComplaintStatus
             if allowed(current, status, actor) and status not in BY_REPLY_ONLY]
+
+
+def final_for(status: ComplaintStatus, actor: ActorKind) -> bool:
+    """Whether ``actor`` can never move a case on from ``status``."""
+    return not any(source is status and actor in actors
+                   for (source, _target), actors in TRANSITIONS.items())

@@ -3,7 +3,9 @@ replies; the resident rates the answer and takes the case to the users' committe
 
 from __future__ import annotations
 
-from tests.browser.conftest import DESKTOP, log_in, open_menu, screenshot
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE, log_in, open_menu, screenshot
 from tests.browser.test_pages import serious_violations
 
 
@@ -81,3 +83,140 @@ def test_complaint_pages_are_accessible(page, live_server):
         page.goto(path)
         assert serious_violations(page) == [], path
     screenshot(page, "complaints-public-en-360")
+
+
+LANGUAGES = [("zh", "zh_Hans_CN"), ("en", "en")]
+SIZES = [(PHONE, "phone"), (DESKTOP, "desktop")]
+
+
+def _case(app, at=None, **filing):
+    """File a case through the service; returns its tracking number and code."""
+    from portal.complaints import services
+    from portal.core.models import utcnow
+    from portal.extensions import db
+    from tests.complaints.conftest import FILING
+
+    with app.app_context():
+        receipt = services.submit_complaint(services.Filing(**{**FILING, **filing}),
+                                            services.codes.new_submission_key(), at or utcnow())
+        db.session.commit()
+        return receipt.complaint.tracking_number, receipt.formatted_code
+
+
+def _status(app, number):
+    from portal.complaints import services
+
+    with app.app_context():
+        return services.find_by_number(number).status.value
+
+
+def _no_sideways_scrolling(page, viewport):
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+@pytest.mark.parametrize(("viewport", "size"), SIZES, ids=["phone", "desktop"])
+@pytest.mark.parametrize(("lang", "code"), LANGUAGES, ids=["zh", "en"])
+def test_withdraw_with_confirmation(chromium, live_server, viewport, size, lang, code):
+    from datetime import timedelta
+
+    from portal.core.models import utcnow
+
+    number, secret = _case(live_server.app, at=utcnow() - timedelta(days=10),
+                           contact_phone="13800001111")
+    context = chromium.new_context(viewport=viewport, base_url=live_server.url, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"/complaints/track?lang={code}")
+    page.locator("#number").fill(number)
+    page.locator("#code").fill(secret)
+    page.locator("main form button[type=submit], main form input[type=submit]").last.click()
+    assert page.locator(".deadline-overdue").count() == 2  # ten days old, never answered
+
+    # Withdraw, then think better of it: nothing changes.
+    withdraw = page.locator(f"form[action='/complaints/track/{number}/withdraw']")
+    withdraw.locator("textarea").fill("供电所已上门处理。")
+    withdraw.locator("button[type=submit]").click()
+    assert number in page.locator("h1").inner_text()
+    assert page.locator(".consequences li").count() >= 3
+    assert "供电所已上门处理。" in page.locator(".confirm-box dl").inner_text()
+    _no_sideways_scrolling(page, viewport)
+    screenshot(page, f"complaint-withdraw-confirm-{lang}-{viewport['width']}")
+    assert serious_violations(page) == []
+    page.locator(".confirm-box a.button-secondary").click()
+    assert page.url.endswith(f"/complaints/track/{number}")
+    assert _status(live_server.app, number) == "registered"
+
+    # Withdraw and confirm: the case is closed and its deadlines have ended.
+    withdraw.locator("button[type=submit]").click()
+    page.locator(".confirm-box button[type=submit]").click()
+    assert page.url.endswith(f"/complaints/track/{number}")
+    assert _status(live_server.app, number) == "withdrawn"
+    assert page.locator(".deadline-ended").count() == 2
+    assert page.locator(".deadline-overdue").count() == 0
+    assert page.locator(f"form[action='/complaints/track/{number}/withdraw']").count() == 0
+    _no_sideways_scrolling(page, viewport)
+    screenshot(page, f"complaint-withdrawn-{lang}-{viewport['width']}")
+    assert serious_violations(page) == []
+    context.close()
+
+
+def _publish_cases(app):
+    from datetime import UTC, datetime, timedelta
+
+    from portal.complaints import services
+    from portal.complaints.enums import ActorKind, ComplaintStatus
+    from portal.extensions import db
+    from tests.complaints.conftest import FILING
+
+    march, february = datetime(2026, 3, 5, 2, tzinfo=UTC), datetime(2026, 2, 10, 2, tzinfo=UTC)
+    cases = [(march, ComplaintStatus.ACCEPTED, "BIZ-FEE"), (march, None, "BIZ-FEE"),
+             (march, ComplaintStatus.ACCEPTED, "QUAL"), (february, ComplaintStatus.REJECTED,
+                                                         "BIZ-FEE")]
+    with app.app_context():
+        for index, (at, status, category) in enumerate(cases):
+            complaint = services.submit_complaint(services.Filing(**{
+                **FILING, "category_code": category, "consent_publish": True}),
+                f"browser-{index}", at).complaint
+            if status is not None:
+                services.change_status(complaint, status, ActorKind.STAFF, at, reason="不属实")
+            services.approve_summary(complaint, None, f"第 {index + 1} 件：营业厅多收费用。",
+                                     at + timedelta(hours=3))
+        db.session.commit()
+
+
+@pytest.mark.parametrize(("viewport", "size"), SIZES, ids=["phone", "desktop"])
+@pytest.mark.parametrize(("lang", "code"), LANGUAGES, ids=["zh", "en"])
+def test_filter_public_cases(chromium, live_server, viewport, size, lang, code):
+    _publish_cases(live_server.app)
+    context = chromium.new_context(viewport=viewport, base_url=live_server.url, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"/complaints/public?lang={code}")
+    assert page.locator(".case-card").count() == 4
+    assert "4" in page.locator(".case-count").inner_text()
+    # Every value says how many cases it shows; choosing March and "accepted" leaves two.
+    page.locator("#month").select_option("2026-03")
+    page.locator("#status").select_option("accepted")
+    page.locator("form.filters button[type=submit]").click()
+    assert "month=2026-03" in page.url and "status=accepted" in page.url
+    assert page.locator(".case-card").count() == 2
+    assert "2" in page.locator(".case-count").inner_text()
+    assert "(2)" in page.locator("#month option:checked").inner_text() or \
+        "（2）" in page.locator("#month option:checked").inner_text()
+    _no_sideways_scrolling(page, viewport)
+    screenshot(page, f"complaints-public-filtered-{lang}-{viewport['width']}")
+    assert serious_violations(page) == []
+
+    # A case's permalink, and back to the list.
+    page.locator(".case-card h2 a").first.click()
+    assert "/complaints/public/" in page.url and "TS-" not in page.url
+    assert page.locator("h1").count() == 1
+    _no_sideways_scrolling(page, viewport)
+    screenshot(page, f"complaints-public-case-{lang}-{viewport['width']}")
+    assert serious_violations(page) == []
+
+    # A mistyped filter in a link: a message, not an unfiltered list taken for the answer.
+    response = page.goto("/complaints/public?month=2026-13")
+    assert response.status == 400
+    assert page.locator(".error-summary").is_visible()
+    assert page.locator("#month[aria-invalid=true]").count() == 1
+    assert serious_violations(page) == []
+    context.close()

@@ -7,9 +7,11 @@ import re
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 
 from portal.complaints import services
-from portal.complaints.enums import ComplaintType
+from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType
+from portal.complaints.models import Complaint
 from portal.core.models import utcnow
 from portal.extensions import db
 from tests.conftest import csrf_token
@@ -51,3 +53,42 @@ def form_fields(page: str) -> dict[str, str]:
         if name:
             fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
     return fields
+
+
+S = ComplaintStatus
+EVERY_STEP = {
+    "accepted": [S.ACCEPTED], "in_progress": [S.ACCEPTED, S.IN_PROGRESS],
+    "replied": [S.ACCEPTED, S.IN_PROGRESS, S.REPLIED],
+    "withdrawn": [S.WITHDRAWN], "rejected": [S.REJECTED],
+    "escalated": [S.ACCEPTED, S.IN_PROGRESS, S.REPLIED, S.ESCALATED],
+    "decided": [S.ACCEPTED, S.IN_PROGRESS, S.REPLIED, S.ESCALATED, S.DECIDED],
+}
+WHO = {S.WITHDRAWN: ActorKind.COMPLAINANT, S.ESCALATED: ActorKind.COMPLAINANT,
+       S.DECIDED: ActorKind.COMMITTEE}
+
+
+def _bring(complaint, state, now):
+    for target in EVERY_STEP.get(state, []):
+        if target is S.REPLIED:
+            services.reply(complaint, None, "答复", now)
+        else:
+            services.change_status(complaint, target, WHO.get(target, ActorKind.STAFF), now,
+                                   reason="原因")
+
+
+@pytest.fixture
+def case_in(app, file_complaint):
+    """A case brought to a state; returns its tracking number and code."""
+
+    def factory(state, at=None, rated=None, **filing):
+        number, code = file_complaint(at=at, **filing)
+        with app.app_context():
+            complaint = db.session.scalar(sa.select(Complaint).where(
+                Complaint.tracking_number == number))
+            _bring(complaint, state, at or utcnow())
+            if rated is not None:
+                services.rate(complaint, 2 if not rated else 5, rated, at or utcnow())
+            db.session.commit()
+        return number, code
+
+    return factory

@@ -18,42 +18,6 @@ from tests.complaints.conftest import open_case
 from tests.conftest import csrf_token
 
 S, A = ComplaintStatus, Action
-EVERY_STEP = {
-    "accepted": [S.ACCEPTED], "in_progress": [S.ACCEPTED, S.IN_PROGRESS],
-    "replied": [S.ACCEPTED, S.IN_PROGRESS, S.REPLIED],
-    "withdrawn": [S.WITHDRAWN], "rejected": [S.REJECTED],
-    "escalated": [S.ACCEPTED, S.IN_PROGRESS, S.REPLIED, S.ESCALATED],
-    "decided": [S.ACCEPTED, S.IN_PROGRESS, S.REPLIED, S.ESCALATED, S.DECIDED],
-}
-WHO = {S.WITHDRAWN: ActorKind.COMPLAINANT, S.ESCALATED: ActorKind.COMPLAINANT,
-       S.DECIDED: ActorKind.COMMITTEE}
-
-
-def _bring(complaint, state, now):
-    for target in EVERY_STEP.get(state, []):
-        if target is S.REPLIED:
-            services.reply(complaint, None, "答复", now)
-        else:
-            services.change_status(complaint, target, WHO.get(target, ActorKind.STAFF), now,
-                                   reason="原因")
-
-
-@pytest.fixture
-def case_in(app, file_complaint):
-    """A case brought to a state; returns its tracking number and code."""
-
-    def factory(state, at=None, rated=None, **filing):
-        number, code = file_complaint(at=at, **filing)
-        with app.app_context():
-            complaint = db.session.scalar(sa.select(Complaint).where(
-                Complaint.tracking_number == number))
-            _bring(complaint, state, at or utcnow())
-            if rated is not None:
-                services.rate(complaint, 2 if not rated else 5, rated, at or utcnow())
-            db.session.commit()
-        return number, code
-
-    return factory
 
 
 def _allowed(app, number, actor, now=None):
