@@ -117,6 +117,10 @@ OPTIONS: tuple[Option, ...] = (
            "Days after a complaint is closed before its contact details are purged.", _parse_int),
     Option("REOPEN_DAYS", 15, "Days after an answer within which a complainant may reopen once.",
            _parse_int),
+    Option("COMMITTEE_WORKING_DAYS", 15,
+           "Working days (Chinese statutory calendar) after a case is taken to the users' "
+           "committee by which the committee should decide it; later, the case is shown as "
+           "overdue. No law sets this period: it is the portal's own rule.", _parse_int),
     Option("CHECK_STEP_MINUTES", 60,
            "How long the check step of the complaint form stays valid.", _parse_int),
     Option("MAIL_SERVER", "",

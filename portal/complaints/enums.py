@@ -93,6 +93,18 @@ PUBLIC_EVENTS = frozenset({EventKind.STATUS, EventKind.REPLY, EventKind.INFORMAT
                            EventKind.RATED})
 
 
+class FindingOutcome(TitledEnum):
+    """What the users' committee found on a case taken to it."""
+
+    UPHELD = "upheld"
+    PARTLY_UPHELD = "partly_upheld"
+    NOT_UPHELD = "not_upheld"
+
+
+FindingOutcome.TITLES = {"upheld": _l("Upheld"), "partly_upheld": _l("Partly upheld"),
+                         "not_upheld": _l("Not upheld")}
+
+
 class AreaType(TitledEnum):
     """A district's kind of area, which sets the repair-time target."""
 

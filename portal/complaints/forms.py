@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
 from flask_babel import format_decimal, get_locale
@@ -25,10 +26,10 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 from portal.accounts.models import User
 from portal.complaints import codes
 from portal.complaints.attachments import ACCEPT
-from portal.complaints.enums import ComplaintStatus, ComplaintType
+from portal.complaints.enums import ComplaintStatus, ComplaintType, FindingOutcome
 from portal.complaints.models import Complaint
-from portal.complaints.queries import CaseFilters, Facets, Month
-from portal.complaints.services import Filing, categories, districts
+from portal.complaints.queries import CaseFilters, CommitteeFilters, CommitteeStatus, Facets, Month
+from portal.complaints.services import MAX_REASONS, MIN_REASONS, Filing, categories, districts
 from portal.core.forms import PortalForm
 from portal.core.text import bracketed
 from portal.i18n import current_language
@@ -383,3 +384,109 @@ class InboxFilterForm(FilterForm):
             open_only=status is None, type=ComplaintType(kind) if kind else None,
             overdue=bool(self.overdue.data),
             assignee_id=user_id if self.mine.data else None)
+
+
+def _one_of(values: set[str], message: Any) -> Any:
+    """A choice sent that is not on the list (a stale or hand-made address) is an error."""
+    def check(_form: Any, field: Any) -> None:
+        if (field.data or "") not in values:
+            raise ValidationError(message)
+    return check
+
+
+def month_choices(first: date | None, today: date) -> list[tuple[str, str]]:
+    """Every month from ``first`` (at most ten years back) to ``today``, the latest first."""
+    start = max(first or today, date(today.year - 10, today.month, 1))
+    months, year, month = [], today.year, today.month
+    while (year, month) >= (start.year, start.month):
+        day = date(year, month, 1)
+        months.append((day.strftime("%Y-%m"), format_skeleton("yMMMM", day,
+                                                                 locale=get_locale())))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+class CommitteeFilterForm(PortalForm):
+    """Filters of the committee's list, read from the query string (GET: no CSRF token).
+
+    A value that is not on a list is refused with a message (and a 400), not silently dropped:
+    a member who follows a wrong link must not believe that the list shows what it names.
+    """
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Show"), choices=[], default=CommitteeStatus.ALL.value,
+                         validate_choice=False)
+    category = SelectField(_l("Category"), choices=[], validate_choice=False)
+    district = SelectField(_l("District"), choices=[], validate_choice=False)
+    month = SelectField(_l("Taken to the committee in"), choices=[], validate_choice=False)
+
+    STATUS_TITLES = {CommitteeStatus.ALL: _l("All cases, pending first"),
+                     CommitteeStatus.PENDING: _l("Pending"),
+                     CommitteeStatus.OVERDUE: _l("Pending and overdue"),
+                     CommitteeStatus.DECIDED: _l("Decided")}
+
+    def __init__(self, *args: Any, months: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = current_language()
+        self.status.choices = [(key.value, str(title)) for key, title in self.STATUS_TITLES.items()]
+        everything = [("", str(_l("All")))]
+        self.category.choices = everything + [(c.code, c.name(language)) for c in categories()]
+        self.district.choices = everything + [(d.code, d.name(language)) for d in districts()]
+        self.month.choices = [("", str(_l("Any month"))), *months]
+        for field, message in ((self.status, _l("Choose what to show from the list.")),
+                               (self.category, _l("Choose a category from the list.")),
+                               (self.district, _l("Choose a district from the list.")),
+                               (self.month, _l("Choose a month from the list."))):
+            allowed = {value for value, _label in field.choices}
+            field.validators = [_one_of(allowed, message)]
+
+    def to_filters(self, zone: str) -> CommitteeFilters:
+        """The filters whose values are on the lists (the others narrow nothing)."""
+        valid = {name: field.data for name, field in self._fields.items() if not field.errors}
+        status = valid.get("status") or CommitteeStatus.ALL.value
+        month = valid.get("month")
+        start = end = None
+        if month:
+            year, number = (int(part) for part in month.split("-"))
+            following = (year, number + 1) if number < 12 else (year + 1, 1)
+            start, end = (datetime.combine(date(y, m, 1), time(0), ZoneInfo(zone))
+                          for y, m in ((year, number), following))
+        return CommitteeFilters(status=CommitteeStatus(status),
+                                category=valid.get("category") or None,
+                                district=valid.get("district") or None,
+                                escalated_from=start, escalated_until=end)
+
+
+def _at_least(count: int, message: Any) -> Any:
+    def check(_form: Any, field: Any) -> None:
+        if len((field.data or "").strip()) < count:
+            raise ValidationError(message)
+    return check
+
+
+class DecisionForm(PortalForm):
+    """The users' committee decides a case: its finding, and the reasons for it."""
+
+    outcome = RadioField(_l("The committee's finding"), choices=[], validate_choice=False,
+                         validators=[DataRequired(_l("Choose the committee's finding.")),
+                                     _one_of({o.value for o in FindingOutcome},
+                                             _l("Choose one of the findings listed."))])
+    reasons = TextAreaField(_l("Reasons"), validators=[
+        DataRequired(_l("Write the reasons for the decision.")),
+        _at_least(MIN_REASONS, _l("Give the reasons in at least %(count)s characters, so "
+                                  "that the complainant understands the decision.",
+                                  count=MIN_REASONS)),
+        Length(max=MAX_REASONS, message=_l("At most 4,000 characters."))],
+        render_kw={"rows": 6, "maxlength": MAX_REASONS})
+    submit = SubmitField(_l("Record the decision"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = FindingOutcome.choices()
+
+    def to_outcome(self) -> FindingOutcome | None:
+        """The chosen finding (None if the form sent none on the list)."""
+        values = {o.value: o for o in FindingOutcome}
+        return values.get(self.outcome.data or "")

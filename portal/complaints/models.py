@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.complaints.enums import ActorKind, AreaType, ComplaintStatus, ComplaintType, EventKind
+from portal.complaints.enums import (
+    ActorKind,
+    AreaType,
+    ComplaintStatus,
+    ComplaintType,
+    EventKind,
+    FindingOutcome,
+)
 from portal.core.models import Base, UTCDateTime, enum_type, utcnow
 
 if TYPE_CHECKING:
@@ -130,6 +137,10 @@ class Complaint(Base):
     # summary is first approved, never derived from the tracking number nor usable to track.
     public_id: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
     contact_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the complainant takes the case to the users' committee, with the day by which
+    # the committee should decide (``COMMITTEE_WORKING_DAYS`` working days later).
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    committee_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     category: Mapped[ComplaintCategory] = relationship()
     district: Mapped[District] = relationship()
@@ -138,6 +149,11 @@ class Complaint(Base):
         back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan")
     attachments: Mapped[list[ComplaintAttachment]] = relationship(
         order_by="ComplaintAttachment.id", cascade="all, delete-orphan")
+    # The committee's decision (its outcome and reasons): a case is decided at most once.
+    decision: Mapped[ComplaintEvent | None] = relationship(
+        primaryjoin=lambda: sa.and_(Complaint.id == ComplaintEvent.complaint_id,
+                                    ComplaintEvent.to_status == ComplaintStatus.DECIDED),
+        viewonly=True, uselist=False)
 
     @property
     def has_contact(self) -> bool:
@@ -168,12 +184,17 @@ class Complaint(Base):
         """Any deadline missed while the case is open."""
         return self.first_contact_overdue(now) or self.reply_overdue(now)
 
+    def committee_overdue(self, now: datetime) -> bool:
+        """With the committee, undecided, and past the day it should have decided by."""
+        return self.status is ComplaintStatus.ESCALATED and self.committee_due_at is not None \
+            and now > self.committee_due_at
+
 
 class ComplaintEvent(Base):
     """Something that happened to a case: who, when, what, and whether the complainant sees it.
 
-    A rating's score and verdict and an assignment's assignee are typed columns, never packed
-    into ``body``, which holds only what someone wrote.
+    A rating's score and verdict, an assignment's assignee and the committee's outcome are typed
+    columns, never packed into ``body``, which holds only what someone wrote.
     """
 
     __tablename__ = "complaint_events"
@@ -184,6 +205,10 @@ class ComplaintEvent(Base):
         sa.CheckConstraint("(rating IS NULL) = (resolved IS NULL)", name="rating_has_verdict"),
         sa.CheckConstraint("assignee_id IS NULL OR kind = 'assigned'",
                            name="assignee_when_assigned"),
+        # Only the committee's decision has an outcome; one recorded before outcomes existed
+        # has none (NULL), and says so.
+        sa.CheckConstraint("outcome IS NULL OR (kind = 'status' AND to_status = 'decided')",
+                           name="outcome_when_decided"),
         # Statistics count events of a kind over a span of time.
         sa.Index("ix_complaint_events_kind_created", "kind", "created_at"),
     )
@@ -202,6 +227,7 @@ class ComplaintEvent(Base):
     rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
     resolved: Mapped[bool | None]
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    outcome: Mapped[FindingOutcome | None] = mapped_column(enum_type(FindingOutcome, "outcome"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")

@@ -1,4 +1,4 @@
-"""The case lists, read-only: public cases, the staff inbox, the committee's queue.
+"""The case lists, read-only: public cases, the staff inbox, the committee's queue and counts.
 
 Each list is one ``select`` with its related rows loaded by ``selectinload`` (one query per
 relation, whatever the page's length) and is shown a page at a time with ``db.paginate``. The
@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -194,9 +195,93 @@ def inbox(filters: CaseFilters, now: datetime) -> sa.Select[Complaint]:
                                                                        Complaint.id)
 
 
-def committee_queue() -> sa.Select[Complaint]:
-    """Cases taken to the users' committee: undecided first, oldest first."""
-    return sa.select(Complaint).where(Complaint.status.in_(WITH_THE_COMMITTEE)).options(
-        selectinload(Complaint.category), selectinload(Complaint.district)).order_by(
-        sa.case((Complaint.status == ComplaintStatus.ESCALATED, 0), else_=1),
+class CommitteeStatus(StrEnum):
+    """Which of the committee's cases a list shows."""
+
+    ALL = "all"  # pending first
+    PENDING = "pending"
+    OVERDUE = "overdue"  # pending, past the committee's deadline
+    DECIDED = "decided"
+
+
+@dataclass(frozen=True)
+class CommitteeFilters:
+    """What the committee's list is narrowed to; None means no narrowing."""
+
+    status: CommitteeStatus = CommitteeStatus.ALL
+    category: str | None = None
+    district: str | None = None
+    # Escalated in [start, end): a month of the portal's time zone, in UTC.
+    escalated_from: datetime | None = None
+    escalated_until: datetime | None = None
+
+
+def _with_the_committee(filters: CommitteeFilters) -> list[sa.ColumnElement[bool]]:
+    """The committee's cases narrowed by everything but their status (what the counts share)."""
+    where: list[sa.ColumnElement[bool]] = [Complaint.status.in_(WITH_THE_COMMITTEE)]
+    equal = ((Complaint.category_code, filters.category),
+             (Complaint.district_code, filters.district))
+    where += [column == value for column, value in equal if value is not None]
+    if filters.escalated_from is not None:
+        where.append(Complaint.escalated_at >= filters.escalated_from)
+    if filters.escalated_until is not None:
+        where.append(Complaint.escalated_at < filters.escalated_until)
+    return where
+
+
+PENDING = Complaint.status == ComplaintStatus.ESCALATED
+
+
+def _committee_overdue(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(PENDING, Complaint.committee_due_at < now)
+
+
+def committee_queue(filters: CommitteeFilters, now: datetime) -> sa.Select[Complaint]:
+    """Cases taken to the users' committee: pending first, soonest deadline first; then the
+    decided ones, latest decision first."""
+    query = sa.select(Complaint).where(*_with_the_committee(filters))
+    if filters.status is CommitteeStatus.PENDING:
+        query = query.where(PENDING)
+    elif filters.status is CommitteeStatus.OVERDUE:
+        query = query.where(_committee_overdue(now))
+    elif filters.status is CommitteeStatus.DECIDED:
+        query = query.where(Complaint.status == ComplaintStatus.DECIDED)
+    due = sa.case((PENDING, Complaint.committee_due_at))  # NULL for decided cases
+    decided = sa.case((PENDING, sa.null()), else_=Complaint.closed_at)  # NULL for pending ones
+    # "IS NULL" first: SQLite and PostgreSQL put NULLs at opposite ends of an ordering.
+    return query.options(
+        selectinload(Complaint.category), selectinload(Complaint.district),
+        selectinload(Complaint.decision)).order_by(
+        sa.case((PENDING, 0), else_=1), due.is_(None), due, decided.is_(None), decided.desc(),
         Complaint.registered_at, Complaint.id)
+
+
+@dataclass(frozen=True)
+class CommitteeCounts:
+    """How many of the committee's cases (under the filters other than status) are where."""
+
+    pending: int
+    overdue: int
+    decided: int
+
+    @property
+    def total(self) -> int:
+        """Pending and decided together."""
+        return self.pending + self.decided
+
+
+def committee_counts(filters: CommitteeFilters, now: datetime) -> CommitteeCounts:
+    """Pending, overdue and decided cases, counted by the database in one statement."""
+    def number(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    row = db.session.execute(sa.select(
+        number(PENDING), number(_committee_overdue(now)),
+        number(Complaint.status == ComplaintStatus.DECIDED)).where(
+        *_with_the_committee(filters))).one()
+    return CommitteeCounts(int(row[0]), int(row[1]), int(row[2]))
+
+
+def first_escalation() -> datetime | None:
+    """When the first case still on record was taken to the committee."""
+    return db.session.scalar(sa.select(sa.func.min(Complaint.escalated_at)))

@@ -25,6 +25,7 @@ from portal.complaints.enums import (
     ComplaintStatus,
     ComplaintType,
     EventKind,
+    FindingOutcome,
 )
 from portal.complaints.models import (
     Complaint,
@@ -43,6 +44,9 @@ from portal.extensions import db
 MAX_DESCRIPTION = 4000
 FINISHED = FINISHED_STATUSES
 MAX_CASE_FILES = 20
+# The committee's reasons: long enough to say why (a Chinese sentence), as long as a reply.
+MIN_REASONS = 20
+MAX_REASONS = 4000
 
 
 class ComplaintError(DomainError):
@@ -190,6 +194,7 @@ class EventFacts(TypedDict, total=False):
     rating: int | None
     resolved: bool | None
     assignee: User | None
+    outcome: FindingOutcome | None
 
 
 def _event(complaint: Complaint, kind: EventKind, actor_kind: ActorKind, now: datetime,
@@ -200,7 +205,8 @@ def _event(complaint: Complaint, kind: EventKind, actor_kind: ActorKind, now: da
                            body=facts.get("body"), from_status=facts.get("from_status"),
                            to_status=facts.get("to_status"), rating=facts.get("rating"),
                            resolved=facts.get("resolved"),
-                           assignee_id=assignee.id if assignee else None, created_at=now)
+                           assignee_id=assignee.id if assignee else None,
+                           outcome=facts.get("outcome"), created_at=now)
     complaint.events.append(event)
     return event
 
@@ -314,6 +320,7 @@ class StepDetails(TypedDict, total=False):
 
 class _Step(StepDetails, total=False):
     by_reply: bool  # REPLIED is reached only by writing a reply
+    outcome: FindingOutcome | None  # the committee's decision
 
 
 # Status changes that depend on time as well as on the workflow table: the same rules decide
@@ -356,7 +363,8 @@ def _change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: Ac
     _apply_status(complaint, target, actor_kind, now)
     complaint.status = target
     _event(complaint, EventKind.STATUS, actor_kind, now, actor=actor,
-           body=(reason or "").strip() or None, from_status=current, to_status=target)
+           body=(reason or "").strip() or None, from_status=current, to_status=target,
+           outcome=details.get("outcome"))
     db.session.flush()
 
 
@@ -377,6 +385,8 @@ def _apply_status(complaint: Complaint, target: ComplaintStatus, actor_kind: Act
         complaint.closed_at = now
     elif target is ComplaintStatus.ESCALATED:
         complaint.closed_at = None  # with the committee, the case is open again
+        complaint.escalated_at = now
+        complaint.committee_due_at = committee_due(now)
     if actor_kind is ActorKind.STAFF and complaint.first_contacted_at is None:
         complaint.first_contacted_at = now
 
@@ -395,11 +405,27 @@ def take_step(complaint: Complaint, action: Action, now: datetime,
     change_status(complaint, actions.STEPS[action], ActorKind.COMPLAINANT, now, reason=reason)
 
 
-def decide(complaint: Complaint, member: User, reason: str, now: datetime) -> None:
-    """The users' committee decides an escalated case, with its reasons."""
+def committee_due(escalated_at: datetime) -> datetime:
+    """When the committee should have decided a case escalated at ``escalated_at``: the end of
+    the ``COMMITTEE_WORKING_DAYS``-th working day after that day, local time."""
+    return reply_due(escalated_at, int(str(_config("COMMITTEE_WORKING_DAYS"))),
+                     str(_config("TIMEZONE")))
+
+
+def decide(complaint: Complaint, member: User, outcome: FindingOutcome | None, reasons: str,
+           now: datetime) -> None:
+    """The users' committee decides an escalated case: its outcome, with its reasons."""
     require(complaint, ActorKind.COMMITTEE, Action.DECIDE, now)
-    change_status(complaint, ComplaintStatus.DECIDED, ActorKind.COMMITTEE, now, actor=member,
-                  reason=reason)
+    if not isinstance(outcome, FindingOutcome):
+        raise ComplaintError(_l("Choose the committee's finding."))
+    reasons = reasons.strip()
+    if len(reasons) < MIN_REASONS:
+        raise ComplaintError(_l("Give the reasons in at least %(count)s characters, so that the "
+                                "complainant understands the decision.", count=MIN_REASONS))
+    if len(reasons) > MAX_REASONS:
+        raise ComplaintError(_l("At most 4,000 characters."))
+    _change_status(complaint, ComplaintStatus.DECIDED, ActorKind.COMMITTEE, now,
+                   _Step(actor=member, reason=reasons, outcome=outcome))
 
 
 def add_information(complaint: Complaint, text: str, now: datetime,
@@ -546,6 +572,7 @@ class PublicEvent:
     body: str | None
     rating: int | None = None
     resolved: bool | None = None
+    outcome: FindingOutcome | None = None
     actor: None = None
     assignee: None = None
 
@@ -560,7 +587,7 @@ def public_events(complaint: Complaint) -> list[PublicEvent]:
         body = redact(e.body) if e.body and e.actor_kind in {ActorKind.STAFF,
                                                              ActorKind.COMMITTEE} else None
         events.append(PublicEvent(e.created_at, e.kind, e.actor_kind, e.from_status,
-                                  e.to_status, body))
+                                  e.to_status, body, outcome=e.outcome))
     return events
 
 

@@ -54,6 +54,16 @@ def deadline_filter(value: datetime | None) -> str:
     return datetime_filter(value, "short")
 
 
+def deadline_date_filter(value: datetime | None) -> str:
+    """The day a deadline ends on (a deadline at midnight ends the day before), for lists."""
+    if value is None:
+        return ""
+    local = to_user_timezone(value)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        local = local - timedelta(minutes=1)
+    return str(format_date(local.date(), "medium"))
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(money, "money")
@@ -61,3 +71,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(date_filter, "date")
     app.add_template_filter(datetime_filter, "datetime")
     app.add_template_filter(deadline_filter, "deadline")
+    app.add_template_filter(deadline_date_filter, "deadline_date")

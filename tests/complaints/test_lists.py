@@ -117,7 +117,9 @@ def test_the_committee_queue_costs_the_same_queries_at_10_and_500_cases(
     many, page = count_statements(app, client, "/staff/complaints/committee/?lang=en")
     assert len(_numbers(page)) == 20 and "Page 1 of 25" in page
     assert many == few, (few, many)
-    assert few <= 7, few
+    # The member; the first escalation (for the months offered); the page, its length and
+    # its categories, districts and decisions; the counts of pending, overdue and decided.
+    assert few <= 8, few
 
 
 def test_the_committee_queue_goes_page_by_page(app, client, make_user, auth):

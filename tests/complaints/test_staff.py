@@ -152,10 +152,12 @@ def test_committee_decides_escalated_cases(app, client, file_complaint, make_use
     assert number in client.get("/staff/complaints/committee/").get_data(as_text=True)
     token = csrf_token(client, f"/staff/complaints/committee/{number}")
     empty = client.post(f"/staff/complaints/committee/{number}?lang=en",
-                        data={"csrf_token": token, "decision-text": ""})
+                        data={"csrf_token": token, "decision-outcome": "upheld",
+                              "decision-reasons": ""})
     assert empty.status_code == 400
     response = client.post(f"/staff/complaints/committee/{number}",
-                           data={"csrf_token": token, "decision-text": "责令三日内答复。"})
+                           data={"csrf_token": token, "decision-outcome": "upheld",
+                                 "decision-reasons": "供电公司超过答复时限，责令三日内书面答复投诉人。"})
     assert response.status_code == 302
     assert _complaint(app, number).status is ComplaintStatus.DECIDED
 
