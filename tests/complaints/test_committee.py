@@ -15,6 +15,7 @@ from PIL import Image
 
 from portal.accounts.models import User
 from portal.complaints import attachments, services
+from portal.complaints.codes import new_public_id
 from portal.complaints.enums import ActorKind, ComplaintStatus, FindingOutcome
 from portal.complaints.models import Complaint, ComplaintEvent
 from portal.complaints.workdays import reply_due
@@ -443,6 +444,7 @@ def test_the_public_reads_the_finding_of_a_published_case(app, client, file_comp
     with app.app_context():
         complaint = _case(number)
         complaint.public_summary, complaint.summary_approved_at = "抢修延误的投诉。", utcnow()
+        complaint.public_id = new_public_id()  # a published case has its permalink
         db.session.commit()
     page = app.test_client().get("/complaints/public?lang=en").get_data(as_text=True)
     assert "抢修延误的投诉。" in page and "Upheld" in page
