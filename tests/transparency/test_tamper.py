@@ -106,6 +106,7 @@ def test_a_deleted_last_entry_with_its_checkpoint_is_caught(app, client, runner,
                 'SELECT leaf_hash FROM transparency_entries WHERE "index" < 4 ORDER BY "index"'))])
     _sql(app, 'DELETE FROM transparency_entries WHERE "index" = 4')
     _sql(app, "DELETE FROM transparency_checkpoints WHERE tree_size = 5")
+    _sql(app, "DELETE FROM transparency_nodes WHERE level = 0 AND position = 4")
     _sql(app, "UPDATE transparency_log_head SET size = 4, root = :r", r=root_four)
     result = _audit(runner)
     assert result.exit_code == 1
