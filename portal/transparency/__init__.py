@@ -13,7 +13,7 @@ from portal.core.domains import NavItem
 def init_app(app: Flask) -> None:
     """Register the log's pages, API and ``flask audit``, and append every publication."""
     from portal.core import publication
-    from portal.transparency import api, models, records, services, views  # noqa: F401
+    from portal.transparency import api, models, queries, records, services, views  # noqa: F401
     from portal.transparency.blueprint import api as api_blueprint
     from portal.transparency.blueprint import public
     from portal.transparency.cli import audit_cli
@@ -25,5 +25,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (public, api_blueprint):
         app.register_blueprint(blueprint)
     app.cli.add_command(audit_cli)
+    # Pages of published records show their entry: {{ entry_link(log_entries_for(items)...) }}
+    app.add_template_global(queries.entries_of, "log_entries_for")
     domains.add_navigation(app, NavItem("transparency.index", _l("Public record"), position=80))
     domains.add_reference_data(app, ["transparency_log_head"], services.create_head)
