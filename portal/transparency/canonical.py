@@ -36,28 +36,8 @@ def canonical_json(value: Any) -> bytes:
         raise CanonicalError("a string holds a lone surrogate") from None
 
 
-def _write(value: Any, out: list[str]) -> None:  # noqa: C901 (one branch per JSON type)
-    if value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, Enum):
-        _write(value.value, out)
-    elif isinstance(value, int):
-        if abs(value) > SAFE_INTEGER:
-            raise CanonicalError(f"integer {value} is too large for JSON numbers")
-        out.append(str(value))
-    elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise CanonicalError("a decimal must be finite")
-        out.append(json.dumps(str(value)))
-    elif isinstance(value, datetime | date):
-        out.append(json.dumps(value.isoformat()))
-    elif isinstance(value, list | tuple):
+def _write(value: Any, out: list[str]) -> None:
+    if isinstance(value, list | tuple):
         out.append("[")
         for position, item in enumerate(value):
             if position:
@@ -76,7 +56,27 @@ def _write(value: Any, out: list[str]) -> None:  # noqa: C901 (one branch per JS
             _write(value[key], out)
         out.append("}")
     else:
-        raise CanonicalError(f"{type(value).__name__} is not part of canonical JSON here")
+        out.append(_scalar(value))
+
+
+def _scalar(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, Enum):
+        return _scalar(value.value)
+    if isinstance(value, int):
+        if abs(value) > SAFE_INTEGER:
+            raise CanonicalError(f"integer {value} is too large for JSON numbers")
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise CanonicalError("a decimal must be finite")
+        return json.dumps(str(value))
+    if isinstance(value, datetime | date):
+        return json.dumps(value.isoformat())
+    raise CanonicalError(f"{type(value).__name__} is not part of canonical JSON here")
 
 
 def _utf16(key: str) -> bytes:

@@ -231,7 +231,13 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
     path = list(proof)
     if first & (first - 1) == 0:  # a power of two: the first tree is a subtree
         path.insert(0, first_root)
-    fn, sn = first - 1, second - 1
+    fr, sr = _consistency_roots(first - 1, second - 1, path)
+    if fr != first_root or sr != second_root:
+        raise ProofError("the consistency proof does not lead to both tree heads")
+
+
+def _consistency_roots(fn: int, sn: int, path: Sequence[bytes]) -> tuple[bytes, bytes]:
+    """Steps 3 to 6 of RFC 9162 2.1.4.2: the two roots a consistency path leads to."""
     while fn % 2 == 1:
         fn, sn = fn >> 1, sn >> 1
     fr = sr = path[0]
@@ -240,13 +246,11 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
             raise ProofError("the proof is too long")
         if fn % 2 == 1 or fn == sn:
             fr, sr = node_hash(c, fr), node_hash(c, sr)
-            if fn % 2 == 0:
-                while fn % 2 == 0 and fn != 0:
-                    fn, sn = fn >> 1, sn >> 1
+            while fn % 2 == 0 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
         else:
             sr = node_hash(sr, c)
         fn, sn = fn >> 1, sn >> 1
     if sn != 0:
         raise ProofError("the proof is too short")
-    if fr != first_root or sr != second_root:
-        raise ProofError("the consistency proof does not lead to both tree heads")
+    return fr, sr

@@ -150,7 +150,7 @@ def _published_versions() -> Iterable[tuple[Any, datetime]]:
                  selectinload(TariffVersion.periods), selectinload(TariffVersion.prices),
                  selectinload(TariffVersion.monthly_charges))
         .order_by(TariffVersion.published_at, TariffVersion.id))
-    return [(version, version.published_at) for version in versions]
+    return [(version, version.published_at or version.created_at) for version in versions]
 
 
 def _published_fee_items() -> Iterable[tuple[Any, datetime]]:

@@ -75,14 +75,25 @@ def verify(fetch: Fetch, vkey: str | None, saved: str | None = None,
         latest = note.parse_checkpoint(note.open_note(signed, [verifier]).text)
     except note.NoteError as error:
         raise VerificationError(f"the latest checkpoint: {error}") from None
+    leaves = download_leaves(fetch, latest.size)
+    if merkle.root_from_leaves(leaves) != latest.root:
+        raise VerificationError(f"the {latest.size} entries do not give the root hash of the "
+                                "signed checkpoint (an entry was changed, removed or reordered)")
+    if saved is not None:
+        _check_saved(fetch, verifier, latest, leaves, saved)
+    return latest, signed
+
+
+def download_leaves(fetch: Fetch, size: int) -> list[bytes]:
+    """The leaf hashes of entries 0 to ``size`` - 1, each recomputed from its content."""
     leaves: list[bytes] = []
-    while len(leaves) < latest.size:
-        start, end = len(leaves), min(latest.size, len(leaves) + PAGE)
+    while len(leaves) < size:
+        start, end = len(leaves), min(size, len(leaves) + PAGE)
         page = _json(fetch, f"/api/v1/transparency/entries?start={start}&end={end}")
         entries = page.get("entries") or []
         if not entries:
-            raise VerificationError(f"the checkpoint covers {latest.size} entries but the site "
-                                    f"gives only {start} (entries were removed)")
+            raise VerificationError(f"the checkpoint covers {size} entries but the site gives "
+                                    f"only {start} (entries were removed)")
         for entry in entries:
             index = len(leaves)
             if entry.get("index") != index:
@@ -95,13 +106,7 @@ def verify(fetch: Fetch, vkey: str | None, saved: str | None = None,
                 raise VerificationError(f"entry {index}: kind, key or date differ from its "
                                         "content")
             leaves.append(leaf)
-    leaves = leaves[:latest.size]
-    if merkle.root_from_leaves(leaves) != latest.root:
-        raise VerificationError(f"the {latest.size} entries do not give the root hash of the "
-                                "signed checkpoint (an entry was changed, removed or reordered)")
-    if saved is not None:
-        _check_saved(fetch, verifier, latest, leaves, saved)
-    return latest, signed
+    return leaves[:size]
 
 
 def _check_saved(fetch: Fetch, verifier: note.Verifier, latest: note.Checkpoint,

@@ -10,7 +10,6 @@ from portal.core.models import utcnow
 from portal.extensions import db
 from portal.fees import services as fees
 from portal.transparency import services
-
 from tests.fees.conftest import demo_fees, make_tariff  # noqa: F401 (fixtures)
 
 

@@ -32,7 +32,7 @@ def test_concurrent_publishers_never_share_an_index_nor_leave_a_gap(app):
                     services.record_publication("test", f"test:{number}:{i}", {"n": i})
                     db.session.commit()
                 db.session.remove()
-        except BaseException as error:  # noqa: BLE001 (reported below)
+        except BaseException as error:
             failures.append(error)
 
     threads = [threading.Thread(target=publisher, args=(n,)) for n in range(THREADS)]

@@ -80,8 +80,8 @@ def naive_path(m: int, leaves: list[bytes]) -> list[bytes]:
         return []
     k = merkle.split_point(len(leaves))
     if m < k:
-        return naive_path(m, leaves[:k]) + [naive_root(leaves[k:])]
-    return naive_path(m - k, leaves[k:]) + [naive_root(leaves[:k])]
+        return [*naive_path(m, leaves[:k]), naive_root(leaves[k:])]
+    return [*naive_path(m - k, leaves[k:]), naive_root(leaves[:k])]
 
 
 def naive_subproof(m: int, leaves: list[bytes], whole: bool) -> list[bytes]:
@@ -91,8 +91,8 @@ def naive_subproof(m: int, leaves: list[bytes], whole: bool) -> list[bytes]:
         return [] if whole else [naive_root(leaves)]
     k = merkle.split_point(n)
     if m <= k:
-        return naive_subproof(m, leaves[:k], whole) + [naive_root(leaves[k:])]
-    return naive_subproof(m - k, leaves[k:], False) + [naive_root(leaves[:k])]
+        return [*naive_subproof(m, leaves[:k], whole), naive_root(leaves[k:])]
+    return [*naive_subproof(m - k, leaves[k:], False), naive_root(leaves[:k])]
 
 
 def test_the_empty_tree_is_the_hash_of_nothing():
@@ -179,4 +179,4 @@ def test_consistency_proofs_agree_with_the_recursive_definition(args):
     if m < n:
         with pytest.raises(merkle.ProofError):
             merkle.verify_consistency(m, n, naive_root(leaves[:m]),
-                                      naive_root(leaves[:-1] + [leaves[0]]), proof)
+                                      naive_root([*leaves[:-1], leaves[0]]), proof)
