@@ -23,7 +23,7 @@ def verify() -> None:
         transactions.rollback()
         raise click.ClickException(f"MISMATCH: {error}") from None
     transactions.rollback()
-    click.echo(f"OK: {summary.entries} entries, {summary.checkpoints} signed checkpoints and "
+    click.echo(f"OK: {summary.entries} entries, {summary.checkpoints} signed checkpoint(s) and "
                f"{summary.records} published records match; root "
                f"{base64.b64encode(summary.root).decode()}")
 

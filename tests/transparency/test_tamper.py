@@ -54,7 +54,7 @@ def _audit(runner):
 def test_an_untouched_log_verifies_everywhere(app, client, runner, log):
     result = _audit(runner)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("OK: 5 entries, 4 signed checkpoints and 4 published records")
+    assert result.output.startswith("OK: 5 entries, 4 signed checkpoint(s) and 4 published records")
     latest, _note = verify(_fetch(client), _vkey(app), log)
     assert latest.size == 5
 
