@@ -28,6 +28,7 @@ DOMAINS = (
     "portal.accounts",
     "portal.fees",
     "portal.complaints",
+    "portal.transparency",
     "portal.demo",
 )
 

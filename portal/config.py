@@ -8,6 +8,7 @@ secret key such as ``1e5`` into a float.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import secrets
@@ -147,6 +148,17 @@ OPTIONS: tuple[Option, ...] = (
     Option("TRACK_NUMBER_MAX_DELAY_SECONDS", 120,
            "Longest wait of a tracking number after failed look-ups; whoever was told to wait "
            "is let through once that wait is over.", _parse_int),
+    Option("LOG_SIGNING_KEY", None,
+           "Ed25519 key that signs the transparency log's checkpoints: the base64 of a 32-byte "
+           "seed, or a Go signer key `PRIVATE+KEY+<name>+<id>+<key>`. Unset: generated once "
+           "into `instance/log_signing_key`. Keep it: a new key needs a new verifier key."),
+    Option("LOG_ORIGIN", "",
+           "The transparency log's name on its checkpoints, e.g. "
+           "`transparency.example.org/open-power-service`; empty: the host of "
+           "`PORTAL_PUBLIC_URL` (or `localhost`) followed by `/open-power-service`. Never "
+           "change it once checkpoints are published."),
+    Option("LOG_KEY_NAME", "",
+           "Name of the checkpoints' signing key (no `+` nor spaces); empty: the origin."),
     Option("TRUSTED_HOSTS", "",
            "Host names (comma-separated) the portal answers to; requests for other hosts get "
            "400. Empty: any host (set `PORTAL_PUBLIC_URL` so that links never use it)."),
@@ -176,7 +188,9 @@ def load_config(
     _validate(values)
     generated = {"SECRET_KEY": ("secret_key", lambda: secrets.token_urlsafe(48)),
                  "DATA_KEY": ("data_key", lambda: Fernet.generate_key().decode()),
-                 "CODE_PEPPER": ("code_pepper", lambda: secrets.token_urlsafe(32))}
+                 "CODE_PEPPER": ("code_pepper", lambda: secrets.token_urlsafe(32)),
+                 "LOG_SIGNING_KEY": ("log_signing_key",
+                                     lambda: base64.b64encode(secrets.token_bytes(32)).decode())}
     for key, (filename, make) in generated.items():
         if not values.get(key):
             values[key] = _instance_secret(instance_path / filename, make)
@@ -280,7 +294,8 @@ def options_table() -> str:
     """The Markdown table of options that the README shows."""
     lines = ["| Environment variable | Default | Meaning |", "|---|---|---|"]
     special = {"SECRET_KEY": "(generated)", "DATABASE_URL": "(SQLite in `instance/`)",
-               "DATA_KEY": "(generated)", "CODE_PEPPER": "(generated)"}
+               "DATA_KEY": "(generated)", "CODE_PEPPER": "(generated)",
+               "LOG_SIGNING_KEY": "(generated)"}
     for option in OPTIONS:
         default = special.get(option.key, f"`{option.default}`")
         lines.append(f"| `{option.env}` | {default} | {option.meaning} |")
