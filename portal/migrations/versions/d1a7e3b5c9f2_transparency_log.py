@@ -5,7 +5,7 @@ What was published before this revision is recorded by ``flask --app portal audi
 have.
 
 Revision ID: d1a7e3b5c9f2
-Revises: c8d4f2a6e1b9
+Revises: ea9d22f77bd0
 Create Date: 2026-11-27 14:55:00.000000
 
 """
@@ -18,7 +18,7 @@ from portal.core.models import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'd1a7e3b5c9f2'
-down_revision = 'c8d4f2a6e1b9'
+down_revision = 'ea9d22f77bd0'
 branch_labels = None
 depends_on = None
 
