@@ -175,7 +175,8 @@ def test_a_decided_case_cannot_be_decided_again(app, client, case_in, make_user,
     token = csrf_token(client, "/accounts/")
     response = client.post(f"/staff/complaints/committee/{number}?lang=en",
                            data={"csrf_token": token, "decision-outcome": "upheld",
-                                 "decision-reasons": "再次决定：供电公司应当在三日内重新答复投诉人。"})
+                                 "decision-reasons":
+                                     "再次决定：供电公司应当在三日内重新答复投诉人。"})
     assert response.status_code == 400
     assert "This step is not possible for the case as it stands." in response.get_data(
         as_text=True)

@@ -157,7 +157,8 @@ def test_committee_decides_escalated_cases(app, client, file_complaint, make_use
     assert empty.status_code == 400
     response = client.post(f"/staff/complaints/committee/{number}",
                            data={"csrf_token": token, "decision-outcome": "upheld",
-                                 "decision-reasons": "供电公司超过答复时限，责令三日内书面答复投诉人。"})
+                                 "decision-reasons":
+                                     "供电公司超过答复时限，责令三日内书面答复投诉人。"})
     assert response.status_code == 302
     assert _complaint(app, number).status is ComplaintStatus.DECIDED
 
