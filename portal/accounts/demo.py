@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from portal.accounts import services
 from portal.accounts.roles import Role
 
@@ -12,12 +14,17 @@ DEMO_ACCOUNTS = [
 ]
 
 
-def load() -> list[str]:
+# The accounts exist from before the demo's oldest case (a year back) onwards.
+SINCE = timedelta(days=2 * 365)
+
+
+def load(now: datetime) -> list[str]:
     """Create the accounts and return one line per account with its password and TOTP secret."""
     lines = ["Demo accounts (fictitious; passwords are shown only now):"]
     for username, display_name, role in DEMO_ACCOUNTS:
         password = services.generate_password()
         user = services.create_user(username, display_name, role, password)
+        user.created_at = now - SINCE
         secret = services.enrol(user)
         lines.append(f"  {username:<15} role={role.value:<9} password={password}  "
                      f"totp-secret={secret}")

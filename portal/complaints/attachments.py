@@ -3,8 +3,10 @@
 The work itself is in ``decoding`` (photos re-encoded from their pixels, PDFs checked and
 rewritten page by page). For uploads it runs in a separate process with a CPU-time and memory
 limit (``clean_files``): a crafted file that would take minutes or gigabytes to decode costs
-that process, not the worker serving everyone else. A file's name is never kept: names can
-carry personal data, so files are called ``attachment-1.jpg`` and so on.
+that process, not the worker serving everyone else. A file's name is never stored: names can
+carry personal data, so files are called ``attachment-1.jpg`` and so on. While the complaint is
+not sent, the name the resident gave is shown back to them only (``given_name``; it stays in
+their own session cookie, see ``web.remember_file_names``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import struct
 import subprocess
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +53,29 @@ MESSAGES = {
     "too_much_work": _l("This file takes too much work to check. Please send a smaller or "
                         "simpler copy."),
 }
+
+
+# Shown in full up to this many characters; longer names lose their middle.
+NAME_LENGTH = 40
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
+
+
+def given_name(raw: str | None) -> str | None:
+    """The name a resident gave a file, fit to show back to them: without its folders, control
+    and invisible formatting characters (a right-to-left override can disguise ``gpj.exe`` as
+    ``exe.jpg``) and shortened in the middle when long; None when nothing is left."""
+    name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(" " if char.isspace() else char for char in name
+                   if unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co", "Cn"}
+                   or char.isspace())
+    name = " ".join(name.split())
+    if len(name) > NAME_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        tail = f"{dot}{extension}" if stem and len(extension) <= 8 else ""
+        keep = NAME_LENGTH - 1 - len(tail)
+        head = (name[:-len(tail)] if tail else name)
+        name = f"{head[:keep - keep // 3]}…{head[-(keep // 3):]}{tail}"
+    return name or None
 
 
 class AttachmentError(DomainError):

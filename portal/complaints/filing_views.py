@@ -3,14 +3,17 @@
 ``POST /complaints/new/check`` shows what will be sent (and keeps the files), ``.../edit`` goes
 back to the form with everything kept, ``.../send`` registers the complaint and shows the
 receipt. Pages opened before the steps had their own addresses post to ``/complaints/new``,
-which checks. A database fault in any step shows the person what they wrote, to copy.
+which checks. A kept file can be removed from either page (``.../check/remove-file``,
+``.../edit/remove-file``: a button per file, no script needed), and a photo is shown back, to
+the browser that sent it only (``.../files/<id>``). A database fault in any step shows the
+person what they wrote, to copy.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, render_template, request
+from flask import abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -18,9 +21,10 @@ from sqlalchemy.orm import SessionTransaction
 
 from portal.accounts.roles import open_to_all
 from portal.complaints import services, web
-from portal.complaints.attachments import MAX_FILES
+from portal.complaints.attachments import IMAGE_TYPES, MAX_FILES
 from portal.complaints.blueprint import filing
 from portal.complaints.forms import ComplaintForm, TrackForm
+from portal.complaints.models import ComplaintAttachment
 from portal.core import transactions
 from portal.core.errors import DomainError, report
 from portal.core.models import utcnow
@@ -34,7 +38,8 @@ def form_page(form: ComplaintForm, template: str = "complaints/new.html",
         form.check_token.data = _serializer().dumps(form.submission_key.data)
     staged = (services.pending_attachments(form.submission_key.data or "")
               if form.is_submitted() else [])  # a new form has none
-    return render_template(template, form=form, staged=staged), status
+    return render_template(template, form=form, staged=staged, names=web.file_names(),
+                           image_types=IMAGE_TYPES), status
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -74,7 +79,8 @@ def _keep_files(form: ComplaintForm) -> None:
     files = web.uploads(form.attachments, staged, MAX_FILES, _("At most 5 files can be attached."))
     if files:
         services.purge_stale_uploads(utcnow())
-        services.stage_attachments(key, files, utcnow())
+        rows = services.stage_attachments(key, files, utcnow())
+        web.remember_file_names(rows, web.upload_names(form.attachments))
 
 
 @filing.post("/edit")
@@ -106,6 +112,53 @@ def send() -> Any:
     show_code = not receipt.duplicate or web.form_given_here(key)
     return render_template("complaints/receipt.html", receipt=receipt, show_code=show_code,
                            track_form=TrackForm(number=receipt.complaint.tracking_number)), 201
+
+
+def _remove_file(form: ComplaintForm, on_form: bool) -> bool:
+    """Remove the file whose button was pressed from the form's kept files; False (with the
+    reason shown, under the files field ``on_form``, else above the page) if it is not one of
+    them."""
+    raw = request.form.get("remove_file", "")
+    try:
+        services.unstage_attachment(form.submission_key.data or "",
+                                    int(raw) if raw.isdigit() and len(raw) < 12 else -1)
+    except services.ComplaintError as error:
+        report(error, form if on_form else None)
+        return False
+    flash(_("The file was removed."), "success")
+    return True
+
+
+@filing.post("/check/remove-file")
+@web.limit_filing
+@open_to_all
+def remove_file_checked() -> Any:
+    """Remove a kept file on the check step, and check again."""
+    form = _sent_form()
+    if not form.validate():
+        return form_page(form, status=400)
+    removed = _remove_file(form, on_form=False)
+    return form_page(form, "complaints/check.html", 200 if removed else 400)
+
+
+@filing.post("/edit/remove-file")
+@web.limit_filing
+@open_to_all
+def remove_file_editing() -> Any:
+    """Remove a kept file while changing the complaint, and go on changing it."""
+    form = _sent_form()
+    removed = _remove_file(form, on_form=True)
+    return form_page(form, status=200 if removed else 400)
+
+
+@filing.get("/files/<int(max=2147483647):attachment_id>")
+@open_to_all
+def preview(attachment_id: int) -> Any:
+    """A photo kept with an unsent form, shown back to the browser that sent it."""
+    attachment = db.session.get(ComplaintAttachment, attachment_id)
+    if attachment is None or not web.draft_file_here(attachment):
+        abort(404)
+    return web.send_preview(attachment)
 
 
 def _checked(form: ComplaintForm) -> bool:

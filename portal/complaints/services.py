@@ -283,6 +283,20 @@ def stage_attachments(submission_key: str, files: list[CleanFile], now: datetime
     return _store(files, already, now, submission_digest=codes.key_digest(submission_key))
 
 
+def unstage_attachment(submission_key: str, attachment_id: int) -> None:
+    """Remove one file kept with a form that is not sent yet; a file of any other form (or of
+    a sent complaint) is refused and nothing is removed. The files left are numbered again."""
+    pending = pending_attachments(submission_key)
+    target = next((row for row in pending if row.id == attachment_id), None)
+    if target is None:
+        raise ComplaintError(_l("This file is not attached to your complaint; nothing was "
+                                "removed."), "attachments")
+    db.session.delete(target)
+    for index, row in enumerate((row for row in pending if row is not target), start=1):
+        row.filename = f"attachment-{index}.{attachments.EXTENSIONS[row.media_type]}"
+    db.session.flush()
+
+
 def purge_stale_uploads(now: datetime) -> int:
     """Delete files of forms that were never sent (older than a day)."""
     result = db.session.execute(sa.delete(ComplaintAttachment).where(

@@ -15,11 +15,13 @@ from werkzeug.wrappers import Response
 
 from portal.complaints import codes
 from portal.complaints.attachments import (
+    IMAGE_TYPES,
     MAX_BYTES,
     MAX_FILES,
     AttachmentError,
     CleanFile,
     clean_files,
+    given_name,
 )
 from portal.complaints.models import Complaint, ComplaintAttachment
 from portal.extensions import db, limiter
@@ -43,6 +45,41 @@ def form_given_here(key: str) -> bool:
     """Whether this browser was given the form with this key (lately)."""
     at = session.get(FORM_KEYS, {}).get(codes.key_digest(key)[:16])
     return at is not None and time.time() - at < FORM_KEY_SECONDS
+
+
+FILE_NAMES = "complaint_file_names"
+MAX_FILE_NAMES = 10
+
+
+def upload_names(field: Any) -> list[str]:
+    """The names given to the files of a file field (as ``uploads`` counts them), fit to show;
+    "" for a file without a usable name."""
+    return [given_name(upload.filename) or "" for upload in (field.data or [])
+            if getattr(upload, "filename", "")]
+
+
+def remember_file_names(rows: list[ComplaintAttachment], names: list[str]) -> None:
+    """Note which files of an unsent form this browser sent, with the names it gave them: in
+    its own session cookie, so that the database never holds the names."""
+    known = {key: name for key, name in session.get(FILE_NAMES, {}).items()}
+    known.update({str(row.id): name for row, name in zip(rows, names, strict=False)})
+    newest = sorted(known.items(), key=lambda item: int(item[0]))[-MAX_FILE_NAMES:]
+    session[FILE_NAMES] = dict(newest)
+
+
+def file_names() -> dict[int, str]:
+    """The names this browser gave the files it sent with unsent forms, by file id."""
+    return {int(key): name for key, name in session.get(FILE_NAMES, {}).items()}
+
+
+def draft_file_here(attachment: ComplaintAttachment | None) -> bool:
+    """Whether this browser sent the file with a form of its own that is not sent yet."""
+    if attachment is None or attachment.complaint_id is not None or \
+            attachment.submission_digest is None:
+        return False
+    at = session.get(FORM_KEYS, {}).get(attachment.submission_digest[:16])
+    return (str(attachment.id) in session.get(FILE_NAMES, {}) and at is not None
+            and time.time() - at < FORM_KEY_SECONDS)
 
 
 def open_case_here(number: str) -> None:
@@ -115,6 +152,20 @@ limit_uploads = limiter.shared_limit(_upload_limit, scope="complaint-uploads", m
 # Every step of filing is held back once too many complaints were sent; only a sent one counts.
 limit_filing = limiter.shared_limit(_file_limit, scope="complaint-filing", methods=["POST"],
                                     deduct_when=_filed)
+
+
+def send_preview(attachment: ComplaintAttachment) -> Response:
+    """A photo of an unsent form, shown back to the browser that sent it: only JPEG and PNG
+    (which the cleaning rebuilt from their pixels), with their own type, never stored by the
+    browser, and not to be embedded by other sites."""
+    if attachment.media_type not in IMAGE_TYPES:
+        abort(404)
+    response = current_app.response_class(attachment.data, mimetype=attachment.media_type)
+    response.headers["Content-Disposition"] = f"inline; filename={attachment.filename}"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
 
 
 def no_store(response: Response) -> Response:

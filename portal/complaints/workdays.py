@@ -8,11 +8,13 @@ working days, and the package should be upgraded.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
 
+@lru_cache(maxsize=4096)  # chinese-calendar checks each date against every year it knows
 def is_working_day(day: date) -> bool:
     """Whether ``day`` is a working day (holidays off, adjusted weekends on)."""
     try:

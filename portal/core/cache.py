@@ -84,3 +84,15 @@ def forget(key: str) -> None:
         cache.delete(key)
     except Exception:
         _failed("dropping", key)
+
+
+def forget_all() -> None:
+    """Drop every entry of this portal (its key prefix): after the demo data is reset, new rows
+    may get the ids of deleted ones. A process's own memory cache is only its own: restart the
+    server after a reset."""
+    if not _usable():
+        return
+    try:
+        cache.clear()
+    except Exception:
+        _failed("clearing", "*")

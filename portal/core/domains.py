@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
@@ -43,8 +44,10 @@ class Registry:
     """Everything the domains registered, in the order of ``portal.DOMAINS``."""
 
     navigation: list[NavItem] = field(default_factory=list)
-    # name -> loader; a loader adds rows, flushes and returns lines to print
-    demo_loaders: list[tuple[str, Callable[[], list[str]]]] = field(default_factory=list)
+    # name -> loader; a loader is given the moment of loading ("now": its data is dated
+    # before it), adds rows, flushes and returns lines to print
+    demo_loaders: list[tuple[str, Callable[[datetime], list[str]]]] = field(
+        default_factory=list)
     # tables that migrations fill with reference data: rows there are not "real data"
     reference_tables: set[str] = field(default_factory=set)
     # fill the reference tables as the migrations do (for databases made by create_all)
@@ -67,8 +70,12 @@ def add_navigation(app: Flask, *items: NavItem) -> None:
     navigation.sort(key=lambda item: item.position)
 
 
-def add_demo_loader(app: Flask, name: str, loader: Callable[[], list[str]]) -> None:
-    """Add a demo data set, loaded once, after those of the domains listed before this one."""
+def add_demo_loader(app: Flask, name: str, loader: Callable[[datetime], list[str]]) -> None:
+    """Add a demo data set, loaded once, after those of the domains listed before this one.
+
+    The loader is called with the moment of loading and dates its rows before it, as they
+    would have happened (a document's publication date, a case handled in working hours),
+    instead of stamping the moment of loading on everything."""
     registry(app).demo_loaders.append((name, loader))
 
 

@@ -153,11 +153,19 @@ def check_no_overlap(record: Dated, siblings: Iterable[Dated],
         raise refuse(other)
 
 
-def publish(record: Publishable, by: Any, now: datetime) -> None:
-    """Make a draft public and immutable, then tell the ``published`` subscribers."""
+def publish(record: Publishable, by: Any, now: datetime,
+            published_at: datetime | None = None) -> None:
+    """Make a draft public and immutable, then tell the ``published`` subscribers.
+
+    ``published_at`` is the date a record brought in from before the portal (the demo data's
+    documents, a migration) was first published; it defaults to ``now`` and is never later.
+    The subscribers still receive ``now``, when the portal made the record public.
+    """
+    if published_at is not None and published_at > now:
+        raise ValueError("published_at is later than now")
     guard_unpublished(record)
     record.status = PublicationStatus.PUBLISHED
-    record.published_at = now
+    record.published_at = published_at or now
     record.published_by_id = by.id if by is not None else None
     db.session.flush()
     announce(record, by, now)

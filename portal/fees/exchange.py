@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -98,6 +98,23 @@ class _Reader:
         except ValueError:
             raise self.fail(field, f"must be a date as YYYY-MM-DD (got {value!r})") from None
 
+    def moment(self, field: str, latest: datetime) -> datetime | None:
+        """A date and time with its offset (``2012-06-08T10:00:00+08:00``), not after
+        ``latest``; None if absent."""
+        value = self.text(field, required=False)
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise self.fail(field, f"must be a date and time with its offset, as "
+                                   f"YYYY-MM-DDTHH:MM:SS+08:00 (got {value!r})")
+        if moment > latest:
+            raise self.fail(field, f"must not be in the future (got {value!r})")
+        return moment.astimezone(UTC)
+
     def choice(self, field: str, enum: type[E], *, required: bool = True) -> E | None:
         value = self.text(field, required=required)
         if value is None:
@@ -179,7 +196,8 @@ def _version_draft(reader: _Reader) -> services.VersionDraft:
         reader.text("note_en", required=False))
 
 
-def _import_tariff(reader: _Reader, publisher: User | None, now: datetime) -> tuple[int, int]:
+def _import_tariff(reader: _Reader, publisher: User | None, now: datetime,
+                   keep_dates: bool) -> tuple[int, int]:
     code = reader.required_text("code").upper()
     tariff = services.get_tariff(code)
     try:
@@ -200,9 +218,11 @@ def _import_tariff(reader: _Reader, publisher: User | None, now: datetime) -> tu
         row = reader.child("versions", index)(raw)
         status = row.choice("status", PublicationStatus, required=False) or \
             PublicationStatus.PUBLISHED
-        parsed.append((row, _version_draft(row), status))
+        published_at = row.moment("published_at", now) if keep_dates else None
+        parsed.append((row, _version_draft(row), status, published_at))
     created = published = 0
-    for row, draft, status in sorted(parsed, key=lambda item: item[1].effective_from):
+    for row, draft, status, published_at in sorted(parsed,
+                                                   key=lambda item: item[1].effective_from):
         try:
             version = existing.get(draft.effective_from)
             if version is not None and version.is_published:
@@ -216,14 +236,24 @@ def _import_tariff(reader: _Reader, publisher: User | None, now: datetime) -> tu
             else:
                 services.update_draft(version, draft)
             if status is PublicationStatus.PUBLISHED:
-                services.publish_version(version, publisher, now)
+                services.publish_version(version, publisher, now, published_at)
                 published += 1
+                _backdate(tariff, version, published_at)
         except services.FeeError as error:
             raise row.fail(error.errors[0].field, str(error.errors[0].message)) from None
     return created, published
 
 
-def _import_fee_item(reader: _Reader, now: datetime) -> None:
+def _backdate(tariff: Tariff, version: TariffVersion, published_at: datetime | None) -> None:
+    """A version published before the portal knew it was not drafted, nor its tariff made,
+    on the day of the import either."""
+    if published_at is None:
+        return
+    version.created_at = min(version.created_at, published_at)
+    tariff.created_at = min(tariff.created_at, published_at)
+
+
+def _import_fee_item(reader: _Reader, now: datetime, keep_dates: bool) -> None:
     data = services.FeeItemData(
         code=reader.required_text("code"), name_zh=reader.required_text("name_zh"),
         name_en=reader.text("name_en", required=False),
@@ -238,14 +268,19 @@ def _import_fee_item(reader: _Reader, now: datetime) -> None:
         abolished_on=reader.day("abolished_on", required=False),
         refund_rule_zh=reader.text("refund_rule_zh", required=False),
         refund_rule_en=reader.text("refund_rule_en", required=False))
+    published_at = reader.moment("published_at", now) if keep_dates else None
     try:
-        services.save_fee_item(data, now)
+        services.save_fee_item(data, now, published_at=published_at)
     except services.FeeError as error:
         raise reader.fail(error.errors[0].field, str(error.errors[0].message)) from None
 
 
-def import_text(text: str, source: str, publisher: User | None, now: datetime) -> dict[str, int]:
-    """Import a file's content; returns counts. Raises ExchangeError; the caller rolls back."""
+def import_text(text: str, source: str, publisher: User | None, now: datetime, *,
+                keep_dates: bool = False) -> dict[str, int]:
+    """Import a file's content; returns counts. Raises ExchangeError; the caller rolls back.
+
+    ``keep_dates``: new versions and fee items are dated by their ``published_at`` (when their
+    document was published) instead of ``now``; the demo data does so, a staff import not."""
     try:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
@@ -266,12 +301,12 @@ def import_text(text: str, source: str, publisher: User | None, now: datetime) -
     counts = {"tariffs": 0, "versions_created": 0, "versions_published": 0, "fee_items": 0}
     for index, raw in enumerate(root.items("tariffs")):
         created, published = _import_tariff(root.child("tariffs", index, label(raw))(raw),
-                                            publisher, now)
+                                            publisher, now, keep_dates)
         counts["tariffs"] += 1
         counts["versions_created"] += created
         counts["versions_published"] += published
     for index, raw in enumerate(root.items("fee_items")):
-        _import_fee_item(root.child("fee_items", index, label(raw))(raw), now)
+        _import_fee_item(root.child("fee_items", index, label(raw))(raw), now, keep_dates)
         counts["fee_items"] += 1
     return counts
 

@@ -264,8 +264,12 @@ def _overlap_error(other: TariffVersion) -> FeeError:
         number=other.number, start=other.effective_from.isoformat()))
 
 
-def publish_version(version: TariffVersion, publisher: User | None, now: datetime) -> None:
-    """Publish a draft: it becomes public and immutable, and must not overlap another version."""
+def publish_version(version: TariffVersion, publisher: User | None, now: datetime,
+                    published_at: datetime | None = None) -> None:
+    """Publish a draft: it becomes public and immutable, and must not overlap another version.
+
+    ``published_at``: the document's own publication date, for versions published before the
+    portal knew them (``publication.publish``)."""
     already = _fail("status", _l("This version is already published."))
     publication.guard_unpublished(version, already)
     # One publisher per tariff at a time; then what the one before may have published counts.
@@ -280,7 +284,7 @@ def publish_version(version: TariffVersion, publisher: User | None, now: datetim
                                        TariffVersion.status == PublicationStatus.PUBLISHED,
                                        TariffVersion.id != version.id))).all()
     publication.check_no_overlap(version, siblings, _overlap_error)
-    publication.publish(version, publisher, now)
+    publication.publish(version, publisher, now, published_at)
     key = _structure_key(version)
     forget(key)
     after_commit(lambda: forget(key))  # nobody reads a copy cached before the commit
@@ -417,18 +421,24 @@ def create_fee_item(data: FeeItemData, now: datetime, by: User | None = None) ->
     return save_fee_item(data, now, by)
 
 
-def save_fee_item(data: FeeItemData, now: datetime, by: User | None = None) -> FeeItem:
-    """Create a fee item, or update the one with the same code; either is public at once."""
+def save_fee_item(data: FeeItemData, now: datetime, by: User | None = None,
+                  published_at: datetime | None = None) -> FeeItem:
+    """Create a fee item, or update the one with the same code; either is public at once.
+
+    ``published_at``: when the item's document was published, if before the portal knew it
+    (it then dates the new item, or the update); never later than ``now``."""
+    if published_at is not None and published_at > now:
+        raise ValueError("published_at is later than now")
     errors = check_fee_item(data)
     if errors:
         raise FeeError(errors)
     code = data.code.strip().upper()
     item = get_fee_item(code)
     if item is None:
-        item = FeeItem(code=code)
+        item = FeeItem(code=code, created_at=published_at or now)
         db.session.add(item)
     else:
-        item.updated_at = now
+        item.updated_at = published_at or now
     for name in ("name_zh", "name_en", "amount", "unit_zh", "unit_en", "conditions_zh",
                  "conditions_en", "status", "effective_from", "abolished_on", "refund_rule_zh",
                  "refund_rule_en"):

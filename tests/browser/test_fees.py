@@ -6,8 +6,7 @@ import pytest
 
 from portal.core.models import utcnow
 from portal.extensions import db
-from portal.fees.demo import DATA
-from portal.fees.exchange import import_text
+from portal.fees import demo
 from tests.browser.conftest import DESKTOP, PHONE, open_menu, screenshot
 from tests.browser.test_pages import serious_violations
 
@@ -15,7 +14,7 @@ from tests.browser.test_pages import serious_violations
 @pytest.fixture
 def fees_server(live_server):
     with live_server.app.app_context():
-        import_text(DATA.read_text(encoding="utf-8"), DATA.name, None, utcnow())
+        demo.load(utcnow())
         db.session.commit()
     return live_server
 

@@ -108,7 +108,8 @@ def test_files_travel_through_the_check_step_to_the_complaint(app, client):
                                           (io.BytesIO(PDF), "收据.png")])
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "attachment-1.jpg" in page and "attachment-2.pdf" in page and "王五" not in page
+    # The resident sees the names they gave; the portal never stores them.
+    assert "IMG_0001 王五.jpg" in page and "收据.png" in page
     fields = form_fields(page)
     sent = client.post("/complaints/new/send?lang=en", data={**fields, "confirm": "1"})
     assert sent.status_code == 201
@@ -117,6 +118,8 @@ def test_files_travel_through_the_check_step_to_the_complaint(app, client):
         complaint = db.session.scalar(sa.select(Complaint))
         files = complaint.attachments
         assert [f.filename for f in files] == ["attachment-1.jpg", "attachment-2.pdf"]
+        assert not db.session.scalar(sa.select(sa.func.count()).select_from(
+            ComplaintAttachment).where(ComplaintAttachment.filename.like("%王五%")))
         assert b"Demo Camera Maker" not in files[0].data
         first_id = files[0].id
     open_case(client, number, code)

@@ -9,10 +9,8 @@ import pytest
 
 from portal.core.models import utcnow
 from portal.extensions import db
-from portal.fees import services
-from portal.fees.demo import DATA
+from portal.fees import demo, services
 from portal.fees.enums import BillingBasis, CustomerClass, Period, VoltageLevel
-from portal.fees.exchange import import_text
 from portal.fees.structure import PriceStructure
 
 D = Decimal
@@ -25,7 +23,7 @@ ZJ = PriceStructure(tiers=(D(2760), D(4800), None), billing_basis=BillingBasis.A
 def demo_fees(app):
     """The demo tariffs and fee items, imported as `demo load` does."""
     with app.app_context():
-        import_text(DATA.read_text(encoding="utf-8"), DATA.name, None, utcnow())
+        demo.load(utcnow())
         db.session.commit()
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from portal.core.models import utcnow
 from portal.extensions import db
+from portal.fees import demo
 from portal.fees.demo import DATA
+from portal.fees.exchange import ExchangeError, import_text
 from portal.fees.models import FeeItem, Tariff, TariffVersion
 
 DEMO = json.loads(DATA.read_text(encoding="utf-8"))
@@ -136,3 +140,31 @@ def test_renaming_a_tariff_checks_the_name_too(app, runner, tmp_path):
     with app.app_context():
         assert db.session.scalar(sa.select(Tariff.name_zh).where(
             Tariff.code == "RES-TIER-ZJ")) == DEMO["tariffs"][0]["name_zh"]
+
+
+def test_a_staff_import_dates_what_it_publishes_by_the_import(app, runner, tmp_path):
+    assert runner.invoke(args=["fees", "import", _write(tmp_path, DEMO)]).exit_code == 0
+    with app.app_context():
+        version = db.session.scalars(sa.select(TariffVersion)).first()
+        assert version.published_at > utcnow() - timedelta(minutes=5)  # not the file's date
+
+
+def test_the_demo_keeps_its_documents_dates(app):
+    with app.app_context():
+        demo.load(utcnow())
+        version = db.session.scalar(sa.select(TariffVersion).join(Tariff).where(
+            Tariff.code == "RES-TIER-BJ", TariffVersion.number == 2))
+        assert version.published_at == datetime(2023, 11, 28, 7, 0, tzinfo=UTC)
+        item = db.session.scalar(sa.select(FeeItem).where(FeeItem.code == "TEMP-CONN"))
+        assert item.created_at.astimezone(UTC).date() == date(2017, 11, 8)
+
+
+@pytest.mark.parametrize("stamp, problem", [
+    ("2012-06-08", "with its offset"), ("soon", "with its offset"),
+    ("2099-01-01T10:00:00+08:00", "must not be in the future")])
+def test_a_bad_publication_date_is_refused_with_its_place(app, stamp, problem):
+    data = _broken(lambda d: d["tariffs"][1]["versions"][0].update(published_at=stamp))
+    with app.app_context(), pytest.raises(ExchangeError) as error:
+        import_text(json.dumps(data), "demo.json", None, utcnow(), keep_dates=True)
+    assert "demo.json: $.tariffs[1] (RES-TOU-ZJ).versions[0].published_at" in str(error.value)
+    assert problem in str(error.value)

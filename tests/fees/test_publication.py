@@ -124,3 +124,21 @@ def test_publishing_locks_the_tariff_row(app, make_tariff):
         assert locks and "FROM tariffs" in locks[0]
     else:  # SQLite has no row locks; its writers take turns on the whole database
         assert locks == []
+
+
+def test_a_record_older_than_the_portal_keeps_its_publication_date(app, received):
+    engine = sa.create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    document = datetime(2012, 6, 8, 2, 0, tzinfo=UTC)
+    with Session(engine) as session, app.app_context():
+        notice, later = Notice(effective_from=date(2012, 7, 1)), Notice(
+            effective_from=date(2030, 1, 1))
+        session.add_all([notice, later])
+        session.flush()
+        publication.publish(notice, None, NOW, published_at=document)
+        assert notice.published_at == document
+        assert received == [(notice, None, NOW)]  # when the portal made it public
+        with pytest.raises(ValueError, match="later than now"):
+            publication.publish(later, None, NOW, published_at=datetime(2025, 1, 1,
+                                                                        tzinfo=UTC))
+        assert not later.is_published
