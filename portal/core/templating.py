@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from portal.accounts.roles import Permission
 from portal.core import domains
+from portal.core.tables import stacked_table
 from portal.core.text import book_title, citation, marked
 from portal.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, current_language, html_lang
 
@@ -94,8 +95,9 @@ def comma() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the context processor."""
+    """Register the context processor and the table filter (templates/_tables.html)."""
     app.context_processor(_context)
+    app.add_template_filter(stacked_table, "stacked_table")
     app.jinja_env.globals["colon"] = colon  # globals, so that imported macros see them too
     app.jinja_env.globals["paren"] = paren
     app.jinja_env.globals["comma"] = comma
