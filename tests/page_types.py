@@ -18,12 +18,20 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/tariffs/{several}/compare?a=1&b=2", "/tariffs/{tariff}/bill?kwh=300",
           "/tariffs/{tariff}/bill?kwh=abc", "/fees/", "/fees/abolished", "/fees/check",
           "/complaints/", "/complaints/new", "/complaints/track", "/complaints/public",
-          "/accounts/login", "/no/such/page"]
+          "/accounts/login", "/no/such/page",
+          "/fees/bill", "/fees/bill?customer_class=residential",
+          "/fees/bill?customer_class=residential&meter=single&time_of_use=no",
+          "/fees/bill?customer_class=nonsense",
+          "/tariffs/RES-TIER-ZJ/bill?kwh=200&previous_kwh=2700",
+          "/tariffs/RES-TOU-ZJ/bill?peak_kwh=120&valley_kwh=80&previous_kwh=2700",
+          "/fees/check?tariff=RES-TIER-ZJ", "/complaints/public/{public}",
+          "/complaints/public?status=nonsense", "/transparency/", "/transparency/entries/0"]
 STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
          "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
          "/staff/fees/tariffs/new", "/staff/fees/tariffs/{tariff}/versions/new",
          "/staff/accounts/users"]
-COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escalated}"]
+COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escalated}",
+             "/staff/complaints/committee/?status=pending", "/staff/complaints/committee/?month=x"]
 
 
 def load_demo(app: Any) -> dict[str, Any]:
@@ -38,8 +46,10 @@ def load_demo(app: Any) -> dict[str, Any]:
         case = db.session.scalar(sa.select(Complaint.tracking_number).order_by(Complaint.id))
         escalated = db.session.scalar(sa.select(Complaint.tracking_number).where(
             Complaint.status == "escalated"))
-        return {"tariff": version.tariff.code, "version": version.number, "tou": tou,
-                "several": several, "case": case, "escalated": escalated}
+        public = db.session.scalar(sa.select(Complaint.public_id).where(
+            Complaint.public_id.is_not(None)).order_by(Complaint.id))
+        return {"public": public, "tariff": version.tariff.code, "version": version.number,
+                "tou": tou, "several": several, "case": case, "escalated": escalated}
 
 
 def address(path: str, demo: dict[str, Any], lang: str) -> str:

@@ -31,7 +31,13 @@ from flask import current_app
 from portal.accounts.models import User
 from portal.accounts.services import get_user
 from portal.complaints import codes, demo_content, services
-from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType, EventKind
+from portal.complaints.enums import (
+    ActorKind,
+    ComplaintStatus,
+    ComplaintType,
+    EventKind,
+    FindingOutcome,
+)
 from portal.complaints.models import Complaint, ComplaintCounter, ComplaintEvent
 from portal.complaints.redaction import redact
 from portal.complaints.reference import CATEGORIES, DISTRICTS
@@ -69,6 +75,7 @@ class Step:
     rating: int | None = None
     resolved: bool | None = None
     assigned: bool = False
+    outcome: FindingOutcome | None = None
 
 
 @dataclass
@@ -237,9 +244,11 @@ class _Planner:
                    unanswered: bool = False) -> list[Step]:
         reason = (demo_content.ESCALATED_UNANSWERED if unanswered
                   else rng.choice(demo_content.ESCALATIONS))
+        # The decisions are written for the outcomes in their order: upheld, partly, not upheld.
+        finding = rng.randrange(len(demo_content.DECISIONS))
         return [Step(escalated, K.STATUS, A.COMPLAINANT, S.ESCALATED, reason),
                 Step(clock.meeting(escalated, 5, 20), K.STATUS, A.COMMITTEE, S.DECIDED,
-                     rng.choice(demo_content.DECISIONS))]
+                     demo_content.DECISIONS[finding], outcome=list(FindingOutcome)[finding])]
 
 
 def _filing_times(now: datetime, zone: ZoneInfo, rng: random.Random) -> Iterator[datetime]:
@@ -298,6 +307,7 @@ class _State:
     reopen_count: int = 0
     summary_approved_at: datetime | None = None
     assigned: bool = False
+    escalated_at: datetime | None = None
 
 
 FINISHED = {S.CLOSED, S.WITHDRAWN, S.REJECTED, S.DECIDED}
@@ -333,7 +343,7 @@ def _moved(state: _State, target: ComplaintStatus, at: datetime, due: datetime) 
     if target in FINISHED:
         return replace(state, closed_at=at)
     if target is S.ESCALATED:
-        return replace(state, closed_at=None)
+        return replace(state, closed_at=None, escalated_at=at)
     return state
 
 
@@ -456,7 +466,19 @@ def _row(case: Case, state: _State, people: dict[ActorKind, User],
         "public_summary": (redact(f"{case.subject}\n\n{filing.description}")
                            if state.summary_approved_at else None),
         "contact_purged_at": None,
+        # As services.escalate and services.approve_summary set them.
+        "escalated_at": state.escalated_at,
+        "committee_due_at": (services.committee_due(state.escalated_at)
+                             if state.escalated_at else None),
+        "public_id": _public_id(case) if state.summary_approved_at else None,
     }
+
+
+def _public_id(case: Case) -> str:
+    """A published demo case's public identifier, the same at every load (a seeded choice of
+    the alphabet of ``codes.new_public_id``)."""
+    rng = random.Random(f"public-{case.index}")
+    return "".join(rng.choice(codes.ALPHABET) for _ in range(codes.PUBLIC_ID_LENGTH))
 
 
 def _events(case: Case, complaint_id: int, people: dict[ActorKind, User]
@@ -470,6 +492,7 @@ def _events(case: Case, complaint_id: int, people: dict[ActorKind, User]
                "from_status": status if step.kind is K.STATUS else None,
                "to_status": step.to, "rating": step.rating, "resolved": step.resolved,
                "assignee_id": people[A.STAFF].id if step.assigned else None,
+               "outcome": step.outcome,
                "created_at": step.at}
         if step.kind is K.STATUS:
             status = step.to
