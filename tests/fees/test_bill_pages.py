@@ -261,3 +261,17 @@ def test_the_empty_form_error_belongs_to_the_charge_rows(client):
     rows = re.search(r'<fieldset class="charge-rows field-error" id="rows"[^>]*>', page).group(0)
     assert 'aria-describedby="rows-error"' in rows
     assert '<p class="error-message" id="rows-error">Enter at least one charge' in page
+
+
+def test_check_a_two_part_bill(client):
+    url = "/fees/check?tariff=LI-CAP-10KV&lang=en"
+    page = text(client.get(url))
+    for name in ("peak_kwh", "flat_kwh", "valley_kwh", "capacity_kva", "months"):
+        assert f'name="{name}"' in page
+    assert 'name="year_to_date_kwh"' not in page
+    response = post_form(client, url, {
+        "bill_date": "2025-06-01", "peak_kwh": "1000", "flat_kwh": "2000", "valley_kwh": "3000",
+        "capacity_kva": "400", "months": "2", "energy_amount": "22322.60"})
+    assert response.status_code == 200
+    assert "Matches the published standard" in text(response)
+    assert "Basic charge on capacity" in text(response)
