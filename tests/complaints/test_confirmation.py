@@ -5,7 +5,7 @@ preselects nothing; a finished case's deadlines show as ended, not overdue."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -249,3 +249,16 @@ def test_a_deadline_met_before_the_case_ended_stays_met(app, client, staff, case
     number, _code = case_in("rejected")
     page = _page(client.get(f"/staff/complaints/{number}?lang=en"))
     assert page.count("deadline-met") == 1 and page.count("deadline-ended") == 1
+
+
+def test_a_deadline_done_late_is_not_shown_as_met(app):
+    """A deadline done after it passed reads "late" and is not styled (green) as met."""
+    template = app.jinja_env.from_string(
+        '{% from "complaints/_macros.html" import deadline %}'
+        '{{ deadline("Answer", due, done, now) }}')
+    due = datetime(2026, 11, 20, 15, 59, tzinfo=UTC)
+    with app.test_request_context("/?lang=en"):
+        late = template.render(due=due, done=due + timedelta(days=6), now=due + timedelta(days=7))
+        met = template.render(due=due, done=due - timedelta(days=1), now=due + timedelta(days=7))
+    assert "deadline-late" in late and "deadline-met" not in late and "late, done on" in late
+    assert "deadline-met" in met and "deadline-late" not in met
