@@ -154,7 +154,8 @@ def _check_energy(part: EnergyPart, form: BillCheckForm, day: date) -> None:
     bill = part.calculation.bill
     if bill is None and not part.calculation.errors:  # only the printed charge was given
         part.calculation.errors[part.calculation.parameters[0]] = _("This value is required.")
-    if bill is not None and form.energy_amount.data is not None:
+    # A printed charge that its field refused (NaN, too many decimals) is not compared.
+    if bill is not None and form.energy_amount.data is not None and not form.energy_amount.errors:
         part.finding = judge_energy(form.energy_amount.data, bill)
 
 

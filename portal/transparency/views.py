@@ -36,7 +36,7 @@ def index() -> tuple[str, int]:
                            kinds=records.kinds()), 200 if valid else 400
 
 
-@public.get("/entries/<int:index>")
+@public.get("/entries/<int(max=9223372036854775807):index>")
 @open_to_all
 def show_entry(index: int) -> str:
     """One entry: its exact bytes, leaf hash and the links to its inclusion proof."""

@@ -191,6 +191,14 @@ def test_matching_electricity_charge(client):
     assert "complaints/new" not in page
 
 
+@pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "-Infinity", "1.234"])
+def test_a_printed_charge_that_is_no_amount_is_explained(client, amount):
+    """The refused amount was still compared with the bill (NaN: a server error)."""
+    response = post_form(client, CHECK, {**BILL, "energy_amount": amount})
+    assert response.status_code == 400
+    assert "Please correct the following:" in text(response)
+
+
 def test_overcharged_electricity_leads_to_a_prefilled_complaint(client):
     response = post_form(client, CHECK, {**BILL, "energy_amount": "130.00"})
     assert response.status_code == 200

@@ -107,6 +107,8 @@ def test_the_page_lists_entries_with_filters_and_explains_itself(client, five, m
     assert "Public record entry No. 0" in entry and "fee:F-1" in entry
     assert "/api/v1/transparency/proof/inclusion?index=0&amp;tree_size=6" in entry
     assert client.get("/transparency/entries/99").status_code == 404
+    # Beyond any database integer: not found, not a server error.
+    assert client.get("/transparency/entries/99999999999999999999999").status_code == 404
     feed = client.get("/transparency/checkpoints.atom").get_data(as_text=True)
     assert "Checkpoint of 6 entries" in feed or "6" in feed
 
