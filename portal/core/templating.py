@@ -65,12 +65,22 @@ def visible_navigation() -> list[dict[str, Any]]:
     return items
 
 
+def working_pages() -> list[dict[str, Any]]:
+    """The working pages (navigation items that need a permission) the visitor may open: what
+    the account page offers after login."""
+    return [{"href": url_for(item.endpoint), "label": item.label}
+            for item in domains.registry().navigation
+            if item.permission is not None and current_user.is_authenticated
+            and current_user.can(item.permission)]
+
+
 def _context() -> dict[str, Any]:
     locale = get_locale()
     return {
         "html_lang": html_lang(locale) if locale else "zh-Hans-CN",
         "language_links": language_links,
         "navigation": visible_navigation,
+        "working_pages": working_pages,
         "Permission": Permission,
         "query_args": query_args,
         "lang": current_language(),
