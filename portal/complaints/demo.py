@@ -32,6 +32,7 @@ from portal.accounts.models import User
 from portal.accounts.services import get_user
 from portal.complaints import codes, demo_content, services
 from portal.complaints.enums import (
+    OPEN_STATUSES,
     ActorKind,
     ComplaintStatus,
     ComplaintType,
@@ -530,11 +531,14 @@ def load(now: datetime) -> list[str]:
         event for case, row in zip(demo.cases, rows, strict=True)
         for event in _events(case, ids[str(row["tracking_number"])], people)])
     lines = [f"Demo complaints: {len(rows)} fictitious cases over the last 12 months."]
-    sample = next((index for index in range(len(rows) - 1, -1, -1)
-                   if rows[index]["status"] is S.REPLIED), None)
-    if sample is not None:
-        code = codes.code_for(f"demo-{demo.cases[sample].index}",
-                              str(current_app.config["CODE_PEPPER"]))
-        lines.append(f"  Track one: {rows[sample]['tracking_number']} with code "
-                     f"{codes.format_code(code)}")
+    # One answered case (to rate it or go to the committee) and one still open (to add
+    # information or withdraw it): the newest of each.
+    pepper = str(current_app.config["CODE_PEPPER"])
+    for label, wanted in (("answered", {S.REPLIED}), ("open", OPEN_STATUSES)):
+        sample = next((index for index in range(len(rows) - 1, -1, -1)
+                       if rows[index]["status"] in wanted), None)
+        if sample is not None:
+            code = codes.code_for(f"demo-{demo.cases[sample].index}", pepper)
+            lines.append(f"  Track one ({label}): {rows[sample]['tracking_number']} with code "
+                         f"{codes.format_code(code)}")
     return lines

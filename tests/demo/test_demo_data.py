@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from portal.accounts.services import get_user
 from portal.complaints import demo as complaints_demo
 from portal.complaints import services
-from portal.complaints.enums import ActorKind, ComplaintStatus, EventKind
+from portal.complaints.enums import OPEN_STATUSES, ActorKind, ComplaintStatus, EventKind
 from portal.complaints.models import Complaint, ComplaintEvent
 from portal.complaints.workdays import is_working_day
 from portal.core import protection
@@ -40,7 +40,7 @@ def loaded(request, tmp_path_factory):
     """An app whose database holds the demo data loaded at a fixed moment."""
     app = make_test_app(tmp_path_factory.mktemp("demo"))
     with app.app_context():
-        load_demo_data(request.param)
+        app.config["DEMO_LINES"] = load_demo_data(request.param)
     yield app, request.param
     with app.app_context():
         db.session.remove()
@@ -250,3 +250,16 @@ def test_loading_is_deterministic(loaded):
             return [(case.registered, case.subject, [(s.at, s.kind, s.to) for s in case.steps])
                     for case in demo.cases]
         assert plan() == plan()
+
+
+def test_the_printed_cases_let_a_visitor_try_tracking_both_ways(loaded):
+    """demo load prints an answered case (to rate it) and an open one (to withdraw it)."""
+    app, _now = loaded
+    lines = [line for line in app.config["DEMO_LINES"] if "Track one" in line]
+    assert [("(answered)" in lines[0]), ("(open)" in lines[1])] == [True, True]
+    with app.app_context():
+        for line, wanted in zip(lines, ({S.REPLIED}, OPEN_STATUSES), strict=True):
+            number = line.split(": ")[1].split()[0]
+            status = db.session.scalar(sa.select(Complaint.status).where(
+                Complaint.tracking_number == number))
+            assert status in wanted, (line, status)
