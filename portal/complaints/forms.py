@@ -420,7 +420,7 @@ class CommitteeFilterForm(PortalForm):
                          validate_choice=False)
     category = SelectField(_l("Category"), choices=[], validate_choice=False)
     district = SelectField(_l("District"), choices=[], validate_choice=False)
-    month = SelectField(_l("Taken to the committee in"), choices=[], validate_choice=False)
+    month = SelectField(_l("Escalated in"), choices=[], validate_choice=False)
 
     STATUS_TITLES = {CommitteeStatus.ALL: _l("All cases, pending first"),
                      CommitteeStatus.PENDING: _l("Pending"),

@@ -114,7 +114,7 @@ def test_counts_pending_overdue_and_decided_under_each_filter(client, member, es
 
 def test_the_committee_has_15_working_days_counted_with_the_chinese_calendar(
         app, client, member, escalated):
-    # Taken to the committee on Monday 29 September 2025, 10:00 in Shanghai: the National Day
+    # Escalated on Monday 29 September 2025, 10:00 in Shanghai: the National Day
     # holidays (1-8 October) do not count, Saturday 11 October (a working day) does.
     at = datetime(2025, 9, 29, 2, 0, tzinfo=UTC)
     number = escalated(at)
