@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from portal.complaints.enums import ComplaintStatus, ComplaintType
+from portal.complaints.enums import OPEN_STATUSES, ComplaintStatus, ComplaintType
 from portal.complaints.models import Complaint
 from portal.extensions import db
 
@@ -186,13 +186,15 @@ def public_facets(filters: CaseFilters) -> Facets:
 
 
 def inbox(filters: CaseFilters, now: datetime) -> sa.Select[Complaint]:
-    """Cases for staff, soonest answer deadline first."""
+    """Cases for staff: those staff act on (open) first, soonest answer deadline first; then
+    the others (answered, with the committee, finished), which wait on someone else."""
     query = _narrowed(sa.select(Complaint), filters)
     if filters.overdue:
         query = query.where(_overdue(now))
+    waiting = sa.case((Complaint.status.in_(OPEN_STATUSES), 0), else_=1)
     return query.options(selectinload(Complaint.category), selectinload(Complaint.district),
-                         selectinload(Complaint.assigned_to)).order_by(Complaint.reply_due_at,
-                                                                       Complaint.id)
+                         selectinload(Complaint.assigned_to)).order_by(
+        waiting, Complaint.reply_due_at, Complaint.id)
 
 
 class CommitteeStatus(StrEnum):

@@ -263,3 +263,13 @@ def test_staff_pages_with_contact_details_are_not_cached(client, staff, file_com
     number, _ = file_complaint(contact_phone="13812345678")
     assert _post(client, number, "contact").headers["Cache-Control"] == "no-store"
     assert client.get(f"/staff/complaints/{number}").headers["Cache-Control"] == "no-store"
+
+
+def test_the_inbox_puts_cases_staff_act_on_before_those_waiting_on_others(client, staff,
+                                                                         case_in):
+    """A case with the committee since long ago sorted first by its old answer deadline,
+    above the open cases that staff must answer."""
+    with_committee, _ = case_in("escalated", at=utcnow() - timedelta(days=30))
+    waiting, _ = case_in("registered", at=utcnow() - timedelta(days=10))
+    page = client.get("/staff/complaints/?lang=en").get_data(as_text=True)
+    assert page.index(waiting) < page.index(with_committee)
