@@ -99,7 +99,8 @@ class ComplaintForm(PortalForm):
         self.district.choices = [("", str(_l("— choose —")))] + [
             (d.code, d.name(language)) for d in districts()]
 
-    # Other pages (check my bill) may start a complaint with some fields filled in.
+    # Other pages (check my bill) may start a complaint with some fields filled in, and the
+    # day it happened (occurred_on).
     PREFILLED = ("category", "subject", "description")
 
     def fill_from(self, args: Mapping[str, str]) -> None:
@@ -108,6 +109,13 @@ class ComplaintForm(PortalForm):
         for name in self.PREFILLED:
             if args.get(name) and not self[name].data:
                 self[name].data = args[name][:4000]
+        # The day it happened, e.g. the date of the bill; a date that is no date is left out.
+        try:
+            occurred = date.fromisoformat(args.get("occurred_on") or "")
+        except ValueError:
+            return
+        if occurred.year >= 2000 and not self.occurred_on.data:
+            self.occurred_on.data = occurred
 
     def keep_key(self) -> bool:
         """Give a sent form without a usable submission key a new one; True if it got one."""

@@ -316,3 +316,13 @@ def test_a_spent_upload_limit_holds_back_only_requests_with_files(make_app):
                         data={**start(client), **GOOD, "check": "1",
                               "attachments": [(io.BytesIO(PDF), "b.pdf")]})
     assert again.status_code == 429
+
+
+@pytest.mark.parametrize("given", ["2025-06-01", "2025-13-01", "<script>", "1066-10-14"])
+def test_a_link_may_fill_in_the_day_it_happened(client, given):
+    """Check my bill links here with the bill's date; anything that is no date is left out."""
+    page = client.get("/complaints/new", query_string={"occurred_on": given}).get_data(
+        as_text=True)
+    field = re.search(r'<input[^>]*name="occurred_on"[^>]*>', page).group(0)
+    assert ('value="2025-06-01"' in field) == (given == "2025-06-01")
+    assert "<script>" not in field

@@ -103,7 +103,7 @@ def test_calculator_bills_this_bill_cumulatively(client):
     assert response.status_code == 200
     page = text(response)
     assert "Your bill: CN¥114.60" in page
-    assert "counted on from the 2,700.00 kWh used earlier in the tariff year, up to 2,900.00" \
+    assert "counted on from the 2,700 kWh used earlier in the tariff year, up to 2,900" \
         in page
     assert "Energy (tier 1)" in page and "Energy (tier 2)" in page
 
@@ -209,8 +209,14 @@ def test_overcharged_electricity_leads_to_a_prefilled_complaint(client):
     query = parse_qs(urlsplit(link).query)
     assert query["category"] == ["BIZ-BILL"]
     assert query["subject"] == ["My electricity bill does not match the published tariff"]
-    assert "CN¥130.00" in query["description"][0] and "RES-TIER-ZJ" in query["description"][0]
+    description = query["description"][0]
+    # The tariff by its name, the overcharge in words, whole kWh without decimals.
+    assert "CN¥130.00" in description and "RES-TIER-ZJ" not in description
+    assert "Residential" in description and "the bill asks CN¥15.40 more" in description
+    assert "200 kWh" in description and "year-to-date 2,900 kWh" in description
+    assert query["occurred_on"] == ["2025-06-01"]  # the bill's date
     form = text(client.get(link))
+    assert 'value="2025-06-01"' in form
     assert '<option selected value="BIZ-BILL">' in form or 'value="BIZ-BILL" selected' in form
     assert "My electricity bill does not match the published tariff" in form
 
