@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from babel.dates import format_skeleton
 from flask import Flask
 from flask_babel import (
     format_currency,
     format_date,
     format_datetime,
     format_decimal,
+    get_locale,
     to_user_timezone,
 )
 
@@ -64,11 +66,21 @@ def deadline_date_filter(value: datetime | None) -> str:
     return str(format_date(local.date(), "medium"))
 
 
+def month_filter(value: date | datetime | None) -> str:
+    """The month, as a reader writes it: ``2026年10月`` / ``October 2026`` (a datetime in the
+    portal's time zone); the same words as the month filters of the lists."""
+    if value is None:
+        return ""
+    day = to_user_timezone(value).date() if isinstance(value, datetime) else value
+    return str(format_skeleton("yMMMM", day, locale=get_locale() or "zh_Hans_CN"))
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
     app.add_template_filter(date_filter, "date")
+    app.add_template_filter(month_filter, "month")
     app.add_template_filter(datetime_filter, "datetime")
     app.add_template_filter(deadline_filter, "deadline")
     app.add_template_filter(deadline_date_filter, "deadline_date")

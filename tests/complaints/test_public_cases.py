@@ -248,3 +248,12 @@ def test_the_migration_gives_published_cases_a_public_identifier(tmp_path):
         with db.engine.connect() as connection:
             assert connection.execute(sa.text("SELECT COUNT(*) FROM complaints")).scalar() == 4
         db.engine.dispose()
+
+
+def test_a_case_shows_its_month_as_the_filter_names_it(client, publish):
+    """The cards and the case said 2026-03 beside a filter that says 2026年3月."""
+    _number, public_id = publish()
+    for path in ("/complaints/public", f"/complaints/public/{public_id}"):
+        chinese = _page(client.get(f"{path}?lang=zh_Hans_CN"))
+        assert "2026年3月" in chinese and not re.search(r">[^<]*2026-03", chinese)
+        assert "March 2026" in _page(client.get(f"{path}?lang=en"))
