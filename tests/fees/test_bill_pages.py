@@ -289,3 +289,13 @@ def test_check_a_two_part_bill(client):
     assert response.status_code == 200
     assert "Matches the published standard" in text(response)
     assert "Basic charge on capacity" in text(response)
+
+
+def test_each_tariffs_buttons_are_named_after_it(client):
+    """Two cards both offered "Work out my bill": read out as a list of links, the same name
+    twice. Each button also names its tariff (for screen readers)."""
+    page = text(client.get(f"{RESIDENTIAL}&meter=single&time_of_use=no&lang=en"))
+    names = [re.sub(r"<[^>]+>", "", label) for label in re.findall(
+        r'<a class="button[^"]*" href="/(?:tariffs|fees)/[^"]*">(.*?)</a>', page)]
+    assert len(names) == 4 and len(set(names)) == 4, names
+    assert all("Residential" in name for name in names)
