@@ -110,7 +110,30 @@ def bill_calculator(code: str) -> Any:
         values=request.args, parameters=calculation.parameters, errors=calculation.errors,
         error_items=error_items(calculation.errors), bill=calculation.bill, labels=LABELS,
         answers=_answers(), described=finder.described(request.args),
+        carried=_carried_to_check(calculation, day),
     ), 400 if calculation.errors else 200
+
+
+def _carried_to_check(calculation: Calculation, day: date) -> dict[str, str]:
+    """What the calculator passes on to "check my bill": this bill's quantities, the
+    year-to-date consumption as the bill prints it (this bill included), and the date."""
+    bill = calculation.bill
+    if bill is None:
+        return _answers()
+    carried = {**_answers(), **{name: request.args[name] for name in calculation.parameters
+               if name not in ("previous_kwh", "months", "on") and request.args.get(name)}}
+    if bill.year_to_date_kwh is not None:
+        carried["year_to_date_kwh"] = format(bill.year_to_date_kwh.normalize(), "f")
+    carried["bill_date"] = day.isoformat()
+    return carried
+
+
+def _date_arg(name: str) -> date | None:
+    """A date from the address, or None if it is not one."""
+    try:
+        return date.fromisoformat(request.args.get(name) or "")
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -171,10 +194,13 @@ def check_my_bill() -> Any:
     items = list(db.session.scalars(sa.select(FeeItem).order_by(FeeItem.name_zh)))
     form = BillCheckForm()
     form.set_fee_choices(items)
+    if not form.is_submitted():  # the calculator may pass on what was typed there
+        form.bill_date.data = _date_arg("bill_date") or local_today()
     day = form.bill_date.data or local_today()
     part = _energy_part(day)
+    values = request.form if form.is_submitted() else request.args
     context: dict[str, Any] = {"form": form, "energy": part, "answers": _answers(),
-                               "labels": LABELS, "values": request.form,
+                               "labels": LABELS, "values": values,
                                "tariffs": [] if part.tariff else services.tariffs_by_code()}
     if form.add_rows.data:
         form.add_empty_rows(3)

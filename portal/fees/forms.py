@@ -114,7 +114,7 @@ class BillCheckForm(PortalForm):
                           render_kw={"max": "2100-12-31"})
     energy_amount = _number_field(_l("Electricity charge printed on the bill (yuan)"),
                                   CLAIMED_AMOUNT, places=2)
-    rows = FieldList(FormField(ChargeRowForm), _l("Charge"), min_entries=4, max_entries=20)
+    rows = FieldList(FormField(ChargeRowForm), _l("Charge"), min_entries=2, max_entries=20)
     add_rows = SubmitField(_l("More rows"))
     submit = SubmitField(_l("Check my bill"))
     # Set by the view: the electricity part was filled in (a tariff chosen and a number typed).

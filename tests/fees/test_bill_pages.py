@@ -299,3 +299,23 @@ def test_each_tariffs_buttons_are_named_after_it(client):
         r'<a class="button[^"]*" href="/(?:tariffs|fees)/[^"]*">(.*?)</a>', page)]
     assert len(names) == 4 and len(set(names)) == 4, names
     assert all("Residential" in name for name in names)
+
+
+def test_the_calculator_passes_what_was_typed_on_to_check_my_bill(client):
+    """The link to "check my bill" dropped the kWh, and the two pages ask for the year's
+    consumption differently (before this bill / with it): the check gets the year-to-date."""
+    page = text(client.get("/tariffs/RES-TIER-ZJ/bill?kwh=200&previous_kwh=2700"
+                           "&on=2025-06-01&lang=en"))
+    link = html.unescape(re.search(r'href="(/fees/check\?[^"]+)"', page).group(1))
+    query = parse_qs(urlsplit(link).query)
+    assert query["kwh"] == ["200"] and query["year_to_date_kwh"] == ["2900"]
+    assert query["bill_date"] == ["2025-06-01"] and query["tariff"] == ["RES-TIER-ZJ"]
+    check = text(client.get(link))
+    assert re.search(r'name="kwh"[^>]*value="200"', check)
+    assert re.search(r'name="year_to_date_kwh"[^>]*value="2900"', check)
+    assert re.search(r'name="bill_date"[^>]*value="2025-06-01"', check)
+
+
+def test_check_my_bill_starts_on_today_without_a_date_given(client):
+    page = text(client.get("/fees/check?lang=en&bill_date=not-a-date"))
+    assert re.search(r'name="bill_date"[^>]*value="\d{4}-\d{2}-\d{2}"', page)
