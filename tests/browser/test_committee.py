@@ -68,7 +68,7 @@ def test_committee_pending_list(chromium, live_server, viewport, lang):
     width = viewport["width"]
 
     # Pending first, soonest deadline first; the overdue case is marked; then the decided one.
-    rows = page.locator("table.cards tbody tr")
+    rows = page.locator("main table tbody tr")
     listed = [rows.nth(i).locator("td").first.inner_text().strip() for i in range(rows.count())]
     assert listed == [numbers["overdue"], numbers["recent"], numbers["decided"]]
     assert rows.nth(0).locator("strong.overdue").count() == 1
@@ -83,7 +83,7 @@ def test_committee_pending_list(chromium, live_server, viewport, lang):
     page.locator("#district").select_option("BEISHAN")
     page.locator("form.filters button[type=submit]").click()
     assert "district=BEISHAN" in page.url
-    assert page.locator("table.cards tbody tr").count() == 1
+    assert page.locator("main table tbody tr").count() == 1
     assert page.locator(".tally-count").all_inner_texts() == ["1", "0", "0"]
 
     # A wrong address names the wrong filter.
