@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal.core.models import utcnow
 from portal.extensions import db
 from portal.fees import demo
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
@@ -23,7 +24,7 @@ def focused_summary(page) -> None:
 @pytest.fixture
 def fees_server(live_server):
     with live_server.app.app_context():
-        demo.load()
+        demo.load(utcnow())
         db.session.commit()
     return live_server
 
