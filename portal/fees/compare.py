@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from portal.core.text import bracketed, citation, joined
@@ -24,13 +26,20 @@ class Change:
 
 
 def _price(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.4f}"
+    """A price as the tariff page writes it: 4 decimals and its unit."""
+    if value is None:
+        return None
+    return f"{format_decimal(value, format='#,##0.0000')} {_('yuan/kWh')}"
 
 
 def _limit(value: Decimal | None) -> str:
     if value is None:
         return _("no upper limit")
-    return _("%(kwh)s kWh", kwh=format(value.normalize(), "f"))
+    return _("%(kwh)s kWh", kwh=format_decimal(value.normalize()))
+
+
+def _day(value: date | None) -> str:
+    return _("open") if value is None else str(format_date(value, "long"))
 
 
 def _cell_subject(tier: int, period: Period, tiered: bool) -> str:
@@ -51,9 +60,8 @@ def compare_versions(old: TariffVersion, new: TariffVersion) -> list[Change]:
             changes.append(Change(subject, None if before is None else str(before),
                                   None if after is None else str(after)))
 
-    note(_("In force from"), old.effective_from.isoformat(), new.effective_from.isoformat())
-    note(_("In force until"), old.effective_to.isoformat() if old.effective_to else _("open"),
-         new.effective_to.isoformat() if new.effective_to else _("open"))
+    note(_("In force from"), _day(old.effective_from), _day(new.effective_from))
+    note(_("In force until"), _day(old.effective_to), _day(new.effective_to))
     note(_("Legal basis"), citation(old.basis_number, old.basis_title),
          citation(new.basis_number, new.basis_title))
     a, b = structure_of(old), structure_of(new)

@@ -67,8 +67,10 @@ class TestTariffPages:
         assert "Compare two versions" in history
         page = text(client.get("/tariffs/RES-TIER-BJ/compare?a=1&b=2&lang=en"))
         assert "Upper limit of tier 1" in page
-        assert "<del>2640 kWh</del>" in page and "<ins>2880 kWh</ins>" in page
-        assert "<del>0.4783</del>" in page and "<ins>0.4883</ins>" in page
+        # Limits with the thousands separator, prices with their unit, dates as words.
+        assert "<del>2,640 kWh</del>" in page and "<ins>2,880 kWh</ins>" in page
+        assert "<del>0.4783 yuan/kWh</del>" in page and "<ins>0.4883 yuan/kWh</ins>" in page
+        assert not re.search(r"<(del|ins)>\d{4}-\d{2}-\d{2}<", page)
         assert "Upper limit of tier 2" not in page  # 4800 in both
 
     def test_comparison_with_unknown_versions_is_400(self, client):
