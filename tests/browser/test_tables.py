@@ -68,8 +68,8 @@ PUBLIC = [
     ("/tariffs/RES-TIER-BJ/compare?a=1&b=2", True),
     ("/fees/", False),
     ("/fees/abolished", False),
-    ("/tariffs/RES-TIER-ZJ/bill?kwh=3000", True),
-    ("/tariffs/RES-TOU-ZJ/bill?peak_kwh=2000&valley_kwh=1500", True),
+    ("/tariffs/RES-TIER-ZJ/bill?kwh=3000&previous_kwh=2000", True),
+    ("/tariffs/RES-TOU-ZJ/bill?peak_kwh=2000&valley_kwh=1500&previous_kwh=0", True),
     ("/tariffs/LI-CAP-10KV/bill?peak_kwh=1&flat_kwh=2&valley_kwh=3&capacity_kva=400", True),
     ("/complaints/public", False),
 ]
