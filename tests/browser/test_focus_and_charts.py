@@ -13,7 +13,7 @@ from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.browser.test_pages import serious_violations
 
 LANGUAGES = ["zh", "en"]
-FOCUSED_SUMMARY = "document.activeElement.matches('.error-summary[data-error-summary]')"
+FOCUSED_SUMMARY = "() => document.activeElement.matches('.error-summary[data-error-summary]')"
 
 
 def focused_summary(page) -> None:
