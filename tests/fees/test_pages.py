@@ -65,6 +65,8 @@ class TestTariffPages:
     def test_history_and_comparison(self, client):
         history = text(client.get("/tariffs/RES-TIER-BJ/history?lang=en"))
         assert "Compare two versions" in history
+        tariff = text(client.get("/tariffs/RES-TIER-BJ?lang=en"))
+        assert 'href="/tariffs/RES-TIER-BJ/history">Compare versions</a>' in tariff
         page = text(client.get("/tariffs/RES-TIER-BJ/compare?a=1&b=2&lang=en"))
         assert "Upper limit of tier 1" in page
         # Limits with the thousands separator, prices with their unit, dates as words.
@@ -247,6 +249,9 @@ def test_a_tariff_with_one_version_says_there_is_nothing_to_compare(client, make
     response = client.get("/tariffs/ONE/compare?lang=en")
     assert response.status_code == 200
     assert "nothing to compare yet" in response.get_data(as_text=True)
+    # Its page does not offer a comparison either, only the history.
+    page = client.get("/tariffs/ONE?lang=en").get_data(as_text=True)
+    assert "Compare versions" not in page and 'href="/tariffs/ONE/history">History</a>' in page
 
 
 def test_abolished_charges_lead_to_the_bill_check_and_a_complaint(client):
