@@ -3,6 +3,7 @@ suite's checks that hold for every page (typography, HTML validity) walk these l
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from portal.complaints.models import Complaint
 from portal.demo.loader import load_demo_data
 from portal.extensions import db
 from portal.fees.models import Tariff, TariffVersion
+from tests.conftest import make_test_app
 
 PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/tariffs/LI-CAP-10KV",
           "/tariffs/LI-DEM-10KV", "/tariffs/GEN-CI-LV", "/tariffs/LI-CAP-10KV/bill",
@@ -50,6 +52,19 @@ def load_demo(app: Any) -> dict[str, Any]:
             Complaint.public_id.is_not(None)).order_by(Complaint.id))
         return {"public": public, "tariff": version.tariff.code, "version": version.number,
                 "tou": tou, "several": several, "case": case, "escalated": escalated}
+
+
+def demo_app(tmp_path_factory: Any) -> Iterator[Any]:
+    """An app whose database holds the demo data, shared by the tests of one module (loading
+    the demo for each test was most of the time of the checks that walk every page type).
+    Use as ``app = pytest.fixture(scope="module", name="demo_app")(demo_app)`` and let the
+    module's ``app`` fixture return it; the demo's values are in ``app.config["DEMO"]``."""
+    app = make_test_app(tmp_path_factory.mktemp("demo"))
+    app.config["DEMO"] = load_demo(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def address(path: str, demo: dict[str, Any], lang: str) -> str:

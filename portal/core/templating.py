@@ -13,7 +13,7 @@ from markupsafe import Markup
 from portal.accounts.roles import Permission
 from portal.core import domains
 from portal.core.tables import stacked_table
-from portal.core.text import book_title, citation, marked
+from portal.core.text import book_title, citation, language_of, marked
 from portal.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, current_language, html_lang
 
 
@@ -110,6 +110,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(stacked_table, "stacked_table")
     app.jinja_env.globals["colon"] = colon  # globals, so that imported macros see them too
     app.jinja_env.globals["paren"] = paren
+    app.jinja_env.globals["language_of"] = language_of
     app.jinja_env.globals["comma"] = comma
     app.jinja_env.globals["book_title"] = lambda title: marked(book_title(title))
     app.jinja_env.globals["citation"] = lambda number, title: marked(citation(number, title))

@@ -75,6 +75,14 @@ def marked(text: object) -> Markup | str:
     return text if isinstance(text, Markup) else str(text)
 
 
+def language_of(text: object) -> str | None:
+    """The ``lang`` attribute for a form field holding ``text`` (a textarea cannot hold a
+    marked span): ``zh-Hans`` for Chinese on a page in another language, else None."""
+    if text and not current_language().startswith("zh") and HAN.search(str(text)):
+        return "zh-Hans"
+    return None
+
+
 def localized_marked(record: Any, field: str) -> Markup | str:
     """The ``localized`` template filter: the field in the page's language, marked if it had to
     fall back to Chinese."""

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.page_types import COMMITTEE, PUBLIC, STAFF, address, load_demo
+from tests.page_types import COMMITTEE, PUBLIC, STAFF, address, demo_app
 
 HAN = r"[\u3400-\u9fff]"
 HALF_WIDTH = r"[:,;?()]"
@@ -63,10 +63,19 @@ def half_width_next_to_chinese(page: str) -> list[str]:
     return found
 
 
+shared_demo_app = pytest.fixture(scope="module", name="demo_app")(demo_app)
+
+
+@pytest.fixture
+def app(demo_app):
+    """Every test of this module reads the one demo database (users they add stay)."""
+    return demo_app
+
+
 @pytest.fixture
 def demo(app):
     """The demo data: every kind of tariff, fee item and case."""
-    return load_demo(app)
+    return app.config["DEMO"]
 
 
 def _check(client, demo, paths):

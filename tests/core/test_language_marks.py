@@ -9,7 +9,7 @@ from itertools import pairwise
 
 import pytest
 
-from portal.demo.loader import load_demo_data
+from tests.page_types import demo_app
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -54,10 +54,19 @@ def unmarked_chinese(page: str) -> list[str]:
     return parser.found
 
 
+shared_demo_app = pytest.fixture(scope="module", name="demo_app")(demo_app)
+
+
+@pytest.fixture
+def app(demo_app):
+    """Every test of this module reads the one demo database (users they add stay)."""
+    return demo_app
+
+
 @pytest.fixture
 def demo(app):
-    with app.app_context():
-        load_demo_data()
+    """The demo data: every kind of tariff, fee item and case."""
+    return app.config["DEMO"]
 
 
 @pytest.mark.parametrize("path", [
