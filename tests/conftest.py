@@ -41,6 +41,14 @@ def reset_database(url: str) -> None:
     engine.dispose()
 
 
+def unmigrated_app(tmp_path: Path) -> Flask:
+    """An app on a database without tables, for tests that run the migrations themselves."""
+    url = database_url(tmp_path)
+    reset_database(url)
+    return create_app({"SECRET_KEY": "x", "DATABASE_URL": url, "TESTING": True,
+                       "LOG_LEVEL": "WARNING"})
+
+
 def make_test_app(tmp_path: Path, **overrides: Any) -> Flask:
     """An app on a fresh database with its tables created."""
     url = database_url(tmp_path)

@@ -476,13 +476,9 @@ def test_the_migration_dates_earlier_escalations_and_invents_no_outcome(tmp_path
     their events; a decision recorded then keeps no outcome."""
     from flask_migrate import downgrade, upgrade
 
-    from portal import create_app
-    from tests.conftest import database_url, reset_database
+    from tests.conftest import unmigrated_app
 
-    url = database_url(tmp_path)
-    reset_database(url)
-    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": url, "TESTING": True,
-                      "LOG_LEVEL": "WARNING"})
+    app = unmigrated_app(tmp_path)
     with app.app_context():
         upgrade(revision="c8d4f2a6e1b9")
         with db.engine.begin() as connection:

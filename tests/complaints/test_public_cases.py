@@ -11,14 +11,13 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from portal import create_app
 from portal.complaints import codes, services
 from portal.complaints.enums import ActorKind, ComplaintStatus
 from portal.complaints.models import Complaint
 from portal.core.models import utcnow
 from portal.extensions import db
 from tests.complaints.conftest import FILING, open_case
-from tests.conftest import database_url, reset_database
+from tests.conftest import unmigrated_app
 
 S = ComplaintStatus
 # Shanghai is UTC+8: 16:30 UTC on the last day of February is 00:30 on the first of March.
@@ -217,10 +216,7 @@ def test_public_identifiers_are_normalised():
 
 
 def test_the_migration_gives_published_cases_a_public_identifier(tmp_path):
-    url = database_url(tmp_path)
-    reset_database(url)
-    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": url, "TESTING": True,
-                      "LOG_LEVEL": "WARNING"})
+    app = unmigrated_app(tmp_path)
     with app.app_context():
         upgrade(revision="c8d4f2a6e1b9")
         with db.engine.begin() as connection:

@@ -10,14 +10,11 @@ from flask_migrate import downgrade, upgrade
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import TEST_DATA_KEY, database_url, reset_database
+from tests.conftest import TEST_DATA_KEY, database_url, reset_database, unmigrated_app
 
 
 def _app(tmp_path):
-    url = database_url(tmp_path)
-    reset_database(url)
-    return create_app({"SECRET_KEY": "x", "DATABASE_URL": url, "TESTING": True,
-                       "LOG_LEVEL": "WARNING"})
+    return unmigrated_app(tmp_path)
 
 
 def _differences():
