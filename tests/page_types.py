@@ -67,6 +67,44 @@ def demo_app(tmp_path_factory: Any) -> Iterator[Any]:
         db.engine.dispose()
 
 
+def _filed_case(app: Any, label: str) -> tuple[str, str]:
+    """A case just filed: its tracking number and code."""
+    from portal.complaints import services
+    from portal.core.models import utcnow
+    from tests.complaints.conftest import FILING
+
+    with app.app_context():
+        receipt = services.submit_complaint(services.Filing(**FILING),
+                                            f"page-types-{label}-{utcnow().timestamp()}", utcnow())
+        db.session.commit()
+        return receipt.complaint.tracking_number, receipt.formatted_code
+
+
+def public_confirmations(app: Any, client: Any, lang: str) -> Iterator[tuple[str, Any]]:
+    """The pages that ask before a step that cannot be undone, as the complainant meets them:
+    withdrawing a case just filed."""
+    from tests.complaints.conftest import open_case
+    from tests.conftest import csrf_token
+
+    number, code = _filed_case(app, f"public-{lang}")
+    open_case(client, number, code)
+    token = csrf_token(client, f"/complaints/track/{number}?lang={lang}")
+    yield f"withdraw confirmation {lang}", client.post(
+        f"/complaints/track/{number}/withdraw?lang={lang}",
+        data={"csrf_token": token, "reason": "问题已经解决。"})
+
+
+def staff_confirmations(app: Any, client: Any, lang: str) -> Iterator[tuple[str, Any]]:
+    """The staff pages that ask first: not accepting a case just filed (signed in as staff)."""
+    from tests.conftest import csrf_token
+
+    number, _code = _filed_case(app, f"staff-{lang}")
+    token = csrf_token(client, f"/staff/complaints/{number}?lang={lang}")
+    yield f"status confirmation {lang}", client.post(
+        f"/staff/complaints/{number}/status?lang={lang}",
+        data={"csrf_token": token, "status": "rejected", "reason": "不属于供电服务范围。"})
+
+
 def address(path: str, demo: dict[str, Any], lang: str) -> str:
     """The path with its blanks filled in and the language asked for."""
     return path.format(**demo) + ("&" if "?" in path else "?") + f"lang={lang}"

@@ -130,7 +130,8 @@ def _status_question(complaint: Complaint, form: StatusForm, target: ComplaintSt
         cancel_label=_("No, go back to the case"),
         carry={"status": target.value, "reason": form.reason.data or ""},
         facts=[(_("Subject"), complaint.subject), (_("Status now"), complaint.status.title),
-               (_("Reason (shown to the complainant)"), (form.reason.data or "").strip())])
+               (_("Reason (shown to the complainant)"), (form.reason.data or "").strip())],
+        unbroken=[number])
 
 
 def _text_action(complaint: Complaint, prefix: str,

@@ -218,7 +218,8 @@ def _withdrawal_question(complaint: Complaint, form: ReasonForm) -> Question:
         confirm_label=_("Yes, withdraw the complaint"),
         cancel_url=url_for("complaints.case", number=complaint.tracking_number),
         cancel_label=_("No, keep it open"), carry={"reason": form.reason.data or ""},
-        facts=[*facts, (_("Your reason"), reason)] if reason else facts)
+        facts=[*facts, (_("Your reason"), reason)] if reason else facts,
+        unbroken=[complaint.tracking_number])
 
 
 @public.post("/track/<number>/withdraw")

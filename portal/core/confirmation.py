@@ -63,6 +63,8 @@ class Question:
     carry: Mapping[str, str] = field(default_factory=dict)
     # What the step is about, shown as a list of (label, value): the case, the reason...
     facts: Sequence[tuple[str, Any]] = ()
+    # Words of the title kept on one line (a tracking number), which a phone would break.
+    unbroken: Sequence[str] = ()
 
 
 def ask(question: Question, *, forged: bool = False) -> tuple[str, int]:

@@ -8,6 +8,7 @@ code ("en", "zh_Hans_CN"...); None means the language of the current request.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
@@ -89,9 +90,21 @@ def localized_marked(record: Any, field: str) -> Markup | str:
     return marked(localized_field(record, field))
 
 
+def unbroken(text: object, words: Sequence[str]) -> Markup:
+    """``text`` with each of ``words`` (a tracking number) kept on one line and left
+    untranslated: a phone must not break ``TS-2026-000123`` at its hyphens."""
+    result = Markup.escape(text)
+    for word in words:
+        escaped = Markup.escape(word)
+        result = Markup(result.replace(
+            escaped, Markup('<span class="nowrap" translate="no">{}</span>').format(word)))
+    return result
+
+
 def init_app(app: Flask) -> None:
     """Templates write ``{{ record | localized("name") }}`` (the request's language) and
     ``{{ value | marked }}`` for text whose language the data decides (a complaint's words)."""
     app.add_template_filter(localized_marked, "localized")
     app.add_template_filter(localized_field, "localized_text")  # <title>, <textarea>: no tags
     app.add_template_filter(marked, "marked")
+    app.add_template_filter(unbroken, "unbroken")

@@ -328,8 +328,8 @@ def version_data(version: TariffVersion) -> dict[str, Any]:
         "note_zh": version.note_zh, "note_en": version.note_en,
         "billing_basis": version.billing_basis.value if version.billing_basis else None,
         "tiers": [_number(upper) for upper in structure.tiers],
-        "hours": [{"period": span.period.value, "from": span.label.split("-")[0],
-                   "to": span.label.split("-")[1]} for span in structure.hours],
+        "hours": [{"period": span.period.value, "from": span.start, "to": span.end}
+                  for span in structure.hours],
         "prices": [{"tier": tier, "period": period.value, "price": _number(price)}
                    for (tier, period), price in sorted(structure.prices.items(),
                                                        key=lambda i: (i[0][0], i[0][1].value))],

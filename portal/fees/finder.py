@@ -8,7 +8,8 @@ answers are read from what the published versions in force say:
   are for households with their own meter; a shared meter is billed without tiers, as the
   national rule of 2012 on residential tiered tariffs sets (合表用户暂不执行阶梯电价);
 - time of use (峰谷分时): whether the version has time-of-use prices.
-The published tariffs do not differ by district, so no district is asked (the page says so).
+No district is asked: a tariff for one district only names it (the demo's Beishan County
+tariff), which is what the customer's bill prints, and the page says so.
 """
 
 from __future__ import annotations

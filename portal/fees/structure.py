@@ -6,6 +6,7 @@ structure is judged the same way wherever it comes from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -53,9 +54,19 @@ class HourSpan:
     end_minute: int
 
     @property
+    def start(self) -> str:
+        """``08:00``."""
+        return _clock(self.start_minute)
+
+    @property
+    def end(self) -> str:
+        """``22:00`` (``24:00`` for midnight at the end of the day)."""
+        return _clock(self.end_minute)
+
+    @property
     def label(self) -> str:
-        """``08:00-22:00``."""
-        return f"{_clock(self.start_minute)}-{_clock(self.end_minute)}"
+        """``08:00–22:00``, with the en dash of a range, as the published notes write it."""
+        return f"{self.start}\u2013{self.end}"
 
 
 @dataclass(frozen=True)
@@ -142,7 +153,7 @@ def _clock(minute: int) -> str:
 
 def parse_clock(text: str) -> int:
     """``07:30`` -> 450; ``24:00`` -> 1440. Raises ValueError on anything else."""
-    hours, sep, minutes = text.strip().partition(":")
+    hours, sep, minutes = text.strip().replace("：", ":").partition(":")
     if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
         raise ValueError(text)
     value = int(hours) * 60 + int(minutes)
@@ -151,11 +162,18 @@ def parse_clock(text: str) -> int:
     return value
 
 
+# What people type between the two times of a span: a hyphen, the en dash that the portal
+# writes, a full-width hyphen, a dash, a tilde or 至 ("to").
+_RANGE_MARKS = re.compile("\\s*(?:[-\u2013\u2014\uff0d~\uff5e]|\u81f3)\\s*")
+
+
 def parse_span(period: Period, text: str) -> HourSpan:
-    """``08:00-22:00`` for a period. Raises ValueError if malformed or empty."""
-    start, sep, end = text.partition("-")
-    if not sep:
+    """``08:00-22:00`` (or ``08:00–22:00``, ``08:00至22:00``) for a period. Raises ValueError if
+    malformed or empty."""
+    parts = _RANGE_MARKS.split(text.strip(), maxsplit=1)
+    if len(parts) != 2:
         raise ValueError(text)
+    start, end = parts
     span = HourSpan(period, parse_clock(start), parse_clock(end))
     if span.end_minute <= span.start_minute:
         raise ValueError(text)

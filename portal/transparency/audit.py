@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.transparency import merkle, records, services
-from portal.transparency.canonical import canonical_json
+from portal.transparency.canonical import canonical_json, json_string
 from portal.transparency.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from portal.transparency.note import NoteError, open_note, parse_checkpoint
 
@@ -44,9 +44,10 @@ class AuditSummary:
 
 def _prefix(kind: str, key: str, published_at: Any) -> bytes:
     """How an entry's canonical bytes must start, from its columns (sorted keys: key, kind,
-    published_at, record)."""
-    head = canonical_json({"key": key, "kind": kind, "published_at": published_at.isoformat()})
-    return head[:-1] + b',"record":'
+    published_at, record). Written out rather than through ``canonical_json``: it is made once
+    per entry, and the strings are escaped by the same encoder."""
+    return (f'{{"key":{json_string(key)},"kind":{json_string(kind)},'
+            f'"published_at":{json_string(published_at.isoformat())},"record":').encode()
 
 
 def _checkpoints() -> dict[int, tuple[bytes, str]]:
@@ -70,43 +71,65 @@ def _checkpoints() -> dict[int, tuple[bytes, str]]:
 
 
 def _entries() -> Iterator[Any]:
-    query = (sa.select(LogEntry.index, LogEntry.kind, LogEntry.key, LogEntry.published_at,
-                       LogEntry.content, LogEntry.leaf_hash).order_by(LogEntry.index)
-             .execution_options(yield_per=BATCH))
-    yield from db.session.execute(query)
+    """Every entry in index order, streamed in batches (Core rows: no ORM bookkeeping)."""
+    table = LogEntry.__table__
+    query = sa.select(table.c["index"], table.c.kind, table.c.key, table.c.published_at,
+                      table.c.content, table.c.leaf_hash).order_by(table.c["index"])
+    # On the statement: the connection's own options would stay set for the session's writes.
+    yield from db.session.connection().execute(query.execution_options(yield_per=BATCH))
+
+
+class _Levels:
+    """A running hash per level of the tree over its complete subtrees, in the order of their
+    positions: what the entries give, to compare with the stored nodes level by level (read in
+    their primary key's order, so the database sorts nothing)."""
+
+    def __init__(self) -> None:
+        self.hashes: list[Any] = []
+
+    def add(self, level: int, position: int, digest: bytes) -> None:
+        if level == len(self.hashes):
+            self.hashes.append(hashlib.sha256())
+        self.hashes[level].update(b"%d," % position + digest)
+
+    def digests(self) -> list[bytes]:
+        return [running.digest() for running in self.hashes]
 
 
 def verify() -> AuditSummary:
     """Check the whole log and the published records; AuditError names the first mismatch."""
     checkpoints = _checkpoints()
-    known = records.kinds()
+    known = set(records.kinds())
     newest: dict[str, int] = {}  # key -> index of its newest entry (registered kinds only)
     stack: list[bytes] = []
-    nodes = hashlib.sha256()  # every complete subtree, in the order the entries complete them
+    levels = _Levels()
+    sha256 = hashlib.sha256
     count = 0
-    for row in _entries():
-        if row.index != count:
-            raise AuditError(f"entry {count} is missing (the next entry is number {row.index})")
-        where = f"entry {row.index} ({row.key})"
-        leaf = merkle.leaf_hash(row.content)
-        if leaf != row.leaf_hash:
-            raise AuditError(f"{where}: its bytes do not give its leaf hash (edited)")
-        if not row.content.startswith(_prefix(row.kind, row.key, row.published_at)):
-            raise AuditError(f"{where}: its kind, key or date differ from its signed bytes")
+    for index, kind, key, published_at, content, stored_leaf in _entries():
+        if index != count:
+            raise AuditError(f"entry {count} is missing (the next entry is number {index})")
+        leaf = sha256(b"\x00" + content).digest()
+        if leaf != stored_leaf:
+            raise AuditError(f"entry {index} ({key}): its bytes do not give its leaf hash "
+                             "(edited)")
+        if not content.startswith(_prefix(kind, key, published_at)):
+            raise AuditError(f"entry {index} ({key}): its kind, key or date differ from its "
+                             "signed bytes")
         stack.append(leaf)
-        nodes.update(b"%d,%d," % (0, count) + leaf)
+        levels.add(0, count, leaf)
         level, done = 0, count + 1
-        while done % 2 == 0:
+        while not done & 1:
             right = stack.pop()
-            stack[-1] = merkle.node_hash(stack[-1], right)
-            level, done = level + 1, done // 2
-            nodes.update(b"%d,%d," % (level, count >> level) + stack[-1])
+            stack[-1] = sha256(b"\x01" + stack[-1] + right).digest()
+            level, done = level + 1, done >> 1
+            levels.add(level, count >> level, stack[-1])
         count += 1
         if count in checkpoints and merkle.fold_right(stack) != checkpoints[count][0]:
-            raise AuditError(f"checkpoint of tree size {count}: the entries up to {where} do not "
-                             "give its root hash (an entry was edited, removed or reordered)")
-        if row.kind in known:
-            newest[row.key] = row.index
+            raise AuditError(f"checkpoint of tree size {count}: the entries up to entry "
+                             f"{index} ({key}) do not give its root hash (an entry was "
+                             "edited, removed or reordered)")
+        if kind in known:
+            newest[key] = index
     root = merkle.fold_right(stack) if stack else merkle.EMPTY_ROOT
     beyond = [size for size in checkpoints if size > count]
     if beyond:
@@ -116,20 +139,22 @@ def verify() -> AuditSummary:
     if head is not None and (head.size, head.root) != (count, root):
         raise AuditError(f"the log's head says {head.size} entries and another root hash than "
                          f"its {count} entries")
-    _check_nodes(nodes.digest())
+    _check_nodes(levels.digests())
     checked = _check_records(newest)
     return AuditSummary(count, len(checkpoints), checked, root)
 
 
-def _check_nodes(expected: bytes) -> None:
-    """The stored subtree hashes, read in the order the entries complete them."""
-    stored = hashlib.sha256()
-    completed_at = (LogNode.position + 1).op("<<")(LogNode.level)
-    query = (sa.select(LogNode.level, LogNode.position, LogNode.hash)
-             .order_by(completed_at, LogNode.level).execution_options(yield_per=BATCH))
-    for row in db.session.execute(query):
-        stored.update(b"%d,%d," % (row.level, row.position) + row.hash)
-    if stored.digest() != expected:
+def _check_nodes(expected: list[bytes]) -> None:
+    """The stored subtree hashes, level by level in the order of their positions."""
+    stored = _Levels()
+    table = LogNode.__table__
+    query = sa.select(table.c.level, table.c.position, table.c.hash).order_by(
+        table.c.level, table.c.position).execution_options(yield_per=BATCH)
+    for level, position, digest in db.session.connection().execute(query):
+        while len(stored.hashes) < level:  # a level with no node at all
+            stored.hashes.append(hashlib.sha256())
+        stored.add(level, position, digest)
+    if stored.digests() != expected:
         raise AuditError("the stored subtree hashes (from which proofs are made) do not match "
                          "the entries")
 

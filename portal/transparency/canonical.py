@@ -14,12 +14,15 @@ as ECMAScript's JSON.stringify does (``\\"``, ``\\\\``, ``\\b\\f\\n\\r\\t``, oth
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 SAFE_INTEGER = 2**53 - 1
+# What json.dumps(value, ensure_ascii=False) uses for a string (C-accelerated), called directly.
+_encode_string = encode_basestring
 
 
 class CanonicalError(ValueError):
@@ -51,7 +54,7 @@ def _write(value: Any, out: list[str]) -> None:
         for position, key in enumerate(sorted(value, key=_utf16)):
             if position:
                 out.append(",")
-            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(_encode_string(key))
             out.append(":")
             _write(value[key], out)
         out.append("}")
@@ -69,7 +72,7 @@ def _scalar(value: Any) -> str:
             raise CanonicalError(f"integer {value} is too large for JSON numbers")
         return str(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _encode_string(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise CanonicalError("a decimal must be finite")
@@ -77,6 +80,12 @@ def _scalar(value: Any) -> str:
     if isinstance(value, datetime | date):
         return json.dumps(value.isoformat())
     raise CanonicalError(f"{type(value).__name__} is not part of canonical JSON here")
+
+
+def json_string(value: str) -> str:
+    """A string as RFC 8785 writes it (the escapes of ``json.dumps`` without ``ensure_ascii``,
+    by its C encoder)."""
+    return _encode_string(value)
 
 
 def _utf16(key: str) -> bytes:

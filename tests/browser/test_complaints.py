@@ -136,6 +136,8 @@ def test_withdraw_with_confirmation(chromium, live_server, viewport, size, lang,
     withdraw.locator("textarea").fill("供电所已上门处理。")
     withdraw.locator("button[type=submit]").click()
     assert number in page.locator("h1").inner_text()
+    # The tracking number stays on one line of the heading, even on a phone.
+    assert page.locator("h1 .nowrap").evaluate("e => e.getClientRects().length") == 1
     assert page.locator(".consequences li").count() >= 3
     assert "供电所已上门处理。" in page.locator(".confirm-box dl").inner_text()
     _no_sideways_scrolling(page, viewport)

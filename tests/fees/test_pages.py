@@ -21,8 +21,8 @@ class TestTariffPages:
         for heading in ("Residential", "Agricultural", "General commercial and industrial",
                         "Large industrial"):
             assert f">{heading}</h2>" in page
-        assert "Residential tiered tariff (individually metered, Zhejiang style)" in page
-        assert "居民阶梯电价（一户一表，浙江式）" in text(client.get("/tariffs/?lang=zh"))
+        assert "Residential tiered tariff (individually metered)" in page
+        assert "居民阶梯电价（一户一表）" in text(client.get("/tariffs/?lang=zh"))
 
     def test_tariff_page_shows_the_current_version_with_legal_basis_and_chart(self, client):
         page = text(client.get("/tariffs/RES-TIER-ZJ?lang=en"))

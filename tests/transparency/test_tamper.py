@@ -167,3 +167,31 @@ def test_a_rewritten_history_is_caught_against_a_saved_checkpoint(app, client, l
     verify(_fetch(client), _vkey(app))  # alone, the re-signed latest checkpoint looks fine
     with pytest.raises(VerificationError, match="history was rewritten"):
         verify(_fetch(client), _vkey(app), log)
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE transparency_nodes SET hash = :h WHERE level = 1 AND position = 0",
+    "DELETE FROM transparency_nodes WHERE level = 1 AND position = 1",
+    "INSERT INTO transparency_nodes (level, position, hash) VALUES (3, 0, :h)",
+    "INSERT INTO transparency_nodes (level, position, hash) VALUES (7, 0, :h)",
+    "UPDATE transparency_nodes SET position = 9 WHERE level = 0 AND position = 4",
+])
+def test_a_forged_subtree_hash_is_caught(app, runner, log, statement):
+    """Proofs are made of the stored subtree hashes: a changed, missing or extra one would make
+    proofs that fail, and the audit names it."""
+    _sql(app, statement, h=b"\x07" * 32)
+    result = _audit(runner)
+    assert result.exit_code == 1
+    assert "the stored subtree hashes (from which proofs are made) do not match" in result.output
+
+
+def test_publishing_after_an_audit_in_the_same_session_works(app, log):
+    """The audit streams the log with a server-side cursor on PostgreSQL: the session's
+    connection must come back able to write (inserts of many rows cannot use such a cursor)."""
+    from portal.transparency import audit
+
+    with app.app_context():
+        assert audit.verify().entries == 5
+        fees.save_fee_item(fee_data("F-9"), utcnow())
+        db.session.commit()
+        assert services.head().size == 6 and audit.verify().entries == 6
