@@ -96,8 +96,8 @@ def unbroken(text: object, words: Sequence[str]) -> Markup:
     result = Markup.escape(text)
     for word in words:
         escaped = Markup.escape(word)
-        result = Markup(result.replace(
-            escaped, Markup('<span class="nowrap" translate="no">{}</span>').format(word)))
+        result = result.replace(
+            escaped, Markup('<span class="nowrap" translate="no">{}</span>').format(word))
     return result
 
 

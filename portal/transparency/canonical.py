@@ -14,10 +14,10 @@ as ECMAScript's JSON.stringify does (``\\"``, ``\\\\``, ``\\b\\f\\n\\r\\t``, oth
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from json.encoder import encode_basestring
 from typing import Any
 
 SAFE_INTEGER = 2**53 - 1

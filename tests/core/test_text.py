@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from portal.core.text import BilingualName, localized, localized_field
+from portal.core.text import BilingualName, localized, localized_field, unbroken
 
 
 def test_english_when_asked_and_present_else_chinese():
@@ -29,3 +29,10 @@ def test_fields_and_names():
         name_zh, name_en = "东城区", "East District"
 
     assert Named().name("en") == "East District" and Named().name("zh") == "东城区"
+
+
+def test_unbroken_keeps_a_number_on_one_line_and_escapes_the_rest():
+    title = unbroken("Withdraw <b>complaint</b> TS-2026-000123?", ["TS-2026-000123"])
+    assert title == ('Withdraw &lt;b&gt;complaint&lt;/b&gt; '
+                     '<span class="nowrap" translate="no">TS-2026-000123</span>?')
+    assert unbroken("a & b", []) == "a &amp; b"
