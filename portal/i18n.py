@@ -36,7 +36,8 @@ def select_locale() -> str:
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     requested = normalize(request.args.get("lang"))
     if requested:
-        session[SESSION_KEY] = requested
+        if not request.path.startswith("/api/"):  # the API keeps no session: it is cached
+            session[SESSION_KEY] = requested
         return requested
     stored = normalize(session.get(SESSION_KEY))
     if stored:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -374,12 +374,26 @@ def _change_status(complaint: Complaint, target: ComplaintStatus, actor_kind: Ac
                    now: datetime, details: _Step) -> None:
     current, reason, actor = complaint.status, details.get("reason"), details.get("actor")
     _check_change(complaint, target, actor_kind, now, details)
+    _claim_status(complaint, current, target)
     _apply_status(complaint, target, actor_kind, now)
     complaint.status = target
     _event(complaint, EventKind.STATUS, actor_kind, now, actor=actor,
            body=(reason or "").strip() or None, from_status=current, to_status=target,
            outcome=details.get("outcome"))
     db.session.flush()
+
+
+def _claim_status(complaint: Complaint, current: ComplaintStatus, target: ComplaintStatus
+                  ) -> None:
+    """Move the case from ``current`` to ``target`` only if it is still at ``current``: two
+    steps sent at the same moment (a withdrawal and a rejection) were both checked against the
+    status they read, and only the first may apply. On PostgreSQL the second UPDATE waits for
+    the first transaction and then finds the new status; SQLite runs one writer at a time."""
+    claimed = cast("sa.CursorResult[Any]", db.session.execute(
+        sa.update(Complaint).where(Complaint.id == complaint.id, Complaint.status == current)
+        .values(status=target).execution_options(synchronize_session=False)))
+    if claimed.rowcount != 1:
+        raise ComplaintError(actions.NOT_POSSIBLE)
 
 
 def _apply_status(complaint: Complaint, target: ComplaintStatus, actor_kind: ActorKind,

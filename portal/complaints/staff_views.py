@@ -105,11 +105,11 @@ def change_status(complaint: Complaint, user: User) -> Any:
         if not form.validate_on_submit():
             return _render(complaint, 400, status_form=form)
         target = form.to_status()
-        if target in workflow.ASK_FIRST and (reply := confirmation.answer()) is not Answer.GIVEN:
+        if target in workflow.ASK_FIRST and (reply := confirmation.answer(
+                state=complaint.status.value)) is not Answer.GIVEN:
             services.check_status_change(complaint, target, ActorKind.STAFF, now,
                                          reason=form.reason.data)
-            return confirmation.ask(_status_question(complaint, form, target),
-                                    forged=reply is Answer.FORGED)
+            return confirmation.ask(_status_question(complaint, form, target), reply)
         services.change_status(complaint, target, ActorKind.STAFF, now, actor=user,
                                reason=form.reason.data)
     except services.ComplaintError as error:
@@ -131,7 +131,7 @@ def _status_question(complaint: Complaint, form: StatusForm, target: ComplaintSt
         carry={"status": target.value, "reason": form.reason.data or ""},
         facts=[(_("Subject"), complaint.subject), (_("Status now"), complaint.status.title),
                (_("Reason (shown to the complainant)"), (form.reason.data or "").strip())],
-        unbroken=[number])
+        unbroken=[number], state=complaint.status.value)
 
 
 def _text_action(complaint: Complaint, prefix: str,

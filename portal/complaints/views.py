@@ -198,9 +198,10 @@ def _step(complaint: Complaint, action: Action, message: str,
     if not form.validate_on_submit():
         return _render_case(complaint, 400, reason_form=form)
     try:
-        if question is not None and (reply := confirmation.answer()) is not Answer.GIVEN:
+        if question is not None and (reply := confirmation.answer(
+                state=complaint.status.value)) is not Answer.GIVEN:
             services.check_step(complaint, action, now, reason=form.reason.data)
-            return confirmation.ask(question(complaint, form), forged=reply is Answer.FORGED)
+            return confirmation.ask(question(complaint, form), reply)
         services.take_step(complaint, action, now, reason=form.reason.data)
     except services.ComplaintError as error:
         report(error)
@@ -219,7 +220,7 @@ def _withdrawal_question(complaint: Complaint, form: ReasonForm) -> Question:
         cancel_url=url_for("complaints.case", number=complaint.tracking_number),
         cancel_label=_("No, keep it open"), carry={"reason": form.reason.data or ""},
         facts=[*facts, (_("Your reason"), reason)] if reason else facts,
-        unbroken=[complaint.tracking_number])
+        unbroken=[complaint.tracking_number], state=complaint.status.value)
 
 
 @public.post("/track/<number>/withdraw")

@@ -49,6 +49,9 @@ def _open_to_all(response: Response) -> Response:
         response.headers.setdefault("Access-Control-Expose-Headers", "Link, X-Total-Count")
         if response.status_code == 200:
             response.headers.setdefault("Cache-Control", f"public, max-age={CACHE_SECONDS}")
+    # Labels and messages follow the reader's language: a shared cache must keep one copy per
+    # language.
+    response.vary.add("Accept-Language")
     return response
 
 

@@ -5,12 +5,15 @@ committee decision) is checked as usual, then answered with a page that says wha
 and repeats the form with a hidden ``confirm`` field; only a POST that carries that field with
 its value applies the step. A view does::
 
-    match confirmation.answer():
-        case Answer.NOT_YET:
-            return confirmation.ask(Question(...))           # 200, nothing changed
-        case Answer.FORGED:
-            return confirmation.ask(Question(...), forged=True)  # 400, nothing changed
+    reply = confirmation.answer(state=complaint.status.value)
+    if reply is not Answer.GIVEN:
+        return confirmation.ask(Question(..., state=complaint.status.value), reply)
     ...apply the step...
+
+``ask`` answers 200 when it asks, 400 for a forged confirmation and 409 when the record changed
+between the question and the answer (``state``: what the page showed, e.g. the case's status,
+sent back with the confirmation): the person confirmed what they saw, so they are asked again
+about what is there now. Nothing is changed in any of these cases.
 
 Cancelling is a plain link back to the page the step came from.
 """
@@ -29,8 +32,11 @@ from portal.core import transactions
 
 FIELD = "confirm"
 VALUE = "yes"
+STATE_FIELD = "seen"
 FORGED_MESSAGE = _l("This confirmation was not understood, so nothing was changed. Read what "
                     "will happen and confirm again with the button below.")
+CHANGED_MESSAGE = _l("The case changed while this page was open, so nothing was changed. Read "
+                     "what will happen now and confirm again if you still want to.")
 
 
 class Answer(enum.Enum):
@@ -39,14 +45,17 @@ class Answer(enum.Enum):
     NOT_YET = "not_yet"  # no confirm field: ask
     GIVEN = "given"  # the confirm button was used
     FORGED = "forged"  # a confirm field with another value: ask again, refusing
+    CHANGED = "changed"  # confirmed, but the record is no longer as the page showed it
 
 
-def answer() -> Answer:
-    """Whether the request confirms the step."""
+def answer(state: str = "") -> Answer:
+    """Whether the request confirms the step, for the record as it is now (``state``)."""
     values = request.form.getlist(FIELD)
     if not values:
         return Answer.NOT_YET
-    return Answer.GIVEN if values == [VALUE] else Answer.FORGED
+    if values != [VALUE]:
+        return Answer.FORGED
+    return Answer.GIVEN if request.form.get(STATE_FIELD, "") == state else Answer.CHANGED
 
 
 @dataclass(frozen=True)
@@ -65,12 +74,17 @@ class Question:
     facts: Sequence[tuple[str, Any]] = ()
     # Words of the title kept on one line (a tracking number), which a phone would break.
     unbroken: Sequence[str] = ()
+    # What the page shows of the record (e.g. the case's status), sent back with the answer.
+    state: str = ""
 
 
-def ask(question: Question, *, forged: bool = False) -> tuple[str, int]:
-    """The confirmation page; 400 (and the request refused) when the confirmation was forged."""
-    if forged:
+def ask(question: Question, reply: Answer = Answer.NOT_YET) -> tuple[str, int]:
+    """The confirmation page: 200 when asking, 400 for a forged confirmation, 409 when the
+    record changed since the question (the request refused in both)."""
+    status, error = {Answer.FORGED: (400, FORGED_MESSAGE),
+                     Answer.CHANGED: (409, CHANGED_MESSAGE)}.get(reply, (200, None))
+    if error is not None:
         transactions.refused()
     body = render_template("confirm.html", question=question, confirm_field=FIELD,
-                           confirm_value=VALUE, error=FORGED_MESSAGE if forged else None)
-    return body, 400 if forged else 200
+                           confirm_value=VALUE, state_field=STATE_FIELD, error=error)
+    return body, status

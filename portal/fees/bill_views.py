@@ -171,6 +171,10 @@ def _check_energy(part: EnergyPart, form: BillCheckForm, day: date) -> None:
         form.bill_date.errors = [*form.bill_date.errors, _(
             "No version of this tariff was in force on %(date)s.", date=day.isoformat())]
         return
+    if part.tariff is None and form.energy_given and part.tariff_error is None:
+        # An electricity charge with no tariff to compare it with: say so, never "all match".
+        part.tariff_error = _("Choose the tariff printed on your bill to check its "
+                              "electricity charge.")
     if part.structure is None or not form.energy_given:
         return
     part.calculation = work_out(part.structure, request.form, YEAR_TO_DATE)
@@ -210,8 +214,9 @@ def check_my_bill() -> Any:
     if form.is_submitted():
         _check_energy(part, form, day)
     errors = part.calculation.errors
-    context["error_items"] = error_items(errors)
-    if valid and not errors and not form.bill_date.errors:
+    context["error_items"] = error_items(errors) + (
+        [("tariff", _("Tariff"), part.tariff_error)] if part.tariff_error else [])
+    if valid and not errors and not form.bill_date.errors and not part.tariff_error:
         claims = [ChargeClaim(row.amount.data, row.fee.data or None, row.name.data or None,
                               row.quantity.data or Decimal(1)) for row in form.filled_rows()]
         findings = check_bill(claims, items, day)

@@ -8,8 +8,9 @@ answers are read from what the published versions in force say:
   are for households with their own meter; a shared meter is billed without tiers, as the
   national rule of 2012 on residential tiered tariffs sets (合表用户暂不执行阶梯电价);
 - time of use (峰谷分时): whether the version has time-of-use prices.
-No district is asked: a tariff for one district only names it (the demo's Beishan County
-tariff), which is what the customer's bill prints, and the page says so.
+No district is asked: tariffs that differ by district say where they apply in their names (the
+demo's Beishan County tariff and the one outside it), as the customer's bill prints them, and
+the page says so.
 """
 
 from __future__ import annotations

@@ -14,8 +14,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     DecimalField,
-    FieldList,
-    Form,
     FormField,
     SelectField,
     StringField,
@@ -25,7 +23,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, Optional, StopValidation, ValidationError
 
 from portal.core import transactions
-from portal.core.forms import PortalForm
+from portal.core.forms import DateWithin, PortalForm, RowList, Subform
 from portal.core.text import localized_field
 from portal.fees.bounds import CLAIMED_AMOUNT, CLAIMED_QUANTITY, FEE_AMOUNT, PRICE, Bound
 from portal.fees.enums import (
@@ -80,10 +78,10 @@ def _number_field(label: Any, bound: Bound, places: int | None = None) -> Decima
                         render_kw={"inputmode": "decimal"})
 
 
-class ChargeRowForm(Form):
+class ChargeRowForm(Subform):
     """One charge printed on a bill."""
 
-    fee = SelectField(_l("Charge"), choices=[], validate_choice=False)
+    fee = SelectField(_l("Charge"), choices=[], default="")
     name = StringField(_l("Or its name as printed"), validators=[Optional(), Length(max=100)])
     quantity = _number_field(_l("Quantity"), CLAIMED_QUANTITY)
     amount = _number_field(_l("Amount (yuan)"), CLAIMED_AMOUNT, places=2)
@@ -110,11 +108,11 @@ class ChargeRowForm(Form):
 class BillCheckForm(PortalForm):
     """Up to a few charges from one bill, and the bill's date."""
 
-    bill_date = DateField(_l("Date of the bill"), validators=[Optional()],
+    bill_date = DateField(_l("Date of the bill"), validators=[Optional(), DateWithin()],
                           render_kw={"max": "2100-12-31"})
     energy_amount = _number_field(_l("Electricity charge printed on the bill (yuan)"),
                                   CLAIMED_AMOUNT, places=2)
-    rows = FieldList(FormField(ChargeRowForm), _l("Charge"), min_entries=2, max_entries=20)
+    rows = RowList(FormField(ChargeRowForm), _l("Charge"), min_entries=2, max_entries=20)
     add_rows = SubmitField(_l("More rows"))
     submit = SubmitField(_l("Check my bill"))
     # Set by the view: the electricity part was filled in (a tariff chosen and a number typed).
@@ -245,7 +243,7 @@ def _price_field(label: Any) -> DecimalField:
     return _number_field(label, PRICE)
 
 
-class MonthlyChargeForm(Form):
+class MonthlyChargeForm(Subform):
     """A fixed monthly charge of a version."""
 
     label_zh = StringField(_l("Label in Chinese"), validators=[Optional(), Length(max=200)])
@@ -278,7 +276,7 @@ class VersionForm(LegalBasisForm):
     valley_hours = StringField(_l("Valley hours"), validators=[Optional()])
     basic_charge_basis = SelectField(_l("Basic charge levied on"), choices=[], default="")
     basic_charge_rate = _price_field(_l("Basic charge rate (yuan per kVA or kW per month)"))
-    monthly_charges = FieldList(FormField(MonthlyChargeForm), _l("Monthly charge"),
+    monthly_charges = RowList(FormField(MonthlyChargeForm), _l("Monthly charge"),
                                 min_entries=MONTHLY_ROWS, max_entries=MONTHLY_ROWS)
     submit = SubmitField(_l("Save the draft"))
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
-from portal.core.forms import PortalForm
+from portal.core.forms import DateWithin, PortalForm
 from portal.transparency.queries import EntryFilters
 from portal.transparency.records import kinds
 
@@ -19,9 +19,9 @@ class EntryFilterForm(PortalForm):
     class Meta:
         csrf = False
 
-    kind = SelectField(_l("Kind of record"), choices=[], validate_choice=False)
-    since = DateField(_l("Published on or after"), validators=[Optional()])
-    until = DateField(_l("Published on or before"), validators=[Optional()])
+    kind = SelectField(_l("Kind of record"), choices=[], default="")
+    since = DateField(_l("Published on or after"), validators=[Optional(), DateWithin()])
+    until = DateField(_l("Published on or before"), validators=[Optional(), DateWithin()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -38,7 +38,7 @@ class EntryFilterForm(PortalForm):
         return valid
 
     def to_filters(self) -> EntryFilters:
-        """The filters the query string names correctly (an unknown kind lists every kind)."""
-        kind = self.kind.data if self.kind.data in kinds() else None
+        """The filters the query string names correctly (a refused one narrows nothing)."""
+        kind = self.kind.data if self.kind.data in kinds() and not self.kind.errors else None
         return EntryFilters(kind=kind, since=self.since.data if not self.since.errors else None,
                             until=self.until.data if not self.until.errors else None)

@@ -29,7 +29,7 @@ def test_resident_finds_tariff_calculates_bill_and_switches_language(page, fees_
     assert page.locator("h1").inner_text() == "电价"
     screenshot(page, "tariffs-zh-360")
     assert serious_violations(page) == []
-    page.get_by_role("link", name="居民阶梯电价（一户一表）", exact=True).click()
+    page.get_by_role("link", name="居民阶梯电价（一户一表，北山县以外）", exact=True).click()
     assert "RES-TIER-ZJ" in page.locator("h1").inner_text()
     # The chart is drawn by Plotly, served by the portal, under the strict CSP.
     page.wait_for_selector(".chart .main-svg", timeout=10000)

@@ -467,7 +467,8 @@ def test_adding_files_to_a_case_shares_the_upload_limit(make_app):
     # Other steps on the case carry no files and stay open.
     token = csrf_token(client, f"/complaints/track/{number}")
     withdrawn = client.post(f"/complaints/track/{number}/withdraw?lang=en",
-                            data={"csrf_token": token, "reason": "Solved.", "confirm": "yes"})
+                            data={"csrf_token": token, "reason": "Solved.", "confirm": "yes",
+                                  "seen": "registered"})
     assert withdrawn.status_code == 302
 
 

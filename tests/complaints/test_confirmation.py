@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from portal.complaints.enums import ComplaintStatus, EventKind
+from portal.complaints import services
+from portal.complaints.enums import ActorKind, ComplaintStatus, EventKind
 from portal.complaints.models import Complaint, ComplaintEvent
 from portal.core.models import utcnow
 from portal.extensions import db
@@ -106,7 +107,7 @@ def test_a_forged_confirmation_is_refused_and_changes_nothing(app, client, opene
 
 
 def test_a_refused_step_is_refused_before_it_is_confirmed(app, client, opened):
-    _withdraw(client, opened, confirm="yes")
+    assert _withdraw(client, opened, confirm="yes", seen="registered").status_code == 302
     before = _state(app, opened)
     response = _withdraw(client, opened, reason="再撤一次")
     assert response.status_code == 400 and "Are you sure" not in _page(response)
@@ -114,11 +115,52 @@ def test_a_refused_step_is_refused_before_it_is_confirmed(app, client, opened):
     assert _state(app, opened) == before
 
 
-def test_a_reason_too_long_is_refused_before_it_is_confirmed(app, client, opened):
+@pytest.mark.parametrize("confirm", [{}, {"confirm": "yes", "seen": "registered"}])
+def test_a_reason_too_long_is_refused_before_it_is_confirmed(app, client, opened, confirm):
     before = _state(app, opened)
-    response = _withdraw(client, opened, reason="长" * 2001, confirm="yes")
-    assert response.status_code == 400
+    response = _withdraw(client, opened, reason="长" * 2001 + "尾", **confirm)
+    page = _page(response)
+    assert response.status_code == 400 and "Are you sure" not in page
+    # The refusal is said at the field, in the error summary, and the words typed are kept.
+    assert 'id="withdraw-reason-error"' in page and '<a href="#withdraw-reason">' in page
+    assert "长" * 2001 + "尾</textarea>" in page
     assert _state(app, opened) == before
+
+
+def test_a_confirmation_for_a_case_that_changed_meanwhile_asks_again(app, client, opened):
+    """The complainant confirmed what the page showed (registered); staff accepted the case
+    meanwhile: nothing is changed, the question is asked again about the case as it is."""
+    fields = form_fields(_page(_withdraw(client, opened, reason="不需要了")))
+    assert fields["seen"] == "registered"
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint).where(
+            Complaint.tracking_number == opened))
+        services.change_status(complaint, S.ACCEPTED, ActorKind.STAFF, utcnow())
+        db.session.commit()
+    before = _state(app, opened)
+    again = client.post(f"/complaints/track/{opened}/withdraw?lang=en", data=fields)
+    page = _page(again)
+    assert again.status_code == 409 and "The case changed while this page was open" in page
+    assert "<dd class=\"prewrap\">Accepted</dd>" in page  # what is there now
+    assert _state(app, opened) == before
+    done = client.post(f"/complaints/track/{opened}/withdraw?lang=en", data=form_fields(page))
+    assert done.status_code == 302 and _state(app, opened)[0] is S.WITHDRAWN
+
+
+def test_two_steps_sent_at_the_same_moment_apply_once(app, opened):
+    """Both steps were checked against the status they read; the second finds it changed."""
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint).where(
+            Complaint.tracking_number == opened))
+        assert complaint.status is S.REGISTERED  # read, as the second request did
+        with db.engine.begin() as other:  # the first request's step, committed meanwhile
+            other.execute(sa.update(Complaint).where(Complaint.id == complaint.id)
+                          .values(status=S.WITHDRAWN))
+        with pytest.raises(services.ComplaintError):
+            services.change_status(complaint, S.REJECTED, ActorKind.STAFF, utcnow(),
+                                   reason="不属于受理范围")
+        db.session.rollback()
+    assert _state(app, opened)[0] is S.WITHDRAWN
 
 
 def test_only_the_browser_that_gave_the_code_can_withdraw(app, file_complaint, opened):
@@ -238,7 +280,7 @@ def test_a_withdrawn_case_shows_its_deadlines_as_ended(app, client, file_complai
     number, code = file_complaint(at=utcnow() - timedelta(days=20))
     open_case(client, number, code)
     assert "overdue" in _page(client.get(f"/complaints/track/{number}?lang=en"))
-    _withdraw(client, number, confirm="yes")
+    assert _withdraw(client, number, confirm="yes", seen="registered").status_code == 302
     resident = _page(client.get(f"/complaints/track/{number}?lang=en"))
     assert resident.count("deadline-ended") == 2 and "overdue" not in resident
     assert "ended on" in resident and "(Withdrawn)" in resident

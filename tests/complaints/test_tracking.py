@@ -173,7 +173,8 @@ def test_add_information_and_withdraw(app, client, file_complaint):
     assert _act(client, number, "information", text="补充：收据编号 123").status_code == 302
     empty = _act(client, number, "information", text="")
     assert empty.status_code == 400 and "Write the information you want to add." in _page(empty)
-    assert _act(client, number, "withdraw", reason="已解决", confirm="yes").status_code == 302
+    assert _act(client, number, "withdraw", reason="已解决", confirm="yes",
+                seen="registered").status_code == 302
     assert _status(app, number) is ComplaintStatus.WITHDRAWN
     page = _page(client.get(f"/complaints/track/{number}?lang=en"))
     assert "补充：收据编号 123" in page and "Withdrawn" in page

@@ -52,6 +52,14 @@ def test_a_page_with_links_and_total(api_app):
     assert "max-age" in response.headers["Cache-Control"]
 
 
+def test_a_cached_answer_varies_by_language_and_sets_no_cookie(api_app):
+    """Public caches keep one copy per language; ``?lang=`` is not remembered in a session
+    (a cookie on a publicly cached answer)."""
+    response = api_app.test_client().get("/api/v1/samples?lang=en")
+    assert "Accept-Language" in response.headers["Vary"]
+    assert "Set-Cookie" not in response.headers
+
+
 def test_the_last_page_has_no_next(api_app):
     body = api_app.test_client().get("/api/v1/samples?per_page=3&page=3").get_json()
     assert body["samples"] == ["set-06"] and "next" not in body["links"]

@@ -21,8 +21,8 @@ class TestTariffPages:
         for heading in ("Residential", "Agricultural", "General commercial and industrial",
                         "Large industrial"):
             assert f">{heading}</h2>" in page
-        assert "Residential tiered tariff (individually metered)" in page
-        assert "居民阶梯电价（一户一表）" in text(client.get("/tariffs/?lang=zh"))
+        assert "Residential tiered tariff (individually metered, outside Beishan County)" in page
+        assert "居民阶梯电价（一户一表，北山县以外）" in text(client.get("/tariffs/?lang=zh"))
 
     def test_tariff_page_shows_the_current_version_with_legal_basis_and_chart(self, client):
         page = text(client.get("/tariffs/RES-TIER-ZJ?lang=en"))
@@ -190,6 +190,30 @@ class TestBillCheck:
         page = text(post_form(client, self.URL, {"add_rows": "1", **self.rows(
             {"name": "kept", "amount": "1"})}))
         assert 'name="rows-4-amount"' in page and 'value="kept"' in page
+
+    @pytest.mark.parametrize("key", ["rows-\u00b2-amount", "rows-" + "9" * 5000 + "-amount",
+                                     "rows-\u0663-fee"])
+    def test_a_forged_row_number_is_ignored_not_a_500(self, client, key):
+        response = post_form(client, self.URL, {key: "1"})
+        assert response.status_code == 400  # no row was given: "enter at least one charge"
+        assert "Enter at least one charge from your bill." in text(response)
+
+    def test_a_forged_charge_code_is_refused(self, client):
+        response = post_form(client, self.URL, self.rows({"fee": "NOPE", "amount": "5"}))
+        assert response.status_code == 400 and "Not a valid choice" in text(response)
+
+    def test_row_messages_are_in_the_page_language(self, client):
+        page = text(post_form(client, "/fees/check?lang=zh", self.rows(
+            {"fee": "TEMP-CONN", "amount": "abc"}, {"name": "名" * 101, "amount": "1"})))
+        assert "Not a valid decimal value" not in page and "cannot be longer" not in page
+        assert "不是有效的小数" in page
+
+    @pytest.mark.parametrize("query", ["", "&tariff=NOPE"])
+    def test_a_charge_without_a_tariff_is_not_said_to_match(self, client, query):
+        response = post_form(client, self.URL + query, {"energy_amount": "99999"})
+        page = text(response)
+        assert response.status_code == 400
+        assert "All charges match" not in page and '<a href="#tariff">' in page
 
     def test_missing_csrf_token(self, client):
         response = client.post(self.URL, data=self.rows({"fee": "TEMP-CONN", "amount": "1"}))

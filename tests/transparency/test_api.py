@@ -96,8 +96,14 @@ def test_the_page_lists_entries_with_filters_and_explains_itself(client, five, m
     assert "tariff:T-1:v1" in page and "fee:F-1" in page
     page = client.get("/transparency/?lang=en&kind=tariff").get_data(as_text=True)
     assert "tariff:T-1:v1" in page and "fee:F-1" not in page
-    page = client.get("/transparency/?lang=en&since=2999-01-01").get_data(as_text=True)
+    page = client.get("/transparency/?lang=en&since=2099-01-01").get_data(as_text=True)
     assert "No entries match." in page
+    for query in ("until=9999-12-31", "since=0001-01-01", "kind=nonsense"):
+        response = client.get(f"/transparency/?lang=en&{query}")  # a 500 before, or ignored
+        assert response.status_code == 400, query
+        assert "tariff:T-1:v1" in response.get_data(as_text=True)  # filtered by nothing
+    assert "Enter a date between Jan 1, 2000 and Dec 31, 2100." in client.get(
+        "/transparency/?lang=en&until=9999-12-31").get_data(as_text=True)
     response = client.get("/transparency/?lang=en&since=2024-02-30")
     assert response.status_code == 400
     response = client.get("/transparency/?lang=en&since=2024-03-02&until=2024-03-01")
