@@ -72,14 +72,25 @@ def _adjust_headings(tokens: list[Token]) -> None:
             token.tag = f"h{min(int(token.tag[1:]) + shift, DEEPEST_HEADING)}"
 
 
+def _plain(tokens: list[Token]) -> str:
+    """An image's alternative text: its words without their markup."""
+    parts = []
+    for token in tokens:
+        if token.type == "image":
+            parts.append(_plain(token.children or []))
+        elif token.type in {"text", "code_inline"}:
+            parts.append(token.content)
+        elif token.type in {"softbreak", "hardbreak"}:
+            parts.append(" ")
+    return "".join(parts)
+
+
 def _adjust_inline(children: list[Token]) -> list[Token]:
     """External links get ``rel``; an image becomes its alternative text."""
     result = []
     for child in children:
         if child.type == "image":
-            alternative = _parser.renderer.renderInlineAsText(child.children or [],
-                                                              _parser.options, {})
-            result.append(Token("text", "", 0, content=alternative))
+            result.append(Token("text", "", 0, content=_plain(child.children or [])))
             continue
         if child.type == "link_open" and _external(str(child.attrGet("href") or "")):
             child.attrSet("rel", EXTERNAL_REL)
