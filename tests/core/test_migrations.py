@@ -172,3 +172,33 @@ def test_a_rating_the_migration_cannot_read_stops_it_before_any_change(tmp_path,
         with db.engine.connect() as connection:
             assert _events(connection, "rating", "resolved", "body")[10] == (3, False, None)
         db.engine.dispose()
+
+
+BEFORE_YEAR_COUNTERS = "d1a7e3b5c9f2"
+
+
+def test_complaint_counters_become_the_complaint_series_and_back(tmp_path):
+    """The next tracking number follows the last one given before the upgrade, and after a
+    downgrade; rows of other series go with the shared table."""
+    app = _app(tmp_path)
+    with app.app_context():
+        upgrade(revision=BEFORE_YEAR_COUNTERS)
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO complaint_counters (year, last)"
+                                       " VALUES (2025, 41), (2026, 7)"))
+        upgrade()
+        with db.engine.begin() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT series, year, last FROM year_counters ORDER BY year")).all()
+            assert [tuple(row) for row in rows] == [("complaint", 2025, 41),
+                                                    ("complaint", 2026, 7)]
+            connection.execute(sa.text("INSERT INTO year_counters (series, year, last)"
+                                       " VALUES ('decision', 2026, 3)"))
+        assert "complaint_counters" not in _tables()
+        downgrade(revision=BEFORE_YEAR_COUNTERS)
+        with db.engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT year, last FROM complaint_counters ORDER BY year")).all()
+        assert [tuple(row) for row in rows] == [(2025, 41), (2026, 7)]
+        assert "year_counters" not in _tables()
+        db.engine.dispose()
