@@ -23,6 +23,8 @@ import re
 import secrets
 import unicodedata
 
+from portal.core import numbering
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 GROUPS, GROUP_SIZE = 4, 4
 CODE_LENGTH = GROUPS * GROUP_SIZE
@@ -35,7 +37,7 @@ UNKNOWN_HASH = f"{HMAC_SCHEME}${'0' * 64}"
 
 def tracking_number(year: int, sequence: int) -> str:
     """``TS-2026-000123``."""
-    return f"TS-{year}-{sequence:06d}"
+    return numbering.formatted("TS", year, sequence, width=6)
 
 
 def normalize_tracking_number(text: str) -> str:

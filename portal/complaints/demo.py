@@ -39,11 +39,12 @@ from portal.complaints.enums import (
     EventKind,
     FindingOutcome,
 )
-from portal.complaints.models import Complaint, ComplaintCounter, ComplaintEvent
+from portal.complaints.models import Complaint, ComplaintEvent
 from portal.complaints.redaction import redact
 from portal.complaints.reference import CATEGORIES, DISTRICTS
 from portal.complaints.workdays import add_working_days, is_working_day, reply_due
 from portal.core import protection
+from portal.core.numbering import YearCounter
 from portal.extensions import db
 
 S, A, K = ComplaintStatus, ActorKind, EventKind
@@ -513,11 +514,13 @@ def load(now: datetime) -> list[str]:
     demo.settle_overdue()
     demo.settle_committee()
     people = _people()
-    counters = {row.year: row for row in db.session.scalars(sa.select(ComplaintCounter))}
+    series = services.COUNTER_SERIES
+    counters = {row.year: row for row in db.session.scalars(
+        sa.select(YearCounter).where(YearCounter.series == series))}
     rows = []
     for case in demo.cases:
         year = case.registered.astimezone(zone).year
-        counter = counters.setdefault(year, ComplaintCounter(year=year, last=0))
+        counter = counters.setdefault(year, YearCounter(series=series, year=year, last=0))
         counter.last += 1
         rows.append(_row(case, demo.state(case), people, (year, counter.last)))
     db.session.add_all(counters.values())

@@ -60,15 +60,6 @@ class District(Base):
         return self.name_en if language == "en" else self.name_zh
 
 
-class ComplaintCounter(Base):
-    """The last tracking number given out in a year."""
-
-    __tablename__ = "complaint_counters"
-
-    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    last: Mapped[int] = mapped_column(default=0)
-
-
 class TrackingThrottle(Base):
     """Failed look-ups of one tracking number (known or not), from all clients together."""
 

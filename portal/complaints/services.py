@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.accounts.models import User
 from portal.complaints import actions, attachments, codes, workflow
@@ -31,17 +30,18 @@ from portal.complaints.models import (
     Complaint,
     ComplaintAttachment,
     ComplaintCategory,
-    ComplaintCounter,
     ComplaintEvent,
     District,
 )
 from portal.complaints.redaction import redact
 from portal.complaints.workdays import reply_due
-from portal.core import protection
+from portal.core import numbering, protection
 from portal.core.errors import DomainError
 from portal.extensions import db
 
 MAX_DESCRIPTION = 4000
+# Tracking numbers count per year in the shared counters (portal/core/numbering.py).
+COUNTER_SERIES = "complaint"
 FINISHED = FINISHED_STATUSES
 MAX_CASE_FILES = 20
 # The committee's reasons: long enough to say why (a Chinese sentence), as long as a reply.
@@ -172,18 +172,6 @@ def _config(name: str) -> object:
     return current_app.config[name]
 
 
-def _next_sequence(year: int) -> int:
-    """The next number of the year, from one atomic upsert: concurrent filings (even the first
-    of a year) each get their own number, and a rolled-back filing gives its number back."""
-    table = ComplaintCounter.__table__
-    upsert: postgresql.Insert | sqlite.Insert = (
-        postgresql.insert(table) if db.session.get_bind().dialect.name == "postgresql"
-        else sqlite.insert(table))
-    statement = upsert.values(year=year, last=1).on_conflict_do_update(
-        index_elements=[table.c.year], set_={"last": table.c.last + 1}).returning(table.c.last)
-    return int(db.session.execute(statement).scalar_one())
-
-
 class EventFacts(TypedDict, total=False):
     """What an event records besides its kind, actor and time."""
 
@@ -228,7 +216,7 @@ def submit_complaint(filing: Filing, submission_key: str, now: datetime) -> Rece
         raise ComplaintError(_l("The description is longer than 4,000 characters."))
     zone = str(_config("TIMEZONE"))
     year = now.astimezone(ZoneInfo(zone)).year
-    sequence = _next_sequence(year)
+    sequence = numbering.next_number(COUNTER_SERIES, year)
     complaint = Complaint(
         tracking_number=codes.tracking_number(year, sequence), year=year, sequence=sequence,
         submission_digest=digest,

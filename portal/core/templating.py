@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from portal.accounts.roles import Permission
 from portal.core import domains
+from portal.core.markdown import render_markdown
 from portal.core.tables import stacked_table
 from portal.core.text import book_title, citation, language_of, marked
 from portal.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, current_language, html_lang
@@ -105,9 +106,11 @@ def comma() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the context processor and the table filter (templates/_tables.html)."""
+    """Register the context processor, the table filter (templates/_tables.html) and the
+    ``markdown`` filter (portal/core/markdown.py)."""
     app.context_processor(_context)
     app.add_template_filter(stacked_table, "stacked_table")
+    app.add_template_filter(render_markdown, "markdown")
     app.jinja_env.globals["colon"] = colon  # globals, so that imported macros see them too
     app.jinja_env.globals["paren"] = paren
     app.jinja_env.globals["language_of"] = language_of
