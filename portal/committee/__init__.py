@@ -1,0 +1,1 @@
+"""The users' committee: terms, seats apportioned by fees, elections and members."""
