@@ -30,7 +30,7 @@ from portal.committee.forms import (
     TermForm,
 )
 from portal.committee.models import CommitteeMember, Term
-from portal.core import confirmation
+from portal.core import confirmation, transactions
 from portal.core.confirmation import Answer, Question
 from portal.core.errors import report
 from portal.core.models import utcnow
@@ -61,6 +61,15 @@ def _titled(text: object, member: CommitteeMember) -> Markup:
     return escape(str(text)) % {"name": marked(member.name)}
 
 
+def _refuse(error: services.CommitteeError, form: Any) -> None:
+    """The message beside its field, or at the top of the form's error summary."""
+    if error.field and error.field in form:
+        report(error, form)
+        return
+    transactions.refused()
+    form.form_errors = [*form.form_errors, str(error.message)]
+
+
 def _status(form: Any) -> int:
     return 400 if form.is_submitted() else 200
 
@@ -83,7 +92,7 @@ def new_term() -> Any:
         try:
             term = services.create_term(form.to_data(), current_user)
         except services.CommitteeError as error:
-            report(error, form)
+            _refuse(error, form)
         else:
             flash(_("Draft saved. Check the seats, then publish the term."), "success")
             return redirect(url_for("committee_staff.show_term", term_id=term.id))
@@ -106,7 +115,7 @@ def edit_term(term_id: int) -> Any:
         try:
             services.update_term(term, form.to_data())
         except services.CommitteeError as error:
-            report(error, form)
+            _refuse(error, form)
         else:
             flash(_("Draft saved. Check the seats, then publish the term."), "success")
             return redirect(url_for("committee_staff.show_term", term_id=term.id))
@@ -181,7 +190,7 @@ def new_candidate(term_id: int) -> Any:
             services.record_candidate(term, CustomerClass(form.customer_class.data),
                                       form.name.data or "", int(form.votes.data or 0))
         except services.CommitteeError as error:
-            report(error, form)
+            _refuse(error, form)
         else:
             flash(_("The candidate is recorded."), "success")
             return redirect(url_for("committee_staff.show_term", term_id=term_id))
@@ -199,7 +208,7 @@ def new_member(term_id: int) -> Any:
         try:
             services.elect_member(term, form.to_data())
         except services.CommitteeError as error:
-            report(error, form)
+            _refuse(error, form)
         else:
             flash(_("The member is recorded."), "success")
             return redirect(url_for("committee_staff.show_term", term_id=term_id))
@@ -217,7 +226,7 @@ def resign_member(member_id: int) -> Any:
         try:
             services.resign_member(member, form.left_on.data)
         except services.CommitteeError as error:
-            report(error, form)
+            _refuse(error, form)
         else:
             flash(_("The resignation is recorded."), "success")
             return redirect(url_for("committee_staff.show_term", term_id=member.term_id))
@@ -239,7 +248,7 @@ def replace_member(member_id: int) -> Any:
         try:
             services.replace_member(member, form.to_data())
         except services.CommitteeError as error:
-            report(error, form)
+            _refuse(error, form)
         else:
             flash(_("The replacement is recorded."), "success")
             return redirect(url_for("committee_staff.show_term", term_id=member.term_id))
@@ -265,7 +274,7 @@ def link_account(member_id: int) -> Any:
                 raise services.CommitteeError(_("There is no such account."), "user_id")
             services.link_account(member, user)
         except services.CommitteeError as error:
-            report(error, form)
+            _refuse(error, form)
         else:
             flash(_("The account link is saved."), "success")
             return redirect(url_for("committee_staff.show_term", term_id=member.term_id))
