@@ -25,6 +25,7 @@ from portal.committee.enums import MemberRole
 from portal.committee.models import CommitteeMember, Term
 from portal.committee.services import ClassFees, MemberData, TermData
 from portal.core.forms import PortalForm
+from portal.core.text import bracketed, joined
 from portal.fees.enums import CustomerClass
 
 REQUIRED = _l("This field is required.")
@@ -149,7 +150,7 @@ class MemberForm(PortalForm):
         self.customer_class.choices = CustomerClass.choices()
         self.role.choices = MemberRole.choices()
         self.candidate_id.choices = [("", "—")] + [
-            (str(c.id), f"{c.name} ({c.customer_class.title}, {c.votes})")
+            (str(c.id), c.name + bracketed(joined([c.customer_class.title, str(c.votes)])))
             for c in term.candidates]
 
     def to_data(self) -> MemberData:

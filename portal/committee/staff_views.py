@@ -34,7 +34,7 @@ from portal.core import confirmation, transactions
 from portal.core.confirmation import Answer, Question
 from portal.core.errors import report
 from portal.core.models import utcnow
-from portal.core.text import marked
+from portal.core.text import bracketed, marked
 from portal.extensions import db
 from portal.fees.enums import CustomerClass
 
@@ -264,7 +264,7 @@ def link_account(member_id: int) -> Any:
     member = _member_or_404(member_id)
     accounts = db.session.scalars(sa.select(User).where(
         User.role == Role.COMMITTEE, User.disabled_at.is_(None)).order_by(User.username)).all()
-    form = AccountForm(member, [(str(user.id), f"{user.display_name} ({user.username})")
+    form = AccountForm(member, [(str(user.id), user.display_name + bracketed(user.username))
                                 for user in accounts])
     if form.validate_on_submit():
         raw = form.user_id.data or ""
