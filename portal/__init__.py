@@ -29,6 +29,7 @@ DOMAINS = (
     "portal.fees",
     "portal.complaints",
     "portal.transparency",
+    "portal.committee",
     "portal.demo",
 )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from portal.committee.models import CommitteeMember, Term
 from portal.complaints.models import Complaint
 from portal.demo.loader import load_demo_data
 from portal.extensions import db
@@ -27,11 +28,18 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/tariffs/RES-TIER-ZJ/bill?kwh=200&previous_kwh=2700",
           "/tariffs/RES-TOU-ZJ/bill?peak_kwh=120&valley_kwh=80&previous_kwh=2700",
           "/fees/check?tariff=RES-TIER-ZJ", "/complaints/public/{public}",
-          "/complaints/public?status=nonsense", "/transparency/", "/transparency/entries/0"]
+          "/complaints/public?status=nonsense", "/transparency/", "/transparency/entries/0",
+          "/committee/", "/committee/seats", "/committee/members",
+          "/committee/terms/{past_term}/seats"]
 STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
          "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
          "/staff/fees/tariffs/new", "/staff/fees/tariffs/{tariff}/versions/new",
-         "/staff/accounts/users"]
+         "/staff/accounts/users", "/staff/committee/", "/staff/committee/terms/new",
+         "/staff/committee/terms/{term}",
+         "/staff/committee/terms/{term}/members/new",
+         "/staff/committee/terms/{term}/candidates/new",
+         "/staff/committee/members/{member}/resign", "/staff/committee/members/{member}/account",
+         "/staff/committee/members/{resigned}/replace"]
 COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escalated}",
              "/staff/complaints/committee/?status=pending", "/staff/complaints/committee/?month=x"]
 
@@ -50,8 +58,16 @@ def load_demo(app: Any) -> dict[str, Any]:
             Complaint.status == "escalated"))
         public = db.session.scalar(sa.select(Complaint.public_id).where(
             Complaint.public_id.is_not(None)).order_by(Complaint.id))
-        return {"public": public, "tariff": version.tariff.code, "version": version.number,
-                "tou": tou, "several": several, "case": case, "escalated": escalated}
+        terms = db.session.scalars(sa.select(Term).order_by(Term.starts_on)).all()
+        member = db.session.scalar(sa.select(CommitteeMember.id).where(
+            CommitteeMember.term_id == terms[-1].id, CommitteeMember.left_on.is_(None))
+            .order_by(CommitteeMember.id))
+        resigned = db.session.scalar(sa.select(CommitteeMember.id).where(
+            CommitteeMember.left_on.is_not(None)))
+        return {"past_term": terms[0].id, "term": terms[-1].id, "member": member,
+                "resigned": resigned, "public": public, "tariff": version.tariff.code,
+                "version": version.number, "tou": tou, "several": several, "case": case,
+                "escalated": escalated}
 
 
 def demo_app(tmp_path_factory: Any) -> Iterator[Any]:

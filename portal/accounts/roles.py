@@ -43,6 +43,7 @@ class Permission(enum.StrEnum):
     HANDLE_COMPLAINTS = "handle_complaints"
     MANAGE_FEES = "manage_fees"
     COMMITTEE_BUSINESS = "committee_business"
+    MANAGE_COMMITTEE = "manage_committee"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

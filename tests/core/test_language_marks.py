@@ -73,7 +73,8 @@ def demo(app):
     "/", "/tariffs/", "/tariffs/RES-TIER-ZJ", "/tariffs/GEN-CI-LV", "/tariffs/LI-CAP-10KV",
     "/tariffs/RES-TIER-BJ/history",
     "/tariffs/RES-TIER-BJ/compare?a=1&b=2", "/tariffs/RES-TIER-ZJ/bill?kwh=300", "/fees/",
-    "/fees/abolished", "/fees/check", "/complaints/public", "/complaints/new", "/about"])
+    "/fees/abolished", "/fees/check", "/complaints/public", "/complaints/new", "/about",
+    "/committee/", "/committee/seats", "/committee/members"])
 def test_chinese_on_english_pages_is_marked(client, demo, path):
     page = client.get(path + ("&" if "?" in path else "?") + "lang=en").get_data(as_text=True)
     assert unmarked_chinese(page) == []

@@ -1,0 +1,84 @@
+"""``GET /api/v1/committee``: the term in force, its seats with every step, its members
+(names, classes, roles, dates; never account data)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from portal.accounts.roles import open_to_all
+from portal.committee import decimal_of, services
+from portal.committee.apportionment import Apportionment
+from portal.committee.blueprint import api
+from portal.committee.models import CommitteeMember, Term
+from portal.core.api import ApiError
+from portal.core.clock import local_today
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day() -> date:
+    raw = request.args.get("on", "")
+    if not raw:
+        return local_today()
+    try:
+        if not ISO_DATE.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, _("%(name)s must be a date written YYYY-MM-DD.", name="on"),
+                       "on") from None
+
+
+def seats_json(term: Term, result: Apportionment) -> dict[str, Any]:
+    """The seats and each step of the calculation (fractions as decimals with 6 places)."""
+    sources = {row.customer_class.value: row for row in term.fees}
+    return {
+        "method": "largest_remainder", "total": result.seats, "minimum_per_class": result.minimum,
+        "shared_by_quota": result.remaining, "given_to_remainders": result.by_remainder,
+        "fee_total": str(result.fee_total), "undecided": result.undecided,
+        "tied": list(result.tied),
+        "classes": [{
+            "customer_class": row.key, "fees": str(row.fees),
+            "source": sources[row.key].source, "source_url": sources[row.key].source_url,
+            "share": str(decimal_of(row.share, 6)), "minimum": row.minimum,
+            "quota": str(decimal_of(row.quota, 6)), "whole": row.whole,
+            "remainder": str(decimal_of(row.remainder, 6)), "extra_seat": row.extra,
+            "seats": row.total,
+            "compare": {"dhondt": row.dhondt, "sainte_lague": row.sainte_lague,
+                        "largest_remainder_without_minimum": row.without_minimum},
+        } for row in result.rows],
+    }
+
+
+def member_json(member: CommitteeMember) -> dict[str, Any]:
+    """A member as the public roster shows them."""
+    return {"id": member.id, "name": member.name, "customer_class": member.customer_class.value,
+            "role": member.role.value, "starts_on": member.starts_on.isoformat(),
+            "ends_on": member.ends_on.isoformat(),
+            "left_on": member.left_on.isoformat() if member.left_on else None,
+            "replaces": member.replaces_id, "biography": member.biography,
+            "interests": member.interests}
+
+
+@api.get("/committee")
+@open_to_all
+def committee() -> Response:
+    """The term in force on ``on`` (default today), its seats and its members."""
+    day = _day()
+    term = services.term_on(day)
+    if term is None:
+        return jsonify(on=day.isoformat(), term=None, seats=None, members=[])
+    return jsonify(
+        on=day.isoformat(),
+        term={"id": term.id, "starts_on": term.starts_on.isoformat(),
+              "ends_on": term.ends_on.isoformat(), "reference_year": term.reference_year,
+              "published_at": term.published_at.isoformat() if term.published_at else None},
+        seats=seats_json(term, services.apportionment_of(term)),
+        members=[member_json(m) for m in sorted(term.members, key=lambda m: (m.starts_on, m.id))],
+        seated=[m.id for m in services.seated_on(term, day)])
