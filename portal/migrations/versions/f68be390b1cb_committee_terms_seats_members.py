@@ -1,7 +1,7 @@
 """committee: terms with each class's fees (seats apportioned from them), candidates, members
 
 Revision ID: f68be390b1cb
-Revises: d1a7e3b5c9f2
+Revises: 281ab1edaa94
 Create Date: 2026-11-27 17:50:41.976132
 
 """
@@ -12,7 +12,7 @@ import portal.core.models
 
 # revision identifiers, used by Alembic.
 revision = 'f68be390b1cb'
-down_revision = 'd1a7e3b5c9f2'
+down_revision = '281ab1edaa94'
 branch_labels = None
 depends_on = None
 
