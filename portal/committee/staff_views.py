@@ -132,6 +132,15 @@ def show_term(term_id: int) -> str:
                            result=services.apportionment_of(term), form=ConfirmForm())
 
 
+def _figures(term: Term) -> str:
+    """What the confirmation was given for: the term's dates, seats and fees. A term edited
+    while the question was open is asked about again."""
+    fees = ",".join(f"{fee.customer_class.value}={fee.fees}" for fee in
+                    sorted(term.fees, key=lambda fee: fee.customer_class.value))
+    return (f"{term.status.value}|{term.starts_on}|{term.ends_on}|{term.total_seats}|"
+            f"{term.minimum_seats}|{fees}")
+
+
 @staff.post("/terms/<int:term_id>/publish")
 @permission_required(MANAGE)
 def publish_term(term_id: int) -> Any:
@@ -148,12 +157,10 @@ def publish_term(term_id: int) -> Any:
                         "record."), _("A published term can never be changed.")],
         action=url_for("committee_staff.publish_term", term_id=term_id),
         confirm_label=_("Yes, publish the term"), cancel_url=back,
-        cancel_label=_("Back to the term"))
-    match confirmation.answer():
-        case Answer.NOT_YET:
-            return confirmation.ask(question)
-        case Answer.FORGED:
-            return confirmation.ask(question, forged=True)
+        cancel_label=_("Back to the term"), state=_figures(term))
+    reply = confirmation.answer(state=_figures(term))
+    if reply is not Answer.GIVEN:
+        return confirmation.ask(question, reply)
     try:
         services.publish_term(term, current_user, utcnow())
     except services.CommitteeError as error:

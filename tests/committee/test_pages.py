@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -124,7 +126,12 @@ def test_an_administrator_drafts_and_publishes_a_term(app, client, admin) -> Non
     assert asked.status_code == 200 and "Yes, publish the term" in asked.get_data(as_text=True)
     forged = client.post(publish, data={"csrf_token": _token(client, url), "confirm": "no"})
     assert forged.status_code == 400
-    done = client.post(publish, data={"csrf_token": _token(client, url), "confirm": "yes"})
+    seen = re.search(r'name="seen" value="([^"]*)"', asked.get_data(as_text=True)).group(1)
+    stale = client.post(publish, data={"csrf_token": _token(client, url), "confirm": "yes",
+                                       "seen": seen.replace("|11|", "|9|")})
+    assert stale.status_code == 409  # confirmed for other figures: asked again
+    done = client.post(publish, data={"csrf_token": _token(client, url), "confirm": "yes",
+                                      "seen": html.unescape(seen)})
     assert done.status_code == 302
     with app.app_context():
         term = db.session.get(Term, term_id)
