@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     domains.add_navigation(
         app,
         NavItem("complaints.index", _l("Complaints"), position=50),
+        NavItem("complaints.public_cases", _l("Public cases"), position=55),
         NavItem("complaints_staff.inbox", _l("Complaint inbox"), Permission.HANDLE_COMPLAINTS,
                 position=110),
         NavItem("complaints_committee.cases", _l("Escalated cases"),

@@ -193,6 +193,10 @@ class ReasonForm(PortalForm):
     submit = SubmitField(_l("Confirm"))
 
 
+class CloseCaseForm(PortalForm):
+    """Close the case on this device: only the CSRF token."""
+
+
 class StatusForm(PortalForm):
     """Staff move a case on."""
 

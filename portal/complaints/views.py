@@ -29,6 +29,7 @@ from portal.complaints.blueprint import public
 from portal.complaints.enums import PUBLIC_EVENTS, ActorKind
 from portal.complaints.filing_views import form_page
 from portal.complaints.forms import (
+    CloseCaseForm,
     ComplaintForm,
     InformationForm,
     PublicFilterForm,
@@ -138,6 +139,7 @@ def _render_case(complaint: Complaint, status: int = 200, **forms: Any) -> Any:
         "information_form": forms.get("information_form") or InformationForm(),
         "rating_form": forms.get("rating_form") or RatingForm(),
         "reason_form": forms.get("reason_form") or ReasonForm(),
+        "tracked_minutes": web.TRACKED_SECONDS // 60,
     }
     return render_template("complaints/case.html", **context), status
 
@@ -147,6 +149,19 @@ def _render_case(complaint: Complaint, status: int = 200, **forms: Any) -> Any:
 def case(complaint: Complaint) -> Any:
     """The complainant's view: status, deadlines, timeline, replies, and what they can do."""
     return _render_case(complaint)
+
+
+@public.post("/track/<number>/close")
+@open_to_all
+def close_case(number: str) -> Response:
+    """Close the case on this device, so that nobody else using it can open it without the
+    code (the case itself stays as it is)."""
+    if not CloseCaseForm().validate_on_submit():
+        abort(400)
+    web.close_case_here(number)
+    flash(_("The case is closed on this device. To open it again, enter its tracking number "
+            "and code."), "success")
+    return redirect(url_for("complaints.track"))
 
 
 def _done(complaint: Complaint, message: str) -> Response:

@@ -90,6 +90,13 @@ def open_case_here(number: str) -> None:
     session[TRACKED_KEY] = tracked
 
 
+def close_case_here(number: str) -> None:
+    """This browser forgets the case: the code is needed again (a phone that others use)."""
+    tracked = dict(session.get(TRACKED_KEY, {}))
+    tracked.pop(number, None)
+    session[TRACKED_KEY] = tracked
+
+
 def tracked(view: Callable[..., Any]) -> Callable[..., Any]:
     """Call ``view`` with the case, if this browser opened it with its code lately; else send
     the browser to the tracking form."""

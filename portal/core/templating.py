@@ -105,6 +105,12 @@ def comma() -> str:
     return "，" if current_language().startswith("zh") else ", "
 
 
+def gap() -> str:
+    """What stands between two sentences: nothing after a Chinese full stop, a space in
+    English."""
+    return "" if current_language().startswith("zh") else " "
+
+
 def init_app(app: Flask) -> None:
     """Register the context processor, the table filter (templates/_tables.html) and the
     ``markdown`` filter (portal/core/markdown.py)."""
@@ -115,5 +121,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["paren"] = paren
     app.jinja_env.globals["language_of"] = language_of
     app.jinja_env.globals["comma"] = comma
+    app.jinja_env.globals["gap"] = gap
     app.jinja_env.globals["book_title"] = lambda title: marked(book_title(title))
     app.jinja_env.globals["citation"] = lambda number, title: marked(citation(number, title))

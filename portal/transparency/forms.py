@@ -20,8 +20,8 @@ class EntryFilterForm(PortalForm):
         csrf = False
 
     kind = SelectField(_l("Kind of record"), choices=[], default="")
-    since = DateField(_l("Published on or after"), validators=[Optional(), DateWithin()])
-    until = DateField(_l("Published on or before"), validators=[Optional(), DateWithin()])
+    since = DateField(_l("Entered on or after"), validators=[Optional(), DateWithin()])
+    until = DateField(_l("Entered on or before"), validators=[Optional(), DateWithin()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

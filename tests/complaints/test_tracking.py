@@ -341,3 +341,19 @@ def test_numbers_that_grow_when_normalised_are_a_plain_mismatch(client):
     for typed in ("ß" * 30, "ﬃ" * 14, "ŉ" * 25):
         response = open_case(client, typed, "X")
         assert response.status_code == 400
+
+
+def test_the_complainant_sees_what_they_wrote_and_can_close_the_case_on_this_device(
+        client, file_complaint):
+    number, code = file_complaint()
+    open_case(client, number, code)
+    page = _page(client.get(f"/complaints/track/{number}?lang=en"))
+    assert "What you wrote" in page and "营业厅收取临时接电费 200 元。" in page
+    token = csrf_token(client, f"/complaints/track/{number}")
+    assert client.post(f"/complaints/track/{number}/close").status_code == 400  # no token
+    closed = client.post(f"/complaints/track/{number}/close?lang=en",
+                         data={"csrf_token": token})
+    assert closed.status_code == 302 and closed.headers["Location"] == "/complaints/track"
+    again = client.get(f"/complaints/track/{number}")
+    assert again.status_code == 302  # the code is needed again
+    assert again.headers["Location"] == f"/complaints/track?number={number}"

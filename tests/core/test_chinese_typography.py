@@ -20,7 +20,10 @@ from tests.page_types import (
 
 HAN = r"[\u3400-\u9fff]"
 HALF_WIDTH = r"[:,;?()]"
-MIXED = re.compile(rf"{HAN}[ \t]*{HALF_WIDTH}|{HALF_WIDTH}[ \t]*{HAN}")
+FULL_WIDTH_END = r"[。，；：！？、）》]"
+# Half-width punctuation touching Chinese, and a space after full-width punctuation (two
+# sentences joined with " " in a template: "查询码只显示这一次。 此后").
+MIXED = re.compile(rf"{HAN}[ \t]*{HALF_WIDTH}|{HALF_WIDTH}[ \t]*{HAN}|{FULL_WIDTH_END}[ \t]+{HAN}")
 
 
 INLINE = {"a", "abbr", "b", "bdi", "code", "data", "em", "i", "kbd", "mark", "q", "s", "small",
@@ -130,6 +133,7 @@ def test_committee_pages(client, demo, make_user, auth):
 
 def test_the_check_itself():
     assert half_width_next_to_chinese("<p>供电服务热线: 95598</p>") == ["供电服务热线: 95598"]
+    assert half_width_next_to_chinese("<p>只显示这一次。 此后</p>") == ["只显示这一次。 此后"]
     assert half_width_next_to_chinese("<p>(原状态：已登记)</p>")
     assert half_width_next_to_chinese("<p>TS-2026-000190: 已登记</p>")
     assert half_width_next_to_chinese("<p>供电服务热线：95598，时间 08:30</p>") == []

@@ -115,7 +115,11 @@ class TestTariffPages:
 class TestFeeItems:
     def test_fee_items_in_force(self, client):
         page = text(client.get("/fees/?lang=en"))
-        assert "High-reliability supply fee" in page and "CN¥270.00" in page
+        assert "High-reliability supply fee" in page
+        # The unit names the currency: not "CN¥270.00 yuan per kVA", nor "¥270.00 元/千伏安".
+        assert '270.00 <span class="unit">yuan per kVA</span>' in page and "CN¥270" not in page
+        zh = text(client.get("/fees/?lang=zh"))
+        assert '270.00<span class="unit">元/千伏安</span>' in zh and "¥270" not in zh
         assert "Temporary connection fee" not in page
 
     def test_abolished_charges_with_date_and_refund_rule(self, client):
