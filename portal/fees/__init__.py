@@ -24,6 +24,6 @@ def init_app(app: Flask) -> None:
         app,
         NavItem("fees.list_tariffs", _l("Tariffs"), position=20),
         NavItem("fees.list_fee_items", _l("Service charges"), position=30),
-        NavItem("fees.my_bill", _l("Work out or check my bill"), position=40),
+        NavItem("fees.my_bill", _l("My bill"), position=40),  # short: one header row
         NavItem("fees_staff.index", _l("Manage fees"), Permission.MANAGE_FEES, position=130))
     domains.add_demo_loader(app, "fees", demo.load)

@@ -15,5 +15,5 @@ def init_app(app: Flask) -> None:
     from portal.pages.blueprint import public
 
     app.register_blueprint(public)
-    domains.add_navigation(app, NavItem("pages.home", _l("Home"), position=10),
-                           NavItem("pages.about", _l("About and privacy"), position=90))
+    # About and privacy is in every page's footer: the header keeps to what people came for.
+    domains.add_navigation(app, NavItem("pages.home", _l("Home"), position=10))
