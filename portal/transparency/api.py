@@ -30,8 +30,13 @@ def integer_argument(name: str, default: int | None = None) -> int:
     raw = request.args.get(name, "")
     if raw == "" and default is not None:
         return default
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) > LARGEST:
+    if len(request.args.getlist(name)) > 1:
+        raise ApiError(400, _("Give %(name)s once.", name=name), name)
+    if not raw.isascii() or not raw.isdigit():
         raise ApiError(400, _("%(name)s must be a whole number of 0 or more.", name=name), name)
+    if len(raw.lstrip("0")) > 19 or int(raw) > LARGEST:  # a number, but beyond any log
+        raise ApiError(400, _("%(name)s must be at most %(most)s.", name=name, most=LARGEST),
+                       name)
     return int(raw)
 
 

@@ -7,7 +7,7 @@ import json
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
@@ -38,8 +38,11 @@ def index() -> tuple[str, int]:
 
 @public.get("/entries/<int(max=9223372036854775807):index>")
 @open_to_all
-def show_entry(index: int) -> str:
+def show_entry(index: int) -> str | Response:
     """One entry: its exact bytes, leaf hash and the links to its inclusion proof."""
+    canonical = url_for("transparency.show_entry", index=index)
+    if request.path != canonical:  # /entries/01 or /entries/٣: one address per entry
+        return redirect(canonical, 301)
     entry = db.session.get(LogEntry, index)
     if entry is None:
         abort(404)

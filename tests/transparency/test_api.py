@@ -60,11 +60,22 @@ def test_key_checkpoint_entries_and_proofs_fit_together(client, five):
     ("/api/v1/transparency/proof/consistency?first=1&second=9", "second"),
     ("/api/v1/transparency/proof/consistency?first=", "first"),
     ("/api/v1/transparency/checkpoints?since=soon", "since"),
+    ("/api/v1/transparency/entries?start=1&start=3", "start"),  # which one?
+    ("/api/v1/transparency/checkpoints?since=4611686018427387905", "since"),
 ])
 def test_bad_arguments_are_a_400_naming_the_parameter(client, five, url, parameter):
     response = client.get(url)
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.get_json()["error"]["parameter"] == parameter
+
+
+def test_a_number_too_large_is_said_to_be_too_large(client, five):
+    error = client.get("/api/v1/transparency/entries?start=99999999999999999999&lang=en"
+                       ).get_json()["error"]
+    assert error["parameter"] == "start" and "must be at most" in error["message"]
+    # Leading zeros are still the same small number.
+    assert client.get("/api/v1/transparency/entries?start=00000000000000000001").status_code \
+        == 200
 
 
 def test_a_range_over_the_limit_is_refused(client, app):
@@ -154,3 +165,11 @@ def test_public_pages_of_published_records_link_their_entry(client, make_tariff,
     assert 'href="/transparency/entries/1">Public record entry No. 1</a>' in page
     page = client.get("/fees/abolished?lang=en").get_data(as_text=True)
     assert 'href="/transparency/entries/2">Public record entry No. 2</a>' in page
+
+
+def test_an_entry_has_one_address(client, five):
+    for path in ("/transparency/entries/01", "/transparency/entries/%D9%A3"):
+        response = client.get(path)
+        assert response.status_code == 301, path
+        assert response.headers["Location"] in ("/transparency/entries/1",
+                                                "/transparency/entries/3")
