@@ -7,6 +7,8 @@ The same parameters serve the calculator page, "check my bill" and the API
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
@@ -46,14 +48,22 @@ NUMBERS = ("kwh", *PERIOD_PARAMETERS.values(), PREVIOUS, YEAR_TO_DATE, "capacity
            "demand_kw")
 
 
+# A number as people write it on a form: ASCII digits, commas only between groups of three
+# ("12,345.6"), one optional decimal point, an optional minus (refused later as below zero).
+PLAIN_NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|-?\.\d+", re.ASCII)
+
+
 def parse_decimal(parameter: str, raw: str | None, *, required: bool = False) -> Decimal | None:
     """A number within ``bounds.USAGE`` (0 to 1e9, 4 decimals), or None when absent and optional."""
     if raw is None or raw.strip() == "":
         if required:
             raise BillInputError(parameter, _("This value is required."))
         return None
+    text = raw.strip()
+    if not PLAIN_NUMBER.fullmatch(text):  # no "1_000", "1,,0", "٣" or "1e3" (Decimal takes them)
+        raise BillInputError(parameter, str(USAGE.not_a_number))
     try:
-        value = Decimal(raw.strip().replace(",", ""))
+        value = Decimal(text.replace(",", ""))
     except InvalidOperation:
         raise BillInputError(parameter, str(USAGE.not_a_number)) from None
     problem = USAGE.problem(value)
