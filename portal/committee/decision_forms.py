@@ -65,18 +65,13 @@ class MeetingForm(PortalForm):
                            self.agenda.data or "")
 
 
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class MinutesForm(PortalForm):
     """After a meeting: who attended and the minutes."""
 
-    attendees = MultiCheckboxField(_l("Members who attended"), choices=[], coerce=int,
-                                   validate_choice=False)  # checked by the service
+    # checkboxes; checked by the service (members seated on the day)
+    attendees = SelectMultipleField(_l("Members who attended"), choices=[], coerce=int,
+                                    validate_choice=False, widget=ListWidget(prefix_label=False),
+                                    option_widget=CheckboxInput())
     minutes = TextAreaField(_l("Minutes (Markdown)"), validators=[
         DataRequired(REQUIRED), Length(max=20_000)])
     submit = SubmitField(_l("Save the minutes"))

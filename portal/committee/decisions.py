@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -128,11 +129,11 @@ def _check_votes(meeting: Meeting, data: DecisionData) -> None:
                              "roll_call")
 
 
-def _links(data: DecisionData) -> tuple[list[object], list[object], list[object]]:
+def _links(data: DecisionData) -> tuple[list[Any], list[Any], list[Any]]:
     from portal.complaints.models import Complaint
     from portal.fees.models import FeeItem, Tariff
 
-    found: list[list[object]] = []
+    found: list[list[Any]] = []
     for model, column, values, name, message in (
             (Complaint, Complaint.tracking_number, data.complaints, "complaints",
              _l("There is no complaint with the tracking number %(value)s.")),
@@ -199,7 +200,7 @@ def _apply(decision: Decision, data: DecisionData) -> None:
     db.session.flush()
     for member_id, vote in sorted((data.roll_call or {}).items()):
         decision.roll_call.append(DecisionVote(member_id=member_id, vote=vote))
-    decision.complaints = complaints  # type-checked by _links
+    decision.complaints = complaints
     decision.tariffs = tariffs
     decision.fee_items = fee_items
     decision.attachments.extend(new_files)
@@ -212,10 +213,11 @@ def create_draft(data: DecisionData, user: User | None, now: datetime,
     if amends is not None and not amends.is_published:
         raise CommitteeError(_l("Only a published decision can be amended; change the draft "
                                 "itself instead."), "amends")
-    decision = Decision(status=PublicationStatus.DRAFT, amends=amends,
+    decision = Decision(status=PublicationStatus.DRAFT,
                         drafted_by_id=user.id if user is not None else None)
     _apply(decision, data)
     db.session.add(decision)
+    decision.amends = amends
     db.session.flush()
     return decision
 

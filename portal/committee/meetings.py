@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -120,7 +121,7 @@ def upcoming(now: datetime, limit: int | None = None) -> Sequence[Meeting]:
     return db.session.scalars(query).all()
 
 
-def past_query(now: datetime) -> sa.Select[tuple[Meeting]]:
+def past_query(now: datetime) -> sa.Select[Any]:
     """Meetings that have taken place, latest first (a list that grows: paginated)."""
     return sa.select(Meeting).where(Meeting.starts_at <= now).options(
         selectinload(Meeting.attendees)).order_by(Meeting.starts_at.desc(), Meeting.id.desc())

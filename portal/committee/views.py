@@ -17,7 +17,6 @@ from portal.core.models import utcnow
 from portal.core.publication import PublicationStatus
 from portal.extensions import db
 
-
 LATEST_DECISIONS = 5
 
 

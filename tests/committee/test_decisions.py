@@ -4,7 +4,7 @@ half-written)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -286,7 +286,7 @@ def test_the_list_runs_a_fixed_number_of_statements(app, client, committee, rows
                 meeting=meeting, decided_on=date(2000, 1, 1), title_zh=f"决定{sequence}",
                 body_zh="正文", outcome="adopted", votes_for=3, votes_against=0,
                 votes_abstain=0, votes_absent=0, status="published",
-                published_at=datetime(2000, 1, 2, tzinfo=timezone.utc)))
+                published_at=datetime(2000, 1, 2, tzinfo=UTC)))
         db.session.commit()
     count, page = count_statements(app, client, "/committee/decisions/")
     assert "UC-2000-" in page
