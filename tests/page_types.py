@@ -30,7 +30,8 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/fees/check?tariff=RES-TIER-ZJ", "/complaints/public/{public}",
           "/complaints/public?status=nonsense", "/transparency/", "/transparency/entries/0",
           "/committee/", "/committee/seats", "/committee/members",
-          "/committee/terms/{past_term}/seats"]
+          "/committee/terms/{past_term}/seats", "/committee/meetings/",
+          "/committee/decisions/", "/committee/decisions/?outcome=nonsense"]
 STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
          "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
          "/staff/fees/tariffs/new", "/staff/fees/tariffs/{tariff}/versions/new",
@@ -41,7 +42,9 @@ STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/compl
          "/staff/committee/members/{member}/resign", "/staff/committee/members/{member}/account",
          "/staff/committee/members/{resigned}/replace"]
 COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escalated}",
-             "/staff/complaints/committee/?status=pending", "/staff/complaints/committee/?month=x"]
+             "/staff/complaints/committee/?status=pending", "/staff/complaints/committee/?month=x",
+             "/staff/committee/work/", "/staff/committee/work/decisions/new",
+             "/staff/committee/work/meetings/new"]
 
 
 def load_demo(app: Any) -> dict[str, Any]:

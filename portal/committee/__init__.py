@@ -1,6 +1,6 @@
 """The users' committee: terms and seats apportioned by the fees each customer class pays,
-elections and members. (The committee's findings on escalated complaints live in
-``portal.complaints``.)"""
+elections and members, meetings and numbered decisions. (The committee's findings on
+escalated complaints live in ``portal.complaints``.)"""
 
 from __future__ import annotations
 
@@ -32,11 +32,20 @@ def class_title(key: str) -> str:
 def init_app(app: Flask) -> None:
     """Register the committee's public, administrators' and API pages and its demo data."""
     from portal.accounts.roles import Permission
-    from portal.committee import api, demo, models, records, staff_views, views  # noqa: F401
+    from portal.committee import (  # noqa: F401
+        api,
+        decision_views,
+        demo,
+        models,
+        records,
+        staff_views,
+        views,
+        workspace_views,
+    )
     from portal.committee.blueprint import api as api_blueprint
-    from portal.committee.blueprint import public, staff
+    from portal.committee.blueprint import public, staff, workspace
 
-    for blueprint in (public, staff, api_blueprint):
+    for blueprint in (public, staff, workspace, api_blueprint):
         app.register_blueprint(blueprint)
     records.register(app)
     app.add_template_filter(decimal_of, "exact")
@@ -46,5 +55,7 @@ def init_app(app: Flask) -> None:
         app,
         NavItem("committee.index", _l("Users' committee"), position=60),
         NavItem("committee_staff.index", _l("Manage the committee"),
-                Permission.MANAGE_COMMITTEE, position=140))
+                Permission.MANAGE_COMMITTEE, position=140),
+        NavItem("committee_workspace.index", _l("Committee work"),
+                Permission.COMMITTEE_BUSINESS, position=135))
     domains.add_demo_loader(app, "committee", demo.load)

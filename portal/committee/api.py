@@ -1,4 +1,6 @@
-"""``GET /api/v1/committee``: the term in force, its seats with every step, its members
+"""``GET /api/v1/committee``, ``/api/v1/decisions`` and ``/api/v1/decisions/<number>``.
+
+The committee: the term in force, its seats with every step, its members
 (names, classes, roles, dates; never account data)."""
 
 from __future__ import annotations
@@ -7,17 +9,18 @@ import re
 from datetime import date
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
-from portal.committee import decimal_of, services
+from portal.committee import decimal_of, decisions, queries, services
 from portal.committee.apportionment import Apportionment
 from portal.committee.blueprint import api
-from portal.committee.models import CommitteeMember, Term
-from portal.core.api import ApiError
+from portal.committee.models import CommitteeMember, Decision, Term
+from portal.core.api import ApiError, page_arguments, paginated
 from portal.core.clock import local_today
+from portal.extensions import db
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -82,3 +85,54 @@ def committee() -> Response:
         seats=seats_json(term, services.apportionment_of(term)),
         members=[member_json(m) for m in sorted(term.members, key=lambda m: (m.starts_on, m.id))],
         seated=[m.id for m in services.seated_on(term, day)])
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """A published decision as its public page shows it (complaints by their public
+    permalink, never by tracking number)."""
+    return {
+        "number": decision.number, "title_zh": decision.title_zh,
+        "title_en": decision.title_en, "body_zh": decision.body_zh,
+        "body_en": decision.body_en, "decided_on": decision.decided_on.isoformat(),
+        "published_at": decision.published_at.isoformat() if decision.published_at else None,
+        "meeting": url_for("committee.meeting", meeting_id=decision.meeting_id,
+                           _external=True),
+        "outcome": decision.outcome.value,
+        "votes": {"for": decision.votes_for, "against": decision.votes_against,
+                  "abstain": decision.votes_abstain, "absent": decision.votes_absent},
+        "amends": decision.amends.number if decision.amends else None,
+        "amended_by": [a.number for a in decision.amendments if a.is_published],
+        "url": url_for("committee.decision", number=decision.number, _external=True),
+    }
+
+
+@api.get("/decisions")
+@open_to_all
+def decisions_index() -> Response:
+    """Published decisions, newest first, a page at a time."""
+    page, per_page = page_arguments()
+    pagination = db.paginate(queries.published_decisions(queries.DecisionFilters()),
+                             page=page, per_page=per_page, error_out=False)
+    return paginated(pagination, [decision_json(d) for d in pagination.items], "decisions",
+                     "committee_api.decisions_index")
+
+
+@api.get("/decisions/<number>")
+@open_to_all
+def decision_detail(number: str) -> Response:
+    """One published decision, with its roll call, links and files."""
+    found = decisions.by_number(number)
+    if found is None:
+        raise ApiError(404, _("There is no published decision with this number."), "number")
+    body = decision_json(found)
+    body["roll_call"] = [{"member": v.member.name, "member_id": v.member_id,
+                          "vote": v.vote.value} for v in found.roll_call]
+    body["complaints"] = [url_for("complaints.public_case", public_id=c.public_id,
+                                  _external=True) for c in found.complaints if c.public_id]
+    body["tariffs"] = [t.code for t in found.tariffs]
+    body["fee_items"] = [f.code for f in found.fee_items]
+    body["attachments"] = [{"title": a.title, "size": a.size, "sha256": a.sha256,
+                            "url": url_for("committee.decision_file", number=found.number,
+                                           file_id=a.id, _external=True)}
+                           for a in found.attachments]
+    return jsonify(body)

@@ -12,3 +12,5 @@ from portal.core.api import api_blueprint
 public = Blueprint("committee", __name__, url_prefix="/committee")
 staff = Blueprint("committee_staff", __name__, url_prefix="/staff/committee")
 api = api_blueprint("committee_api", __name__)
+# The members' workspace: meetings, drafts, decisions awaiting a second member.
+workspace = Blueprint("committee_workspace", __name__, url_prefix="/staff/committee/work")

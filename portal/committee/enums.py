@@ -17,3 +17,26 @@ class MemberRole(TitledEnum):
 
 MemberRole.TITLES = {"chair": _l("Chair"), "vice_chair": _l("Vice-chair"),
                      "member": _l("Member")}
+
+
+class Vote(TitledEnum):
+    """How one member voted on a decision (absent: not at the meeting, or not voting)."""
+
+    FOR = "for"
+    AGAINST = "against"
+    ABSTAIN = "abstain"
+    ABSENT = "absent"
+
+
+Vote.TITLES = {"for": _l("For"), "against": _l("Against"), "abstain": _l("Abstained"),
+               "absent": _l("Absent")}
+
+
+class DecisionOutcome(TitledEnum):
+    """Whether a decision was adopted: by more than half of the members seated that day."""
+
+    ADOPTED = "adopted"
+    REJECTED = "rejected"
+
+
+DecisionOutcome.TITLES = {"adopted": _l("Adopted"), "rejected": _l("Rejected")}

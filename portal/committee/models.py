@@ -1,22 +1,28 @@
 """Tables of the users' committee: terms with the fees that share their seats, candidates and
-their votes, members (with resignations and replacements) and the accounts linked to them.
+their votes, members (with resignations and replacements) and the accounts linked to them;
+meetings with their attendance, and numbered decisions with their votes, links and files.
 
-Meetings, decisions and notices are to come: a decision will reference a meeting and the
-members seated on its date (``CommitteeMember`` with ``starts_on``/``ends_on``/``left_on``).
+A decision references a meeting and counts the members seated on its date
+(``CommitteeMember.seated_on``). Notices are to come.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.committee.enums import MemberRole
-from portal.core.models import Base, TimestampMixin, enum_type
+from portal.committee.enums import DecisionOutcome, MemberRole, Vote
+from portal.core.models import Base, TimestampMixin, UTCDateTime, enum_type
 from portal.core.publication import PublicationMixin
 from portal.fees.enums import CustomerClass
+
+if TYPE_CHECKING:
+    from portal.complaints.models import Complaint
+    from portal.fees.models import FeeItem, Tariff
 
 FEES = sa.Numeric(16, 2)
 
@@ -140,3 +146,145 @@ class CommitteeMember(TimestampMixin, Base):
     def seated_on(self, day: date) -> bool:
         """Whether the member holds the seat on ``day``."""
         return self.starts_on <= day <= self.last_day
+
+
+class Meeting(TimestampMixin, Base):
+    """A meeting of the committee: when and where, its agenda (Markdown, public before the
+    meeting), who attended and its minutes (Markdown, public after it)."""
+
+    __tablename__ = "committee_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("committee_terms.id", ondelete="RESTRICT"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    place: Mapped[str] = mapped_column(sa.String(200))
+    agenda: Mapped[str] = mapped_column(sa.Text)
+    minutes: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    term: Mapped[Term] = relationship()
+    attendees: Mapped[list[CommitteeMember]] = relationship(
+        secondary="committee_meeting_attendance", order_by="CommitteeMember.name")
+
+
+meeting_attendance = sa.Table(
+    "committee_meeting_attendance", Base.metadata,
+    sa.Column("meeting_id", sa.ForeignKey("committee_meetings.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("member_id", sa.ForeignKey("committee_members.id", ondelete="CASCADE"),
+              primary_key=True, index=True),
+)
+
+
+decision_complaints = sa.Table(
+    "committee_decision_complaints", Base.metadata,
+    sa.Column("decision_id", sa.ForeignKey("committee_decisions.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("complaint_id", sa.ForeignKey("complaints.id", ondelete="CASCADE"),
+              primary_key=True, index=True),
+)
+decision_tariffs = sa.Table(
+    "committee_decision_tariffs", Base.metadata,
+    sa.Column("decision_id", sa.ForeignKey("committee_decisions.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("tariff_id", sa.ForeignKey("tariffs.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+)
+decision_fee_items = sa.Table(
+    "committee_decision_fee_items", Base.metadata,
+    sa.Column("decision_id", sa.ForeignKey("committee_decisions.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("fee_item_id", sa.ForeignKey("fee_items.id", ondelete="CASCADE"),
+              primary_key=True, index=True),
+)
+
+
+class Decision(PublicationMixin, TimestampMixin, Base):
+    """A decision of the committee: drafted by one member, published by another, then final.
+
+    Its number ``UC-YYYY-NNN`` is given at publication (a draft has none); a correction is
+    another decision that ``amends`` it."""
+
+    __tablename__ = "committee_decisions"
+    __table_args__ = (
+        sa.CheckConstraint("status = 'draft' OR (published_at IS NOT NULL AND number IS NOT "
+                           "NULL)", name="published_has_number"),
+        sa.CheckConstraint("votes_for >= 0 AND votes_against >= 0 AND votes_abstain >= 0 "
+                           "AND votes_absent >= 0", name="votes_not_negative"),
+        # the two-person rule, in the schema too
+        sa.CheckConstraint("published_by_id IS NULL OR drafted_by_id IS NULL "
+                           "OR published_by_id <> drafted_by_id", name="two_people"),
+        sa.CheckConstraint("amends_id IS NULL OR amends_id <> id", name="not_self"),
+        sa.UniqueConstraint("year", "sequence", name="uq_committee_decisions_year_sequence"),
+        sa.Index("ix_committee_decisions_status_decided", "status", "decided_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    year: Mapped[int | None]
+    sequence: Mapped[int | None]
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("committee_meetings.id", ondelete="RESTRICT"), index=True)
+    # the meeting's local date, kept for searches by date
+    decided_on: Mapped[date] = mapped_column(sa.Date)
+    title_zh: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str | None] = mapped_column(sa.String(200))
+    body_zh: Mapped[str] = mapped_column(sa.Text)
+    body_en: Mapped[str | None] = mapped_column(sa.Text)
+    outcome: Mapped[DecisionOutcome] = mapped_column(enum_type(DecisionOutcome, "outcome"))
+    votes_for: Mapped[int]
+    votes_against: Mapped[int]
+    votes_abstain: Mapped[int]
+    votes_absent: Mapped[int]
+    drafted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    amends_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("committee_decisions.id", ondelete="RESTRICT"), index=True)
+
+    meeting: Mapped[Meeting] = relationship()
+    amends: Mapped[Decision | None] = relationship(
+        remote_side="Decision.id", foreign_keys=[amends_id], back_populates="amendments")
+    amendments: Mapped[list[Decision]] = relationship(
+        foreign_keys=[amends_id], back_populates="amends", order_by="Decision.id")
+    roll_call: Mapped[list[DecisionVote]] = relationship(
+        cascade="all, delete-orphan", order_by="DecisionVote.member_id")
+    complaints: Mapped[list[Complaint]] = relationship(
+        secondary=decision_complaints, order_by="Complaint.id")
+    tariffs: Mapped[list[Tariff]] = relationship(secondary=decision_tariffs,
+                                                 order_by="Tariff.code")
+    fee_items: Mapped[list[FeeItem]] = relationship(secondary=decision_fee_items,
+                                                    order_by="FeeItem.code")
+    attachments: Mapped[list[DecisionAttachment]] = relationship(
+        cascade="all, delete-orphan", order_by="DecisionAttachment.id")
+
+    @property
+    def seated(self) -> int:
+        """How many members were seated on the day (the sum of the four counts)."""
+        return self.votes_for + self.votes_against + self.votes_abstain + self.votes_absent
+
+
+class DecisionVote(Base):
+    """One member's vote on a decision, when the committee publishes the roll call."""
+
+    __tablename__ = "committee_decision_votes"
+
+    decision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("committee_decisions.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("committee_members.id", ondelete="RESTRICT"), primary_key=True)
+    vote: Mapped[Vote] = mapped_column(enum_type(Vote, "vote", length=16))
+    member: Mapped[CommitteeMember] = relationship()
+
+
+class DecisionAttachment(TimestampMixin, Base):
+    """A PDF published with a decision, checked and rewritten like a complaint's."""
+
+    __tablename__ = "committee_decision_attachments"
+    __table_args__ = (sa.CheckConstraint("size > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("committee_decisions.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)

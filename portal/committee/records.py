@@ -1,4 +1,5 @@
-"""How a published term reads in the transparency log."""
+"""How a published term and a published decision (or amendment) read in the transparency
+log."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from portal.committee.models import Term
+from portal.committee.models import Decision, Term
 from portal.committee.services import apportionment_of
 from portal.core.publication import PublicationStatus
 from portal.extensions import db
@@ -45,7 +46,45 @@ def _published_terms() -> Iterable[tuple[Any, datetime]]:
     return [(term, term.published_at or term.created_at) for term in terms]
 
 
+def decision_key(decision: Decision) -> str:
+    """``committee-decision:UC-2026-007``."""
+    return f"committee-decision:{decision.number}"
+
+
+def decision_content(decision: Decision) -> dict[str, Any]:
+    """A published decision as its public page shows it (complaints by their public
+    permalink only: a tracking number is the complainant's)."""
+    return {
+        "number": decision.number, "amends": decision.amends.number if decision.amends else None,
+        "decided_on": decision.decided_on, "meeting_id": decision.meeting_id,
+        "title_zh": decision.title_zh, "title_en": decision.title_en,
+        "body_zh": decision.body_zh, "body_en": decision.body_en,
+        "outcome": decision.outcome.value,
+        "votes": {"for": decision.votes_for, "against": decision.votes_against,
+                  "abstain": decision.votes_abstain, "absent": decision.votes_absent},
+        "roll_call": [{"member_id": v.member_id, "vote": v.vote.value}
+                      for v in decision.roll_call],
+        "complaints": [c.public_id for c in decision.complaints if c.public_id],
+        "tariffs": [t.code for t in decision.tariffs],
+        "fee_items": [f.code for f in decision.fee_items],
+        "attachments": [{"title": a.title, "sha256": a.sha256, "size": a.size}
+                        for a in decision.attachments],
+    }
+
+
+def _published_decisions() -> Iterable[tuple[Any, datetime]]:
+    decisions = db.session.scalars(
+        sa.select(Decision).where(Decision.status == PublicationStatus.PUBLISHED)
+        .options(selectinload(Decision.roll_call), selectinload(Decision.complaints),
+                 selectinload(Decision.tariffs), selectinload(Decision.fee_items),
+                 selectinload(Decision.attachments), selectinload(Decision.amends))
+        .order_by(Decision.published_at, Decision.id))
+    return [(decision, decision.published_at or decision.created_at) for decision in decisions]
+
+
 def register(app: Flask) -> None:
-    """Make the log record every published term."""
+    """Make the log record every published term and decision (amendments included)."""
     register_kind(app, RecordKind("committee_term", _l("Committee term and seats"), Term,
                                   term_key, term_content, _published_terms))
+    register_kind(app, RecordKind("committee_decision", _l("Committee decision"), Decision,
+                                  decision_key, decision_content, _published_decisions))

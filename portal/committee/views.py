@@ -9,12 +9,15 @@ from flask import abort, render_template
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import open_to_all
-from portal.committee import services
+from portal.committee import meetings, queries, services
 from portal.committee.blueprint import public
 from portal.committee.models import Term
 from portal.core.clock import local_today
+from portal.core.models import utcnow
 from portal.core.publication import PublicationStatus
 from portal.extensions import db
+
+LATEST_DECISIONS = 5
 
 
 def _seats_context(term: Term | None) -> dict[str, Any]:
@@ -28,8 +31,13 @@ def index() -> str:
     today = local_today()
     term = services.latest_term(today)
     members = services.seated_on(term, today) if term else []
+    now = utcnow()
+    upcoming = meetings.upcoming(now, limit=1)
+    latest = db.session.scalars(queries.published_decisions(queries.DecisionFilters())
+                                .limit(LATEST_DECISIONS)).all()
     return render_template("committee/index.html", members=members, today=today,
-                           **_seats_context(term))
+                           next_meeting=upcoming[0] if upcoming else None,
+                           latest_decisions=latest, **_seats_context(term))
 
 
 @public.get("/seats")
