@@ -8,7 +8,6 @@ The same parameters serve the calculator page, "check my bill" and the API
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
