@@ -162,7 +162,7 @@ def test_a_file_that_is_not_a_pdf(app, client, auth, committee) -> None:
 
 def test_roll_call_must_agree(app, committee) -> None:
     members = committee["members"]
-    with app.app_context():
+    with app.test_request_context("/?lang=en"):  # English messages
         with pytest.raises(services.CommitteeError, match="does not agree"):
             decisions.create_draft(decisions.DecisionData(
                 meeting_id=committee["meeting"], title_zh="标题", body_zh="正文", votes_for=2,
@@ -185,7 +185,7 @@ def test_roll_call_must_agree(app, committee) -> None:
 
 def test_amendments_and_numbers(app, committee) -> None:
     first = _draft(app, committee)
-    with app.app_context():
+    with app.test_request_context("/?lang=en"):  # English messages
         draft = db.session.get(Decision, first)
         with pytest.raises(services.CommitteeError, match="Only a published decision"):
             decisions.create_draft(decisions.data_of(draft), _user(committee["ann"]),
