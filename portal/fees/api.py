@@ -47,6 +47,8 @@ def _summary(tariff: Tariff) -> dict[str, Any]:
     return {"code": tariff.code, "name_zh": tariff.name_zh, "name_en": tariff.name_en,
             "customer_class": tariff.customer_class.value,
             "voltage_level": tariff.voltage_level.value,
+            # The districts the tariff applies in; an empty list: every district.
+            "districts": [district.code for district in tariff.districts],
             "url": url_for("fees_api.tariff_detail", code=tariff.code, _external=True),
             "page": url_for("fees.show_tariff", code=tariff.code, _external=True)}
 

@@ -196,6 +196,21 @@ def _version_draft(reader: _Reader) -> services.VersionDraft:
         reader.text("note_en", required=False))
 
 
+def _district_codes(reader: _Reader) -> list[str]:
+    """The optional ``districts`` of a tariff: codes of known districts ([]: every district)."""
+    codes = reader.data.get("districts")
+    if codes is None:
+        return []
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        raise reader.fail("districts", "must be a list of district codes")
+    known = [district.code for district in services.known_districts()]
+    for code in codes:
+        if code.strip().upper() not in known:
+            raise reader.fail("districts", f"unknown district {code!r}; the districts are "
+                                           f"{', '.join(known)}")
+    return codes
+
+
 def _import_tariff(reader: _Reader, publisher: User | None, now: datetime,
                    keep_dates: bool) -> tuple[int, int]:
     code = reader.required_text("code").upper()
@@ -209,6 +224,8 @@ def _import_tariff(reader: _Reader, publisher: User | None, now: datetime,
         else:
             services.rename_tariff(tariff, reader.required_text("name_zh"),
                                    reader.text("name_en", required=False))
+        if "districts" in reader.data:
+            services.limit_tariff(tariff, _district_codes(reader))
     except services.FeeError as error:
         raise reader.fail(error.errors[0].field, str(error.errors[0].message)) from None
     existing = {version.effective_from: version for version in tariff.versions}
@@ -348,6 +365,7 @@ def tariff_data(tariff: Tariff, *, include_drafts: bool) -> dict[str, Any]:
         "code": tariff.code, "name_zh": tariff.name_zh, "name_en": tariff.name_en,
         "customer_class": tariff.customer_class.value,
         "voltage_level": tariff.voltage_level.value,
+        "districts": [district.code for district in tariff.districts],
         "versions": [version_data(v) for v in tariff.versions
                      if include_drafts or v.is_published],
     }
