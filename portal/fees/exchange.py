@@ -211,8 +211,9 @@ def _district_codes(reader: _Reader) -> list[str]:
     return codes
 
 
-def _import_tariff(reader: _Reader, publisher: User | None, now: datetime,
-                   keep_dates: bool) -> tuple[int, int]:
+def _tariff_itself(reader: _Reader) -> Tariff:
+    """The tariff a row names, created or with its names and districts as the row gives them
+    (a row without ``districts`` leaves them as they are)."""
     code = reader.required_text("code").upper()
     tariff = services.get_tariff(code)
     try:
@@ -228,6 +229,12 @@ def _import_tariff(reader: _Reader, publisher: User | None, now: datetime,
             services.limit_tariff(tariff, _district_codes(reader))
     except services.FeeError as error:
         raise reader.fail(error.errors[0].field, str(error.errors[0].message)) from None
+    return tariff
+
+
+def _import_tariff(reader: _Reader, publisher: User | None, now: datetime,
+                   keep_dates: bool) -> tuple[int, int]:
+    tariff = _tariff_itself(reader)
     existing = {version.effective_from: version for version in tariff.versions}
     rows = reader.items("versions")
     parsed = []
