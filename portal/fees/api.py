@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
@@ -53,7 +54,7 @@ def _summary(tariff: Tariff) -> dict[str, Any]:
             "page": url_for("fees.show_tariff", code=tariff.code, _external=True)}
 
 
-TARIFFS = sa.select(Tariff).order_by(Tariff.code)
+TARIFFS = sa.select(Tariff).order_by(Tariff.code).options(selectinload(Tariff.districts))
 
 
 def _with(response: Response, **fields: Any) -> Response:

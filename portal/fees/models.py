@@ -55,9 +55,9 @@ class Tariff(TimestampMixin, Base):
     voltage_level: Mapped[VoltageLevel] = mapped_column(enum_type(VoltageLevel, "voltage_level"))
     versions: Mapped[list[TariffVersion]] = relationship(
         back_populates="tariff", order_by="TariffVersion.number", cascade="all, delete-orphan")
-    # Loaded with the tariffs (a handful of rows), so that lists and the finder ask once.
+    # Lists that show them load them with ``selectinload(Tariff.districts)``.
     districts: Mapped[list[District]] = relationship(
-        secondary=tariff_districts, order_by=District.position, lazy="selectin")
+        secondary=tariff_districts, order_by=District.position)
 
     def applies_in(self, district_code: str) -> bool:
         """Whether the tariff applies in a district (a tariff limited to none: everywhere)."""

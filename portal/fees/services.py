@@ -349,7 +349,8 @@ def same_content(version: TariffVersion, draft: VersionDraft) -> bool:
 
 def tariffs_by_code() -> list[Tariff]:
     """Every tariff, by code (a handful: for a choice of tariff)."""
-    return list(db.session.scalars(sa.select(Tariff).order_by(Tariff.code)))
+    return list(db.session.scalars(sa.select(Tariff).order_by(Tariff.code)
+                                   .options(selectinload(Tariff.districts))))
 
 
 def versions_in_force(tariffs: Sequence[Tariff], day: date) -> dict[int, TariffVersion]:

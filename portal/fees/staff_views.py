@@ -60,7 +60,8 @@ def _fee_item_or_404(code: str) -> FeeItem:
 @permission_required(MANAGE)
 def index() -> str:
     """Every tariff with its drafts and published versions, a page at a time."""
-    query = sa.select(Tariff).options(selectinload(Tariff.versions)).order_by(Tariff.code)
+    query = sa.select(Tariff).options(selectinload(Tariff.versions),
+                                      selectinload(Tariff.districts)).order_by(Tariff.code)
     pagination = page_of(query, PAGE_SIZE)
     return render_template("fees/staff_index.html", pagination=pagination)
 
@@ -255,7 +256,8 @@ def edit_fee_item(code: str) -> Any:
 @permission_required(MANAGE)
 def export() -> Response:
     """Everything, drafts included, in the import format."""
-    tariffs = db.session.scalars(sa.select(Tariff).order_by(Tariff.code)).all()
+    tariffs = db.session.scalars(sa.select(Tariff).order_by(Tariff.code)
+                                 .options(selectinload(Tariff.districts))).all()
     data = export_data(list(tariffs), services.fee_items(), include_drafts=True)
     body = json.dumps(data, ensure_ascii=False, indent=1)
     return Response(body, mimetype="application/json", headers={
