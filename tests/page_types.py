@@ -23,7 +23,7 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/complaints/", "/complaints/new", "/complaints/track", "/complaints/public",
           "/accounts/login", "/no/such/page",
           "/fees/bill", "/fees/bill?customer_class=residential",
-          "/fees/bill?customer_class=residential&meter=single&time_of_use=no",
+          "/fees/bill?customer_class=residential&meter=single&time_of_use=no&district=BEISHAN",
           "/fees/bill?customer_class=nonsense",
           "/tariffs/RES-TIER-ZJ/bill?kwh=200&previous_kwh=2700",
           "/tariffs/RES-TOU-ZJ/bill?peak_kwh=120&valley_kwh=80&previous_kwh=2700",

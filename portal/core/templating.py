@@ -111,6 +111,11 @@ def gap() -> str:
     return "" if current_language().startswith("zh") else " "
 
 
+def list_comma() -> str:
+    """What separates the items of a list of names: the enumeration comma 、 in Chinese."""
+    return "、" if current_language().startswith("zh") else ", "
+
+
 def init_app(app: Flask) -> None:
     """Register the context processor, the table filter (templates/_tables.html) and the
     ``markdown`` filter (portal/core/markdown.py)."""
@@ -122,5 +127,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["language_of"] = language_of
     app.jinja_env.globals["comma"] = comma
     app.jinja_env.globals["gap"] = gap
+    app.jinja_env.globals["list_comma"] = list_comma
     app.jinja_env.globals["book_title"] = lambda title: marked(book_title(title))
     app.jinja_env.globals["citation"] = lambda number, title: marked(citation(number, title))

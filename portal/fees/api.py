@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
@@ -47,11 +48,13 @@ def _summary(tariff: Tariff) -> dict[str, Any]:
     return {"code": tariff.code, "name_zh": tariff.name_zh, "name_en": tariff.name_en,
             "customer_class": tariff.customer_class.value,
             "voltage_level": tariff.voltage_level.value,
+            # The districts the tariff applies in; an empty list: every district.
+            "districts": [district.code for district in tariff.districts],
             "url": url_for("fees_api.tariff_detail", code=tariff.code, _external=True),
             "page": url_for("fees.show_tariff", code=tariff.code, _external=True)}
 
 
-TARIFFS = sa.select(Tariff).order_by(Tariff.code)
+TARIFFS = sa.select(Tariff).order_by(Tariff.code).options(selectinload(Tariff.districts))
 
 
 def _with(response: Response, **fields: Any) -> Response:

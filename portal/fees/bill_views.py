@@ -44,7 +44,7 @@ def _tariff_or_404(code: str) -> Tariff:
 
 def _answers() -> dict[str, str]:
     """The which-tariff answers carried in the address, those that are answers at all."""
-    return {q.name: value for q in finder.QUESTIONS
+    return {q.name: value for q in finder.questions()
             if q.title_of(value := request.args.get(q.name) or "") is not None}
 
 

@@ -196,8 +196,24 @@ def _version_draft(reader: _Reader) -> services.VersionDraft:
         reader.text("note_en", required=False))
 
 
-def _import_tariff(reader: _Reader, publisher: User | None, now: datetime,
-                   keep_dates: bool) -> tuple[int, int]:
+def _district_codes(reader: _Reader) -> list[str]:
+    """The optional ``districts`` of a tariff: codes of known districts ([]: every district)."""
+    codes = reader.data.get("districts")
+    if codes is None:
+        return []
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        raise reader.fail("districts", "must be a list of district codes")
+    known = [district.code for district in services.known_districts()]
+    for code in codes:
+        if code.strip().upper() not in known:
+            raise reader.fail("districts", f"unknown district {code!r}; the districts are "
+                                           f"{', '.join(known)}")
+    return codes
+
+
+def _tariff_itself(reader: _Reader) -> Tariff:
+    """The tariff a row names, created or with its names and districts as the row gives them
+    (a row without ``districts`` leaves them as they are)."""
     code = reader.required_text("code").upper()
     tariff = services.get_tariff(code)
     try:
@@ -209,8 +225,16 @@ def _import_tariff(reader: _Reader, publisher: User | None, now: datetime,
         else:
             services.rename_tariff(tariff, reader.required_text("name_zh"),
                                    reader.text("name_en", required=False))
+        if "districts" in reader.data:
+            services.limit_tariff(tariff, _district_codes(reader))
     except services.FeeError as error:
         raise reader.fail(error.errors[0].field, str(error.errors[0].message)) from None
+    return tariff
+
+
+def _import_tariff(reader: _Reader, publisher: User | None, now: datetime,
+                   keep_dates: bool) -> tuple[int, int]:
+    tariff = _tariff_itself(reader)
     existing = {version.effective_from: version for version in tariff.versions}
     rows = reader.items("versions")
     parsed = []
@@ -348,6 +372,7 @@ def tariff_data(tariff: Tariff, *, include_drafts: bool) -> dict[str, Any]:
         "code": tariff.code, "name_zh": tariff.name_zh, "name_en": tariff.name_en,
         "customer_class": tariff.customer_class.value,
         "voltage_level": tariff.voltage_level.value,
+        "districts": [district.code for district in tariff.districts],
         "versions": [version_data(v) for v in tariff.versions
                      if include_drafts or v.is_published],
     }

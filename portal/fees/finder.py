@@ -7,10 +7,10 @@ answers are read from what the published versions in force say:
 - single or shared meter (一户一表 / 合表), residential tariffs only: tiered residential tariffs
   are for households with their own meter; a shared meter is billed without tiers, as the
   national rule of 2012 on residential tiered tariffs sets (合表用户暂不执行阶梯电价);
-- time of use (峰谷分时): whether the version has time-of-use prices.
-No district is asked: tariffs that differ by district say where they apply in their names (the
-demo's Beishan County tariff and the one outside it), as the customer's bill prints them, and
-the page says so.
+- time of use (峰谷分时): whether the version has time-of-use prices;
+- district: the districts a tariff is limited to (``Tariff.districts``; a tariff limited to
+  none applies in every district), asked only when tariffs that fit the other answers differ
+  by district (the demo's Beishan County tariff and the one outside it).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.complaints.models import District
+from portal.core.text import localized_field
 from portal.fees import services
 from portal.fees.enums import CustomerClass
 from portal.fees.models import Tariff, TariffVersion
@@ -45,22 +47,38 @@ class Question:
     name: str
     label: LazyString
     hint: LazyString | None
-    choices: tuple[tuple[str, LazyString], ...]
-    answer_of: Callable[[Candidate], str | None]
+    choices: tuple[tuple[str, LazyString | str], ...]
+    # The answer a tariff gives, or the answers it fits (a tariff in several districts);
+    # None: the question does not concern it, and it fits every answer.
+    answer_of: Callable[[Candidate], str | frozenset[str] | None]
     # How an answer reads in a list of the answers given ("Residential, own meter").
-    short: Mapping[str, LazyString] = field(default_factory=dict)
+    short: Mapping[str, LazyString | str] = field(default_factory=dict)
+
+    def answers_of(self, candidate: Candidate) -> frozenset[str] | None:
+        """The answers a candidate fits (None: every answer)."""
+        answer = self.answer_of(candidate)
+        return frozenset({answer}) if isinstance(answer, str) else answer
 
     def answers(self, candidates: list[Candidate]) -> set[str]:
         """The answers the candidates give (None: the question does not concern them)."""
-        return {a for c in candidates if (a := self.answer_of(c)) is not None}
+        return {a for c in candidates if (given := self.answers_of(c)) is not None
+                for a in given}
+
+    def fits(self, candidate: Candidate, value: str) -> bool:
+        """Whether the candidate is still possible after the answer ``value``."""
+        given = self.answers_of(candidate)
+        return given is None or value in given
 
     def splits(self, candidates: list[Candidate]) -> bool:
-        """Whether an answer would tell the candidates apart."""
-        return len(self.answers(candidates)) > 1 or (
-            len(self.answers(candidates)) == 1
-            and any(self.answer_of(c) is None for c in candidates))
+        """Whether an answer would tell the candidates apart: some answer keeps some of them
+        but not all."""
+        for value, _title in self.choices:
+            kept = sum(1 for c in candidates if self.fits(c, value))
+            if 0 < kept < len(candidates):
+                return True
+        return False
 
-    def title_of(self, value: str) -> LazyString | None:
+    def title_of(self, value: str) -> LazyString | str | None:
         """The wording of an answer."""
         return dict(self.choices).get(value)
 
@@ -91,8 +109,24 @@ DETAILS = (
              _time_of_use,
              {"yes": _l("peak and valley prices"), "no": _l("one price for all hours")}),
 )
-QUESTIONS = (CUSTOMER_CLASS, *DETAILS)
-ANSWER_NAMES = tuple(question.name for question in QUESTIONS)
+DISTRICT = "district"
+
+
+def _districts(candidate: Candidate) -> frozenset[str] | None:
+    return frozenset(d.code for d in candidate.tariff.districts) or None
+
+
+def district_question(districts: list[District]) -> Question:
+    """Where is your home? The districts of the supply area, by name in the page's language."""
+    names = tuple((d.code, localized_field(d, "name") or d.code) for d in districts)
+    return Question(DISTRICT, _l("Where is your home?"),
+                    _l("Some tariffs apply only in some districts."), names, _districts,
+                    dict(names))
+
+
+def questions() -> tuple[Question, ...]:
+    """Every question, in the order asked (the districts read from the database)."""
+    return (CUSTOMER_CLASS, *DETAILS, district_question(services.known_districts()))
 
 
 @dataclass
@@ -103,9 +137,9 @@ class Finding:
     asked: list[Question]
     errors: dict[str, str]
     matches: list[Candidate] | None = None  # None until every question asked is answered
-    classes: tuple[tuple[str, LazyString], ...] = ()
+    classes: tuple[tuple[str, LazyString | str], ...] = ()
 
-    def choices_of(self, question: Question) -> tuple[tuple[str, LazyString], ...]:
+    def choices_of(self, question: Question) -> tuple[tuple[str, LazyString | str], ...]:
         """The answers offered: for the customer class, the classes that have a tariff."""
         return self.classes if question is CUSTOMER_CLASS and self.classes else question.choices
 
@@ -123,9 +157,13 @@ def candidates_on(day: date) -> list[Candidate]:
             for tariff in tariffs if (version := in_force.get(tariff.id)) is not None]
 
 
-def find(args: Mapping[str, str], candidates: list[Candidate]) -> Finding:
-    """Follow the answers in ``args`` as far as they go."""
-    answers = {name: value for name in ANSWER_NAMES if (value := (args.get(name) or "").strip())}
+def find(args: Mapping[str, str], candidates: list[Candidate],
+         asking: tuple[Question, ...] | None = None) -> Finding:
+    """Follow the answers in ``args`` as far as they go (``asking``: the questions, by
+    default ``questions()``)."""
+    asking = asking or questions()
+    details = asking[1:]
+    answers = {q.name: value for q in asking if (value := (args.get(q.name) or "").strip())}
     classes = tuple((value, title) for value, title in CUSTOMER_CLASS.choices
                     if value in CUSTOMER_CLASS.answers(candidates))
     finding = Finding(answers, [CUSTOMER_CLASS], {}, classes=classes)
@@ -135,8 +173,8 @@ def find(args: Mapping[str, str], candidates: list[Candidate]) -> Finding:
     if CUSTOMER_CLASS.title_of(chosen) is None:
         finding.errors[CUSTOMER_CLASS.name] = _("Choose one of the answers.")
         return finding
-    remaining = [c for c in candidates if CUSTOMER_CLASS.answer_of(c) == chosen]
-    finding.asked += [question for question in DETAILS if question.splits(remaining)]
+    remaining = [c for c in candidates if CUSTOMER_CLASS.fits(c, chosen)]
+    finding.asked += [question for question in details if question.splits(remaining)]
     for question in finding.asked[1:]:
         given = answers.get(question.name)
         if given is None:
@@ -146,7 +184,7 @@ def find(args: Mapping[str, str], candidates: list[Candidate]) -> Finding:
         if question.title_of(given) is None:
             finding.errors[question.name] = _("Choose one of the answers.")
             continue
-        remaining = [c for c in remaining if question.answer_of(c) in {given, None}]
+        remaining = [c for c in remaining if question.fits(c, given)]
     if not finding.errors and all(q.name in answers for q in finding.asked):
         finding.matches = remaining
     return finding
@@ -157,10 +195,10 @@ def carried(finding: Finding) -> dict[str, str]:
     return {q.name: finding.answers[q.name] for q in finding.asked if q.name in finding.answers}
 
 
-def described(args: Mapping[str, str]) -> list[str]:
+def described(args: Mapping[str, str], asking: tuple[Question, ...] | None = None) -> list[str]:
     """The answers carried in ``args``, worded for the page (unknown values left out)."""
     words = []
-    for question in QUESTIONS:
+    for question in asking or questions():
         value = args.get(question.name) or ""
         title = question.short.get(value) or question.title_of(value)
         if title is not None:

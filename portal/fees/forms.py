@@ -16,6 +16,7 @@ from wtforms import (
     DecimalField,
     FormField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -35,13 +36,15 @@ from portal.fees.enums import (
     Period,
     VoltageLevel,
 )
-from portal.fees.models import FeeItem, TariffVersion
+from portal.fees.models import FeeItem, Tariff, TariffVersion
 from portal.fees.services import (
     FeeError,
     FeeItemData,
     LegalBasis,
     VersionDraft,
+    known_districts,
     structure_of,
+    unknown_district,
 )
 from portal.fees.structure import (
     REQUIRED,
@@ -160,7 +163,8 @@ FIELD_FOR_ERROR = {"tiers": "tier_limits", "billing_basis": "billing_basis",
                    "hours": "peak_hours", "basic_charge": "basic_charge_rate",
                    "effective_to": "effective_to", "effective_from": "effective_from",
                    "basis_number": "basis_number", "basis_title": "basis_title",
-                   "basis_url": "basis_url", "code": "code", "name_zh": "name_zh"}
+                   "basis_url": "basis_url", "code": "code", "name_zh": "name_zh",
+                   "districts": "districts"}
 MONTHLY_ERROR = re.compile(r"^monthly_charges\[(\d+)\]\.(\w+)$")
 BAD_HOURS = _l("Write hours as HH:MM-HH:MM separated by commas, e.g. 08:00-11:00, 18:00-23:00.")
 
@@ -219,7 +223,26 @@ class LegalBasisForm(FeeForm):
         Optional(), Length(max=500), URL(message=_l("Enter a full link starting with https://."))])
 
 
-class TariffForm(CodeAndNamesForm):
+class DistrictsForm(FeeForm):
+    """The districts a tariff applies in: checkboxes, none ticked for every district."""
+
+    districts = SelectMultipleField(_l("Applies in"), choices=[], validate_choice=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = current_language()
+        self.districts.choices = [(d.code, localized_field(d, "name", language) or d.code)
+                                  for d in known_districts()]
+
+    def validate_districts(self, field: Any) -> None:
+        """Only the districts offered (a forged value is named in the error)."""
+        offered = {code for code, _title in field.choices}
+        for code in field.data or []:
+            if code not in offered:
+                raise ValidationError(str(unknown_district(code)))
+
+
+class TariffForm(DistrictsForm, CodeAndNamesForm):
     """A new tariff (its prices come in its first version)."""
 
     customer_class = SelectField(_l("Customer class"), choices=[])
@@ -237,6 +260,21 @@ class TariffForm(CodeAndNamesForm):
                 "name_en": self.name_en.data,
                 "customer_class": CustomerClass(self.customer_class.data),
                 "voltage_level": VoltageLevel(self.voltage_level.data)}
+
+
+class TariffEditForm(DistrictsForm):
+    """A tariff's names and districts (its code, class and voltage level never change)."""
+
+    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(REQUIRED),
+                                                             Length(max=200)])
+    name_en = StringField(_l("Name in English (optional)"), validators=[Optional(),
+                                                                        Length(max=200)])
+    submit = SubmitField(_l("Save the tariff"))
+
+    def fill_from(self, tariff: Tariff) -> None:
+        """Show what the tariff holds."""
+        self.name_zh.data, self.name_en.data = tariff.name_zh, tariff.name_en
+        self.districts.data = [district.code for district in tariff.districts]
 
 
 def _price_field(label: Any) -> DecimalField:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.complaints.models import District
 from portal.core.models import Base, TimestampMixin, UTCDateTime, enum_type
 from portal.core.publication import PublicationMixin
 from portal.fees.enums import (
@@ -31,6 +32,15 @@ class LegalBasisMixin:
     basis_url: Mapped[str | None] = mapped_column(sa.String(500))
 
 
+# The districts a tariff is limited to; a tariff without rows applies in every district.
+tariff_districts = sa.Table(
+    "tariff_districts", Base.metadata,
+    sa.Column("tariff_id", sa.ForeignKey("tariffs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("district_code", sa.ForeignKey("districts.code"), primary_key=True,
+              index=True),
+)
+
+
 class Tariff(TimestampMixin, Base):
     """A tariff schedule with a stable code, e.g. ``RES-TIER-ZJ``."""
 
@@ -45,6 +55,13 @@ class Tariff(TimestampMixin, Base):
     voltage_level: Mapped[VoltageLevel] = mapped_column(enum_type(VoltageLevel, "voltage_level"))
     versions: Mapped[list[TariffVersion]] = relationship(
         back_populates="tariff", order_by="TariffVersion.number", cascade="all, delete-orphan")
+    # Lists that show them load them with ``selectinload(Tariff.districts)``.
+    districts: Mapped[list[District]] = relationship(
+        secondary=tariff_districts, order_by=District.position)
+
+    def applies_in(self, district_code: str) -> bool:
+        """Whether the tariff applies in a district (a tariff limited to none: everywhere)."""
+        return not self.districts or any(d.code == district_code for d in self.districts)
 
 
 class TariffVersion(PublicationMixin, LegalBasisMixin, TimestampMixin, Base):

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
+from portal.complaints.models import District
 from portal.core import publication
 from portal.core.cache import forget, remember
 from portal.core.clock import local_today
@@ -221,6 +222,28 @@ def rename_tariff(tariff: Tariff, name_zh: str, name_en: str | None) -> None:
     tariff.name_zh, tariff.name_en = name_zh.strip(), (name_en or "").strip() or None
 
 
+def known_districts() -> list[District]:
+    """Every district of the supply area, in their usual order."""
+    return list(db.session.scalars(sa.select(District).order_by(District.position)))
+
+
+def unknown_district(code: str) -> LazyString:
+    """The message for a district code that names no district."""
+    return _l("There is no district with the code %(code)s.", code=code)
+
+
+def limit_tariff(tariff: Tariff, codes: Sequence[str]) -> None:
+    """Limit a tariff to districts (none: it applies in every district); an unknown code is
+    refused and nothing changes."""
+    known = {district.code: district for district in known_districts()}
+    wanted = list(dict.fromkeys(code.strip().upper() for code in codes))
+    for code in wanted:
+        if code not in known:
+            raise _fail("districts", unknown_district(code))
+    tariff.districts = sorted((known[code] for code in wanted), key=lambda d: d.position)
+    db.session.flush()
+
+
 def create_draft(tariff: Tariff, draft: VersionDraft, author: User | None) -> TariffVersion:
     """A new draft version of a tariff."""
     errors = check_draft(draft)
@@ -326,7 +349,8 @@ def same_content(version: TariffVersion, draft: VersionDraft) -> bool:
 
 def tariffs_by_code() -> list[Tariff]:
     """Every tariff, by code (a handful: for a choice of tariff)."""
-    return list(db.session.scalars(sa.select(Tariff).order_by(Tariff.code)))
+    return list(db.session.scalars(sa.select(Tariff).order_by(Tariff.code)
+                                   .options(selectinload(Tariff.districts))))
 
 
 def versions_in_force(tariffs: Sequence[Tariff], day: date) -> dict[int, TariffVersion]:

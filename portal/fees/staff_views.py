@@ -26,7 +26,7 @@ from portal.fees import services
 from portal.fees.blueprint import staff
 from portal.fees.chart import price_chart
 from portal.fees.exchange import export_data
-from portal.fees.forms import FeeItemForm, TariffForm, VersionForm
+from portal.fees.forms import FeeItemForm, TariffEditForm, TariffForm, VersionForm
 from portal.fees.models import FeeItem, Tariff, TariffVersion
 from portal.fees.paging import PAGE_SIZE
 from portal.fees.structure import StructureError
@@ -60,7 +60,8 @@ def _fee_item_or_404(code: str) -> FeeItem:
 @permission_required(MANAGE)
 def index() -> str:
     """Every tariff with its drafts and published versions, a page at a time."""
-    query = sa.select(Tariff).options(selectinload(Tariff.versions)).order_by(Tariff.code)
+    query = sa.select(Tariff).options(selectinload(Tariff.versions),
+                                      selectinload(Tariff.districts)).order_by(Tariff.code)
     pagination = page_of(query, PAGE_SIZE)
     return render_template("fees/staff_index.html", pagination=pagination)
 
@@ -81,6 +82,7 @@ def new_tariff() -> Any:
     if form.validate_on_submit():
         try:
             tariff = services.create_tariff(**form.to_arguments())
+            services.limit_tariff(tariff, form.districts.data or [])
         except services.FeeError as error:
             form.report(error)
         else:
@@ -88,6 +90,27 @@ def new_tariff() -> Any:
                   "success")
             return redirect(url_for("fees_staff.new_version", code=tariff.code))
     return render_template("fees/staff_tariff_form.html", form=form), \
+        400 if form.is_submitted() else 200
+
+
+@staff.route("/tariffs/<code>/edit", methods=["GET", "POST"])
+@permission_required(MANAGE)
+def edit_tariff(code: str) -> Any:
+    """Change a tariff's names and the districts it applies in (none: every district)."""
+    tariff = _tariff_or_404(code)
+    form = TariffEditForm()
+    if not form.is_submitted():
+        form.fill_from(tariff)
+    if form.validate_on_submit():
+        try:
+            services.rename_tariff(tariff, form.name_zh.data or "", form.name_en.data)
+            services.limit_tariff(tariff, form.districts.data or [])
+        except services.FeeError as error:
+            form.report(error)
+        else:
+            flash(_("Tariff %(code)s saved.", code=tariff.code), "success")
+            return redirect(url_for("fees_staff.index"))
+    return render_template("fees/staff_tariff_form.html", form=form, tariff=tariff), \
         400 if form.is_submitted() else 200
 
 
@@ -233,7 +256,8 @@ def edit_fee_item(code: str) -> Any:
 @permission_required(MANAGE)
 def export() -> Response:
     """Everything, drafts included, in the import format."""
-    tariffs = db.session.scalars(sa.select(Tariff).order_by(Tariff.code)).all()
+    tariffs = db.session.scalars(sa.select(Tariff).order_by(Tariff.code)
+                                 .options(selectinload(Tariff.districts))).all()
     data = export_data(list(tariffs), services.fee_items(), include_drafts=True)
     body = json.dumps(data, ensure_ascii=False, indent=1)
     return Response(body, mimetype="application/json", headers={

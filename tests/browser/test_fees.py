@@ -74,7 +74,7 @@ def test_fee_pages_are_accessible(page, fees_server, path):
 
 JOURNEY = {
     "zh": {"action": "算电费、核账单", "class": "居民生活", "meter": "是，一户一表",
-           "tou": "是，分峰谷", "next": "下一步", "find": "查找我的电价",
+           "tou": "是，分峰谷", "district": "北山县", "next": "下一步", "find": "查找我的电价",
            "work_out": "算算我的电费", "peak": "本期高峰用电量（千瓦时）",
            "valley": "本期低谷用电量（千瓦时）",
            "previous": "本年度此前已用电量（不含本期，千瓦时）", "calculate": "计算",
@@ -83,7 +83,8 @@ JOURNEY = {
            "charge": "电费单上的电费金额（元）", "submit": "账单核查",
            "wrong": "高于按公布电价算出的金额", "complain": "用这些核查结果提交投诉"},
     "en": {"action": "Work out or check my bill", "class": "Residential",
-           "meter": "Yes, our own meter", "tou": "Yes, peak and valley", "next": "Next",
+           "meter": "Yes, our own meter", "tou": "Yes, peak and valley",
+           "district": "Beishan County", "next": "Next",
            "find": "Find my tariff", "work_out": "Work out my bill",
            "peak": "This bill's peak consumption (kWh)",
            "valley": "This bill's valley consumption (kWh)",
@@ -119,6 +120,7 @@ def test_resident_works_out_and_checks_a_bill_from_the_home_page(page, fees_serv
     page.get_by_role("button", name=words["next"]).click()
     page.get_by_label(words["meter"]).check()
     page.get_by_label(words["tou"]).check()
+    page.get_by_label(words["district"], exact=True).check()
     _fits(page, f"bill-questions-{lang}")
     page.get_by_role("button", name=words["find"]).click()
     assert page.locator(".tariff-card").count() == 1

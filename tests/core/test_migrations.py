@@ -202,3 +202,37 @@ def test_complaint_counters_become_the_complaint_series_and_back(tmp_path):
         assert [tuple(row) for row in rows] == [(2025, 41), (2026, 7)]
         assert "year_counters" not in _tables()
         db.engine.dispose()
+
+
+BEFORE_TARIFF_DISTRICTS = "f68be390b1cb"
+
+
+@pytest.mark.parametrize("demo_loaded", [True, False])
+def test_the_demo_tariffs_are_limited_to_their_districts(tmp_path, demo_loaded):
+    """Where the fee demo data is loaded, the Beishan County tariff and the one outside it get
+    their districts; other tariffs, and any database without the demo, apply everywhere."""
+    app = _app(tmp_path)
+    with app.app_context():
+        upgrade(revision=BEFORE_TARIFF_DISTRICTS)
+        with db.engine.begin() as connection:
+            for code in ("RES-TIER-BJ", "RES-TIER-ZJ", "RES-TOU-ZJ"):
+                connection.execute(sa.text(
+                    "INSERT INTO tariffs (code, name_zh, customer_class, voltage_level,"
+                    " created_at) VALUES (:code, :code, 'residential', 'lv', :at)"),
+                    {"code": code, "at": "2026-01-01 00:00:00+00:00"})
+            if demo_loaded:
+                connection.execute(sa.text(
+                    "INSERT INTO demo_datasets (name, loaded_at)"
+                    " VALUES ('fees', '2026-01-01 00:00:00+00:00')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT t.code, d.district_code FROM tariff_districts d"
+                " JOIN tariffs t ON t.id = d.tariff_id ORDER BY t.code, d.district_code")).all()
+        expected = [("RES-TIER-BJ", "BEISHAN")] + [
+            ("RES-TIER-ZJ", code) for code in ("CENTRAL", "EAST", "HITECH", "NANLING",
+                                               "WEST-SUB")]
+        assert [tuple(row) for row in rows] == (expected if demo_loaded else [])
+        downgrade(revision=BEFORE_TARIFF_DISTRICTS)
+        assert "tariff_districts" not in _tables() and "tariffs" in _tables()
+        db.engine.dispose()

@@ -13,12 +13,14 @@ pytestmark = pytest.mark.usefixtures("demo_fees")
 
 PAGES = [
     "/fees/bill", "/fees/bill?customer_class=residential",
-    "/fees/bill?customer_class=residential&step=details&meter=single&time_of_use=yes",
-    "/fees/bill?customer_class=residential&step=details&meter=shared&time_of_use=yes",
+    "/fees/bill?customer_class=residential&step=details&meter=single&time_of_use=yes"
+    "&district=BEISHAN",
+    "/fees/bill?customer_class=residential&step=details&meter=shared&time_of_use=yes"
+    "&district=CENTRAL",
     "/fees/bill?customer_class=residential&step=details",
     "/fees/bill?customer_class=large_industrial",
     "/tariffs/RES-TIER-ZJ/bill?kwh=200&previous_kwh=2700&customer_class=residential"
-    "&meter=single&time_of_use=no",
+    "&meter=single&time_of_use=no&district=CENTRAL",
     "/tariffs/RES-TOU-ZJ/bill?peak_kwh=120&valley_kwh=80&previous_kwh=2700",
     "/tariffs/RES-TOU-ZJ/bill?peak_kwh=120&valley_kwh=80",
     "/tariffs/GEN-CI-LV/bill?kwh=100&months=2",

@@ -29,9 +29,12 @@ RESIDENTIAL = "/fees/bill?customer_class=residential&step=details"
 
 
 @pytest.mark.parametrize(("query", "codes"), [
-    (f"{RESIDENTIAL}&meter=single&time_of_use=no", ["RES-TIER-BJ", "RES-TIER-ZJ"]),
-    (f"{RESIDENTIAL}&meter=single&time_of_use=yes", ["RES-TOU-ZJ"]),
-    (f"{RESIDENTIAL}&meter=shared&time_of_use=no", ["RES-SHARED-ZJ"]),
+    (f"{RESIDENTIAL}&meter=single&time_of_use=no&district=BEISHAN", ["RES-TIER-BJ"]),
+    (f"{RESIDENTIAL}&meter=single&time_of_use=no&district=CENTRAL", ["RES-TIER-ZJ"]),
+    (f"{RESIDENTIAL}&meter=single&time_of_use=no&district=NANLING", ["RES-TIER-ZJ"]),
+    (f"{RESIDENTIAL}&meter=single&time_of_use=yes&district=BEISHAN", ["RES-TOU-ZJ"]),
+    (f"{RESIDENTIAL}&meter=single&time_of_use=yes&district=CENTRAL", ["RES-TOU-ZJ"]),
+    (f"{RESIDENTIAL}&meter=shared&time_of_use=no&district=BEISHAN", ["RES-SHARED-ZJ"]),
     ("/fees/bill?customer_class=agricultural", ["AGR-LV"]),
     ("/fees/bill?customer_class=general", ["GEN-CI-LV"]),
     ("/fees/bill?customer_class=large_industrial", ["LI-CAP-10KV", "LI-DEM-10KV"]),
@@ -42,19 +45,22 @@ def test_each_answer_leads_to_its_tariffs(client, query, codes):
     assert tariff_codes(text(response)) == codes
 
 
-def test_tariffs_that_fit_the_same_answers_are_told_apart_by_the_name_a_bill_prints(client):
-    """Two residential tariffs fit "own meter, one price": each names where it applies (in
-    Beishan County, elsewhere), and no name is a made-up label such as "Zhejiang style"."""
-    for lang, district in (("zh", "北山县"), ("en", "Beishan County")):
-        page = text(client.get(f"{RESIDENTIAL}&meter=single&time_of_use=no&lang={lang}"))
+def test_the_district_tells_apart_the_tariffs_that_fit_the_other_answers(client):
+    """Two residential tariffs fit "own meter, one price": the district decides, and the one
+    shown still names where it applies, as the bill prints it."""
+    single = f"{RESIDENTIAL}&meter=single&time_of_use=no"
+    for lang, district, name in (("zh", "BEISHAN", "居民阶梯电价（一户一表，北山县）"),
+                                 ("zh", "EAST", "居民阶梯电价（一户一表，北山县以外）"),
+                                 ("en", "BEISHAN", "(individually metered, Beishan County)")):
+        page = text(client.get(f"{single}&district={district}&lang={lang}"))
         names = re.findall(r'<h3>([^<]+) <span class="code"', page)
-        assert len(names) == 2 and all(district in name for name in names)
-        assert len(set(names)) == 2
-        assert not re.search("式）|style", " ".join(names))
+        assert len(names) == 1 and name in names[0]
+    unanswered = client.get(f"{single}&lang=en")  # sent without the district
+    assert unanswered.status_code == 400 and tariff_codes(text(unanswered)) == []
 
 
 def test_no_published_tariff_is_said_plainly(client):
-    response = client.get(f"{RESIDENTIAL}&meter=shared&time_of_use=yes&lang=en")
+    response = client.get(f"{RESIDENTIAL}&meter=shared&time_of_use=yes&district=EAST&lang=en")
     assert response.status_code == 200
     page = text(response)
     assert "No published tariff fits these answers" in page and tariff_codes(page) == []
@@ -64,30 +70,48 @@ def test_no_published_tariff_is_said_plainly(client):
 def test_questions_are_asked_only_where_they_change_something(client):
     first = text(client.get("/fees/bill?lang=en"))
     assert 'name="customer_class"' in first and 'name="meter"' not in first
-    assert "its name says where it applies" in first  # a district is named, not asked
+    assert 'name="district"' not in first and "its name says where it applies" not in first
     residential = text(client.get("/fees/bill?customer_class=residential&lang=en"))
     assert 'name="meter"' in residential and 'name="time_of_use"' in residential
+    assert "Where is your home?" in residential
+    assert re.findall(r'name="district" value="([A-Z-]+)"', residential) == [
+        "CENTRAL", "EAST", "HITECH", "WEST-SUB", "BEISHAN", "NANLING"]
+    assert '<label for="district-BEISHAN">Beishan County</label>' in residential
     assert tariff_codes(residential) == []  # nothing shown before the questions are answered
-    industrial = text(client.get("/fees/bill?customer_class=large_industrial&lang=en"))
-    assert 'name="meter"' not in industrial and 'name="time_of_use"' not in industrial
+    for other in ("large_industrial", "general", "agricultural"):  # the same everywhere
+        page = text(client.get(f"/fees/bill?customer_class={other}&lang=en"))
+        assert 'name="meter"' not in page and 'name="time_of_use"' not in page
+        assert 'name="district"' not in page and "Where is your home?" not in page
+        assert tariff_codes(page)  # answered at once
 
 
 def test_answers_are_carried_into_the_calculator_and_back(client):
-    page = text(client.get(f"{RESIDENTIAL}&meter=single&time_of_use=yes&lang=en"))
-    link = html.unescape(re.search(r'href="(/tariffs/RES-TOU-ZJ/bill\?[^"]+)"', page).group(1))
+    page = text(client.get(f"{RESIDENTIAL}&meter=single&time_of_use=no&district=BEISHAN"
+                           "&lang=en"))
+    link = html.unescape(re.search(r'href="(/tariffs/RES-TIER-BJ/bill\?[^"]+)"', page).group(1))
     assert parse_qs(urlsplit(link).query) == {
-        "customer_class": ["residential"], "meter": ["single"], "time_of_use": ["yes"]}
+        "customer_class": ["residential"], "meter": ["single"], "time_of_use": ["no"],
+        "district": ["BEISHAN"]}
     calculator = text(client.get(link + "&lang=en"))
-    assert "Residential, own meter, peak and valley prices" in calculator
+    assert "Residential, own meter, one price for all hours, Beishan County" in calculator
     assert '<input type="hidden" name="meter" value="single">' in calculator
-    assert "/fees/bill?customer_class=residential&amp;meter=single&amp;time_of_use=yes" in \
-        calculator
+    assert '<input type="hidden" name="district" value="BEISHAN">' in calculator
+    assert ("/fees/bill?customer_class=residential&amp;meter=single&amp;time_of_use=no"
+            "&amp;district=BEISHAN") in calculator
+    back = text(client.get("/fees/bill?customer_class=residential&meter=single&time_of_use=no"
+                           "&district=BEISHAN&lang=en"))
+    assert 'id="district-BEISHAN" name="district" value="BEISHAN" checked' in back
+    zh = text(client.get(link + "&lang=zh"))
+    assert "一户一表，不分时段，北山县" in zh
 
 
 @pytest.mark.parametrize(("query", "field"), [
     ("/fees/bill?customer_class=nobody", "customer_class"),
     (f"{RESIDENTIAL}&meter=maybe&time_of_use=no", "meter"),
-    (f"{RESIDENTIAL}&time_of_use=no", "meter"),  # sent without an answer
+    (f"{RESIDENTIAL}&time_of_use=no&district=EAST", "meter"),  # sent without an answer
+    (f"{RESIDENTIAL}&meter=single&time_of_use=no&district=ATLANTIS", "district"),
+    (f"{RESIDENTIAL}&meter=single&time_of_use=no&district=beishan", "district"),
+    (f"{RESIDENTIAL}&meter=single&time_of_use=no", "district"),  # sent without an answer
 ])
 def test_bad_answers_are_a_400_with_a_translated_message(client, query, field):
     en = client.get(query + "&lang=en")
@@ -305,11 +329,11 @@ def test_check_a_two_part_bill(client):
 def test_each_tariffs_buttons_are_named_after_it(client):
     """Two cards both offered "Work out my bill": read out as a list of links, the same name
     twice. Each button also names its tariff (for screen readers)."""
-    page = text(client.get(f"{RESIDENTIAL}&meter=single&time_of_use=no&lang=en"))
+    page = text(client.get("/fees/bill?customer_class=large_industrial&lang=en"))
     names = [re.sub(r"<[^>]+>", "", label) for label in re.findall(
         r'<a class="button[^"]*" href="/(?:tariffs|fees)/[^"]*">(.*?)</a>', page)]
     assert len(names) == 4 and len(set(names)) == 4, names
-    assert all("Residential" in name for name in names)
+    assert all("Large industrial" in name for name in names)
 
 
 def test_the_calculator_passes_what_was_typed_on_to_check_my_bill(client):

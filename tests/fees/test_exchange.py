@@ -42,10 +42,58 @@ def test_import_then_export_gives_the_same_data(app, runner, tmp_path):
     zj = next(t for t in data["tariffs"] if t["code"] == "RES-TIER-ZJ")
     assert zj["versions"][0]["tiers"] == ["2760", "4800", None]
     assert zj["versions"][0]["prices"][0] == {"tier": 1, "period": "all", "price": "0.538"}
+    assert zj["districts"] == ["CENTRAL", "EAST", "HITECH", "WEST-SUB", "NANLING"]
+    by_code = {t["code"]: t["districts"] for t in data["tariffs"]}
+    assert by_code["RES-TIER-BJ"] == ["BEISHAN"] and by_code["RES-TOU-ZJ"] == []
     # Importing the export again changes nothing.
     again = runner.invoke(args=["fees", "import", str(exported)])
     assert again.exit_code == 0 and "(0 new versions, 0 published)" in again.output
     assert _counts(app) == (8, 9, 11)
+    assert _districts(app) == _districts_in(DEMO)
+
+
+def _districts(app):
+    with app.app_context():
+        return {t.code: [d.code for d in t.districts]
+                for t in db.session.scalars(sa.select(Tariff))}
+
+
+def _districts_in(data):
+    return {t["code"]: t.get("districts", []) for t in data["tariffs"]}
+
+
+def test_districts_round_trip_and_a_row_without_them_keeps_them(app, runner, tmp_path):
+    changed = copy.deepcopy(DEMO)
+    changed["tariffs"][2]["districts"] = ["nanling", "BEISHAN"]  # case as typed, any order
+    changed["tariffs"][1]["districts"] = ["CENTRAL"]
+    assert runner.invoke(args=["fees", "import", _write(tmp_path, changed)]).exit_code == 0
+    stored = _districts(app)
+    assert stored["RES-TIER-BJ"] == ["BEISHAN", "NANLING"] and stored["RES-TOU-ZJ"] == ["CENTRAL"]
+    exported = tmp_path / "out.json"
+    assert runner.invoke(args=["fees", "export", "-o", str(exported)]).exit_code == 0
+    data = json.loads(exported.read_text(encoding="utf-8"))
+    assert _districts_in(data) == stored
+    # A row without "districts" leaves them; an empty list means every district.
+    del changed["tariffs"][2]["districts"]
+    changed["tariffs"][1]["districts"] = []
+    assert runner.invoke(args=["fees", "import", _write(tmp_path, changed)]).exit_code == 0
+    stored = _districts(app)
+    assert stored["RES-TIER-BJ"] == ["BEISHAN", "NANLING"] and stored["RES-TOU-ZJ"] == []
+
+
+@pytest.mark.parametrize(("districts", "message"), [
+    (["BEISHAN", "ATLANTIS"], "unknown district 'ATLANTIS'; the districts are CENTRAL, EAST, "
+                              "HITECH, WEST-SUB, BEISHAN, NANLING"),
+    ("BEISHAN", "must be a list of district codes"),
+    ([7], "must be a list of district codes"),
+])
+def test_an_unknown_district_is_refused_with_its_place(app, runner, tmp_path, districts,
+                                                       message):
+    data = _broken(lambda d: d["tariffs"][2].update(districts=districts))
+    result = runner.invoke(args=["fees", "import", _write(tmp_path, data, "bad.json")])
+    assert result.exit_code != 0 and "Nothing was imported." in result.output
+    assert f"bad.json: $.tariffs[2] (RES-TIER-BJ).districts: {message}" in result.output
+    assert _counts(app) == (0, 0, 0)
 
 
 def _broken(mutate):

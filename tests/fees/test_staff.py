@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.fees import services
 from portal.fees.models import Tariff, TariffVersion
 from tests.conftest import csrf_token, post_form
 
@@ -222,3 +223,66 @@ def test_a_monthly_charge_with_a_label_needs_its_amount(app, client, staff):
                 'This field is required.</a>') in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(TariffVersion)) == 0
+
+
+# The districts a tariff applies in ------------------------------------------------------------
+
+def _districts_of(app, code):
+    with app.app_context():
+        tariff = db.session.scalar(sa.select(Tariff).where(Tariff.code == code))
+        return [district.code for district in tariff.districts]
+
+
+def test_a_new_tariff_may_be_limited_to_districts(app, client, staff):
+    form = client.get("/staff/fees/tariffs/new?lang=en").get_data(as_text=True)
+    assert "<legend>Applies in</legend>" in form
+    assert 'type="checkbox" id="districts-BEISHAN" name="districts" value="BEISHAN"' in form
+    response = post_form(client, "/staff/fees/tariffs/new?lang=en", {
+        "code": "res-hill", "name_zh": "山区居民电价", "customer_class": "residential",
+        "voltage_level": "lv", "districts": ["NANLING", "BEISHAN"]})
+    assert response.status_code == 302
+    assert _districts_of(app, "RES-HILL") == ["BEISHAN", "NANLING"]  # in the usual order
+    _create_tariff(client)
+    assert _districts_of(app, "RES-NEW") == []  # none ticked: every district
+
+
+def test_staff_change_a_tariffs_districts(app, client, staff, demo_fees):
+    index = client.get("/staff/fees/?lang=en").get_data(as_text=True)
+    assert 'href="/staff/fees/tariffs/RES-TIER-BJ/edit"' in index
+    assert "Applies in: Beishan County" in index
+    form = client.get("/staff/fees/tariffs/RES-TIER-BJ/edit?lang=en").get_data(as_text=True)
+    assert 'id="districts-BEISHAN" name="districts" value="BEISHAN" checked' in form
+    assert 'value="CENTRAL" checked' not in form and 'name="code"' not in form
+    response = post_form(client, "/staff/fees/tariffs/RES-TIER-BJ/edit?lang=en", {
+        "name_zh": "居民阶梯电价（一户一表，北山县）", "name_en": "Renamed",
+        "districts": ["BEISHAN", "NANLING"]})
+    assert response.status_code == 302
+    assert _districts_of(app, "RES-TIER-BJ") == ["BEISHAN", "NANLING"]
+    page = client.get("/tariffs/RES-TIER-BJ?lang=en").get_data(as_text=True)
+    assert "Applies in: Beishan County, Nanling Township" in page
+    assert "：北山县、南岭乡" in client.get("/tariffs/RES-TIER-BJ?lang=zh").get_data(
+        as_text=True)
+    assert client.get("/api/v1/tariffs/RES-TIER-BJ").json["districts"] == ["BEISHAN", "NANLING"]
+    response = post_form(client, "/staff/fees/tariffs/RES-TIER-BJ/edit?lang=en", {
+        "name_zh": "居民阶梯电价（一户一表，北山县）"})
+    assert response.status_code == 302 and _districts_of(app, "RES-TIER-BJ") == []
+    assert "Applies in" not in client.get("/tariffs/RES-TIER-BJ?lang=en").get_data(as_text=True)
+    assert client.get("/api/v1/tariffs/RES-TIER-BJ").json["districts"] == []
+    assert client.get("/staff/fees/tariffs/NOPE/edit").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/staff/fees/tariffs/new", "/staff/fees/tariffs/RES-TIER-BJ/edit"])
+def test_an_unknown_district_is_refused_and_nothing_saved(app, client, staff, demo_fees, url):
+    data = {"code": "res-x", "name_zh": "改过的名字", "customer_class": "residential",
+            "voltage_level": "lv", "districts": ["BEISHAN", "ATLANTIS"]}
+    response = post_form(client, url + "?lang=en", data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "There is no district with the code ATLANTIS." in page
+    assert '<a href="#districts">' in page  # the error summary leads to the checkboxes
+    with app.app_context():
+        assert services.get_tariff("RES-X") is None
+        assert services.get_tariff("RES-TIER-BJ").name_zh == "居民阶梯电价（一户一表，北山县）"
+    assert _districts_of(app, "RES-TIER-BJ") == ["BEISHAN"]
+    zh = post_form(client, url + "?lang=zh", data)
+    assert zh.status_code == 400
