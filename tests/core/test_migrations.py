@@ -204,7 +204,7 @@ def test_complaint_counters_become_the_complaint_series_and_back(tmp_path):
         db.engine.dispose()
 
 
-BEFORE_TARIFF_DISTRICTS = "f68be390b1cb"
+BEFORE_TARIFF_DISTRICTS = "c2941b44e630"
 
 
 @pytest.mark.parametrize("demo_loaded", [True, False])
