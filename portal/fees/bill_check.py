@@ -8,9 +8,10 @@ the published fee item it names.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from difflib import SequenceMatcher
 
 from flask_babel import lazy_gettext as _l
 
@@ -66,6 +67,9 @@ class Finding:
     verdict: Verdict
     item: FeeItem | None
     allowed_amount: Decimal | None = None
+    # For a name matched with no item: published items whose names are close ("表计校验费" and
+    # "电能表校验费"), for the page to ask "did you mean".
+    similar: tuple[FeeItem, ...] = ()
 
 
 def _normalise(text: str) -> str:
@@ -89,6 +93,24 @@ def match_item(claim: ChargeClaim, items: list[FeeItem]) -> FeeItem | None:
     return partial[0] if len(partial) == 1 else None
 
 
+def similar_items(name: str, items: list[FeeItem], most: int = 3) -> tuple[FeeItem, ...]:
+    """Items whose name shares a run of three or more characters with ``name`` (a bill's
+    wording is often a little different from the published name), closest first."""
+    wanted = _normalise(name)
+    if len(wanted) < 3:
+        return ()
+    scored = []
+    for item in items:
+        best = 0.0
+        for key in {_normalise(item.name_zh), _normalise(item.name_en or "")} - {""}:
+            matcher = SequenceMatcher(None, wanted, key)
+            if matcher.find_longest_match(0, len(wanted), 0, len(key)).size >= 3:
+                best = max(best, matcher.ratio())
+        if best > 0:
+            scored.append((best, item.code, item))
+    return tuple(item for _score, _code, item in sorted(scored, key=lambda s: (-s[0], s[1]))[:most])
+
+
 def judge(claim: ChargeClaim, item: FeeItem | None, bill_date: date) -> Finding:
     """The verdict on one charge."""
     if item is None:
@@ -105,8 +127,15 @@ def judge(claim: ChargeClaim, item: FeeItem | None, bill_date: date) -> Finding:
 
 
 def check_bill(claims: list[ChargeClaim], items: list[FeeItem], bill_date: date) -> list[Finding]:
-    """A finding for every charge, in the order given."""
-    return [judge(claim, match_item(claim, items), bill_date) for claim in claims]
+    """A finding for every charge, in the order given; a name that matched no item comes with
+    the items whose names are close."""
+    findings = []
+    for claim in claims:
+        finding = judge(claim, match_item(claim, items), bill_date)
+        if finding.verdict is Verdict.NOT_PUBLISHED and claim.name:
+            finding = replace(finding, similar=similar_items(claim.name, items))
+        findings.append(finding)
+    return findings
 
 
 @dataclass(frozen=True)

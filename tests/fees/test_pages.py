@@ -286,3 +286,32 @@ def test_abolished_charges_lead_to_the_bill_check_and_a_complaint(client):
     page = client.get("/fees/abolished?lang=en").get_data(as_text=True)
     assert 'href="/fees/check"' in page
     assert 'href="/complaints/new?category=BIZ-FEE"' in page
+
+
+@pytest.mark.usefixtures("demo_fees")
+def test_a_name_as_printed_that_matches_no_item_offers_the_close_ones(client):
+    """A bill prints 表计校验费; the published (abolished) item is 电能表校验费."""
+    data = {"bill_date": "2024-05-01", "rows-0-name": "表计校验费", "rows-0-amount": "50"}
+    page = text(post_form(client, "/fees/check?lang=zh", data))
+    assert "不在已发布的收费标准内" in page
+    similar = page.split('<ul class="similar">')[1].split("</ul>")[0]
+    assert "电能表校验费" in similar and "取消" in similar
+    page = text(post_form(client, "/fees/check?lang=zh", {
+        "bill_date": "2024-05-01", "rows-0-name": "线路维护费", "rows-0-amount": "30"}))
+    assert '<ul class="similar">' not in page  # nothing close: nothing offered
+
+
+@pytest.mark.usefixtures("demo_fees")
+def test_the_charges_that_look_wrong_come_first_and_the_heading_counts_them(client):
+    """An electricity charge below the tariff is no reason to complain, but is not 'all
+    match' either; a charge that looks wrong is shown before it."""
+    energy = {"bill_date": "2025-06-01", "peak_kwh": "120", "valley_kwh": "80",
+              "year_to_date_kwh": "2900", "energy_amount": "50"}
+    url = "/fees/check?tariff=RES-TOU-ZJ&lang=en"
+    page = text(post_form(client, url, energy))
+    assert "The electricity charge differs from the published tariff" in page
+    assert "All charges match" not in page
+    page = text(post_form(client, url, {**energy, "rows-0-fee": "TEMP-CONN",
+                                        "rows-0-amount": "200"}))
+    assert "1 charge looks wrong" in page and "is also less than the published tariff" in page
+    assert page.index("Abolished charge") < page.index("Less than the published tariff gives")
