@@ -69,10 +69,10 @@ def test_the_menu_opens_without_javascript(chromium, live_server):
                                    java_script_enabled=False)
     page = context.new_page()
     page.goto("/?lang=en")
-    assert not page.locator(".menu-panel a[href='/about']").is_visible()
+    assert not page.locator(".menu-panel a[href='/complaints/public']").is_visible()
     page.locator("details.menu summary").click()
-    page.locator(".menu-panel").get_by_role("link", name="About and privacy").click()
-    assert page.locator("h1").inner_text() == "About and privacy"
+    page.locator(".menu-panel").get_by_role("link", name="Public cases").click()
+    assert page.locator("h1").inner_text() == "Public cases"
     context.close()
 
 
