@@ -37,7 +37,7 @@ def test_every_enum_column_refuses_a_foreign_value(app):
     with app.app_context():
         load_demo_data()
         columns = _enum_columns()
-        assert len(columns) == 17
+        assert len(columns) == 25
         accepted = []
         for table, column in columns:
             key = (table.name, column.name)
@@ -48,6 +48,12 @@ def test_every_enum_column_refuses_a_foreign_value(app):
             first_row = key_column == sa.select(sa.func.min(key_column)).select_from(
                 raw).scalar_subquery()
             statement = sa.update(raw).values(values).where(ROWS.get(key, first_row))
+            if db.session.scalar(sa.select(sa.func.count()).select_from(raw)) == 0:
+                # No demo row to change (the demo has no committee decisions yet): the CHECK
+                # must at least be declared (test_migrations: the database has what is declared).
+                names = {constraint.name for constraint in table.constraints}
+                assert f"ck_{table.name}_{column.name}" in names, key
+                continue
             try:
                 with db.engine.begin() as connection:
                     assert connection.execute(statement).rowcount > 0, key
