@@ -1,6 +1,6 @@
 """The users' committee: terms and seats apportioned by the fees each customer class pays,
-elections and members, meetings and numbered decisions. (The committee's findings on
-escalated complaints live in ``portal.complaints``.)"""
+elections and members, meetings, numbered decisions and notices of irregular service. (The
+committee's findings on escalated complaints live in ``portal.complaints``.)"""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ def init_app(app: Flask) -> None:
         decision_views,
         demo,
         models,
+        notice_views,
+        notice_workspace_views,
         records,
         staff_views,
         views,

@@ -1,4 +1,5 @@
-"""``GET /api/v1/committee``, ``/api/v1/decisions`` and ``/api/v1/decisions/<number>``.
+"""``GET /api/v1/committee``, ``/api/v1/decisions[/<number>]`` and
+``/api/v1/notices[/<number>]``.
 
 The committee: the term in force, its seats with every step, its members
 (names, classes, roles, dates; never account data)."""
@@ -14,10 +15,10 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
-from portal.committee import decimal_of, decisions, queries, services
+from portal.committee import decimal_of, decisions, notices, queries, services
 from portal.committee.apportionment import Apportionment
 from portal.committee.blueprint import api
-from portal.committee.models import CommitteeMember, Decision, Term
+from portal.committee.models import CommitteeMember, Decision, Notice, Term
 from portal.core.api import ApiError, page_arguments, paginated
 from portal.core.clock import local_today
 from portal.extensions import db
@@ -92,7 +93,8 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     permalink, never by tracking number)."""
     return {
         "number": decision.number, "title_zh": decision.title_zh,
-        "title_en": decision.title_en, "body_zh": decision.body_zh,
+        "title_en": decision.title_en, "category": decision.category.value,
+        "body_zh": decision.body_zh,
         "body_en": decision.body_en, "decided_on": decision.decided_on.isoformat(),
         "published_at": decision.published_at.isoformat() if decision.published_at else None,
         "meeting": url_for("committee.meeting", meeting_id=decision.meeting_id,
@@ -136,3 +138,55 @@ def decision_detail(number: str) -> Response:
                                            file_id=a.id, _external=True)}
                            for a in found.attachments]
     return jsonify(body)
+
+
+def notice_json(notice: Notice, today: date) -> dict[str, Any]:
+    """A published notice as its public page shows it, with its state today and its
+    published updates."""
+    return {
+        "number": notice.number, "title_zh": notice.title_zh, "title_en": notice.title_en,
+        "unit_zh": notice.unit_zh, "unit_en": notice.unit_en,
+        "happened_on": notice.happened_on.isoformat(),
+        "facts_zh": notice.facts_zh, "facts_en": notice.facts_en,
+        "finding_zh": notice.finding_zh, "finding_en": notice.finding_en,
+        "action_zh": notice.action_zh, "action_en": notice.action_en,
+        "action_due": notice.action_due.isoformat(),
+        "state": notices.state_of(notice, today).value,
+        "closed_on": notice.closed_on.isoformat() if notice.closed_on else None,
+        "decision": notice.decision.number,
+        "published_at": notice.published_at.isoformat() if notice.published_at else None,
+        "updates": [{"published_at": u.published_at.isoformat() if u.published_at else None,
+                     "body_zh": u.body_zh, "body_en": u.body_en, "closes": u.closes}
+                    for u in notice.updates if u.is_published],
+        "url": url_for("committee.notice", number=notice.number, _external=True),
+    }
+
+
+@api.get("/notices")
+@open_to_all
+def notices_index() -> Response:
+    """Published notices, newest first, a page at a time; ``state`` (open, overdue, closed)
+    narrows them."""
+    from portal.committee.enums import NoticeState
+
+    page, per_page = page_arguments()
+    raw = request.args.get("state", "")
+    if raw and raw not in {s.value for s in NoticeState}:
+        raise ApiError(400, _("%(name)s must be one of: %(values)s.", name="state",
+                              values=", ".join(s.value for s in NoticeState)), "state")
+    today = local_today()
+    filters = queries.NoticeFilters(state=NoticeState(raw) if raw else None)
+    pagination = db.paginate(queries.published_notices(filters, today), page=page,
+                             per_page=per_page, error_out=False)
+    return paginated(pagination, [notice_json(n, today) for n in pagination.items], "notices",
+                     "committee_api.notices_index")
+
+
+@api.get("/notices/<number>")
+@open_to_all
+def notice_detail(number: str) -> Response:
+    """One published notice with its updates."""
+    found = notices.by_number(number)
+    if found is None:
+        raise ApiError(404, _("There is no published notice with this number."), "number")
+    return jsonify(notice_json(found, local_today()))

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.committee.decisions import DecisionData
-from portal.committee.enums import Vote
+from portal.committee.enums import DecisionCategory, Vote
 from portal.committee.meetings import MeetingData
 from portal.committee.models import CommitteeMember, Decision, Meeting
 from portal.core.forms import PortalForm
@@ -89,6 +89,8 @@ class DecisionForm(PortalForm):
         DataRequired(REQUIRED), Length(max=200)])
     title_en = StringField(_l("Title in English (optional)"), validators=[
         Optional(), Length(max=200)])
+    category = SelectField(_l("Category"), choices=DecisionCategory.choices,
+                           default=DecisionCategory.COMMITTEE.value)
     body_zh = TextAreaField(_l("Text in Chinese (Markdown)"), validators=[
         DataRequired(REQUIRED), Length(max=20_000)])
     body_en = TextAreaField(_l("Text in English (optional, Markdown)"), validators=[
@@ -122,6 +124,7 @@ class DecisionForm(PortalForm):
         for name in ("meeting_id", "title_zh", "title_en", "body_zh", "body_en", "votes_for",
                      "votes_against", "votes_abstain", "votes_absent"):
             self[name].data = getattr(decision, name)
+        self.category.data = decision.category.value
         self.complaints.data = " ".join(c.tracking_number for c in decision.complaints)
         self.tariffs.data = " ".join(t.code for t in decision.tariffs)
         self.fee_items.data = " ".join(f.code for f in decision.fee_items)
@@ -133,7 +136,9 @@ class DecisionForm(PortalForm):
         return DecisionData(
             meeting_id=int(self.meeting_id.data or 0), title_zh=self.title_zh.data or "",
             title_en=self.title_en.data or None, body_zh=self.body_zh.data or "",
-            body_en=self.body_en.data or None, votes_for=int(self.votes_for.data or 0),
+            body_en=self.body_en.data or None,
+            category=DecisionCategory(self.category.data or DecisionCategory.COMMITTEE.value),
+            votes_for=int(self.votes_for.data or 0),
             votes_against=int(self.votes_against.data or 0),
             votes_abstain=int(self.votes_abstain.data or 0),
             votes_absent=int(self.votes_absent.data or 0), roll_call=roll_call,
@@ -181,13 +186,22 @@ class DecisionSearchForm(PortalForm):
                     render_kw={"maxlength": 100})
     start = DateField(_l("Decided from"), validators=[Optional()])
     end = DateField(_l("Decided until"), validators=[Optional()])
+    category = SelectField(_l("Category"), choices=[], validate_choice=False)
     outcome = SelectField(_l("Outcome"), choices=[], validate_choice=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from portal.committee.enums import DecisionOutcome
 
+        self.category.choices = [("", _l("All")), *DecisionCategory.choices()]
         self.outcome.choices = [("", _l("All")), *DecisionOutcome.choices()]
+
+    def validate_category(self, field: Any) -> None:
+        """One of the categories."""
+        from wtforms.validators import ValidationError
+
+        if field.data and field.data not in {c.value for c in DecisionCategory}:
+            raise ValidationError(_l("Choose a category from the list."))
 
     def validate_outcome(self, field: Any) -> None:
         """One of the outcomes."""

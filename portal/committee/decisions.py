@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.committee.enums import DecisionOutcome, Vote
+from portal.committee.enums import DecisionCategory, DecisionOutcome, Vote
 from portal.committee.meetings import _markdown, local_date, seated_at
 from portal.committee.models import (
     CommitteeMember,
@@ -66,6 +66,7 @@ class DecisionData:
     votes_absent: int
     title_en: str | None = None
     body_en: str | None = None
+    category: DecisionCategory = DecisionCategory.COMMITTEE
     # each seated member's vote, when the committee publishes the roll call
     roll_call: Mapping[int, Vote] | None = None
     complaints: Sequence[str] = ()
@@ -189,6 +190,7 @@ def _apply(decision: Decision, data: DecisionData) -> None:
     decision.decided_on = local_date(meeting.starts_at)
     decision.title_zh = _text(data.title_zh, 200, "title_zh") or ""
     decision.title_en = _text(data.title_en, 200, "title_en", required=False)
+    decision.category = DecisionCategory(data.category)
     decision.body_zh = _markdown(data.body_zh, "body_zh", True) or ""
     decision.body_en = _markdown(data.body_en, "body_en", False)
     decision.votes_for, decision.votes_against = data.votes_for, data.votes_against
@@ -274,7 +276,8 @@ def data_of(decision: Decision) -> DecisionData:
     """A saved decision as entered (without its files, which stay)."""
     return DecisionData(
         meeting_id=decision.meeting_id, title_zh=decision.title_zh, title_en=decision.title_en,
-        body_zh=decision.body_zh, body_en=decision.body_en, votes_for=decision.votes_for,
+        body_zh=decision.body_zh, body_en=decision.body_en, category=decision.category,
+        votes_for=decision.votes_for,
         votes_against=decision.votes_against, votes_abstain=decision.votes_abstain,
         votes_absent=decision.votes_absent,
         roll_call={v.member_id: v.vote for v in decision.roll_call} or None,

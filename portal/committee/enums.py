@@ -40,3 +40,32 @@ class DecisionOutcome(TitledEnum):
 
 
 DecisionOutcome.TITLES = {"adopted": _l("Adopted"), "rejected": _l("Rejected")}
+
+
+class DecisionCategory(TitledEnum):
+    """What a decision is about, for readers who search the decisions."""
+
+    FEES = "fees"
+    SERVICE = "service"
+    COMPLAINTS = "complaints"
+    COMMITMENTS = "commitments"
+    COMMITTEE = "committee"
+
+
+DecisionCategory.TITLES = {"fees": _l("Fees and tariffs"), "service": _l("Quality of service"),
+                           "complaints": _l("Complaints"),
+                           "commitments": _l("Service commitments"),
+                           "committee": _l("The committee's own affairs")}
+
+
+class NoticeState(TitledEnum):
+    """Where a notice of irregular service stands: its corrective action is due, overdue (the
+    deadline has passed and the notice is not closed) or done (closed)."""
+
+    OPEN = "open"
+    OVERDUE = "overdue"
+    CLOSED = "closed"
+
+
+NoticeState.TITLES = {"open": _l("Corrective action under way"),
+                      "overdue": _l("Corrective action overdue"), "closed": _l("Closed")}

@@ -3,7 +3,8 @@ their votes, members (with resignations and replacements) and the accounts linke
 meetings with their attendance, and numbered decisions with their votes, links and files.
 
 A decision references a meeting and counts the members seated on its date
-(``CommitteeMember.seated_on``). Notices are to come.
+(``CommitteeMember.seated_on``). A notice of irregular service rests on a published decision
+and is followed by updates until one closes it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.committee.enums import DecisionOutcome, MemberRole, Vote
+from portal.committee.enums import DecisionCategory, DecisionOutcome, MemberRole, Vote
 from portal.core.models import Base, TimestampMixin, UTCDateTime, enum_type
 from portal.core.publication import PublicationMixin
 from portal.fees.enums import CustomerClass
@@ -229,6 +230,9 @@ class Decision(PublicationMixin, TimestampMixin, Base):
     decided_on: Mapped[date] = mapped_column(sa.Date)
     title_zh: Mapped[str] = mapped_column(sa.String(200))
     title_en: Mapped[str | None] = mapped_column(sa.String(200))
+    category: Mapped[DecisionCategory] = mapped_column(
+        enum_type(DecisionCategory, "category"), default=DecisionCategory.COMMITTEE,
+        server_default=DecisionCategory.COMMITTEE.value)
     body_zh: Mapped[str] = mapped_column(sa.Text)
     body_en: Mapped[str | None] = mapped_column(sa.Text)
     outcome: Mapped[DecisionOutcome] = mapped_column(enum_type(DecisionOutcome, "outcome"))
@@ -288,3 +292,77 @@ class DecisionAttachment(TimestampMixin, Base):
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
     data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+
+
+class Notice(PublicationMixin, TimestampMixin, Base):
+    """A public notice of irregular service (曝光): what happened, anonymised; the unit
+    responsible; the committee's finding; the corrective action and its deadline; the decision
+    it rests on. Drafted by one member, published by another, then final, except that the
+    update that closes it sets ``closed_on``.
+
+    Its number ``UCN-YYYY-NNN`` is given at publication (a draft has none)."""
+
+    __tablename__ = "committee_notices"
+    __table_args__ = (
+        sa.CheckConstraint("status = 'draft' OR (published_at IS NOT NULL AND number IS NOT "
+                           "NULL)", name="published_has_number"),
+        sa.CheckConstraint("published_by_id IS NULL OR drafted_by_id IS NULL "
+                           "OR published_by_id <> drafted_by_id", name="two_people"),
+        sa.CheckConstraint("closed_on IS NULL OR status = 'published'",
+                           name="closed_when_published"),
+        sa.UniqueConstraint("year", "sequence", name="uq_committee_notices_year_sequence"),
+        sa.Index("ix_committee_notices_status_due", "status", "action_due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    year: Mapped[int | None]
+    sequence: Mapped[int | None]
+    decision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("committee_decisions.id", ondelete="RESTRICT"), index=True)
+    title_zh: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str | None] = mapped_column(sa.String(200))
+    unit_zh: Mapped[str] = mapped_column(sa.String(200))
+    unit_en: Mapped[str | None] = mapped_column(sa.String(200))
+    happened_on: Mapped[date] = mapped_column(sa.Date)
+    facts_zh: Mapped[str] = mapped_column(sa.Text)
+    facts_en: Mapped[str | None] = mapped_column(sa.Text)
+    finding_zh: Mapped[str] = mapped_column(sa.Text)
+    finding_en: Mapped[str | None] = mapped_column(sa.Text)
+    action_zh: Mapped[str] = mapped_column(sa.Text)
+    action_en: Mapped[str | None] = mapped_column(sa.Text)
+    action_due: Mapped[date] = mapped_column(sa.Date)
+    # the local day the update that closed the notice was published; None while open
+    closed_on: Mapped[date | None] = mapped_column(sa.Date)
+    drafted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    decision: Mapped[Decision] = relationship()
+    updates: Mapped[list[NoticeUpdate]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan",
+        order_by="(NoticeUpdate.published_at, NoticeUpdate.id)")
+
+
+class NoticeUpdate(PublicationMixin, TimestampMixin, Base):
+    """A follow-up of a published notice (what the unit has done since), drafted by one member
+    and published by another; the update that ``closes`` the notice is its last."""
+
+    __tablename__ = "committee_notice_updates"
+    __table_args__ = (
+        sa.CheckConstraint("status = 'draft' OR published_at IS NOT NULL",
+                           name="published_has_time"),
+        sa.CheckConstraint("published_by_id IS NULL OR drafted_by_id IS NULL "
+                           "OR published_by_id <> drafted_by_id", name="two_people"),
+        # a notice is closed once
+        sa.Index("uq_committee_notice_updates_closing", "notice_id", unique=True,
+                 sqlite_where=sa.text("closes AND status = 'published'"),
+                 postgresql_where=sa.text("closes AND status = 'published'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("committee_notices.id", ondelete="CASCADE"), index=True)
+    body_zh: Mapped[str] = mapped_column(sa.Text)
+    body_en: Mapped[str | None] = mapped_column(sa.Text)
+    closes: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    drafted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    notice: Mapped[Notice] = relationship(back_populates="updates")

@@ -1,5 +1,5 @@
-"""How a published term and a published decision (or amendment) read in the transparency
-log."""
+"""How a published term, a published decision (or amendment), a notice of irregular service and
+each of its updates read in the transparency log."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from portal.committee.models import Decision, Term
+from portal.committee.models import Decision, Notice, NoticeUpdate, Term
 from portal.committee.services import apportionment_of
 from portal.core.publication import PublicationStatus
 from portal.extensions import db
@@ -58,7 +58,8 @@ def decision_content(decision: Decision) -> dict[str, Any]:
         "number": decision.number, "amends": decision.amends.number if decision.amends else None,
         "decided_on": decision.decided_on, "meeting_id": decision.meeting_id,
         "title_zh": decision.title_zh, "title_en": decision.title_en,
-        "body_zh": decision.body_zh, "body_en": decision.body_en,
+        "category": decision.category.value, "body_zh": decision.body_zh,
+        "body_en": decision.body_en,
         "outcome": decision.outcome.value,
         "votes": {"for": decision.votes_for, "against": decision.votes_against,
                   "abstain": decision.votes_abstain, "absent": decision.votes_absent},
@@ -82,9 +83,60 @@ def _published_decisions() -> Iterable[tuple[Any, datetime]]:
     return [(decision, decision.published_at or decision.created_at) for decision in decisions]
 
 
+def notice_key(notice: Notice) -> str:
+    """``committee-notice:UCN-2026-003``."""
+    return f"committee-notice:{notice.number}"
+
+
+def notice_content(notice: Notice) -> dict[str, Any]:
+    """A published notice as its public page shows it; ``closed_on`` is set by the update that
+    closes it (the log then holds the notice again, closed)."""
+    return {
+        "number": notice.number, "decision": notice.decision.number,
+        "title_zh": notice.title_zh, "title_en": notice.title_en,
+        "unit_zh": notice.unit_zh, "unit_en": notice.unit_en, "happened_on": notice.happened_on,
+        "facts_zh": notice.facts_zh, "facts_en": notice.facts_en,
+        "finding_zh": notice.finding_zh, "finding_en": notice.finding_en,
+        "action_zh": notice.action_zh, "action_en": notice.action_en,
+        "action_due": notice.action_due, "closed_on": notice.closed_on,
+    }
+
+
+def _published_notices() -> Iterable[tuple[Any, datetime]]:
+    notices = db.session.scalars(
+        sa.select(Notice).where(Notice.status == PublicationStatus.PUBLISHED)
+        .options(selectinload(Notice.decision)).order_by(Notice.published_at, Notice.id))
+    return [(notice, notice.published_at or notice.created_at) for notice in notices]
+
+
+def update_key(update: NoticeUpdate) -> str:
+    """``committee-notice:UCN-2026-003:update:<id>``."""
+    return f"committee-notice:{update.notice.number}:update:{update.id}"
+
+
+def update_content(update: NoticeUpdate) -> dict[str, Any]:
+    """A published update of a notice."""
+    return {"notice": update.notice.number, "body_zh": update.body_zh,
+            "body_en": update.body_en, "closes": update.closes}
+
+
+def _published_updates() -> Iterable[tuple[Any, datetime]]:
+    updates = db.session.scalars(
+        sa.select(NoticeUpdate).where(NoticeUpdate.status == PublicationStatus.PUBLISHED)
+        .options(selectinload(NoticeUpdate.notice))
+        .order_by(NoticeUpdate.published_at, NoticeUpdate.id))
+    return [(update, update.published_at or update.created_at) for update in updates]
+
+
 def register(app: Flask) -> None:
-    """Make the log record every published term and decision (amendments included)."""
+    """Make the log record every published term, decision (amendments included), notice and
+    update of a notice."""
     register_kind(app, RecordKind("committee_term", _l("Committee term and seats"), Term,
                                   term_key, term_content, _published_terms))
     register_kind(app, RecordKind("committee_decision", _l("Committee decision"), Decision,
                                   decision_key, decision_content, _published_decisions))
+    register_kind(app, RecordKind("committee_notice", _l("Notice of irregular service"),
+                                  Notice, notice_key, notice_content, _published_notices))
+    register_kind(app, RecordKind("committee_notice_update",
+                                  _l("Update of a notice of irregular service"), NoticeUpdate,
+                                  update_key, update_content, _published_updates))

@@ -12,6 +12,7 @@ from portal.accounts.roles import open_to_all
 from portal.committee import meetings, queries, services
 from portal.committee.blueprint import public
 from portal.committee.models import Term
+from portal.committee.notices import state_of
 from portal.core.clock import local_today
 from portal.core.models import utcnow
 from portal.core.publication import PublicationStatus
@@ -27,7 +28,8 @@ def _seats_context(term: Term | None) -> dict[str, Any]:
 @public.get("/")
 @open_to_all
 def index() -> str:
-    """What the committee is, its current term, seats and members."""
+    """What the committee is, its current term, seats and members, the next meeting, the
+    latest decisions and notices."""
     today = local_today()
     term = services.latest_term(today)
     members = services.seated_on(term, today) if term else []
@@ -35,9 +37,12 @@ def index() -> str:
     upcoming = meetings.upcoming(now, limit=1)
     latest = db.session.scalars(queries.published_decisions(queries.DecisionFilters())
                                 .limit(LATEST_DECISIONS)).all()
+    notices = db.session.scalars(queries.published_notices(queries.NoticeFilters(), today)
+                                 .limit(LATEST_DECISIONS)).all()
     return render_template("committee/index.html", members=members, today=today,
                            next_meeting=upcoming[0] if upcoming else None,
-                           latest_decisions=latest, **_seats_context(term))
+                           latest_decisions=latest, latest_notices=notices,
+                           state_of=state_of, **_seats_context(term))
 
 
 @public.get("/seats")

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import Permission, permission_required
-from portal.committee import decisions, meetings
+from portal.committee import decisions, meetings, queries
 from portal.committee.blueprint import workspace
 from portal.committee.decision_forms import (
     DecisionForm,
@@ -23,10 +23,11 @@ from portal.committee.decision_forms import (
 )
 from portal.committee.decisions import Action
 from portal.committee.forms import ConfirmForm
-from portal.committee.models import Decision, Meeting
+from portal.committee.models import Decision, Meeting, Notice, NoticeUpdate
 from portal.committee.services import CommitteeError
 from portal.committee.staff_views import _refuse, _status
 from portal.core import confirmation
+from portal.core.clock import local_today
 from portal.core.confirmation import Answer, Question
 from portal.core.errors import report
 from portal.core.models import utcnow
@@ -70,10 +71,19 @@ def index() -> str:
     drafts = db.session.scalars(sa.select(Decision).where(
         Decision.status == PublicationStatus.DRAFT).options(selectinload(Decision.meeting))
         .order_by(Decision.created_at.desc())).all()
+    notice_drafts = db.session.scalars(sa.select(Notice).where(
+        Notice.status == PublicationStatus.DRAFT).order_by(Notice.created_at.desc())).all()
+    update_drafts = db.session.scalars(sa.select(NoticeUpdate).where(
+        NoticeUpdate.status == PublicationStatus.DRAFT).options(
+        selectinload(NoticeUpdate.notice)).order_by(NoticeUpdate.created_at.desc())).all()
+    open_notices = db.session.scalars(queries.published_notices(
+        queries.NoticeFilters(), local_today()).where(Notice.closed_on.is_(None))).all()
     return render_template(
         "committee/work_index.html", member=member,
         mine=[d for d in drafts if d.drafted_by_id == user.id],
         awaiting=[d for d in drafts if d.drafted_by_id != user.id],
+        notice_drafts=notice_drafts, update_drafts=update_drafts, open_notices=open_notices,
+        today=local_today(),
         upcoming=meetings.upcoming(now), recent=db.session.scalars(
             meetings.past_query(now).limit(10)).all())
 

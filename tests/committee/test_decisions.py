@@ -11,52 +11,18 @@ import sqlalchemy as sa
 
 from portal.committee import decisions, meetings, services
 from portal.committee.enums import Vote
-from portal.committee.models import Decision, Meeting, Term
+from portal.committee.models import Decision, Meeting
 from portal.core.models import utcnow
 from portal.extensions import db
-from portal.fees.enums import CustomerClass
 from portal.transparency.models import LogEntry
 from tests.conftest import count_statements, post_form
 
-from .conftest import member_data
+from .conftest import user_of as _user
 
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]"
        b"/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
        b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n"
        b"0000000101 00000 n \ntrailer<</Size 4/Root 1 0 R>>\nstartxref\n160\n%%EOF\n")
-
-
-@pytest.fixture
-def committee(app, make_term, make_user):
-    """A current term, three seated members (two with accounts: ann and bob), a meeting held
-    yesterday; returns the ids."""
-    today = date.today()
-    term_id = make_term(starts_on=today - timedelta(days=400),
-                        ends_on=today + timedelta(days=700), reference_year=today.year - 2)
-    ann, _ = make_user("ann", role="committee")
-    bob, _ = make_user("bob", role="committee")
-    make_user("carl", role="committee")  # an account linked to no member
-    with app.app_context():
-        term = db.session.get(Term, term_id)
-        first = term.starts_on
-        members = [services.elect_member(term, member_data(name=name, customer_class=cls,
-                                                           starts_on=first))
-                   for name, cls in (("委员甲", CustomerClass.RESIDENTIAL),
-                                     ("委员乙", CustomerClass.GENERAL),
-                                     ("委员丙", CustomerClass.LARGE_INDUSTRIAL))]
-        services.link_account(members[0], _user(ann.id))
-        services.link_account(members[1], _user(bob.id))
-        meeting = meetings.create_meeting(meetings.MeetingData(
-            utcnow() - timedelta(days=1), "示范会议室", "1. 审议电费投诉"), None)
-        db.session.commit()
-        return {"term": term_id, "meeting": meeting.id, "members": [m.id for m in members],
-                "ann": ann.id, "bob": bob.id}
-
-
-def _user(user_id):
-    from portal.accounts.models import User
-
-    return db.session.get(User, user_id)
 
 
 def _form(meeting: int, **overrides) -> dict:

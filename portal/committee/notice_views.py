@@ -1,0 +1,83 @@
+"""Public pages of the notices of irregular service: the list (searched, paginated, overdue
+ones marked), a page per notice with its updates, and an Atom feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+from flask import Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.accounts.roles import open_to_all
+from portal.committee import notices, queries
+from portal.committee.blueprint import public
+from portal.committee.models import Notice
+from portal.committee.notice_forms import NoticeSearchForm
+from portal.core.clock import local_today
+from portal.core.models import utcnow
+from portal.core.paging import page_of
+from portal.core.text import localized_field
+from portal.extensions import db
+
+FEED_SIZE = 30
+
+
+@public.get("/notices/")
+@open_to_all
+def notices_list() -> Any:
+    """Published notices, searched by words or number in both languages, by publication date
+    and by the state of their corrective action; a value not understood is named (400)."""
+    form = NoticeSearchForm(request.args)
+    valid = form.validate()
+    filters = queries.notice_filters_of(form, valid)
+    today = local_today()
+    pagination = page_of(queries.published_notices(filters, today), queries.PAGE_SIZE)
+    return render_template("committee/notices.html", form=form, pagination=pagination,
+                           today=today, state_of=notices.state_of,
+                           narrowed=filters != queries.NoticeFilters()), 200 if valid else 400
+
+
+def published_or_404(number: str) -> Notice:
+    """The published notice with this number, else 404."""
+    found = notices.by_number(number)
+    if found is None:
+        abort(404)
+    return found
+
+
+@public.get("/notices/<number>")
+@open_to_all
+def notice(number: str) -> str:
+    """A published notice: what happened, the finding, the corrective action and its deadline,
+    the decision it rests on and the published updates."""
+    found = published_or_404(number)
+    updates = [u for u in found.updates if u.is_published]
+    return render_template("committee/notice.html", notice=found, updates=updates,
+                           state=notices.state_of(found, local_today()))
+
+
+@public.get("/notices/feed.atom")
+@open_to_all
+def notices_feed() -> Response:
+    """The latest published notices as an Atom feed (an entry is updated by each update)."""
+    latest = db.session.scalars(queries.published_notices(queries.NoticeFilters(),
+                                                          local_today()).limit(FEED_SIZE)).all()
+    feed = FeedGenerator()
+    feed.id(url_for("committee.notices_list", _external=True))
+    feed.title(_("Notices of irregular service"))
+    feed.link(href=url_for("committee.notices_list", _external=True), rel="alternate")
+    feed.link(href=url_for("committee.notices_feed", _external=True), rel="self")
+    changed = {n.id: max([n.published_at or utcnow()] + [u.published_at for u in n.updates
+                                                         if u.published_at]) for n in latest}
+    feed.updated(max(changed.values(), default=utcnow()))
+    for found in reversed(latest):
+        entry = feed.add_entry()
+        link = url_for("committee.notice", number=found.number, _external=True)
+        entry.id(link)
+        entry.title(f"{found.number} {localized_field(found, 'title')}")
+        entry.link(href=link)
+        entry.published(found.published_at)
+        entry.updated(changed[found.id])
+        entry.summary(localized_field(found, "finding") or "")
+    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
