@@ -31,7 +31,8 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/complaints/public?status=nonsense", "/transparency/", "/transparency/entries/0",
           "/committee/", "/committee/seats", "/committee/members",
           "/committee/terms/{past_term}/seats", "/committee/meetings/",
-          "/committee/decisions/", "/committee/decisions/?outcome=nonsense"]
+          "/committee/decisions/", "/committee/decisions/?outcome=nonsense",
+          "/committee/notices/", "/committee/notices/?state=nonsense"]
 STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
          "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
          "/staff/fees/tariffs/new", "/staff/fees/tariffs/{tariff}/versions/new",
@@ -44,7 +45,7 @@ STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/compl
 COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escalated}",
              "/staff/complaints/committee/?status=pending", "/staff/complaints/committee/?month=x",
              "/staff/committee/work/", "/staff/committee/work/decisions/new",
-             "/staff/committee/work/meetings/new"]
+             "/staff/committee/work/meetings/new", "/staff/committee/work/notices/new"]
 
 
 def load_demo(app: Any) -> dict[str, Any]:

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     from portal.committee import (  # noqa: F401
         api,
         decision_views,
+        decisions,
         demo,
         models,
         notice_views,
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(decimal_of, "exact")
     app.add_template_filter(class_title, "class_title")
     app.add_template_global(class_title, "class_title")
+    app.add_template_global(decisions.citing, "decisions_citing")
     domains.add_navigation(
         app,
         NavItem("committee.index", _l("Users' committee"), position=60),

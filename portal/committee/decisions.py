@@ -291,3 +291,16 @@ def by_number(number: str) -> Decision | None:
         return None
     return db.session.scalar(sa.select(Decision).where(
         Decision.number == number, Decision.status == PublicationStatus.PUBLISHED))
+
+
+def citing(complaint: Any) -> list[Decision]:
+    """The published decisions that cite ``complaint``, oldest first (the complaint's pages
+    list them: ``decisions_citing`` in templates)."""
+    from portal.committee.models import decision_complaints
+
+    return list(db.session.scalars(
+        sa.select(Decision).join(decision_complaints,
+                                 decision_complaints.c.decision_id == Decision.id)
+        .where(decision_complaints.c.complaint_id == complaint.id,
+               Decision.status == PublicationStatus.PUBLISHED)
+        .order_by(Decision.year, Decision.sequence)))

@@ -1,7 +1,7 @@
 """Publication: staff prepare a draft; once published, a record is public and never changes.
 
-Tariff versions and fee items use it now; service commitments, committee decisions and notices
-are to follow. A publishable record has ``status`` (``PublicationStatus``), ``published_at`` and
+Tariff versions, fee items, committee terms, decisions, notices and their updates use it;
+service commitments are to follow. A publishable record has ``status`` (``PublicationStatus``), ``published_at`` and
 ``published_by_id``; ``PublicationMixin`` gives a new table those columns. Records that are in
 force over dates also have ``effective_from`` and ``effective_to`` (inclusive, None: open).
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.committee import decisions, meetings, services
-from portal.committee.enums import Vote
+from portal.committee.enums import DecisionCategory, Vote
 from portal.committee.models import Decision, Meeting
 from portal.core.models import utcnow
 from portal.extensions import db
@@ -27,7 +27,8 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pa
 
 def _form(meeting: int, **overrides) -> dict:
     values = {"meeting_id": meeting, "title_zh": "关于峰谷电价宣传的决定",
-              "title_en": "On explaining time-of-use prices", "body_zh": "委员会**建议**加强宣传。",
+              "title_en": "On explaining time-of-use prices", "category": "service",
+              "body_zh": "委员会**建议**加强宣传。",
               "body_en": "The committee recommends better explanations.", "votes_for": 2,
               "votes_against": 0, "votes_abstain": 1, "votes_absent": 0}
     values.update(overrides)
@@ -77,6 +78,7 @@ def test_a_member_drafts_and_another_publishes(app, client, auth, committee) -> 
     decision = _decisions(app)[0]
     number = f"UC-{date.today().year}-001"
     assert decision.number == number and decision.is_published
+    assert decision.category is DecisionCategory.SERVICE
     with app.app_context():
         assert db.session.scalar(sa.select(LogEntry).where(
             LogEntry.key == f"committee-decision:{number}")) is not None
@@ -94,6 +96,7 @@ def test_a_member_drafts_and_another_publishes(app, client, auth, committee) -> 
     ({"meeting_id": 999}, "Choose a meeting of the committee."),
     ({"complaints": "TS-2020-000001"}, "There is no complaint with the tracking number"),
     ({"votes_for": -1}, "Enter a number from 0 to 999."),
+    ({"category": "nonsense"}, "Not a valid choice."),
 ])
 def test_bad_decisions_are_refused(app, client, auth, committee, overrides, message) -> None:
     auth.login("ann")
@@ -233,6 +236,15 @@ def test_search_and_feed(app, client, committee) -> None:
     year = date.today().year
     assert "关于抄表的决定" in client.get(f"/committee/decisions/?q=UC-{year}-001").get_data(
         as_text=True)
+    with app.app_context():
+        db.session.get(Decision, draft).category = DecisionCategory.FEES  # the second one
+        db.session.commit()
+    fees = client.get("/committee/decisions/?category=fees&lang=en").get_data(as_text=True)
+    assert "关于停电通知的决定" in fees and "关于抄表的决定" not in fees
+    assert "Fees and tariffs" in fees
+    wrong = client.get("/committee/decisions/?category=nonsense&lang=en")
+    assert wrong.status_code == 400 and "Choose a category from the list." in wrong.get_data(
+        as_text=True)
     bad = client.get("/committee/decisions/?outcome=nonsense&lang=en")
     assert bad.status_code == 400 and "Choose an outcome from the list." in bad.get_data(
         as_text=True)
@@ -257,3 +269,27 @@ def test_the_list_runs_a_fixed_number_of_statements(app, client, committee, rows
     count, page = count_statements(app, client, "/committee/decisions/")
     assert "UC-2000-" in page
     assert count <= 8, count
+
+
+def test_the_complainant_sees_the_decisions_citing_the_complaint(app, client, committee) -> None:
+    from portal.complaints import services as complaints
+    from portal.complaints.enums import ComplaintType
+    from tests.complaints.conftest import open_case
+
+    with app.app_context():
+        receipt = complaints.submit_complaint(complaints.Filing(
+            type=ComplaintType.COMPLAINT, category_code="BIZ-FEE", district_code="CENTRAL",
+            subject="被收取临时接电费", description="营业厅收取临时接电费 200 元。"), "key-1",
+            utcnow())
+        db.session.commit()
+        number, code = receipt.complaint.tracking_number, receipt.formatted_code
+    draft = _draft(app, committee, complaints=[number], title_zh="关于临时接电费投诉的决定")
+    page = open_case(client, number, code).get_data(as_text=True)
+    assert "关于临时接电费投诉的决定" not in page  # a draft is not shown
+    with app.app_context():
+        decisions.publish_decision(db.session.get(Decision, draft), _user(committee["bob"]),
+                                   utcnow())
+        db.session.commit()
+    page = client.get(f"/complaints/track/{number}?lang=en").get_data(as_text=True)
+    assert "Decisions of the users' committee that cite this complaint" in page
+    assert f"UC-{date.today().year}-001" in page and "关于临时接电费投诉的决定" in page
