@@ -1,9 +1,10 @@
 """Publication: staff prepare a draft; once published, a record is public and never changes.
 
 Tariff versions, fee items, committee terms, decisions, notices and their updates use it;
-service commitments are to follow. A publishable record has ``status`` (``PublicationStatus``), ``published_at`` and
-``published_by_id``; ``PublicationMixin`` gives a new table those columns. Records that are in
-force over dates also have ``effective_from`` and ``effective_to`` (inclusive, None: open).
+service commitments are to follow. A publishable record has ``status``
+(``PublicationStatus``), ``published_at`` and ``published_by_id``; ``PublicationMixin`` gives a
+new table those columns. Records that are in force over dates also have ``effective_from`` and
+``effective_to`` (inclusive, None: open).
 
 A domain's service publishes in this order: ``lock_row`` (serialise publishers of the same
 parent, and read the record again), ``guard_unpublished`` (refuse twice), its own checks,
