@@ -126,6 +126,11 @@ def _draft(page: Any, setup: dict[str, Any]) -> str:
     # The drafter is told why they cannot publish, and has no button to do it.
     assert page.get_by_role("button", name="公布决定").count() == 0
     assert "本决定由您起草，须由另一位委员公布。" in page.locator("main").inner_text()
+    # Throwing the draft away looks like what it is; changing it is the secondary way.
+    assert "button-danger" in (page.get_by_role("button", name="删除草稿").get_attribute("class")
+                               or "")
+    assert "button-secondary" in (page.get_by_role("link", name="修改草稿").get_attribute("class")
+                                  or "")
     _accessible(page)
     screenshot(page, "committee-work-decision-drafter-zh-1280")
     status, text = _publish_by_hand(page)
