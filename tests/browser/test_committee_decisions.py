@@ -151,7 +151,7 @@ def _publish(page: Any, draft_url: str) -> str:
     _accessible(page)
     screenshot(page, "committee-work-decision-publisher-en-360")
     page.get_by_role("button", name="Publish the decision").click()
-    assert page.locator("h1").inner_text() == f"Publish the decision “{TITLE_ZH}”?"
+    assert page.locator("h1").inner_text() == f"Publish the decision “{TITLE_EN}”?"
     assert "takes the next number of the year" in page.locator("main").inner_text()
     _fits(page, PHONE["width"])
     _accessible(page)
