@@ -178,7 +178,7 @@ def _find(page: Any, words: str, number: str) -> None:
     found.get_by_role("link").click()
 
 
-def _resident(page: Any, number: str) -> None:
+def _resident(page: Any, number: str, seated: int) -> None:
     """A resident on a phone finds the decision in Chinese, then in English."""
     page.goto("/")
     open_menu(page)
@@ -193,7 +193,7 @@ def _resident(page: Any, number: str) -> None:
     assert page.locator("h1").inner_text() == TITLE_ZH
     main = page.locator("main").inner_text()
     assert number in page.locator(".kicker").inner_text()
-    assert "赞成8票，反对1票，弃权1票，缺席1人" in main
+    assert f"赞成{seated - 3}票，反对1票，弃权1票，缺席1人" in main
     assert "三十日内退还已收取的费用" in main
     assert page.locator(".markdown strong").inner_text() == "临时接电费"
     _fits(page, PHONE["width"])
@@ -209,7 +209,7 @@ def _resident(page: Any, number: str) -> None:
     assert page.locator("h1").inner_text() == TITLE_EN
     main = page.locator("main").inner_text()
     assert number in page.locator(".kicker").inner_text()
-    assert "For 8, against 1, abstained 1, absent 1" in main
+    assert f"For {seated - 3}, against 1, abstained 1, absent 1" in main
     assert "to refund the fees within thirty days" in main
     _fits(page, PHONE["width"])
     _accessible(page)
@@ -227,14 +227,18 @@ def _resident(page: Any, number: str) -> None:
     _accessible(page)
 
 
-def _meetings(page: Any, number: str) -> None:
+def _meetings(page: Any, number: str, attended: int) -> None:
     """The meetings list and the meeting that took the decision, with its decisions."""
     page.goto("/committee/meetings/?lang=zh_Hans_CN")
     assert page.locator("h1").inner_text() == "用户委员会会议"
     _fits(page, PHONE["width"])
     _accessible(page)
-    page.locator("section[aria-labelledby=past-title] li a").first.click()
-    assert "会议" in page.locator("h1").inner_text()
+    past = page.locator("section[aria-labelledby=past-title] li")
+    assert past.count() == 2
+    assert f"{attended}位委员出席" in past.first.inner_text()
+    assert "出席" not in past.last.inner_text()  # its attendance is not recorded yet
+    past.first.get_by_role("link").click()
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日会议", page.locator("h1").inner_text())
     assert MINUTES.split("。")[0] in page.locator("main").inner_text()
     assert page.locator("section[aria-labelledby=decisions-title]").get_by_role(
         "link", name=re.compile(number)).is_visible()
@@ -274,8 +278,8 @@ def test_a_member_drafts_another_publishes_and_a_resident_finds_it(chromium, liv
             assert published is not None and published.drafted_by_id != published.published_by_id
 
         resident = browser(PHONE)
-        _resident(resident, number)
-        _meetings(resident, number)
+        _resident(resident, number, setup["seated"])
+        _meetings(resident, number, setup["seated"] - 1)
     finally:
         for context in contexts:
             context.close()
