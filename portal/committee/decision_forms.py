@@ -48,7 +48,7 @@ class MeetingForm(PortalForm):
     time = TimeField(_l("Time"), validators=[InputRequired(TIME)])
     place = StringField(_l("Place"), validators=[DataRequired(REQUIRED), Length(max=200)])
     agenda = TextAreaField(_l("Agenda (Markdown)"), validators=[
-        DataRequired(REQUIRED), Length(max=20_000)])
+        DataRequired(REQUIRED), Length(max=20_000)], render_kw={"rows": 8})
     submit = SubmitField(_l("Save the meeting"))
 
     def fill_from(self, meeting: Meeting) -> None:
@@ -73,7 +73,7 @@ class MinutesForm(PortalForm):
                                     validate_choice=False, widget=ListWidget(prefix_label=False),
                                     option_widget=CheckboxInput())
     minutes = TextAreaField(_l("Minutes (Markdown)"), validators=[
-        DataRequired(REQUIRED), Length(max=20_000)])
+        DataRequired(REQUIRED), Length(max=20_000)], render_kw={"rows": 12})
     submit = SubmitField(_l("Save the minutes"))
 
     def __init__(self, seated: Sequence[CommitteeMember], *args: Any, **kwargs: Any) -> None:
@@ -92,9 +92,9 @@ class DecisionForm(PortalForm):
     category = SelectField(_l("Category"), choices=DecisionCategory.choices,
                            default=DecisionCategory.COMMITTEE.value)
     body_zh = TextAreaField(_l("Text in Chinese (Markdown)"), validators=[
-        DataRequired(REQUIRED), Length(max=20_000)])
+        DataRequired(REQUIRED), Length(max=20_000)], render_kw={"rows": 12})
     body_en = TextAreaField(_l("Text in English (optional, Markdown)"), validators=[
-        Optional(), Length(max=20_000)])
+        Optional(), Length(max=20_000)], render_kw={"rows": 12})
     votes_for = IntegerField(_l("Votes for"), validators=[
         InputRequired(COUNT), NumberRange(min=0, max=999, message=COUNT)])
     votes_against = IntegerField(_l("Votes against"), validators=[

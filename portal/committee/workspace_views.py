@@ -32,6 +32,7 @@ from portal.core.confirmation import Answer, Question
 from portal.core.errors import report
 from portal.core.models import utcnow
 from portal.core.publication import PublicationStatus
+from portal.core.text import localized_field
 from portal.extensions import db
 
 BUSINESS = Permission.COMMITTEE_BUSINESS
@@ -269,7 +270,7 @@ def publish_decision(decision_id: int) -> Any:
     reply = confirmation.answer(state=state)
     if reply is not Answer.GIVEN:
         return confirmation.ask(Question(
-            title=_("Publish the decision “%(title)s”?", title=found.title_zh),
+            title=_("Publish the decision “%(title)s”?", title=localized_field(found, "title")),
             consequences=[_("It takes the next number of the year and becomes public, with "
                             "its votes, links and files, and is entered in the public "
                             "record."),
