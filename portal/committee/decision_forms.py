@@ -29,6 +29,7 @@ from portal.committee.enums import DecisionCategory, Vote
 from portal.committee.meetings import MeetingData
 from portal.committee.models import CommitteeMember, Decision, Meeting
 from portal.core.forms import PortalForm
+from portal.core.models import utcnow
 
 REQUIRED = _l("This field is required.")
 DATE = _l("Enter a date as YYYY-MM-DD.")
@@ -118,6 +119,12 @@ class DecisionForm(PortalForm):
         zone = ZoneInfo(str(current_app.config["TIMEZONE"]))
         self.meeting_id.choices = [
             (m.id, f"{m.starts_at.astimezone(zone):%Y-%m-%d %H:%M} {m.place}") for m in meetings]
+        if not self.is_submitted() and not self.meeting_id.data:
+            # a decision is published after its meeting: the latest one held is the likely one
+            now = utcnow()
+            held = [m for m in meetings if m.starts_at <= now]
+            if held:
+                self.meeting_id.data = max(held, key=lambda m: m.starts_at).id
 
     def fill_from(self, decision: Decision) -> None:
         """Show a saved draft (or, for an amendment, the decision it corrects)."""

@@ -6,7 +6,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, get_timezone_name
+from babel.dates import (
+    format_skeleton,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+    get_timezone_name,
+)
 from flask import Flask, current_app
 from flask_babel import (
     format_currency,
@@ -41,9 +47,17 @@ def date_filter(value: date | datetime | None, style: str = "medium") -> str:
 
 
 def datetime_filter(value: datetime | None, style: str = "medium") -> str:
-    """Format a timezone-aware datetime in the portal's time zone."""
+    """Format a timezone-aware datetime in the portal's time zone; ``medium`` is the medium
+    date with the short time (``2026年11月25日 14:30``, ``Nov 25, 2026, 2:30 PM``): nobody
+    reads the seconds of a meeting or a reply."""
     if value is None:
         return ""
+    if style == "medium":
+        locale = get_locale()
+        pattern = str(get_datetime_format("medium", locale)).replace(
+            "{1}", get_date_format("medium", locale).pattern).replace(
+            "{0}", get_time_format("short", locale).pattern)
+        return str(format_datetime(value, pattern))
     return str(format_datetime(value, style))
 
 
