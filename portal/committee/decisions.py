@@ -234,10 +234,15 @@ def update_draft(decision: Decision, data: DecisionData, user: User | None,
     return decision
 
 
-def delete_draft(decision: Decision, user: User | None, now: datetime) -> None:
-    """Throw a draft away."""
+def check_deletion(decision: Decision, user: User | None, now: datetime) -> None:
+    """Whether ``user`` may throw the draft away now."""
     publication.guard_unpublished(decision, CommitteeError(PUBLISHED_IS_FINAL, "status"))
     member_for(user, now)
+
+
+def delete_draft(decision: Decision, user: User | None, now: datetime) -> None:
+    """Throw a draft away."""
+    check_deletion(decision, user, now)
     db.session.delete(decision)
     db.session.flush()
 

@@ -160,10 +160,21 @@ def delete_notice(notice_id: int) -> Any:
     if found.is_published:
         return _final(found)
     try:
-        notices.delete_draft(found, _user(), utcnow())
+        notices.check_deletion(found, _user(), utcnow())
     except CommitteeError as error:
         report(error)
         return _page(found, 403)
+    state = f"{found.title_zh}|{len(found.facts_zh)}"
+    reply = _confirmed_or_ask(state, Question(
+        title=_("Delete the draft “%(title)s”?", title=found.title_zh),
+        consequences=[_("The draft notice is deleted for good.")],
+        action=url_for("committee_workspace.delete_notice", notice_id=notice_id),
+        confirm_label=_("Yes, delete the draft"),
+        cancel_url=url_for("committee_workspace.show_notice", notice_id=notice_id),
+        cancel_label=_("Back to the draft"), state=state))
+    if reply is not Answer.GIVEN:
+        return reply
+    notices.delete_draft(found, _user(), utcnow())
     flash(_("The draft was deleted."), "success")
     return redirect(url_for("committee_workspace.index"))
 
@@ -233,9 +244,21 @@ def delete_update(notice_id: int, update_id: int) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        notices.delete_update(update, _user(), utcnow())
+        notices.check_deletion(update, _user(), utcnow())
     except CommitteeError as error:
         report(error)
         return _page(found, 409 if update.is_published else 403)
+    state = update.body_zh
+    reply = _confirmed_or_ask(state, Question(
+        title=_("Delete this draft update of notice %(number)s?", number=found.number),
+        consequences=[_("The draft update is deleted for good.")],
+        action=url_for("committee_workspace.delete_update", notice_id=notice_id,
+                       update_id=update_id),
+        confirm_label=_("Yes, delete the draft"),
+        cancel_url=url_for("committee_workspace.show_notice", notice_id=notice_id),
+        cancel_label=_("Back to the notice"), state=state))
+    if reply is not Answer.GIVEN:
+        return reply
+    notices.delete_update(update, _user(), utcnow())
     flash(_("The draft update was deleted."), "success")
     return redirect(url_for("committee_workspace.show_notice", notice_id=found.id))

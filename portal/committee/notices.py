@@ -188,10 +188,15 @@ def update_draft(notice: Notice, data: NoticeData, user: User | None, now: datet
     return notice
 
 
+def check_deletion(record: Notice | NoticeUpdate, user: User | None, now: datetime) -> None:
+    """Whether ``user`` may throw the draft notice or update away now."""
+    publication.guard_unpublished(record, CommitteeError(PUBLISHED_IS_FINAL, "status"))
+    member_for(user, now)
+
+
 def delete_draft(notice: Notice, user: User | None, now: datetime) -> None:
     """Throw a draft notice away."""
-    publication.guard_unpublished(notice, CommitteeError(PUBLISHED_IS_FINAL, "status"))
-    member_for(user, now)
+    check_deletion(notice, user, now)
     db.session.delete(notice)
     db.session.flush()
 
@@ -248,8 +253,7 @@ def draft_update(notice: Notice, data: UpdateData, user: User | None,
 
 def delete_update(update: NoticeUpdate, user: User | None, now: datetime) -> None:
     """Throw a draft update away."""
-    publication.guard_unpublished(update, CommitteeError(PUBLISHED_IS_FINAL, "status"))
-    member_for(user, now)
+    check_deletion(update, user, now)
     db.session.delete(update)
     db.session.flush()
 

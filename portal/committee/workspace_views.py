@@ -301,9 +301,20 @@ def delete_decision(decision_id: int) -> Any:
     if found.is_published:
         return _final(found)
     try:
-        decisions.delete_draft(found, _user(), utcnow())
+        decisions.check_deletion(found, _user(), utcnow())
     except CommitteeError as error:
         report(error)
         return _refused_page(found)
+    state = f"{found.title_zh}|{len(found.body_zh)}"
+    reply = confirmation.answer(state=state)
+    if reply is not Answer.GIVEN:
+        back = url_for("committee_workspace.show_decision", decision_id=decision_id)
+        return confirmation.ask(Question(
+            title=_("Delete the draft “%(title)s”?", title=found.title_zh),
+            consequences=[_("The draft, its votes, links and files are deleted for good.")],
+            action=url_for("committee_workspace.delete_decision", decision_id=decision_id),
+            confirm_label=_("Yes, delete the draft"), cancel_url=back,
+            cancel_label=_("Back to the draft"), state=state), reply)
+    decisions.delete_draft(found, _user(), utcnow())
     flash(_("The draft was deleted."), "success")
     return redirect(url_for("committee_workspace.index"))

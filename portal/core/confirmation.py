@@ -35,8 +35,8 @@ VALUE = "yes"
 STATE_FIELD = "seen"
 FORGED_MESSAGE = _l("This confirmation was not understood, so nothing was changed. Read what "
                     "will happen and confirm again with the button below.")
-CHANGED_MESSAGE = _l("The case changed while this page was open, so nothing was changed. Read "
-                     "what will happen now and confirm again if you still want to.")
+CHANGED_MESSAGE = _l("What you are confirming changed while this page was open, so nothing was "
+                     "done. Read what will happen now and confirm again if you still want to.")
 
 
 class Answer(enum.Enum):

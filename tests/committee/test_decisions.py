@@ -293,3 +293,18 @@ def test_the_complainant_sees_the_decisions_citing_the_complaint(app, client, co
     page = client.get(f"/complaints/track/{number}?lang=en").get_data(as_text=True)
     assert "Decisions of the users' committee that cite this complaint" in page
     assert f"UC-{date.today().year}-001" in page and "关于临时接电费投诉的决定" in page
+
+
+def test_deleting_a_draft_asks_first(app, client, auth, committee) -> None:
+    import html
+
+    draft = _draft(app, committee)
+    auth.login("ann")
+    url = f"/staff/committee/work/decisions/{draft}/delete"
+    asked = post_form(client, url + "?lang=en", {})
+    assert asked.status_code == 200 and "Yes, delete the draft" in asked.get_data(as_text=True)
+    assert len(_decisions(app)) == 1
+    seen = next(line for line in asked.get_data(as_text=True).splitlines()
+                if 'name="seen"' in line).split('value="')[1].split('"')[0]
+    done = post_form(client, url, {"confirm": "yes", "seen": html.unescape(seen)})
+    assert done.status_code == 302 and _decisions(app) == []

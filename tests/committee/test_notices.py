@@ -298,3 +298,27 @@ def test_the_drafter_cannot_publish_through_the_service(app, committee) -> None:
         with pytest.raises(sa.exc.IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_deleting_a_draft_asks_first(app, client, auth, committee) -> None:
+    decision = _decision(app, committee)
+    auth.login("ann")
+    post_form(client, f"{WORK}/new", _form(decision))
+    url = f"{WORK}/{_notices(app)[0].id}/delete"
+    asked = post_form(client, url + "?lang=en", {})
+    assert asked.status_code == 200 and "Yes, delete the draft" in asked.get_data(as_text=True)
+    assert len(_notices(app)) == 1
+    assert _confirm(client, url, asked).status_code == 302
+    assert _notices(app) == []
+    # a draft update too, on a published notice
+    _published_notice(app, committee, decision)
+    notice_id = _notices(app)[0].id
+    post_form(client, f"{WORK}/{notice_id}/updates/new", {"body_zh": "正在整改。"})
+    with app.app_context():
+        update_id = db.session.scalar(sa.select(NoticeUpdate.id))
+    url = f"{WORK}/{notice_id}/updates/{update_id}/delete"
+    asked = post_form(client, url + "?lang=en", {})
+    assert "The draft update is deleted for good." in asked.get_data(as_text=True)
+    assert _confirm(client, url, asked).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeUpdate)) == 0
