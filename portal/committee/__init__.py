@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         api,
         decision_views,
         demo,
+        demo_work,
         models,
         records,
         staff_views,
@@ -59,3 +60,5 @@ def init_app(app: Flask) -> None:
         NavItem("committee_workspace.index", _l("Committee work"),
                 Permission.COMMITTEE_BUSINESS, position=135))
     domains.add_demo_loader(app, "committee", demo.load)
+    # a data set of its own, so that `demo load` adds it to a demo database loaded before it
+    domains.add_demo_loader(app, "committee_work", demo_work.load)
