@@ -270,3 +270,18 @@ def test_the_pages_show_the_work(work, monkeypatch):
     page = client.get("/staff/committee/work/").get_data(as_text=True)
     awaiting = page.split('id="awaiting-title"')[1].split("</section>")[0]
     assert title in awaiting
+
+
+def test_demo_load_adds_the_work_to_a_demo_database_loaded_before(app, monkeypatch):
+    registry = domains.registry(app)
+    everything = list(registry.demo_loaders)
+    monkeypatch.setattr(registry, "demo_loaders",
+                        [item for item in everything if item[0] != "committee_work"])
+    with app.app_context():
+        load_demo_data(NOW - timedelta(days=40))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
+        monkeypatch.setattr(registry, "demo_loaders", everything)
+        lines = load_demo_data(NOW)
+        assert lines[-1].startswith("Demo committee work: 6 meetings")
+        assert len(_published()) == 21 and len(meetings.upcoming(NOW)) == 1
+        audit.verify()
