@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal.committee.models import CommitteeMember, Term
+from portal.committee.models import CommitteeMember, Decision, Meeting, Term
 from portal.complaints.models import Complaint
 from portal.demo.loader import load_demo_data
 from portal.extensions import db
@@ -32,6 +32,9 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/committee/", "/committee/seats", "/committee/members",
           "/committee/terms/{past_term}/seats", "/committee/meetings/",
           "/committee/decisions/", "/committee/decisions/?outcome=nonsense",
+          "/committee/meetings/{meeting}", "/committee/meetings/{next_meeting}",
+          "/committee/decisions/{decision}", "/committee/decisions/{roll_call}",
+          "/committee/decisions/{amendment}",
           "/committee/notices/", "/committee/notices/?state=nonsense"]
 STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
          "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
@@ -45,7 +48,10 @@ STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/compl
 COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escalated}",
              "/staff/complaints/committee/?status=pending", "/staff/complaints/committee/?month=x",
              "/staff/committee/work/", "/staff/committee/work/decisions/new",
-             "/staff/committee/work/meetings/new", "/staff/committee/work/notices/new"]
+             "/staff/committee/work/meetings/new", "/staff/committee/work/decisions/{draft}",
+             "/staff/committee/work/decisions/{decision_id}",
+             "/staff/committee/work/meetings/{meeting}/minutes",
+             "/staff/committee/work/notices/new"]
 
 
 def load_demo(app: Any) -> dict[str, Any]:
@@ -68,10 +74,27 @@ def load_demo(app: Any) -> dict[str, Any]:
             .order_by(CommitteeMember.id))
         resigned = db.session.scalar(sa.select(CommitteeMember.id).where(
             CommitteeMember.left_on.is_not(None)))
-        return {"past_term": terms[0].id, "term": terms[-1].id, "member": member,
+        work = _committee_work()
+        return {**work, "past_term": terms[0].id, "term": terms[-1].id, "member": member,
                 "resigned": resigned, "public": public, "tariff": version.tariff.code,
                 "version": version.number, "tou": tou, "several": several, "case": case,
                 "escalated": escalated}
+
+
+def _committee_work() -> dict[str, Any]:
+    """The committee's demo meetings and decisions: the latest meeting held, the one to come,
+    a decision citing complaints, one with a roll call, an amendment and a draft."""
+    held = db.session.scalars(sa.select(Meeting).where(Meeting.minutes.is_not(None))
+                              .order_by(Meeting.starts_at.desc())).first()
+    to_come = db.session.scalar(sa.select(Meeting).where(Meeting.minutes.is_(None)))
+    published = db.session.scalars(sa.select(Decision).where(Decision.number.is_not(None))
+                                   .order_by(Decision.id)).all()
+    citing = next(d for d in published if d.complaints)
+    draft = db.session.scalar(sa.select(Decision.id).where(Decision.number.is_(None)).limit(1))
+    return {"meeting": held.id if held else None, "next_meeting": to_come.id if to_come else None,
+            "decision": citing.number, "decision_id": citing.id,
+            "roll_call": next(d.number for d in published if d.roll_call),
+            "amendment": next(d.number for d in published if d.amends_id), "draft": draft}
 
 
 def demo_app(tmp_path_factory: Any) -> Iterator[Any]:

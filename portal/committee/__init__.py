@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
         decision_views,
         decisions,
         demo,
+        demo_work,
         models,
         notice_views,
         notice_workspace_views,
@@ -63,3 +64,5 @@ def init_app(app: Flask) -> None:
         NavItem("committee_workspace.index", _l("Committee work"),
                 Permission.COMMITTEE_BUSINESS, position=135))
     domains.add_demo_loader(app, "committee", demo.load)
+    # a data set of its own, so that `demo load` adds it to a demo database loaded before it
+    domains.add_demo_loader(app, "committee_work", demo_work.load)

@@ -68,13 +68,15 @@ def test_totp_prints_a_code_that_logs_in(app, runner, make_user, auth):
 def test_demo_load_creates_one_account_of_each_role_and_is_idempotent(app, runner, auth):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
-    passwords = dict(re.findall(r"(demo-\w+)\s+role=\w+\s+password=(\S+)", result.output))
-    assert set(passwords) == {"demo-admin", "demo-staff", "demo-committee"}
+    passwords = dict(re.findall(r"(demo-[\w-]+)\s+role=\w+\s+password=(\S+)", result.output))
+    # and the committee demo's accounts of members, past and present
+    members = {"demo-vice-chair", "demo-member", "demo-past-chair", "demo-past-vice-chair"}
+    assert set(passwords) == {"demo-admin", "demo-staff", "demo-committee"} | members
     assert "totp-secret=" in result.output
     assert {user.role.value for user in _users(app).values()} == {"admin", "staff", "committee"}
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0 and "already loaded" in again.output
-    assert len(_users(app)) == 3
+    assert len(_users(app)) == 7
     code = runner.invoke(args=["users", "totp", "demo-admin"]).output.strip()
     assert auth.login("demo-admin", passwords["demo-admin"], code).status_code == 302
 

@@ -49,7 +49,7 @@ def test_every_enum_column_refuses_a_foreign_value(app):
                 raw).scalar_subquery()
             statement = sa.update(raw).values(values).where(ROWS.get(key, first_row))
             if db.session.scalar(sa.select(sa.func.count()).select_from(raw)) == 0:
-                # No demo row to change (the demo has no committee decisions yet): the CHECK
+                # No demo row to change (a table the demo data leaves empty): the CHECK
                 # must at least be declared (test_migrations: the database has what is declared).
                 names = {constraint.name for constraint in table.constraints}
                 assert f"ck_{table.name}_{column.name}" in names, key
