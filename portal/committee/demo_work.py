@@ -38,7 +38,7 @@ from portal.committee.demo_work_content import (
     DemoDecision,
     DemoMeeting,
 )
-from portal.committee.enums import MemberRole, Vote
+from portal.committee.enums import DecisionCategory, MemberRole, Vote
 from portal.committee.models import CommitteeMember, Decision, Meeting, Term
 from portal.complaints.models import Complaint
 from portal.complaints.workdays import add_working_days, is_working_day
@@ -238,7 +238,8 @@ class _Work:
         words["complaints"] = str(len(cited))
         data = decisions.DecisionData(
             meeting_id=meeting.id, title_zh=spec.title_zh, title_en=spec.title_en,
-            body_zh=spec.body_zh.format_map(words), body_en=spec.body_en.format_map(words),
+            category=DecisionCategory(spec.category), body_zh=spec.body_zh.format_map(words),
+            body_en=spec.body_en.format_map(words),
             votes_for=tally.votes_for, votes_against=tally.against,
             votes_abstain=tally.abstain, votes_absent=tally.absent,
             roll_call=tally.roll_call if spec.roll_call else None, complaints=cited,

@@ -3,16 +3,13 @@ meetings and one of decisions, read by ``demo_work``.
 
 A decision's text may name the number of an earlier decision as ``{key}`` (known only once
 that one is published) and the number of complaints it cites as ``{complaints}``. Its
-``category`` is not stored yet: decisions get a ``category`` column later, and the loader
-hands it over then (``DemoDecision.category``, one of ``CATEGORIES``).
+``category`` is a value of ``DecisionCategory``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# What a decision is about; the future ``category`` column's values.
-CATEGORIES = ("fees", "service", "complaints", "commitments", "committee")
 # The demo member accounts by their part (``demo_work.ACCOUNTS`` gives their usernames).
 CHAIR, VICE_CHAIR, MEMBER = "chair", "vice_chair", "member"
 PAST_CHAIR, PAST_VICE_CHAIR = "past_chair", "past_vice_chair"
@@ -42,7 +39,7 @@ class DemoDecision:
 
     key: str
     meeting: str
-    category: str  # one of CATEGORIES; not stored yet (the column comes later)
+    category: str  # a value of DecisionCategory
     title_zh: str
     title_en: str
     body_zh: str

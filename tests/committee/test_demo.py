@@ -23,12 +23,11 @@ from portal.committee import (
     workspace_views,
 )
 from portal.committee.demo_work_content import (
-    CATEGORIES,
     DECISIONS,
     FICTITIOUS_EN,
     FICTITIOUS_ZH,
 )
-from portal.committee.enums import DecisionOutcome, Vote
+from portal.committee.enums import DecisionCategory, DecisionOutcome, Vote
 from portal.committee.models import CommitteeMember, Decision, Meeting, Term
 from portal.core import domains
 from portal.core.numbering import YearCounter
@@ -227,7 +226,9 @@ def test_two_drafts_await_a_second_member(ctx, monkeypatch):
 
 
 def test_the_data_is_fictitious_in_both_languages(ctx):
-    assert {d.category for d in DECISIONS} == set(CATEGORIES)
+    assert {d.category for d in DECISIONS} == {c.value for c in DecisionCategory}
+    stored = {d.title_zh: d.category.value for d in db.session.scalars(sa.select(Decision))}
+    assert stored == {d.title_zh: d.category for d in DECISIONS}  # each stored as written
     for decision in db.session.scalars(sa.select(Decision)):
         assert decision.body_zh.startswith(FICTITIOUS_ZH)
         assert decision.body_en.startswith(FICTITIOUS_EN) and decision.title_en
