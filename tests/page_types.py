@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal.committee.models import CommitteeMember, Decision, Meeting, Term
+from portal.committee.models import CommitteeMember, Decision, Meeting, Notice, Term
 from portal.complaints.models import Complaint
 from portal.demo.loader import load_demo_data
 from portal.extensions import db
@@ -35,7 +35,8 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/committee/meetings/{meeting}", "/committee/meetings/{next_meeting}",
           "/committee/decisions/{decision}", "/committee/decisions/{roll_call}",
           "/committee/decisions/{amendment}",
-          "/committee/notices/", "/committee/notices/?state=nonsense"]
+          "/committee/notices/", "/committee/notices/?state=nonsense",
+          "/committee/notices/{notice}", "/committee/notices/{closed_notice}"]
 STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
          "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
          "/staff/fees/tariffs/new", "/staff/fees/tariffs/{tariff}/versions/new",
@@ -51,7 +52,7 @@ COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escal
              "/staff/committee/work/meetings/new", "/staff/committee/work/decisions/{draft}",
              "/staff/committee/work/decisions/{decision_id}",
              "/staff/committee/work/meetings/{meeting}/minutes",
-             "/staff/committee/work/notices/new"]
+             "/staff/committee/work/notices/new", "/staff/committee/work/notices/{notice_id}"]
 
 
 def load_demo(app: Any) -> dict[str, Any]:
@@ -82,8 +83,9 @@ def load_demo(app: Any) -> dict[str, Any]:
 
 
 def _committee_work() -> dict[str, Any]:
-    """The committee's demo meetings and decisions: the latest meeting held, the one to come,
-    a decision citing complaints, one with a roll call, an amendment and a draft."""
+    """The committee's demo meetings, decisions and notices: the latest meeting held, the one to
+    come, a decision citing complaints, one with a roll call, an amendment and a draft; an open
+    notice with an update and a closed one."""
     held = db.session.scalars(sa.select(Meeting).where(Meeting.minutes.is_not(None))
                               .order_by(Meeting.starts_at.desc())).first()
     to_come = db.session.scalar(sa.select(Meeting).where(Meeting.minutes.is_(None)))
@@ -91,7 +93,11 @@ def _committee_work() -> dict[str, Any]:
                                    .order_by(Decision.id)).all()
     citing = next(d for d in published if d.complaints)
     draft = db.session.scalar(sa.select(Decision.id).where(Decision.number.is_(None)).limit(1))
-    return {"meeting": held.id if held else None, "next_meeting": to_come.id if to_come else None,
+    notices = db.session.scalars(sa.select(Notice).order_by(Notice.id)).all()
+    opened = next(n for n in notices if n.closed_on is None and n.updates)
+    return {"notice": opened.number, "notice_id": opened.id,
+            "closed_notice": next(n.number for n in notices if n.closed_on),
+            "meeting": held.id if held else None, "next_meeting": to_come.id if to_come else None,
             "decision": citing.number, "decision_id": citing.id,
             "roll_call": next(d.number for d in published if d.roll_call),
             "amendment": next(d.number for d in published if d.amends_id), "draft": draft}

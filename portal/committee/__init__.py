@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
         decision_views,
         decisions,
         demo,
+        demo_notices,
         demo_work,
         models,
         notice_views,
@@ -66,3 +67,4 @@ def init_app(app: Flask) -> None:
     domains.add_demo_loader(app, "committee", demo.load)
     # a data set of its own, so that `demo load` adds it to a demo database loaded before it
     domains.add_demo_loader(app, "committee_work", demo_work.load)
+    domains.add_demo_loader(app, "committee_notices", demo_notices.load)

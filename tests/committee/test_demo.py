@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -277,12 +278,46 @@ def test_demo_load_adds_the_work_to_a_demo_database_loaded_before(app, monkeypat
     registry = domains.registry(app)
     everything = list(registry.demo_loaders)
     monkeypatch.setattr(registry, "demo_loaders",
-                        [item for item in everything if item[0] != "committee_work"])
+                        [item for item in everything
+                         if item[0] not in {"committee_work", "committee_notices"}])
     with app.app_context():
         load_demo_data(NOW - timedelta(days=40))
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
         monkeypatch.setattr(registry, "demo_loaders", everything)
         lines = load_demo_data(NOW)
-        assert lines[-1].startswith("Demo committee work: 6 meetings")
+        assert any(line.startswith("Demo committee work: 6 meetings") for line in lines)
+        assert lines[-1].startswith("Demo notices of irregular service: 5")
         assert len(_published()) == 21 and len(meetings.upcoming(NOW)) == 1
         audit.verify()
+
+
+def test_the_demo_notices(ctx):
+    from portal.committee.demo_notices import NOTICES
+    from portal.committee.enums import NoticeState
+    from portal.committee.models import Notice, NoticeUpdate
+    from portal.committee.notices import state_of
+
+    today = NOW.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    found = db.session.scalars(sa.select(Notice).order_by(Notice.published_at)).all()
+    assert len(found) == len(NOTICES) == 5 and all(n.is_published for n in found)
+    states = [state_of(n, today) for n in found]
+    assert states.count(NoticeState.OVERDUE) == 1 and states.count(NoticeState.CLOSED) == 2
+    closed = [n for n in found if n.closed_on is not None]
+    assert {n.closed_on <= n.action_due for n in closed} == {True, False}  # in time, and late
+    numbers = sorted((n.year, n.sequence) for n in found)
+    for year in {y for y, _ in numbers}:
+        assert [s for y, s in numbers if y == year] == list(range(1, 1 + sum(
+            1 for y, _ in numbers if y == year)))
+    for notice in found:
+        assert notice.facts_zh.startswith(FICTITIOUS_ZH)
+        assert notice.decision.is_published and notice.decision.outcome.value == "adopted"
+        assert notice.published_by_id != notice.drafted_by_id and notice.published_at < NOW
+        assert notice.happened_on <= notice.decision.decided_on <= notice.action_due
+        assert _member_of(notice.drafted_by_id, notice.published_at.date()) is not None
+    updates = db.session.scalars(sa.select(NoticeUpdate)).all()
+    assert updates and all(u.is_published and u.published_by_id != u.drafted_by_id
+                           and u.notice.published_at <= u.published_at < NOW for u in updates)
+    assert sum(u.closes for u in updates) == 2
+    assert audit.verify().entries >= len(found) + len(updates)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry).where(
+        LogEntry.kind == "committee_notice")) == 5 + 2  # each notice, and the closed again
