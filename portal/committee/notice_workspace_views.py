@@ -20,6 +20,7 @@ from portal.committee.notices import Action
 from portal.committee.services import CommitteeError
 from portal.committee.staff_views import _refuse, _status
 from portal.core import confirmation
+from portal.core.clock import local_today
 from portal.core.confirmation import Answer, Question
 from portal.core.errors import report
 from portal.core.models import utcnow
@@ -51,6 +52,7 @@ def _page(found: Notice, status: int = 200) -> Any:
     drafts = [u for u in found.updates if not u.is_published]
     return render_template(
         "committee/work_notice.html", notice=found, form=ConfirmForm(), Action=Action,
+        state=notices.state_of(found, local_today()),
         allowed=notices.allowed_actions(found, user, now),
         drafts=[(u, notices.update_actions(u, user, now)) for u in drafts],
         published=[u for u in found.updates if u.is_published]), status

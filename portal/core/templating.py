@@ -51,13 +51,15 @@ def language_links() -> list[dict[str, Any]]:
 
 
 def visible_navigation() -> list[dict[str, Any]]:
-    """Navigation items the visitor may open, marking the current one."""
+    """Navigation items the visitor may open, marking the current one; ``work``: a working page
+    (one that needs a permission), which a desktop shows in a row of its own."""
     items = []
     for item in domains.registry().navigation:
         if item.permission is not None and not (
                 current_user.is_authenticated and current_user.can(item.permission)):
             continue
-        items.append({"href": url_for(item.endpoint), "label": item.label, "current": False})
+        items.append({"href": url_for(item.endpoint), "label": item.label, "current": False,
+                      "work": item.permission is not None})
     # The current section is the longest link that the page's path starts with.
     matches = [entry for entry in items if request.path == entry["href"]
                or (entry["href"] != "/" and request.path.startswith(entry["href"]))]

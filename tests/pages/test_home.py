@@ -133,10 +133,16 @@ def test_staff_see_their_name_and_the_logout_button_in_the_header(client, auth, 
     auth.login()
     page = text(client.get("/?lang=en"))
     header = page[page.index("<header"):page.index("</header>")]
-    assert '<a class="account-name" href="/accounts/">Alice Handler</a>' in header
+    assert ('<a class="account-name" href="/accounts/" title="Alice Handler">Alice Handler</a>'
+            in header)
     assert ">Log out</button>" in header
     inbox = [link for link in links(header) if link["href"] == "/staff/complaints/"]
     assert [link["menu"] for link in inbox] == [True, False]
+    # on a desktop, the working pages have a row of their own under the public navigation
+    wide = header[header.index('class="main-nav main-nav-wide"'):]
+    wide = wide[:wide.index("</nav>")]
+    work = header[header.index('class="wrap main-nav work-nav" aria-label="Work pages"'):]
+    assert "/staff/complaints/" not in wide and "/staff/complaints/" in work
 
 
 def test_no_inline_scripts_or_styles_on_the_home_page(client):
