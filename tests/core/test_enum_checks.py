@@ -25,7 +25,11 @@ def _first_event(*where):
 # The one row to change (else the first): one whose other CHECKs the bad value cannot trip
 # (a rating belongs to a "rated" event, an outcome to the committee's decision).
 ROWS = {("complaint_events", "kind"): _first_event(sa.column("kind") == "status"),
-        ("complaint_events", "outcome"): _first_event(sa.column("to_status") == "decided")}
+        ("complaint_events", "outcome"): _first_event(sa.column("to_status") == "decided"),
+        # a closed notice must be published: change an open one
+        ("committee_notices", "status"): sa.column("id") == sa.select(
+            sa.func.min(sa.column("id"))).select_from(sa.table("committee_notices")).where(
+            sa.column("closed_on").is_(None)).scalar_subquery()}
 
 
 def _enum_columns():

@@ -63,7 +63,7 @@ def upgrade():
     sa.Column('notice_id', sa.Integer(), nullable=False),
     sa.Column('body_zh', sa.Text(), nullable=False),
     sa.Column('body_en', sa.Text(), nullable=True),
-    sa.Column('closes', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('closes', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('drafted_by_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('draft', 'published', name='status', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('published_at', portal.core.models.UTCDateTime(timezone=True), nullable=True),
