@@ -108,12 +108,25 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     }
 
 
+def _searched(form: Any) -> Any:
+    """The search form of the public list, read from the query string; a value it does not
+    understand is a 400 that names the parameter, as on the page."""
+    if not form.validate():
+        name, errors = next(iter(form.errors.items()))
+        raise ApiError(400, str(errors[0]), name)
+    return form
+
+
 @api.get("/decisions")
 @open_to_all
 def decisions_index() -> Response:
-    """Published decisions, newest first, a page at a time."""
+    """Published decisions, newest first, a page at a time, searched as the public list is
+    (``q``, ``start``, ``end``, ``category``, ``outcome``)."""
+    from portal.committee.decision_forms import DecisionSearchForm
+
     page, per_page = page_arguments()
-    pagination = db.paginate(queries.published_decisions(queries.DecisionFilters()),
+    filters = queries.filters_of(_searched(DecisionSearchForm(request.args)), True)
+    pagination = db.paginate(queries.published_decisions(filters),
                              page=page, per_page=per_page, error_out=False)
     return paginated(pagination, [decision_json(d) for d in pagination.items], "decisions",
                      "committee_api.decisions_index")
@@ -131,6 +144,7 @@ def decision_detail(number: str) -> Response:
                           "vote": v.vote.value} for v in found.roll_call]
     body["complaints"] = [url_for("complaints.public_case", public_id=c.public_id,
                                   _external=True) for c in found.complaints if c.public_id]
+    body["notices"] = [n.number for n in notices.resting_on(found)]
     body["tariffs"] = [t.code for t in found.tariffs]
     body["fee_items"] = [f.code for f in found.fee_items]
     body["attachments"] = [{"title": a.title, "size": a.size, "sha256": a.sha256,
@@ -165,17 +179,13 @@ def notice_json(notice: Notice, today: date) -> dict[str, Any]:
 @api.get("/notices")
 @open_to_all
 def notices_index() -> Response:
-    """Published notices, newest first, a page at a time; ``state`` (open, overdue, closed)
-    narrows them."""
-    from portal.committee.enums import NoticeState
+    """Published notices, newest first, a page at a time, searched as the public list is
+    (``q``, ``start``, ``end``, ``state``: open, overdue or closed)."""
+    from portal.committee.notice_forms import NoticeSearchForm
 
     page, per_page = page_arguments()
-    raw = request.args.get("state", "")
-    if raw and raw not in {s.value for s in NoticeState}:
-        raise ApiError(400, _("%(name)s must be one of: %(values)s.", name="state",
-                              values=", ".join(s.value for s in NoticeState)), "state")
     today = local_today()
-    filters = queries.NoticeFilters(state=NoticeState(raw) if raw else None)
+    filters = queries.notice_filters_of(_searched(NoticeSearchForm(request.args)), True)
     pagination = db.paginate(queries.published_notices(filters, today), page=page,
                              per_page=per_page, error_out=False)
     return paginated(pagination, [notice_json(n, today) for n in pagination.items], "notices",

@@ -7,13 +7,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from feedgen.feed import FeedGenerator
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import open_to_all
-from portal.committee import decisions, meetings, queries
+from portal.committee import decisions, meetings, notices, queries
 from portal.committee.blueprint import public
 from portal.committee.decision_forms import DecisionSearchForm
 from portal.committee.models import Decision, DecisionAttachment, Meeting
@@ -94,11 +95,25 @@ def _published_or_404(number: str) -> Decision:
 
 @public.get("/decisions/<number>")
 @open_to_all
-def decision(number: str) -> str:
-    """A published decision: its text, vote, links, files and amendments."""
+def decision(number: str) -> Any:
+    """A published decision: its text, vote, links, files and amendments (a number typed in
+    lower case is sent to its written form)."""
+    if number != number.upper() and decisions.by_number(number.upper()) is not None:
+        return redirect(url_for("committee.decision", number=number.upper()), 301)
     found = _published_or_404(number)
     amendments = [a for a in found.amendments if a.is_published]
-    return render_template("committee/decision.html", decision=found, amendments=amendments)
+    return render_template("committee/decision.html", decision=found, amendments=amendments,
+                           notices=notices.resting_on(found), member=_works_for_committee())
+
+
+def _works_for_committee() -> bool:
+    """Whether the visitor may do the committee's work (and so gets its links on a page)."""
+    from flask_login import current_user
+
+    from portal.accounts.roles import Permission
+
+    return bool(current_user.is_authenticated
+                and current_user.can(Permission.COMMITTEE_BUSINESS))
 
 
 @public.get("/decisions/<number>/files/<int(max=2147483647):file_id>.pdf")
@@ -123,6 +138,8 @@ def decisions_feed() -> Response:
     feed = FeedGenerator()
     feed.id(url_for("committee.decisions_list", _external=True))
     feed.title(_("Decisions of the users' committee"))
+    feed.author(name=_("Users' committee"))
+    feed.language(str(get_locale()).replace("_", "-") if get_locale() else "zh-Hans-CN")
     feed.link(href=url_for("committee.decisions_list", _external=True), rel="alternate")
     feed.link(href=url_for("committee.decisions_feed", _external=True), rel="self")
     feed.updated(max((d.published_at for d in latest if d.published_at), default=utcnow()))
@@ -135,4 +152,5 @@ def decisions_feed() -> Response:
         entry.published(found.published_at)
         entry.updated(found.published_at)
         entry.summary(localized_field(found, "body") or "")
-    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
+    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml",
+                    headers={"Vary": "Accept-Language, Cookie"})

@@ -31,7 +31,7 @@ PAST_FEES = {"residential": D("1398000000.00"), "agricultural": D("161500000.00"
 CURRENT_FEES = {"residential": D("1512340000.00"), "agricultural": D("148900000.00"),
                 "general": D("1706250000.00"), "large_industrial": D("6632510000.00")}
 BUSINESS = "在本公司供电区域内经营企业（演示数据，虚构）。"
-STEMS = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"
+STEMS = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午申酉戌"
 CLASS_WORDS = {"residential": "居民", "agricultural": "农业", "general": "工商业",
                "large_industrial": "大工业"}
 

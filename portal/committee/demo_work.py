@@ -255,7 +255,7 @@ def _minutes(spec: DemoMeeting, chair: CommitteeMember, seated: Sequence[Committ
              absent: Sequence[CommitteeMember],
              taken: Sequence[tuple[DemoDecision, _Tally]]) -> str:
     """The minutes: who attended, what was discussed, how each item was voted."""
-    # "主持：name（主任委员）": a demo name may be a word (演示委员未) that would read into a
+    # "主持：name（主任委员）": a demo name may be a word (演示委员甲) that would read into a
     # sentence around it
     apologies = f"请假：{'、'.join(m.name for m in absent)}。" if absent else ""
     lines = [FICTITIOUS_ZH, "", f"主持：{chair.name}（主任委员）", "",

@@ -29,7 +29,9 @@ class NoticeForm(PortalForm):
     corrective action and its deadline; Chinese required, English optional."""
 
     decision_number = StringField(_l("Number of the decision it rests on"), validators=[
-        DataRequired(REQUIRED), Length(max=20)], render_kw={"placeholder": "UC-2026-001"})
+        DataRequired(REQUIRED), Length(max=20)], render_kw={"placeholder": "UC-2026-001"},
+        description=_l("The committee's adopted decision that found this irregular service "
+                       "and decided to make it public (not the rule that was broken)."))
     title_zh = StringField(_l("Title in Chinese"), validators=[
         DataRequired(REQUIRED), Length(max=200)])
     title_en = StringField(_l("Title in English (optional)"), validators=[

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from feedgen.feed import FeedGenerator
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.accounts.roles import open_to_all
@@ -48,9 +49,12 @@ def published_or_404(number: str) -> Notice:
 
 @public.get("/notices/<number>")
 @open_to_all
-def notice(number: str) -> str:
+def notice(number: str) -> Any:
     """A published notice: what happened, the finding, the corrective action and its deadline,
-    the decision it rests on and the published updates."""
+    the decision it rests on and the published updates (a number typed in lower case is sent
+    to its written form)."""
+    if number != number.upper() and notices.by_number(number.upper()) is not None:
+        return redirect(url_for("committee.notice", number=number.upper()), 301)
     found = published_or_404(number)
     updates = [u for u in found.updates if u.is_published]
     return render_template("committee/notice.html", notice=found, updates=updates,
@@ -66,6 +70,8 @@ def notices_feed() -> Response:
     feed = FeedGenerator()
     feed.id(url_for("committee.notices_list", _external=True))
     feed.title(_("Notices of irregular service"))
+    feed.author(name=_("Users' committee"))
+    feed.language(str(get_locale()).replace("_", "-") if get_locale() else "zh-Hans-CN")
     feed.link(href=url_for("committee.notices_list", _external=True), rel="alternate")
     feed.link(href=url_for("committee.notices_feed", _external=True), rel="self")
     changed = {n.id: max([n.published_at or utcnow()] + [u.published_at for u in n.updates
@@ -80,4 +86,5 @@ def notices_feed() -> Response:
         entry.published(found.published_at)
         entry.updated(changed[found.id])
         entry.summary(localized_field(found, "finding") or "")
-    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
+    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml",
+                    headers={"Vary": "Accept-Language, Cookie"})

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import User
@@ -115,14 +116,13 @@ def _decision(number: str) -> Decision:
 
 def _apply(notice: Notice, data: NoticeData) -> None:
     decision = _decision(data.decision_number)
+    decided = format_date(decision.decided_on, "long")
     if data.happened_on > decision.decided_on:
         raise CommitteeError(_l("What the notice tells must have happened before the decision "
-                                "it rests on (%(date)s).", date=decision.decided_on.isoformat()),
-                             "happened_on")
+                                "it rests on (%(date)s).", date=decided), "happened_on")
     if data.action_due < decision.decided_on:
         raise CommitteeError(_l("The deadline of the corrective action cannot come before the "
-                                "decision (%(date)s).", date=decision.decided_on.isoformat()),
-                             "action_due")
+                                "decision (%(date)s).", date=decided), "action_due")
     if data.happened_on.year < 2000 or data.action_due.year > 2100:
         raise CommitteeError(_l("Enter a date between 2000 and 2100."), "action_due")
     notice.decision = decision
@@ -287,3 +287,10 @@ def by_number(number: str) -> Notice | None:
         return None
     return db.session.scalar(sa.select(Notice).where(
         Notice.number == number, Notice.status == PublicationStatus.PUBLISHED))
+
+
+def resting_on(decision: Decision) -> list[Notice]:
+    """The published notices that rest on ``decision``, oldest first."""
+    return list(db.session.scalars(sa.select(Notice).where(
+        Notice.decision_id == decision.id, Notice.status == PublicationStatus.PUBLISHED)
+        .order_by(Notice.published_at, Notice.id)))

@@ -90,7 +90,10 @@ def published_notices(filters: NoticeFilters, today: date) -> sa.Select[Any]:
                                                     Notice.unit_en, Notice.facts_zh,
                                                     Notice.facts_en, Notice.finding_zh,
                                                     Notice.finding_en, Notice.action_zh,
-                                                    Notice.action_en))))
+                                                    Notice.action_en)),
+                                   Notice.decision_id.in_(sa.select(Decision.id).where(
+                                       sa.func.lower(Decision.number).like(
+                                           pattern, escape="\\")))))
     if filters.start is not None:
         query = query.where(Notice.published_at >= _start_of(filters.start))
     if filters.end is not None:

@@ -243,7 +243,7 @@ def roll_call(decision_id: int) -> Any:
             flash(_("The roll call is saved."), "success")
             return redirect(url_for("committee_workspace.show_decision", decision_id=found.id))
     return render_template("committee/work_form.html", form=form,
-                           title=_("Roll call")), _status(form)
+                           title=_("Roll call: %(title)s", title=found.title_zh)), _status(form)
 
 
 def _with_roll_call(data: decisions.DecisionData, votes: Any) -> decisions.DecisionData:

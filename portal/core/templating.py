@@ -107,6 +107,11 @@ def comma() -> str:
     return "，" if current_language().startswith("zh") else ", "
 
 
+def full_stop() -> str:
+    """The end of a sentence that a template closes itself: 。 in Chinese."""
+    return "。" if current_language().startswith("zh") else "."
+
+
 def gap() -> str:
     """What stands between two sentences: nothing after a Chinese full stop, a space in
     English."""
@@ -129,6 +134,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["language_of"] = language_of
     app.jinja_env.globals["comma"] = comma
     app.jinja_env.globals["gap"] = gap
+    app.jinja_env.globals["full_stop"] = full_stop
     app.jinja_env.globals["list_comma"] = list_comma
     app.jinja_env.globals["book_title"] = lambda title: marked(book_title(title))
     app.jinja_env.globals["citation"] = lambda number, title: marked(citation(number, title))

@@ -105,7 +105,7 @@ def test_a_member_drafts_and_another_publishes(app, client, auth, committee) -> 
             LogEntry.key == f"committee-notice:{number}")) is not None
     public = client.get(f"/committee/notices/{number}?lang=en").get_data(as_text=True)
     assert "A service hall charged an abolished meter-checking fee" in public
-    assert "Corrective action due by" in public and decision in public
+    assert "Corrective action under way, due by" in public and decision in public
     assert "城东供电营业厅" in client.get(f"/committee/notices/{number}?lang=zh_Hans_CN").get_data(
         as_text=True)
     listing = client.get("/committee/notices/?lang=en").get_data(as_text=True)
@@ -196,7 +196,7 @@ def test_updates_until_the_notice_is_closed(app, client, auth, committee) -> Non
     assert "It closes the notice: no update can follow." in asked.get_data(as_text=True)
     assert _confirm(client, url, asked).status_code == 302
     public = client.get(f"/committee/notices/{number}?lang=en").get_data(as_text=True)
-    assert "The fee was refunded." in public and "Closed on" in public
+    assert "The fee was refunded." in public and "Corrected and closed on" in public
     with app.app_context():
         entries = db.session.scalars(sa.select(LogEntry).where(
             LogEntry.key == f"committee-notice:{number}")).all()
@@ -322,3 +322,33 @@ def test_deleting_a_draft_asks_first(app, client, auth, committee) -> None:
     assert _confirm(client, url, asked).status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeUpdate)) == 0
+
+
+def test_decisions_and_notices_link_each_other(app, client, committee) -> None:
+    decision = _decision(app, committee)
+    number = _published_notice(app, committee, decision)
+    page = client.get(f"/committee/decisions/{decision}?lang=en").get_data(as_text=True)
+    assert "Notices of irregular service resting on this decision" in page and number in page
+    assert client.get(f"/api/v1/decisions/{decision}").get_json()["notices"] == [number]
+    assert number in client.get(f"/committee/notices/?q={decision}").get_data(as_text=True)
+    # a number typed in lower case is sent to its written form
+    moved = client.get(f"/committee/notices/{number.lower()}")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith(number)
+    assert client.get(f"/committee/decisions/{decision.lower()}").status_code == 301
+    feed = client.get("/committee/notices/feed.atom?lang=en").get_data(as_text=True)
+    assert "<author>" in feed
+
+
+def test_the_api_searches_as_the_pages_do(app, client, committee) -> None:
+    decision = _decision(app, committee)
+    _published_notice(app, committee, decision, title_zh="抄表员多次未按时抄表")
+    _published_notice(app, committee, decision, title_zh="停电通知未提前发布")
+    body = client.get("/api/v1/notices?q=抄表").get_json()
+    assert [n["title_zh"] for n in body["notices"]] == ["抄表员多次未按时抄表"]
+    bad = client.get("/api/v1/notices?start=2026-13-01&lang=en")
+    assert bad.status_code == 400 and bad.get_json()["error"]["parameter"] == "start"
+    assert client.get("/api/v1/decisions?outcome=rejected").get_json()["total"] == 0
+    assert client.get("/api/v1/decisions?outcome=adopted").get_json()["total"] == 1
+    wrong = client.get("/api/v1/decisions?category=nonsense&lang=en")
+    assert wrong.status_code == 400 and wrong.get_json()["error"]["parameter"] == "category"
+    assert "Choose a category from the list." in wrong.get_json()["error"]["message"]
