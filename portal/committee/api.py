@@ -85,6 +85,9 @@ def committee() -> Response:
               "published_at": term.published_at.isoformat() if term.published_at else None},
         seats=seats_json(term, services.apportionment_of(term)),
         members=[member_json(m) for m in sorted(term.members, key=lambda m: (m.starts_on, m.id))],
+        candidates=[{"name": c.name, "customer_class": c.customer_class.value, "votes": c.votes,
+                     "elected": c.id in services.elected_candidates(term)}
+                    for c in term.candidates],
         seated=[m.id for m in services.seated_on(term, day)])
 
 

@@ -353,3 +353,8 @@ def seated_on(term: Term, day: date) -> list[CommitteeMember]:
     order = {MemberRole.CHAIR: 0, MemberRole.VICE_CHAIR: 1, MemberRole.MEMBER: 2}
     return sorted((m for m in term.members if m.seated_on(day)),
                   key=lambda m: (order[m.role], CLASSES.index(m.customer_class.value), m.name))
+
+
+def elected_candidates(term: Term) -> set[int]:
+    """The ids of the term's candidates who were elected (a member came from them)."""
+    return {m.candidate_id for m in term.members if m.candidate_id is not None}

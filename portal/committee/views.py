@@ -22,7 +22,8 @@ LATEST_DECISIONS = 5
 
 
 def _seats_context(term: Term | None) -> dict[str, Any]:
-    return {"term": term, "result": services.apportionment_of(term) if term else None}
+    return {"term": term, "result": services.apportionment_of(term) if term else None,
+            "elected": services.elected_candidates(term) if term else set()}
 
 
 @public.get("/")

@@ -321,3 +321,19 @@ def test_the_demo_notices(ctx):
     assert audit.verify().entries >= len(found) + len(updates)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry).where(
         LogEntry.kind == "committee_notice")) == 5 + 2  # each notice, and the closed again
+
+
+def test_the_election_results_are_public(work):
+    with work.app_context():
+        term = db.session.scalars(sa.select(Term).order_by(Term.starts_on.desc())).first()
+        candidate = term.candidates[0]
+        elected = {m.candidate_id for m in term.members}
+        name, votes, term_id = candidate.name, candidate.votes, term.id
+    client = work.test_client()
+    page = client.get(f"/committee/terms/{term_id}/seats?lang=en").get_data(as_text=True)
+    assert "Election results" in page and name in page and f"{votes:,}" in page
+    assert "Not elected" in page
+    body = client.get("/api/v1/committee?on=" + NOW.date().isoformat()).get_json()
+    assert {c["name"] for c in body["candidates"]} >= {name}
+    assert sum(c["elected"] for c in body["candidates"]) == len(
+        [c for c in elected if c is not None])
