@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -132,11 +132,22 @@ def register(app: Flask) -> None:
     """Make the log record every published term, decision (amendments included), notice and
     update of a notice."""
     register_kind(app, RecordKind("committee_term", _l("Committee term and seats"), Term,
-                                  term_key, term_content, _published_terms))
+                                  term_key, term_content, _published_terms,
+                                  page=lambda key: url_for("committee.term_seats",
+                                                           term_id=int(key.split(":")[1]))))
     register_kind(app, RecordKind("committee_decision", _l("Committee decision"), Decision,
-                                  decision_key, decision_content, _published_decisions))
+                                  decision_key, decision_content, _published_decisions,
+                                  page=lambda key: url_for("committee.decision",
+                                                           number=key.split(":")[1])))
     register_kind(app, RecordKind("committee_notice", _l("Notice of irregular service"),
-                                  Notice, notice_key, notice_content, _published_notices))
+                                  Notice, notice_key, notice_content, _published_notices,
+                                  page=_notice_page))
     register_kind(app, RecordKind("committee_notice_update",
                                   _l("Update of a notice of irregular service"), NoticeUpdate,
-                                  update_key, update_content, _published_updates))
+                                  update_key, update_content, _published_updates,
+                                  page=_notice_page))
+
+
+def _notice_page(key: str) -> str:
+    """``committee-notice:<number>[:update:<id>]``: the notice's page."""
+    return url_for("committee.notice", number=key.split(":")[1])

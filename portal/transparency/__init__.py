@@ -27,5 +27,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     # Pages of published records show their entry: {{ entry_link(log_entries_for(items)...) }}
     app.add_template_global(queries.entries_of, "log_entries_for")
+    app.add_template_global(records.page_of, "record_page")
     domains.add_navigation(app, NavItem("transparency.index", _l("Public record"), position=80))
     domains.add_reference_data(app, ["transparency_log_head"], services.create_head)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -44,6 +44,8 @@ class RecordKind:
     # every live published record with the time it was published, oldest first
     published: Callable[[], Iterable[tuple[Any, datetime]]]
     related: Callable[[Any], Iterable[Any]] = field(default=lambda _record: ())
+    # the public page of the record a key names (None: none), for the log's pages to link to
+    page: Callable[[str], str | None] = field(default=lambda _key: None)
 
 
 def register_kind(app: Flask, kind: RecordKind) -> None:
@@ -55,6 +57,12 @@ def kinds() -> dict[str, RecordKind]:
     """Every registered kind, by name."""
     found: dict[str, RecordKind] = current_app.extensions.get(KINDS, {})
     return found
+
+
+def page_of(kind_name: str, key: str) -> str | None:
+    """The public page of the record an entry names, if its kind knows one."""
+    kind = kinds().get(kind_name)
+    return kind.page(key) if kind is not None else None
 
 
 def kind_of(record: object) -> RecordKind | None:
@@ -172,6 +180,13 @@ def register_fee_kinds(app: Flask) -> None:
 
     register_kind(app, RecordKind("tariff", _l("Tariff version"), TariffVersion,
                                   tariff_version_key, tariff_version_content,
-                                  _published_versions, _siblings))
+                                  _published_versions, _siblings, _tariff_page))
     register_kind(app, RecordKind("fee", _l("Service charge"), FeeItem, fee_item_key,
-                                  fee_item_content, _published_fee_items))
+                                  fee_item_content, _published_fee_items,
+                                  page=lambda _key: url_for("fees.list_fee_items")))
+
+
+def _tariff_page(key: str) -> str | None:
+    """``tariff:<code>:v<number>``: the version's own page."""
+    _kind, code, version = key.split(":", 2)
+    return url_for("fees.show_version", code=code, number=int(version.removeprefix("v")))

@@ -352,3 +352,16 @@ def test_the_api_searches_as_the_pages_do(app, client, committee) -> None:
     wrong = client.get("/api/v1/decisions?category=nonsense&lang=en")
     assert wrong.status_code == 400 and wrong.get_json()["error"]["parameter"] == "category"
     assert "Choose a category from the list." in wrong.get_json()["error"]["message"]
+
+
+def test_the_public_record_links_back_to_the_notice_and_the_decision(app, client, committee):
+    decision = _decision(app, committee)
+    number = _published_notice(app, committee, decision)
+    with app.app_context():
+        entries = {e.key: e.index for e in db.session.scalars(sa.select(LogEntry))}
+    page = client.get(f"/transparency/entries/{entries[f'committee-notice:{number}']}")
+    assert f'href="/committee/notices/{number}"' in page.get_data(as_text=True)
+    page = client.get(f"/transparency/entries/{entries[f'committee-decision:{decision}']}")
+    assert f'href="/committee/decisions/{decision}"' in page.get_data(as_text=True)
+    listing = client.get("/transparency/").get_data(as_text=True)
+    assert f'href="/committee/notices/{number}"' in listing
