@@ -24,7 +24,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from portal.committee.enums import MemberRole
 from portal.committee.models import CommitteeMember, Term
 from portal.committee.services import ClassFees, MemberData, TermData
-from portal.core.forms import PortalForm
+from portal.core.forms import DateWithin, PortalForm
 from portal.core.text import bracketed, joined
 from portal.fees.enums import CustomerClass
 
@@ -65,8 +65,11 @@ class ClassFeesForm(Form):
 class TermForm(PortalForm):
     """A term: dates, seats, minimum per class and each class's fees."""
 
-    starts_on = DateField(_l("First day of the term"), validators=[InputRequired(DATE)])
-    ends_on = DateField(_l("Last day of the term"), validators=[InputRequired(DATE)])
+    # within 2000-2100: a published term never changes, and one to 9999 would overlap all
+    starts_on = DateField(_l("First day of the term"), validators=[InputRequired(DATE),
+                                                                    DateWithin()])
+    ends_on = DateField(_l("Last day of the term"), validators=[InputRequired(DATE),
+                                                                 DateWithin()])
     total_seats = IntegerField(_l("Seats"), validators=[
         InputRequired(WHOLE), NumberRange(min=1, max=999, message=_l(
             "Enter a number from 1 to 999."))])

