@@ -29,7 +29,7 @@ from portal.committee.models import (
     DecisionVote,
     Meeting,
 )
-from portal.committee.services import CommitteeError, _text
+from portal.committee.services import MAX_ID, CommitteeError, _text
 from portal.core import numbering, publication
 from portal.core.publication import PublicationStatus
 from portal.extensions import db
@@ -103,7 +103,7 @@ def allowed_actions(decision: Decision, user: User | None, now: datetime) -> set
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = db.session.get(Meeting, meeting_id) if 0 < meeting_id <= MAX_ID else None
     if meeting is None:
         raise CommitteeError(_l("Choose a meeting of the committee."), "meeting_id")
     return meeting

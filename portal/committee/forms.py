@@ -19,7 +19,15 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.committee.enums import MemberRole
 from portal.committee.models import CommitteeMember, Term
@@ -155,6 +163,11 @@ class MemberForm(PortalForm):
         self.candidate_id.choices = [("", "—")] + [
             (str(c.id), c.name + bracketed(joined([c.customer_class.title, str(c.votes)])))
             for c in term.candidates]
+
+    def validate_candidate_id(self, field: Any) -> None:
+        """A candidate's id (which candidate of which class: the service checks)."""
+        if field.data and not (field.data.isascii() and field.data.isdigit()):
+            raise ValidationError(_l("Choose a candidate of this class in this term."))
 
     def to_data(self) -> MemberData:
         """The member for the services."""

@@ -28,6 +28,7 @@ from portal.fees.structure import text_problem
 
 CLASSES = tuple(member.value for member in CustomerClass)
 FEES_LIMIT = Decimal("1e14")  # Numeric(16, 2)
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses a larger one (a 500 before)
 
 
 class CommitteeError(DomainError):
