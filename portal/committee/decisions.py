@@ -224,10 +224,19 @@ def create_draft(data: DecisionData, user: User | None, now: datetime,
     return decision
 
 
+def _lock_draft(decision: Decision) -> None:
+    """Refuse a published decision, read again under the lock that its publishers take: a
+    draft read before another member published it must not change or vanish afterwards."""
+    final = CommitteeError(PUBLISHED_IS_FINAL, "status")
+    publication.guard_unpublished(decision, final)
+    publication.lock_row(Decision, decision.id, decision)
+    publication.guard_unpublished(decision, final)
+
+
 def update_draft(decision: Decision, data: DecisionData, user: User | None,
                  now: datetime) -> Decision:
     """Change a draft; a published decision is refused."""
-    publication.guard_unpublished(decision, CommitteeError(PUBLISHED_IS_FINAL, "status"))
+    _lock_draft(decision)
     member_for(user, now)
     _apply(decision, data)
     db.session.flush()
@@ -236,7 +245,7 @@ def update_draft(decision: Decision, data: DecisionData, user: User | None,
 
 def delete_draft(decision: Decision, user: User | None, now: datetime) -> None:
     """Throw a draft away."""
-    publication.guard_unpublished(decision, CommitteeError(PUBLISHED_IS_FINAL, "status"))
+    _lock_draft(decision)
     member_for(user, now)
     db.session.delete(decision)
     db.session.flush()

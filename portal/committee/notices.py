@@ -168,6 +168,16 @@ def update_actions(update: NoticeUpdate, user: User | None, now: datetime) -> se
     return actions
 
 
+def _lock_draft(notice_id: int, draft: Notice | NoticeUpdate) -> None:
+    """Refuse a published notice or update, read again under the lock on the notice that their
+    publishers take: a draft read before another member published it must not change or vanish
+    afterwards."""
+    final = CommitteeError(PUBLISHED_IS_FINAL, "status")
+    publication.guard_unpublished(draft, final)
+    publication.lock_row(Notice, notice_id, draft)
+    publication.guard_unpublished(draft, final)
+
+
 def create_draft(data: NoticeData, user: User | None, now: datetime) -> Notice:
     """A member's draft notice."""
     member_for(user, now)
@@ -181,7 +191,7 @@ def create_draft(data: NoticeData, user: User | None, now: datetime) -> Notice:
 
 def update_draft(notice: Notice, data: NoticeData, user: User | None, now: datetime) -> Notice:
     """Change a draft notice; a published one is refused."""
-    publication.guard_unpublished(notice, CommitteeError(PUBLISHED_IS_FINAL, "status"))
+    _lock_draft(notice.id, notice)
     member_for(user, now)
     _apply(notice, data)
     db.session.flush()
@@ -190,7 +200,7 @@ def update_draft(notice: Notice, data: NoticeData, user: User | None, now: datet
 
 def delete_draft(notice: Notice, user: User | None, now: datetime) -> None:
     """Throw a draft notice away."""
-    publication.guard_unpublished(notice, CommitteeError(PUBLISHED_IS_FINAL, "status"))
+    _lock_draft(notice.id, notice)
     member_for(user, now)
     db.session.delete(notice)
     db.session.flush()
@@ -248,7 +258,7 @@ def draft_update(notice: Notice, data: UpdateData, user: User | None,
 
 def delete_update(update: NoticeUpdate, user: User | None, now: datetime) -> None:
     """Throw a draft update away."""
-    publication.guard_unpublished(update, CommitteeError(PUBLISHED_IS_FINAL, "status"))
+    _lock_draft(update.notice_id, update)
     member_for(user, now)
     db.session.delete(update)
     db.session.flush()

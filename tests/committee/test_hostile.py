@@ -5,14 +5,25 @@ PORTAL_TEST_DATABASE_URL, on PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 
-from portal.committee.models import Decision, Meeting, Term
+from portal.committee import decisions, notices
+from portal.committee.models import Decision, Meeting, Notice, NoticeUpdate, Term
+from portal.committee.services import CommitteeError
+from portal.core.models import utcnow
 from portal.extensions import db
+from portal.transparency.models import LogEntry
 from tests.conftest import post_form
 
-from .test_decisions import _form
+from .conftest import user_of
+from .test_decisions import _draft, _form
 from .test_pages import _term_form
 
 TOO_LARGE = "99999999999"  # beyond PostgreSQL's integer: must not reach the database
@@ -87,3 +98,124 @@ def test_a_bad_candidate_id_is_refused(app, client, admin, make_term, candidate)
         "starts_on": "2024-01-01", "candidate_id": candidate})
     assert response.status_code == 400
     assert "Choose a candidate of this class in this term." in response.get_data(as_text=True)
+
+
+# A draft changed or thrown away by one member while another publishes it -----------------
+
+
+def _meanwhile(app, action: Callable[[], Any]) -> None:
+    """Run ``action`` in a request of its own (another member's), committed, as if it had
+    happened while the caller's request was running."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        with app.test_request_context("/?lang=en"):
+            try:
+                action()
+                db.session.commit()
+            except BaseException as error:  # handed back to the test
+                failed.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    assert not failed, failed
+
+
+def _publish_decision(app, ids, draft_id: int) -> Callable[[], Any]:
+    return lambda: decisions.publish_decision(db.session.get(Decision, draft_id),
+                                              user_of(ids["bob"]), utcnow())
+
+
+def _logged(app, key: str) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(LogEntry.key).where(LogEntry.key == key)))
+
+
+@pytest.mark.parametrize("change", ["edit", "delete"])
+def test_a_decision_published_meanwhile_is_neither_changed_nor_deleted(app, committee,
+                                                                       change) -> None:
+    draft_id = _draft(app, committee, body_zh="原文")
+    with app.test_request_context("/?lang=en"):
+        stale = db.session.get(Decision, draft_id)  # ann's tab, opened on the draft
+        _meanwhile(app, _publish_decision(app, committee, draft_id))
+        with pytest.raises(CommitteeError, match="never changes"):
+            if change == "edit":
+                decisions.update_draft(stale, replace(decisions.data_of(stale), body_zh="改文"),
+                                       user_of(committee["ann"]), utcnow())
+            else:
+                decisions.delete_draft(stale, user_of(committee["ann"]), utcnow())
+        db.session.rollback()
+    with app.app_context():
+        published = db.session.get(Decision, draft_id)
+        assert published is not None and published.is_published
+        assert published.body_zh == "原文"
+    assert _logged(app, f"committee-decision:{published.number}")
+
+
+def _notice_data(number: str) -> notices.NoticeData:
+    today = date.today()
+    return notices.NoticeData(decision_number=number, title_zh="营业厅违规收费",
+                              unit_zh="某营业厅", happened_on=today - timedelta(days=3),
+                              facts_zh="事实", finding_zh="认定", action_zh="整改",
+                              action_due=today + timedelta(days=10))
+
+
+def _published_decision(app, ids) -> str:
+    draft_id = _draft(app, ids)
+    with app.test_request_context("/?lang=en"):
+        _publish_decision(app, ids, draft_id)()
+        db.session.commit()
+        return str(db.session.get(Decision, draft_id).number)
+
+
+def _draft_notice(app, ids) -> int:
+    number = _published_decision(app, ids)
+    with app.test_request_context("/?lang=en"):
+        notice = notices.create_draft(_notice_data(number), user_of(ids["ann"]), utcnow())
+        db.session.commit()
+        return notice.id
+
+
+@pytest.mark.parametrize("change", ["edit", "delete"])
+def test_a_notice_published_meanwhile_is_neither_changed_nor_deleted(app, committee,
+                                                                     change) -> None:
+    notice_id = _draft_notice(app, committee)
+    with app.test_request_context("/?lang=en"):
+        stale = db.session.get(Notice, notice_id)
+        number = stale.decision.number
+        _meanwhile(app, lambda: notices.publish_notice(db.session.get(Notice, notice_id),
+                                                       user_of(committee["bob"]), utcnow()))
+        with pytest.raises(CommitteeError, match="never changes"):
+            if change == "edit":
+                notices.update_draft(stale, replace(_notice_data(number), facts_zh="改过"),
+                                     user_of(committee["ann"]), utcnow())
+            else:
+                notices.delete_draft(stale, user_of(committee["ann"]), utcnow())
+        db.session.rollback()
+    with app.app_context():
+        published = db.session.get(Notice, notice_id)
+        assert published is not None and published.is_published
+        assert published.facts_zh == "事实"
+    assert _logged(app, f"committee-notice:{published.number}")
+
+
+def test_an_update_published_meanwhile_is_not_deleted(app, committee) -> None:
+    notice_id = _draft_notice(app, committee)
+    with app.test_request_context("/?lang=en"):
+        notice = db.session.get(Notice, notice_id)
+        notices.publish_notice(notice, user_of(committee["bob"]), utcnow())
+        update = notices.draft_update(notice, notices.UpdateData("已退费"),
+                                      user_of(committee["ann"]), utcnow())
+        db.session.commit()
+        update_id = update.id
+    with app.test_request_context("/?lang=en"):
+        stale = db.session.get(NoticeUpdate, update_id)
+        _meanwhile(app, lambda: notices.publish_update(db.session.get(NoticeUpdate, update_id),
+                                                       user_of(committee["bob"]), utcnow()))
+        with pytest.raises(CommitteeError, match="never changes"):
+            notices.delete_update(stale, user_of(committee["ann"]), utcnow())
+        db.session.rollback()
+    with app.app_context():
+        published = db.session.get(NoticeUpdate, update_id)
+        assert published is not None and published.is_published
