@@ -5,6 +5,7 @@ PORTAL_TEST_DATABASE_URL, on PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -219,3 +220,48 @@ def test_an_update_published_meanwhile_is_not_deleted(app, committee) -> None:
     with app.app_context():
         published = db.session.get(NoticeUpdate, update_id)
         assert published is not None and published.is_published
+
+
+def test_two_members_publishing_the_same_draft_at_once_publish_it_once(app, committee,
+                                                                      monkeypatch) -> None:
+    """Both read the draft, then both reach the numbering: the second must wait for the first
+    and find the decision published (SQLite took both: two numbers, two log entries, one of
+    them for a number that no decision holds)."""
+    from portal.core import numbering
+
+    draft_id = _draft(app, committee)
+    both_checked = threading.Barrier(2)
+    next_number = numbering.next_number
+
+    def numbered_after_both(series: str, year: int) -> int:
+        # the other publisher may be waiting for this one's lock: then the barrier breaks
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=2)
+        return next_number(series, year)
+
+    monkeypatch.setattr(numbering, "next_number", numbered_after_both)
+    outcomes: list[str] = []
+
+    def publish() -> None:
+        with app.test_request_context("/?lang=en"):
+            try:
+                decisions.publish_decision(db.session.get(Decision, draft_id),
+                                           user_of(committee["bob"]), utcnow())
+                db.session.commit()
+                outcomes.append("published")
+            except CommitteeError as error:
+                db.session.rollback()
+                outcomes.append(str(error.message))
+
+    threads = [threading.Thread(target=publish) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["This decision is already published.", "published"]
+    year = date.today().year
+    with app.app_context():
+        assert db.session.get(Decision, draft_id).number == f"UC-{year}-001"
+        assert db.session.scalars(sa.select(LogEntry.key).where(
+            LogEntry.key.like("committee-decision:%"))).all() == [
+            f"committee-decision:UC-{year}-001"]
