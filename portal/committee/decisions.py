@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.committee import services
 from portal.committee.enums import DecisionCategory, DecisionOutcome, Vote
 from portal.committee.meetings import _markdown, local_date, seated_at
 from portal.committee.models import (
@@ -267,13 +268,32 @@ def check_publication(decision: Decision, user: User | None, now: datetime) -> N
     _check_votes(decision.meeting, data_of(decision))
 
 
+def fingerprint(decision: Decision) -> str:
+    """What a member confirms publishing: every part of the draft that becomes public."""
+    return services.fingerprint({
+        "status": decision.status.value, "meeting": decision.meeting_id,
+        "amends": decision.amends_id, "category": decision.category.value,
+        "title": [decision.title_zh, decision.title_en],
+        "body": [decision.body_zh, decision.body_en],
+        "votes": [decision.votes_for, decision.votes_against, decision.votes_abstain,
+                  decision.votes_absent],
+        "roll_call": [[v.member_id, v.vote.value] for v in decision.roll_call],
+        "complaints": [c.id for c in decision.complaints],
+        "tariffs": [t.id for t in decision.tariffs],
+        "fee_items": [f.id for f in decision.fee_items],
+        "attachments": [[a.title, a.sha256] for a in decision.attachments]})
+
+
 def publish_decision(decision: Decision, user: User | None, now: datetime,
-                     published_at: datetime | None = None) -> None:
+                     published_at: datetime | None = None, seen: str | None = None) -> None:
     """Publish a draft drafted by another member: it takes the year's next number and becomes
-    public and final; the transparency log records it in the same transaction."""
+    public and final; the transparency log records it in the same transaction. ``seen``, the
+    ``fingerprint`` the member confirmed, refuses a draft changed since
+    (``DraftChangedError``)."""
     check_publication(decision, user, now)
     publication.lock_row(Decision, decision.id, decision)
     check_publication(decision, user, now)
+    services.check_seen(fingerprint(decision), seen)
     year = local_date(published_at or now).year
     sequence = numbering.next_number(COUNTER_SERIES, year)
     decision.year, decision.sequence = year, sequence

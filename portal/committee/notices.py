@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import User
+from portal.committee import services
 from portal.committee.decisions import member_for
 from portal.committee.enums import DecisionOutcome, NoticeState
 from portal.committee.meetings import _markdown, local_date
@@ -220,13 +221,33 @@ def check_publication(notice: Notice, user: User | None, now: datetime) -> None:
     _two_people(notice.drafted_by_id, user)
 
 
+CONTENT = ("decision_id", "title_zh", "title_en", "unit_zh", "unit_en", "happened_on",
+           "facts_zh", "facts_en", "finding_zh", "finding_en", "action_zh", "action_en",
+           "action_due")
+
+
+def fingerprint(notice: Notice) -> str:
+    """What a member confirms publishing: every part of the draft notice that becomes public."""
+    return services.fingerprint({"status": notice.status.value,
+                                 **{name: getattr(notice, name) for name in CONTENT}})
+
+
+def update_fingerprint(update: NoticeUpdate) -> str:
+    """What a member confirms publishing: the draft update's text and whether it closes."""
+    return services.fingerprint({"status": update.status.value, "notice": update.notice_id,
+                                 "body": [update.body_zh, update.body_en],
+                                 "closes": update.closes})
+
+
 def publish_notice(notice: Notice, user: User | None, now: datetime,
-                   published_at: datetime | None = None) -> None:
+                   published_at: datetime | None = None, seen: str | None = None) -> None:
     """Publish a draft drafted by another member: it takes the year's next number, becomes
-    public and final, and enters the transparency log in the same transaction."""
+    public and final, and enters the transparency log in the same transaction. ``seen``, the
+    ``fingerprint`` the member confirmed, refuses a draft changed since."""
     check_publication(notice, user, now)
     publication.lock_row(Notice, notice.id, notice)
     check_publication(notice, user, now)
+    services.check_seen(fingerprint(notice), seen)
     year = local_date(published_at or now).year
     sequence = numbering.next_number(COUNTER_SERIES, year)
     notice.year, notice.sequence = year, sequence
@@ -274,12 +295,14 @@ def check_update_publication(update: NoticeUpdate, user: User | None, now: datet
 
 
 def publish_update(update: NoticeUpdate, user: User | None, now: datetime,
-                   published_at: datetime | None = None) -> None:
+                   published_at: datetime | None = None, seen: str | None = None) -> None:
     """Publish an update drafted by another member; an update that ``closes`` closes the
-    notice on the local day of publication (serialised on the notice: closed once)."""
+    notice on the local day of publication (serialised on the notice: closed once). ``seen``,
+    the ``update_fingerprint`` the member confirmed, refuses a draft changed since."""
     check_update_publication(update, user, now)
     publication.lock_row(Notice, update.notice_id, update.notice, update)
     check_update_publication(update, user, now)
+    services.check_seen(update_fingerprint(update), seen)
     if update.closes:
         update.notice.closed_on = local_date(published_at or now)
     publication.publish(update, user, now, published_at)

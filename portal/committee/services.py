@@ -4,10 +4,13 @@ replacements, accounts linked to members. Services check, change, ``flush()`` an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -33,6 +36,26 @@ MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses a larger one (
 
 class CommitteeError(DomainError):
     """A rule of the committee was broken."""
+
+
+class DraftChangedError(CommitteeError):
+    """The draft changed after the member was asked to confirm its publication."""
+
+    message = _l("This draft changed while the page was open, so nothing was published. Read "
+                 "it again and confirm if you still want to publish it.")
+
+
+def fingerprint(content: Mapping[str, Any]) -> str:
+    """One hash of everything a publication makes public: what the confirmation page saw, sent
+    back with the answer and compared, after the lock, with the record as it is then."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_seen(current: str, seen: str | None) -> None:
+    """Refuse to publish a draft that is no longer what the member confirmed (``seen``)."""
+    if seen is not None and current != seen:
+        raise DraftChangedError()
 
 
 def _fail(message: object, field: str | None = None) -> CommitteeError:

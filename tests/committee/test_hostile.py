@@ -6,6 +6,8 @@ PORTAL_TEST_DATABASE_URL, on PostgreSQL."""
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -265,3 +267,147 @@ def test_two_members_publishing_the_same_draft_at_once_publish_it_once(app, comm
         assert db.session.scalars(sa.select(LogEntry.key).where(
             LogEntry.key.like("committee-decision:%"))).all() == [
             f"committee-decision:UC-{year}-001"]
+
+
+# What the second member confirmed is what is published -----------------------------------
+
+WORK = "/staff/committee/work"
+SEEN = re.compile(r'name="seen" value="([^"]*)"')
+
+
+def _ask(client, url: str) -> str:
+    """POST the publication once: the confirmation page; returns what it saw."""
+    asked = post_form(client, url + "?lang=en", {})
+    assert asked.status_code == 200, asked.status_code
+    match = SEEN.search(asked.get_data(as_text=True))
+    assert match
+    return html.unescape(match.group(1))
+
+
+def _confirm(client, url: str, seen: str) -> Any:
+    return post_form(client, url + "?lang=en", {"confirm": "yes", "seen": seen})
+
+
+def _while_waiting_for_the_lock(monkeypatch, app, action: Callable[[], Any]) -> None:
+    """Make ``action`` (another member's request) commit just before this request takes the
+    row's lock: after it read the record, before it publishes."""
+    from portal.core import publication
+
+    lock_row = publication.lock_row
+    pending = [action]
+
+    def lock_after_the_other(*args: Any) -> None:
+        if pending:
+            _meanwhile(app, pending.pop())
+        lock_row(*args)
+
+    monkeypatch.setattr(publication, "lock_row", lock_after_the_other)
+
+
+def _edit_decision(ids, draft_id: int, **changes: Any) -> Callable[[], Any]:
+    def edit() -> None:
+        draft = db.session.get(Decision, draft_id)
+        decisions.update_draft(draft, replace(decisions.data_of(draft), **changes),
+                               user_of(ids["ann"]), utcnow())
+    return edit
+
+
+def _state(app, draft_id: int) -> tuple[Any, Any, Any]:
+    with app.app_context():
+        found = db.session.get(Decision, draft_id)
+        return found.status.value, found.number, found.body_en
+
+
+def test_a_decision_changed_after_the_question_is_asked_about_again(app, client, auth,
+                                                                    committee) -> None:
+    draft_id = _draft(app, committee, body_en="The committee asks for a refund.")
+    auth.login("bob")
+    url = f"{WORK}/decisions/{draft_id}/publish"
+    seen = _ask(client, url)
+    # ann changes the English text in her tab: same title, same Chinese text, same length
+    _meanwhile(app, _edit_decision(committee, draft_id,
+                                   body_en="The committee asks for nothing at all."))
+    stale = _confirm(client, url, seen)
+    assert stale.status_code == 409
+    assert "Yes, publish the decision" in stale.get_data(as_text=True)
+    assert _state(app, draft_id) == ("draft", None, "The committee asks for nothing at all.")
+    again = SEEN.search(stale.get_data(as_text=True))
+    assert again and _confirm(client, url, html.unescape(again.group(1))).status_code == 302
+    assert _state(app, draft_id)[0] == "published"
+
+
+def test_a_decision_changed_while_waiting_for_the_lock_is_not_published(app, client, auth,
+                                                                        committee,
+                                                                        monkeypatch) -> None:
+    draft_id = _draft(app, committee, body_en="The committee asks for a refund.")
+    auth.login("bob")
+    url = f"{WORK}/decisions/{draft_id}/publish"
+    seen = _ask(client, url)
+    _while_waiting_for_the_lock(monkeypatch, app, _edit_decision(
+        committee, draft_id, body_en="The committee asks for nothing."))
+    response = _confirm(client, url, seen)
+    assert response.status_code == 409
+    assert "Yes, publish the decision" in response.get_data(as_text=True)
+    assert _state(app, draft_id) == ("draft", None, "The committee asks for nothing.")
+
+
+def test_a_decision_published_from_another_tab_meanwhile_is_a_409(app, client, auth, committee,
+                                                                  monkeypatch,
+                                                                  make_user) -> None:
+    draft_id = _draft(app, committee)
+    auth.login("bob")
+    url = f"{WORK}/decisions/{draft_id}/publish"
+    seen = _ask(client, url)
+    _while_waiting_for_the_lock(monkeypatch, app, _publish_decision(app, committee, draft_id))
+    response = _confirm(client, url, seen)
+    assert response.status_code == 409
+    assert "This decision is already published." in response.get_data(as_text=True)
+    assert _state(app, draft_id)[:2] == ("published", f"UC-{date.today().year}-001")
+
+
+def test_a_notice_changed_while_waiting_for_the_lock_is_not_published(app, client, auth,
+                                                                      committee,
+                                                                      monkeypatch) -> None:
+    notice_id = _draft_notice(app, committee)
+    auth.login("bob")
+    url = f"{WORK}/notices/{notice_id}/publish"
+    seen = _ask(client, url)
+
+    def edit() -> None:
+        notice = db.session.get(Notice, notice_id)
+        notices.update_draft(notice, replace(_notice_data(notice.decision.number),
+                                             facts_zh="改过的事实"),
+                             user_of(committee["ann"]), utcnow())
+
+    _while_waiting_for_the_lock(monkeypatch, app, edit)
+    response = _confirm(client, url, seen)
+    assert response.status_code == 409
+    assert "Yes, publish the notice" in response.get_data(as_text=True)
+    with app.app_context():
+        notice = db.session.get(Notice, notice_id)
+        assert (notice.status.value, notice.number, notice.facts_zh) == ("draft", None,
+                                                                         "改过的事实")
+
+
+def test_an_update_published_from_another_tab_meanwhile_is_a_409(app, client, auth,
+                                                                 committee,
+                                                                 monkeypatch) -> None:
+    notice_id = _draft_notice(app, committee)
+    with app.test_request_context("/?lang=en"):
+        notice = db.session.get(Notice, notice_id)
+        notices.publish_notice(notice, user_of(committee["bob"]), utcnow())
+        update = notices.draft_update(notice, notices.UpdateData("已整改完毕", closes=True),
+                                      user_of(committee["ann"]), utcnow())
+        db.session.commit()
+        update_id = update.id
+    auth.login("bob")
+    url = f"{WORK}/notices/{notice_id}/updates/{update_id}/publish"
+    seen = _ask(client, url)
+    _while_waiting_for_the_lock(monkeypatch, app, lambda: notices.publish_update(
+        db.session.get(NoticeUpdate, update_id), user_of(committee["bob"]), utcnow()))
+    response = _confirm(client, url, seen)
+    assert response.status_code == 409
+    with app.app_context():
+        assert db.session.get(NoticeUpdate, update_id).is_published
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry).where(
+            LogEntry.key.like("committee-notice:%:update:%"))) == 1
