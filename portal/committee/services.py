@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -62,9 +63,15 @@ def _fail(message: object, field: str | None = None) -> CommitteeError:
     return CommitteeError(message, field)
 
 
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: zero-width spaces, joiners, soft hyphens and other
+    format characters alone look empty (a decision listed with an empty link)."""
+    return any(not (char.isspace() or unicodedata.category(char) == "Cf") for char in text)
+
+
 def _text(value: str | None, maximum: int, field: str, required: bool = True) -> str | None:
     cleaned = (value or "").strip()
-    if not cleaned:
+    if not _visible(cleaned):
         if required:
             raise _fail(_l("This field is required."), field)
         return None

@@ -411,3 +411,20 @@ def test_an_update_published_from_another_tab_meanwhile_is_a_409(app, client, au
         assert db.session.get(NoticeUpdate, update_id).is_published
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry).where(
             LogEntry.key.like("committee-notice:%:update:%"))) == 1
+
+
+# Text that looks empty -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200b\u200d\ufeff", "\u2060 \u00ad"])
+def test_a_title_of_invisible_characters_is_empty(app, client, auth, committee,
+                                                  invisible) -> None:
+    """A title of zero-width characters passed as filled in: a decision listed with an empty
+    link, on pages, in the feed and the log for good."""
+    auth.login("ann")
+    response = post_form(client, f"{WORK}/decisions/new?lang=en",
+                         _form(committee["meeting"], title_zh=invisible))
+    assert response.status_code == 400
+    assert "This field is required." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
