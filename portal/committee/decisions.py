@@ -236,10 +236,12 @@ def _lock_draft(decision: Decision) -> None:
 
 def update_draft(decision: Decision, data: DecisionData, user: User | None,
                  now: datetime) -> Decision:
-    """Change a draft; a published decision is refused."""
+    """Change a draft; a published decision is refused. The member who changes it becomes its
+    drafter: whoever wrote the text as it stands cannot publish it (two people)."""
     _lock_draft(decision)
     member_for(user, now)
     _apply(decision, data)
+    decision.drafted_by_id = user.id if user is not None else None
     db.session.flush()
     return decision
 

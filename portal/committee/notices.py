@@ -191,10 +191,12 @@ def create_draft(data: NoticeData, user: User | None, now: datetime) -> Notice:
 
 
 def update_draft(notice: Notice, data: NoticeData, user: User | None, now: datetime) -> Notice:
-    """Change a draft notice; a published one is refused."""
+    """Change a draft notice; a published one is refused. The member who changes it becomes
+    its drafter: whoever wrote the text as it stands cannot publish it (two people)."""
     _lock_draft(notice.id, notice)
     member_for(user, now)
     _apply(notice, data)
+    notice.drafted_by_id = user.id if user is not None else None
     db.session.flush()
     return notice
 

@@ -428,3 +428,39 @@ def test_a_title_of_invisible_characters_is_empty(app, client, auth, committee,
     assert "This field is required." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
+
+
+# The two-person rule when a second member edits the draft ---------------------------------
+
+
+def test_a_member_who_rewrote_a_draft_cannot_publish_it(app, client, auth, committee) -> None:
+    """Ann drafts; Bob rewrites the draft and would publish his own text: the member who wrote
+    the text as it stands cannot publish it. Ann, who did not write it, can."""
+    draft_id = _draft(app, committee, body_zh="委员会建议加强宣传。")
+    auth.login("bob")
+    edited = post_form(client, f"{WORK}/decisions/{draft_id}/edit?lang=en", _form(
+        committee["meeting"], votes_for=2, votes_against=1, votes_abstain=0,
+        body_zh="委员会认为无需任何整改。"))
+    assert edited.status_code == 302
+    refused = post_form(client, f"{WORK}/decisions/{draft_id}/publish?lang=en", {})
+    assert refused.status_code == 403
+    assert "cannot publish it too" in refused.get_data(as_text=True)
+    assert _state(app, draft_id)[:2] == ("draft", None)
+    auth.logout()
+    auth.login("ann")
+    url = f"{WORK}/decisions/{draft_id}/publish"
+    assert _confirm(client, url, _ask(client, url)).status_code == 302
+    assert _state(app, draft_id)[0] == "published"
+
+
+def test_a_member_who_rewrote_a_draft_notice_cannot_publish_it(app, committee) -> None:
+    notice_id = _draft_notice(app, committee)
+    with app.test_request_context("/?lang=en"):
+        notice = db.session.get(Notice, notice_id)
+        notices.update_draft(notice, replace(_notice_data(notice.decision.number),
+                                             finding_zh="无违规。"),
+                             user_of(committee["bob"]), utcnow())
+        with pytest.raises(CommitteeError, match="cannot publish it too"):
+            notices.publish_notice(notice, user_of(committee["bob"]), utcnow())
+        notices.publish_notice(notice, user_of(committee["ann"]), utcnow())
+        assert notice.is_published
