@@ -464,3 +464,43 @@ def test_a_member_who_rewrote_a_draft_notice_cannot_publish_it(app, committee) -
             notices.publish_notice(notice, user_of(committee["bob"]), utcnow())
         notices.publish_notice(notice, user_of(committee["ann"]), utcnow())
         assert notice.is_published
+
+
+# A publication that fails midway ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["decision", "notice"])
+def test_a_publication_that_fails_after_numbering_leaves_nothing(app, client, auth, committee,
+                                                                 monkeypatch, kind) -> None:
+    """The number taken, the record published and its log entry added, then a failure: the
+    request's transaction gives all of it back (no number used up, no entry, still a draft)."""
+    from portal.core import publication
+    from portal.core.numbering import YearCounter
+
+    if kind == "decision":
+        record_id, model = _draft(app, committee), Decision
+        url = f"{WORK}/decisions/{record_id}/publish"
+    else:
+        record_id, model = _draft_notice(app, committee), Notice
+        url = f"{WORK}/notices/{record_id}/publish"
+    with app.app_context():
+        counters = {(c.series, c.year): c.last for c in db.session.scalars(sa.select(YearCounter))}
+        entries = db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry))
+    auth.login("bob")
+    seen = _ask(client, url)
+    publish, numbered = publication.publish, []
+
+    def fail_afterwards(record: Any, *args: Any, **kwargs: Any) -> None:
+        publish(record, *args, **kwargs)
+        numbered.append(record.number)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(publication, "publish", fail_afterwards)
+    assert _confirm(client, url, seen).status_code == 500
+    assert numbered and numbered[0].endswith("-001")  # it failed after taking its number
+    with app.app_context():
+        assert {(c.series, c.year): c.last
+                for c in db.session.scalars(sa.select(YearCounter))} == counters
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)) == entries
+        record = db.session.get(model, record_id)
+        assert (record.status.value, record.number) == ("draft", None)
