@@ -46,7 +46,7 @@ class DraftChangedError(CommitteeError):
                  "it again and confirm if you still want to publish it.")
 
 
-def fingerprint(content: Mapping[str, Any]) -> str:
+def fingerprint(content: Mapping[str, Any] | Sequence[Any]) -> str:
     """One hash of everything a publication makes public: what the confirmation page saw, sent
     back with the answer and compared, after the lock, with the record as it is then."""
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)

@@ -133,12 +133,16 @@ def show_term(term_id: int) -> str:
 
 
 def _figures(term: Term) -> str:
-    """What the confirmation was given for: the term's dates, seats and fees. A term edited
-    while the question was open is asked about again."""
+    """What the confirmation was given for: the term's dates, seats, reference year and fees
+    with their sources, as the public page and the log show them. A term edited while the
+    question was open is asked about again."""
     fees = ",".join(f"{fee.customer_class.value}={fee.fees}" for fee in
                     sorted(term.fees, key=lambda fee: fee.customer_class.value))
+    sources = services.fingerprint([[fee.customer_class.value, fee.source, fee.source_url]
+                                    for fee in sorted(term.fees,
+                                                      key=lambda fee: fee.customer_class.value)])
     return (f"{term.status.value}|{term.starts_on}|{term.ends_on}|{term.total_seats}|"
-            f"{term.minimum_seats}|{fees}")
+            f"{term.minimum_seats}|{term.reference_year}|{fees}|{sources}")
 
 
 @staff.post("/terms/<int(max=2147483647):term_id>/publish")

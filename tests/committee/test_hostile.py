@@ -504,3 +504,27 @@ def test_a_publication_that_fails_after_numbering_leaves_nothing(app, client, au
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)) == entries
         record = db.session.get(model, record_id)
         assert (record.status.value, record.number) == ("draft", None)
+
+
+def test_a_term_changed_after_the_question_is_asked_about_again(app, client, admin,
+                                                                make_term) -> None:
+    """The figures the administrator confirmed include the reference year and the sources,
+    which the public page and the log show."""
+    from portal.committee import services
+
+    term_id = make_term(publish=False)
+    url = f"/staff/committee/terms/{term_id}/publish"
+    asked = post_form(client, url + "?lang=en", {})
+    seen = html.unescape(SEEN.search(asked.get_data(as_text=True)).group(1))
+
+    def another_admin_edits() -> None:
+        term = db.session.get(Term, term_id)
+        data = services.data_of(term)
+        services.update_term(term, replace(data, reference_year=2020, fees=tuple(
+            replace(row, source="另一份统计表") for row in data.fees)))
+
+    _meanwhile(app, another_admin_edits)
+    response = post_form(client, url + "?lang=en", {"confirm": "yes", "seen": seen})
+    assert response.status_code == 409
+    with app.app_context():
+        assert not db.session.get(Term, term_id).is_published
