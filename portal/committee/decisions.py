@@ -115,6 +115,9 @@ def _check_votes(meeting: Meeting, data: DecisionData) -> None:
     if any(count < 0 for count in counts):
         raise CommitteeError(_l("A number of votes cannot be negative."), "votes_for")
     seated = seated_at(meeting)
+    if not seated:  # four zeros would add up: a decision of nobody
+        raise CommitteeError(_l("No member was seated on the day of the meeting: the committee "
+                                "could not decide anything that day."), "meeting_id")
     if sum(counts) != len(seated):
         raise CommitteeError(_l(
             "The votes for, against, abstentions and absences add up to %(total)s, but "

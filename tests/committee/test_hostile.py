@@ -11,7 +11,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -528,3 +528,27 @@ def test_a_term_changed_after_the_question_is_asked_about_again(app, client, adm
     assert response.status_code == 409
     with app.app_context():
         assert not db.session.get(Term, term_id).is_published
+
+
+def test_a_decision_of_a_meeting_where_nobody_was_seated_is_refused(app, client, auth,
+                                                                    committee) -> None:
+    """Every member's seat starts later than this meeting (the election was recorded late):
+    four zero counts 'add up' to the nobody seated, and a decision of nobody was drafted."""
+    from portal.committee import meetings
+    from portal.committee.models import CommitteeMember
+
+    with app.app_context():
+        term = db.session.get(Term, committee["term"])
+        for member in db.session.scalars(sa.select(CommitteeMember)):
+            member.starts_on = term.starts_on + timedelta(days=10)
+        early = meetings.create_meeting(meetings.MeetingData(datetime.combine(
+            term.starts_on + timedelta(days=2), time(2), tzinfo=UTC), "会议室", "议程"), None)
+        db.session.commit()
+        early_id = early.id
+    auth.login("ann")
+    response = post_form(client, f"{WORK}/decisions/new?lang=en", _form(
+        early_id, votes_for=0, votes_against=0, votes_abstain=0, votes_absent=0))
+    assert response.status_code == 400
+    assert "No member was seated on the day of the meeting" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
