@@ -28,7 +28,7 @@ from portal.committee.decisions import DecisionData
 from portal.committee.enums import DecisionCategory, Vote
 from portal.committee.meetings import MeetingData
 from portal.committee.models import CommitteeMember, Decision, Meeting
-from portal.core.forms import PortalForm
+from portal.core.forms import DateWithin, PortalForm
 from portal.core.models import utcnow
 
 REQUIRED = _l("This field is required.")
@@ -45,7 +45,8 @@ def _words(raw: str | None) -> list[str]:
 class MeetingForm(PortalForm):
     """When and where a meeting takes place, and its agenda."""
 
-    day = DateField(_l("Date"), validators=[InputRequired(DATE)])
+    # within 2000-2100: a day near year 1 cannot be turned into UTC (a 500 before)
+    day = DateField(_l("Date"), validators=[InputRequired(DATE), DateWithin()])
     time = TimeField(_l("Time"), validators=[InputRequired(TIME)])
     place = StringField(_l("Place"), validators=[DataRequired(REQUIRED), Length(max=200)])
     agenda = TextAreaField(_l("Agenda (Markdown)"), validators=[

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.committee import services
 from portal.committee.enums import DecisionCategory, DecisionOutcome, Vote
 from portal.committee.meetings import _markdown, local_date, seated_at
 from portal.committee.models import (
@@ -29,7 +30,7 @@ from portal.committee.models import (
     DecisionVote,
     Meeting,
 )
-from portal.committee.services import CommitteeError, _text
+from portal.committee.services import MAX_ID, CommitteeError, _text
 from portal.core import numbering, publication
 from portal.core.publication import PublicationStatus
 from portal.extensions import db
@@ -103,7 +104,7 @@ def allowed_actions(decision: Decision, user: User | None, now: datetime) -> set
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = db.session.get(Meeting, meeting_id) if 0 < meeting_id <= MAX_ID else None
     if meeting is None:
         raise CommitteeError(_l("Choose a meeting of the committee."), "meeting_id")
     return meeting
@@ -114,6 +115,9 @@ def _check_votes(meeting: Meeting, data: DecisionData) -> None:
     if any(count < 0 for count in counts):
         raise CommitteeError(_l("A number of votes cannot be negative."), "votes_for")
     seated = seated_at(meeting)
+    if not seated:  # four zeros would add up: a decision of nobody
+        raise CommitteeError(_l("No member was seated on the day of the meeting: the committee "
+                                "could not decide anything that day."), "meeting_id")
     if sum(counts) != len(seated):
         raise CommitteeError(_l(
             "The votes for, against, abstentions and absences add up to %(total)s, but "
@@ -224,12 +228,23 @@ def create_draft(data: DecisionData, user: User | None, now: datetime,
     return decision
 
 
+def _lock_draft(decision: Decision) -> None:
+    """Refuse a published decision, read again under the lock that its publishers take: a
+    draft read before another member published it must not change or vanish afterwards."""
+    final = CommitteeError(PUBLISHED_IS_FINAL, "status")
+    publication.guard_unpublished(decision, final)
+    publication.lock_row(Decision, decision.id, decision)
+    publication.guard_unpublished(decision, final)
+
+
 def update_draft(decision: Decision, data: DecisionData, user: User | None,
                  now: datetime) -> Decision:
-    """Change a draft; a published decision is refused."""
-    publication.guard_unpublished(decision, CommitteeError(PUBLISHED_IS_FINAL, "status"))
+    """Change a draft; a published decision is refused. The member who changes it becomes its
+    drafter: whoever wrote the text as it stands cannot publish it (two people)."""
+    _lock_draft(decision)
     member_for(user, now)
     _apply(decision, data)
+    decision.drafted_by_id = user.id if user is not None else None
     db.session.flush()
     return decision
 
@@ -241,7 +256,8 @@ def check_deletion(decision: Decision, user: User | None, now: datetime) -> None
 
 
 def delete_draft(decision: Decision, user: User | None, now: datetime) -> None:
-    """Throw a draft away."""
+    """Throw a draft away (after the publishers' lock: not one published meanwhile)."""
+    _lock_draft(decision)
     check_deletion(decision, user, now)
     db.session.delete(decision)
     db.session.flush()
@@ -263,13 +279,32 @@ def check_publication(decision: Decision, user: User | None, now: datetime) -> N
     _check_votes(decision.meeting, data_of(decision))
 
 
+def fingerprint(decision: Decision) -> str:
+    """What a member confirms publishing: every part of the draft that becomes public."""
+    return services.fingerprint({
+        "status": decision.status.value, "meeting": decision.meeting_id,
+        "amends": decision.amends_id, "category": decision.category.value,
+        "title": [decision.title_zh, decision.title_en],
+        "body": [decision.body_zh, decision.body_en],
+        "votes": [decision.votes_for, decision.votes_against, decision.votes_abstain,
+                  decision.votes_absent],
+        "roll_call": [[v.member_id, v.vote.value] for v in decision.roll_call],
+        "complaints": [c.id for c in decision.complaints],
+        "tariffs": [t.id for t in decision.tariffs],
+        "fee_items": [f.id for f in decision.fee_items],
+        "attachments": [[a.title, a.sha256] for a in decision.attachments]})
+
+
 def publish_decision(decision: Decision, user: User | None, now: datetime,
-                     published_at: datetime | None = None) -> None:
+                     published_at: datetime | None = None, seen: str | None = None) -> None:
     """Publish a draft drafted by another member: it takes the year's next number and becomes
-    public and final; the transparency log records it in the same transaction."""
+    public and final; the transparency log records it in the same transaction. ``seen``, the
+    ``fingerprint`` the member confirmed, refuses a draft changed since
+    (``DraftChangedError``)."""
     check_publication(decision, user, now)
     publication.lock_row(Decision, decision.id, decision)
     check_publication(decision, user, now)
+    services.check_seen(fingerprint(decision), seen)
     year = local_date(published_at or now).year
     sequence = numbering.next_number(COUNTER_SERIES, year)
     decision.year, decision.sequence = year, sequence

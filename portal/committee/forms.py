@@ -19,12 +19,20 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.committee.enums import MemberRole
 from portal.committee.models import CommitteeMember, Term
 from portal.committee.services import ClassFees, MemberData, TermData
-from portal.core.forms import PortalForm
+from portal.core.forms import DateWithin, PortalForm
 from portal.core.text import bracketed, joined
 from portal.fees.enums import CustomerClass
 
@@ -65,8 +73,11 @@ class ClassFeesForm(Form):
 class TermForm(PortalForm):
     """A term: dates, seats, minimum per class and each class's fees."""
 
-    starts_on = DateField(_l("First day of the term"), validators=[InputRequired(DATE)])
-    ends_on = DateField(_l("Last day of the term"), validators=[InputRequired(DATE)])
+    # within 2000-2100: a published term never changes, and one to 9999 would overlap all
+    starts_on = DateField(_l("First day of the term"), validators=[InputRequired(DATE),
+                                                                    DateWithin()])
+    ends_on = DateField(_l("Last day of the term"), validators=[InputRequired(DATE),
+                                                                 DateWithin()])
     total_seats = IntegerField(_l("Seats"), validators=[
         InputRequired(WHOLE), NumberRange(min=1, max=999, message=_l(
             "Enter a number from 1 to 999."))])
@@ -152,6 +163,11 @@ class MemberForm(PortalForm):
         self.candidate_id.choices = [("", "—")] + [
             (str(c.id), c.name + bracketed(joined([c.customer_class.title, str(c.votes)])))
             for c in term.candidates]
+
+    def validate_candidate_id(self, field: Any) -> None:
+        """A candidate's id (which candidate of which class: the service checks)."""
+        if field.data and not (field.data.isascii() and field.data.isdigit()):
+            raise ValidationError(_l("Choose a candidate of this class in this term."))
 
     def to_data(self) -> MemberData:
         """The member for the services."""

@@ -17,7 +17,7 @@ from portal.committee.forms import ConfirmForm
 from portal.committee.models import Notice, NoticeUpdate
 from portal.committee.notice_forms import NoticeForm, UpdateForm
 from portal.committee.notices import Action
-from portal.committee.services import CommitteeError
+from portal.committee.services import CommitteeError, DraftChangedError
 from portal.committee.staff_views import _refuse, _status
 from portal.core import confirmation
 from portal.core.clock import local_today
@@ -113,17 +113,26 @@ def edit_notice(notice_id: int) -> Any:
     return _form_page(form, _("Change the draft"))
 
 
-def _confirmed_or_ask(state: str, question: Question) -> Answer | Any:
-    reply = confirmation.answer(state=state)
-    if reply is not Answer.GIVEN:
-        return confirmation.ask(question, reply)
-    return reply
+def _notice_question(found: Notice, state: str) -> Question:
+    return Question(
+        title=_("Publish the notice “%(title)s”?", title=found.title_zh),
+        consequences=[_("It takes the next number of the year and becomes public, with the "
+                        "unit it names, and is entered in the public record."),
+                      _("Check that it names no customer and no employee."),
+                      _("A published notice never changes: what happens next is told in "
+                        "updates, each published by two members in turn.")],
+        action=url_for("committee_workspace.publish_notice", notice_id=found.id),
+        confirm_label=_("Yes, publish the notice"),
+        cancel_url=url_for("committee_workspace.show_notice", notice_id=found.id),
+        cancel_label=_("Back to the draft"), state=state)
 
 
 @workspace.post("/notices/<int(max=2147483647):notice_id>/publish")
 @permission_required(BUSINESS)
 def publish_notice(notice_id: int) -> Any:
-    """Publish a draft notice after a confirmation; only a member other than its drafter may."""
+    """Publish a draft notice after a confirmation; only a member other than its drafter may.
+    A draft changed since the question, even while this request waited for the lock, is asked
+    about again (409)."""
     found = _notice_or_404(notice_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -132,22 +141,18 @@ def publish_notice(notice_id: int) -> Any:
     except CommitteeError as error:
         report(error)
         return _page(found, 409 if found.is_published else 403)
-    state = "|".join(str(getattr(found, name)) for name in NoticeForm.FIELDS
-                     if name != "decision_number") + f"|{found.decision_id}"
-    reply = _confirmed_or_ask(state, Question(
-        title=_("Publish the notice “%(title)s”?", title=found.title_zh),
-        consequences=[_("It takes the next number of the year and becomes public, with the "
-                        "unit it names, and is entered in the public record."),
-                      _("Check that it names no customer and no employee."),
-                      _("A published notice never changes: what happens next is told in "
-                        "updates, each published by two members in turn.")],
-        action=url_for("committee_workspace.publish_notice", notice_id=notice_id),
-        confirm_label=_("Yes, publish the notice"),
-        cancel_url=url_for("committee_workspace.show_notice", notice_id=notice_id),
-        cancel_label=_("Back to the draft"), state=state))
+    state = notices.fingerprint(found)
+    reply = confirmation.answer(state=state)
     if reply is not Answer.GIVEN:
-        return reply
-    notices.publish_notice(found, _user(), utcnow())
+        return confirmation.ask(_notice_question(found, state), reply)
+    try:
+        notices.publish_notice(found, _user(), utcnow(), seen=state)
+    except DraftChangedError:
+        return confirmation.ask(_notice_question(found, notices.fingerprint(found)),
+                                Answer.CHANGED)
+    except CommitteeError as error:  # published from another tab while this one waited
+        report(error)
+        return _page(found, 409 if found.is_published else 403)
     flash(_("Notice %(number)s is published.", number=found.number), "success")
     return redirect(url_for("committee.notice", number=found.number))
 
@@ -166,17 +171,21 @@ def delete_notice(notice_id: int) -> Any:
     except CommitteeError as error:
         report(error)
         return _page(found, 403)
-    state = f"{found.title_zh}|{len(found.facts_zh)}"
-    reply = _confirmed_or_ask(state, Question(
-        title=_("Delete the draft “%(title)s”?", title=found.title_zh),
-        consequences=[_("The draft notice is deleted for good.")],
-        action=url_for("committee_workspace.delete_notice", notice_id=notice_id),
-        confirm_label=_("Yes, delete the draft"),
-        cancel_url=url_for("committee_workspace.show_notice", notice_id=notice_id),
-        cancel_label=_("Back to the draft"), state=state))
+    state = notices.fingerprint(found)
+    reply = confirmation.answer(state=state)
     if reply is not Answer.GIVEN:
-        return reply
-    notices.delete_draft(found, _user(), utcnow())
+        return confirmation.ask(Question(
+            title=_("Delete the draft “%(title)s”?", title=found.title_zh),
+            consequences=[_("The draft notice is deleted for good.")],
+            action=url_for("committee_workspace.delete_notice", notice_id=notice_id),
+            confirm_label=_("Yes, delete the draft"),
+            cancel_url=url_for("committee_workspace.show_notice", notice_id=notice_id),
+            cancel_label=_("Back to the draft"), state=state), reply)
+    try:
+        notices.delete_draft(found, _user(), utcnow())
+    except CommitteeError as error:  # published from another tab meanwhile
+        report(error)
+        return _page(found, 409)
     flash(_("The draft was deleted."), "success")
     return redirect(url_for("committee_workspace.index"))
 
@@ -216,24 +225,36 @@ def publish_update(notice_id: int, update_id: int) -> Any:
     except CommitteeError as error:
         report(error)
         return _page(found, 409 if update.is_published or found.closed_on else 403)
+    state = notices.update_fingerprint(update)
+    reply = confirmation.answer(state=state)
+    if reply is not Answer.GIVEN:
+        return confirmation.ask(_update_question(found, update, state), reply)
+    try:
+        notices.publish_update(update, _user(), utcnow(), seen=state)
+    except DraftChangedError:
+        return confirmation.ask(_update_question(found, update,
+                                                 notices.update_fingerprint(update)),
+                                Answer.CHANGED)
+    except CommitteeError as error:  # published or closed from another tab meanwhile
+        report(error)
+        return _page(found, 409 if update.is_published or found.closed_on else 403)
+    flash(_("The update is published."), "success")
+    return redirect(url_for("committee.notice", number=found.number))
+
+
+def _update_question(found: Notice, update: NoticeUpdate, state: str) -> Question:
     consequences = [_("It becomes public on the notice's page and is entered in the public "
                       "record; it never changes afterwards.")]
     if update.closes:
         consequences.append(_("It closes the notice: no update can follow."))
-    state = f"{update.body_zh}|{update.body_en}|{update.closes}"
-    reply = _confirmed_or_ask(state, Question(
+    return Question(
         title=_("Publish this update of notice %(number)s?", number=found.number),
         consequences=consequences,
-        action=url_for("committee_workspace.publish_update", notice_id=notice_id,
-                       update_id=update_id),
+        action=url_for("committee_workspace.publish_update", notice_id=found.id,
+                       update_id=update.id),
         confirm_label=_("Yes, publish the update"),
-        cancel_url=url_for("committee_workspace.show_notice", notice_id=notice_id),
-        cancel_label=_("Back to the notice"), state=state))
-    if reply is not Answer.GIVEN:
-        return reply
-    notices.publish_update(update, _user(), utcnow())
-    flash(_("The update is published."), "success")
-    return redirect(url_for("committee.notice", number=found.number))
+        cancel_url=url_for("committee_workspace.show_notice", notice_id=found.id),
+        cancel_label=_("Back to the notice"), state=state)
 
 
 @workspace.post("/notices/<int(max=2147483647):notice_id>/updates/"
@@ -250,17 +271,21 @@ def delete_update(notice_id: int, update_id: int) -> Any:
     except CommitteeError as error:
         report(error)
         return _page(found, 409 if update.is_published else 403)
-    state = update.body_zh
-    reply = _confirmed_or_ask(state, Question(
-        title=_("Delete this draft update of notice %(number)s?", number=found.number),
-        consequences=[_("The draft update is deleted for good.")],
-        action=url_for("committee_workspace.delete_update", notice_id=notice_id,
-                       update_id=update_id),
-        confirm_label=_("Yes, delete the draft"),
-        cancel_url=url_for("committee_workspace.show_notice", notice_id=notice_id),
-        cancel_label=_("Back to the notice"), state=state))
+    state = notices.update_fingerprint(update)
+    reply = confirmation.answer(state=state)
     if reply is not Answer.GIVEN:
-        return reply
-    notices.delete_update(update, _user(), utcnow())
+        return confirmation.ask(Question(
+            title=_("Delete this draft update of notice %(number)s?", number=found.number),
+            consequences=[_("The draft update is deleted for good.")],
+            action=url_for("committee_workspace.delete_update", notice_id=notice_id,
+                           update_id=update_id),
+            confirm_label=_("Yes, delete the draft"),
+            cancel_url=url_for("committee_workspace.show_notice", notice_id=notice_id),
+            cancel_label=_("Back to the notice"), state=state), reply)
+    try:
+        notices.delete_update(update, _user(), utcnow())
+    except CommitteeError as error:  # published from another tab meanwhile
+        report(error)
+        return _page(found, 409)
     flash(_("The draft update was deleted."), "success")
     return redirect(url_for("committee_workspace.show_notice", notice_id=found.id))

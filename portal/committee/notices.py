@@ -20,6 +20,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import User
+from portal.committee import services
 from portal.committee.decisions import member_for
 from portal.committee.enums import DecisionOutcome, NoticeState
 from portal.committee.meetings import _markdown, local_date
@@ -168,6 +169,16 @@ def update_actions(update: NoticeUpdate, user: User | None, now: datetime) -> se
     return actions
 
 
+def _lock_draft(notice_id: int, draft: Notice | NoticeUpdate) -> None:
+    """Refuse a published notice or update, read again under the lock on the notice that their
+    publishers take: a draft read before another member published it must not change or vanish
+    afterwards."""
+    final = CommitteeError(PUBLISHED_IS_FINAL, "status")
+    publication.guard_unpublished(draft, final)
+    publication.lock_row(Notice, notice_id, draft)
+    publication.guard_unpublished(draft, final)
+
+
 def create_draft(data: NoticeData, user: User | None, now: datetime) -> Notice:
     """A member's draft notice."""
     member_for(user, now)
@@ -180,10 +191,12 @@ def create_draft(data: NoticeData, user: User | None, now: datetime) -> Notice:
 
 
 def update_draft(notice: Notice, data: NoticeData, user: User | None, now: datetime) -> Notice:
-    """Change a draft notice; a published one is refused."""
-    publication.guard_unpublished(notice, CommitteeError(PUBLISHED_IS_FINAL, "status"))
+    """Change a draft notice; a published one is refused. The member who changes it becomes
+    its drafter: whoever wrote the text as it stands cannot publish it (two people)."""
+    _lock_draft(notice.id, notice)
     member_for(user, now)
     _apply(notice, data)
+    notice.drafted_by_id = user.id if user is not None else None
     db.session.flush()
     return notice
 
@@ -195,7 +208,8 @@ def check_deletion(record: Notice | NoticeUpdate, user: User | None, now: dateti
 
 
 def delete_draft(notice: Notice, user: User | None, now: datetime) -> None:
-    """Throw a draft notice away."""
+    """Throw a draft notice away (after the publishers' lock: not one published meanwhile)."""
+    _lock_draft(notice.id, notice)
     check_deletion(notice, user, now)
     db.session.delete(notice)
     db.session.flush()
@@ -215,13 +229,33 @@ def check_publication(notice: Notice, user: User | None, now: datetime) -> None:
     _two_people(notice.drafted_by_id, user)
 
 
+CONTENT = ("decision_id", "title_zh", "title_en", "unit_zh", "unit_en", "happened_on",
+           "facts_zh", "facts_en", "finding_zh", "finding_en", "action_zh", "action_en",
+           "action_due")
+
+
+def fingerprint(notice: Notice) -> str:
+    """What a member confirms publishing: every part of the draft notice that becomes public."""
+    return services.fingerprint({"status": notice.status.value,
+                                 **{name: getattr(notice, name) for name in CONTENT}})
+
+
+def update_fingerprint(update: NoticeUpdate) -> str:
+    """What a member confirms publishing: the draft update's text and whether it closes."""
+    return services.fingerprint({"status": update.status.value, "notice": update.notice_id,
+                                 "body": [update.body_zh, update.body_en],
+                                 "closes": update.closes})
+
+
 def publish_notice(notice: Notice, user: User | None, now: datetime,
-                   published_at: datetime | None = None) -> None:
+                   published_at: datetime | None = None, seen: str | None = None) -> None:
     """Publish a draft drafted by another member: it takes the year's next number, becomes
-    public and final, and enters the transparency log in the same transaction."""
+    public and final, and enters the transparency log in the same transaction. ``seen``, the
+    ``fingerprint`` the member confirmed, refuses a draft changed since."""
     check_publication(notice, user, now)
     publication.lock_row(Notice, notice.id, notice)
     check_publication(notice, user, now)
+    services.check_seen(fingerprint(notice), seen)
     year = local_date(published_at or now).year
     sequence = numbering.next_number(COUNTER_SERIES, year)
     notice.year, notice.sequence = year, sequence
@@ -252,7 +286,8 @@ def draft_update(notice: Notice, data: UpdateData, user: User | None,
 
 
 def delete_update(update: NoticeUpdate, user: User | None, now: datetime) -> None:
-    """Throw a draft update away."""
+    """Throw a draft update away (after the publishers' lock)."""
+    _lock_draft(update.notice_id, update)
     check_deletion(update, user, now)
     db.session.delete(update)
     db.session.flush()
@@ -268,12 +303,14 @@ def check_update_publication(update: NoticeUpdate, user: User | None, now: datet
 
 
 def publish_update(update: NoticeUpdate, user: User | None, now: datetime,
-                   published_at: datetime | None = None) -> None:
+                   published_at: datetime | None = None, seen: str | None = None) -> None:
     """Publish an update drafted by another member; an update that ``closes`` closes the
-    notice on the local day of publication (serialised on the notice: closed once)."""
+    notice on the local day of publication (serialised on the notice: closed once). ``seen``,
+    the ``update_fingerprint`` the member confirmed, refuses a draft changed since."""
     check_update_publication(update, user, now)
     publication.lock_row(Notice, update.notice_id, update.notice, update)
     check_update_publication(update, user, now)
+    services.check_seen(update_fingerprint(update), seen)
     if update.closes:
         update.notice.closed_on = local_date(published_at or now)
     publication.publish(update, user, now, published_at)

@@ -4,10 +4,14 @@ replacements, accounts linked to members. Services check, change, ``flush()`` an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -28,19 +32,46 @@ from portal.fees.structure import text_problem
 
 CLASSES = tuple(member.value for member in CustomerClass)
 FEES_LIMIT = Decimal("1e14")  # Numeric(16, 2)
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses a larger one (a 500 before)
 
 
 class CommitteeError(DomainError):
     """A rule of the committee was broken."""
 
 
+class DraftChangedError(CommitteeError):
+    """The draft changed after the member was asked to confirm its publication."""
+
+    message = _l("This draft changed while the page was open, so nothing was published. Read "
+                 "it again and confirm if you still want to publish it.")
+
+
+def fingerprint(content: Mapping[str, Any] | Sequence[Any]) -> str:
+    """One hash of everything a publication makes public: what the confirmation page saw, sent
+    back with the answer and compared, after the lock, with the record as it is then."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_seen(current: str, seen: str | None) -> None:
+    """Refuse to publish a draft that is no longer what the member confirmed (``seen``)."""
+    if seen is not None and current != seen:
+        raise DraftChangedError()
+
+
 def _fail(message: object, field: str | None = None) -> CommitteeError:
     return CommitteeError(message, field)
 
 
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: zero-width spaces, joiners, soft hyphens and other
+    format characters alone look empty (a decision listed with an empty link)."""
+    return any(not (char.isspace() or unicodedata.category(char) == "Cf") for char in text)
+
+
 def _text(value: str | None, maximum: int, field: str, required: bool = True) -> str | None:
     cleaned = (value or "").strip()
-    if not cleaned:
+    if not _visible(cleaned):
         if required:
             raise _fail(_l("This field is required."), field)
         return None

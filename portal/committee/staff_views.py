@@ -100,7 +100,7 @@ def new_term() -> Any:
         _status(form)
 
 
-@staff.route("/terms/<int:term_id>/edit", methods=["GET", "POST"])
+@staff.route("/terms/<int(max=2147483647):term_id>/edit", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def edit_term(term_id: int) -> Any:
     """Change a draft term (a published term never changes)."""
@@ -123,7 +123,7 @@ def edit_term(term_id: int) -> Any:
         _status(form)
 
 
-@staff.get("/terms/<int:term_id>")
+@staff.get("/terms/<int(max=2147483647):term_id>")
 @permission_required(MANAGE)
 def show_term(term_id: int) -> str:
     """A term with its seats step by step, its candidates and members."""
@@ -133,15 +133,19 @@ def show_term(term_id: int) -> str:
 
 
 def _figures(term: Term) -> str:
-    """What the confirmation was given for: the term's dates, seats and fees. A term edited
-    while the question was open is asked about again."""
+    """What the confirmation was given for: the term's dates, seats, reference year and fees
+    with their sources, as the public page and the log show them. A term edited while the
+    question was open is asked about again."""
     fees = ",".join(f"{fee.customer_class.value}={fee.fees}" for fee in
                     sorted(term.fees, key=lambda fee: fee.customer_class.value))
+    sources = services.fingerprint([[fee.customer_class.value, fee.source, fee.source_url]
+                                    for fee in sorted(term.fees,
+                                                      key=lambda fee: fee.customer_class.value)])
     return (f"{term.status.value}|{term.starts_on}|{term.ends_on}|{term.total_seats}|"
-            f"{term.minimum_seats}|{fees}")
+            f"{term.minimum_seats}|{term.reference_year}|{fees}|{sources}")
 
 
-@staff.post("/terms/<int:term_id>/publish")
+@staff.post("/terms/<int(max=2147483647):term_id>/publish")
 @permission_required(MANAGE)
 def publish_term(term_id: int) -> Any:
     """Publish a draft term, after a confirmation: its seats become public and final."""
@@ -170,7 +174,7 @@ def publish_term(term_id: int) -> Any:
     return redirect(back)
 
 
-@staff.post("/terms/<int:term_id>/delete")
+@staff.post("/terms/<int(max=2147483647):term_id>/delete")
 @permission_required(MANAGE)
 def delete_term(term_id: int) -> Response:
     """Throw a draft term away."""
@@ -186,7 +190,7 @@ def delete_term(term_id: int) -> Response:
     return redirect(url_for("committee_staff.index"))
 
 
-@staff.route("/terms/<int:term_id>/candidates/new", methods=["GET", "POST"])
+@staff.route("/terms/<int(max=2147483647):term_id>/candidates/new", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def new_candidate(term_id: int) -> Any:
     """Record a candidate and the votes the returning officer counted."""
@@ -205,7 +209,7 @@ def new_candidate(term_id: int) -> Any:
                            title=_("Record a candidate")), _status(form)
 
 
-@staff.route("/terms/<int:term_id>/members/new", methods=["GET", "POST"])
+@staff.route("/terms/<int(max=2147483647):term_id>/members/new", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def new_member(term_id: int) -> Any:
     """Seat an elected member."""
@@ -223,7 +227,7 @@ def new_member(term_id: int) -> Any:
                            title=_("Record an elected member")), _status(form)
 
 
-@staff.route("/members/<int:member_id>/resign", methods=["GET", "POST"])
+@staff.route("/members/<int(max=2147483647):member_id>/resign", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def resign_member(member_id: int) -> Any:
     """Record a member's resignation."""
@@ -242,7 +246,7 @@ def resign_member(member_id: int) -> Any:
                            ), _status(form)
 
 
-@staff.route("/members/<int:member_id>/replace", methods=["GET", "POST"])
+@staff.route("/members/<int(max=2147483647):member_id>/replace", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def replace_member(member_id: int) -> Any:
     """Seat the replacement of a member who left."""
@@ -264,7 +268,7 @@ def replace_member(member_id: int) -> Any:
                            ), _status(form)
 
 
-@staff.route("/members/<int:member_id>/account", methods=["GET", "POST"])
+@staff.route("/members/<int(max=2147483647):member_id>/account", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def link_account(member_id: int) -> Any:
     """Link the committee account a member logs in with."""
@@ -275,7 +279,8 @@ def link_account(member_id: int) -> Any:
                                 for user in accounts])
     if form.validate_on_submit():
         raw = form.user_id.data or ""
-        user = db.session.get(User, int(raw)) if raw.isdigit() else None
+        user = (db.session.get(User, int(raw))
+                if raw.isdigit() and 0 < int(raw) <= services.MAX_ID else None)
         try:
             if raw and user is None:
                 raise services.CommitteeError(_("There is no such account."), "user_id")

@@ -55,7 +55,7 @@ def seats() -> str:
                            **_seats_context(term))
 
 
-@public.get("/terms/<int:term_id>/seats")
+@public.get("/terms/<int(max=2147483647):term_id>/seats")
 @open_to_all
 def term_seats(term_id: int) -> str:
     """The seats of any published term."""

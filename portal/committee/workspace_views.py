@@ -24,7 +24,7 @@ from portal.committee.decision_forms import (
 from portal.committee.decisions import Action
 from portal.committee.forms import ConfirmForm
 from portal.committee.models import Decision, Meeting, Notice, NoticeUpdate
-from portal.committee.services import CommitteeError
+from portal.committee.services import CommitteeError, DraftChangedError
 from portal.committee.staff_views import _refuse, _status
 from portal.core import confirmation
 from portal.core.clock import local_today
@@ -252,34 +252,46 @@ def _with_roll_call(data: decisions.DecisionData, votes: Any) -> decisions.Decis
     return replace(data, roll_call=votes)
 
 
+def _publish_question(found: Decision, state: str) -> Question:
+    return Question(
+        title=_("Publish the decision “%(title)s”?", title=localized_field(found, "title")),
+        consequences=[_("It takes the next number of the year and becomes public, with "
+                        "its votes, links and files, and is entered in the public "
+                        "record."),
+                      _("A published decision never changes: a correction is an "
+                        "amendment, published by two members in turn.")],
+        action=url_for("committee_workspace.publish_decision", decision_id=found.id),
+        confirm_label=_("Yes, publish the decision"),
+        cancel_url=url_for("committee_workspace.show_decision", decision_id=found.id),
+        cancel_label=_("Back to the draft"), state=state)
+
+
 @workspace.post("/decisions/<int(max=2147483647):decision_id>/publish")
 @permission_required(BUSINESS)
 def publish_decision(decision_id: int) -> Any:
-    """Publish a draft after a confirmation; only a member other than its drafter may."""
+    """Publish a draft after a confirmation; only a member other than its drafter may. The
+    confirmation covers the whole draft (``decisions.fingerprint``): one changed since, even
+    while this request waited for the lock, is asked about again (409)."""
     found = _decision_or_404(decision_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    back = url_for("committee_workspace.show_decision", decision_id=decision_id)
     try:
         decisions.check_publication(found, _user(), utcnow())
     except CommitteeError as error:
         report(error)
         return _refused_page(found)
-    state = f"{found.status.value}|{found.title_zh}|{found.votes_for}|{found.votes_against}|" \
-            f"{found.votes_abstain}|{found.votes_absent}|{len(found.body_zh)}"
+    state = decisions.fingerprint(found)
     reply = confirmation.answer(state=state)
     if reply is not Answer.GIVEN:
-        return confirmation.ask(Question(
-            title=_("Publish the decision “%(title)s”?", title=localized_field(found, "title")),
-            consequences=[_("It takes the next number of the year and becomes public, with "
-                            "its votes, links and files, and is entered in the public "
-                            "record."),
-                          _("A published decision never changes: a correction is an "
-                            "amendment, published by two members in turn.")],
-            action=url_for("committee_workspace.publish_decision", decision_id=decision_id),
-            confirm_label=_("Yes, publish the decision"), cancel_url=back,
-            cancel_label=_("Back to the draft"), state=state), reply)
-    decisions.publish_decision(found, _user(), utcnow())
+        return confirmation.ask(_publish_question(found, state), reply)
+    try:
+        decisions.publish_decision(found, _user(), utcnow(), seen=state)
+    except DraftChangedError:
+        return confirmation.ask(_publish_question(found, decisions.fingerprint(found)),
+                                Answer.CHANGED)
+    except CommitteeError as error:  # published from another tab while this one waited
+        report(error)
+        return _refused_page(found)
     flash(_("Decision %(number)s is published.", number=found.number), "success")
     return redirect(url_for("committee.decision", number=found.number))
 
@@ -305,7 +317,7 @@ def delete_decision(decision_id: int) -> Any:
     except CommitteeError as error:
         report(error)
         return _refused_page(found)
-    state = f"{found.title_zh}|{len(found.body_zh)}"
+    state = decisions.fingerprint(found)
     reply = confirmation.answer(state=state)
     if reply is not Answer.GIVEN:
         back = url_for("committee_workspace.show_decision", decision_id=decision_id)
@@ -315,6 +327,10 @@ def delete_decision(decision_id: int) -> Any:
             action=url_for("committee_workspace.delete_decision", decision_id=decision_id),
             confirm_label=_("Yes, delete the draft"), cancel_url=back,
             cancel_label=_("Back to the draft"), state=state), reply)
-    decisions.delete_draft(found, _user(), utcnow())
+    try:
+        decisions.delete_draft(found, _user(), utcnow())
+    except CommitteeError as error:  # published from another tab meanwhile
+        report(error)
+        return _refused_page(found)
     flash(_("The draft was deleted."), "success")
     return redirect(url_for("committee_workspace.index"))

@@ -105,11 +105,19 @@ def lock_row(model: Any, row_id: int, *reload: object) -> None:
     ``reload`` (records loaded before the lock) again: another publisher may have changed them
     while this one waited.
 
-    PostgreSQL runs ``SELECT ... FOR UPDATE``; SQLite, which has no row locks, serialises
-    writers on the whole database anyway. Whatever else is read to decide a publication must be
-    read after the lock, with ``fresh()``.
+    PostgreSQL runs ``SELECT ... FOR UPDATE``. SQLite has no row locks, and its reads take no
+    lock that outlasts them: two publishers would both read a draft, then write in turn, each
+    giving it a number. There an ``UPDATE`` of the row that changes nothing takes the
+    database's write lock, which every other writer waits for until the transaction ends.
+    Whatever else is read to decide a publication must be read after the lock, with
+    ``fresh()``.
     """
-    db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = model.__table__
+        db.session.execute(sa.update(table).where(table.c.id == row_id)
+                           .values(id=table.c.id))
+    else:
+        db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
     for record in reload:
         db.session.refresh(record)
 
