@@ -104,7 +104,7 @@ def _publish_by_hand(page: Any) -> tuple[int, str]:
 
 def _draft(page: Any, setup: dict[str, Any]) -> str:
     """Member A, in Chinese on a desktop, drafts the decision; returns the draft's address."""
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="委员会工作").click()
+    page.get_by_role("navigation", name="工作页面").get_by_role("link", name="委员会工作").click()
     assert page.locator("h1").inner_text() == "委员会工作"
     _accessible(page)
     page.get_by_role("link", name="起草决定").click()
@@ -150,7 +150,7 @@ def _publish(page: Any, draft_url: str) -> str:
                                                            name="Committee work").click()
     _fits(page, PHONE["width"])
     awaiting = page.locator("section[aria-labelledby=awaiting-title]")
-    awaiting.get_by_role("link", name=TITLE_ZH).click()
+    awaiting.get_by_role("link", name=TITLE_EN).click()
     assert page.url.split("?")[0] == draft_url
     _fits(page, PHONE["width"])
     _accessible(page)

@@ -105,7 +105,7 @@ def test_admin_account_list_is_accessible(page, live_server):
     password, secret = live_server.create_user("root", "admin")
     page.set_viewport_size(DESKTOP)
     log_in(page, "root", password, secret)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Accounts").click()
+    page.get_by_role("navigation", name="Work pages").get_by_role("link", name="Accounts").click()
     assert page.locator("h1").inner_text() == "Accounts"
     screenshot(page, "accounts-en-1280")
     assert serious_violations(page) == []
