@@ -41,6 +41,8 @@ NUMBER = re.compile(r"UC-\d{4}-\d{3,}")
 MAX_LINKS = 20
 MAX_FILES = 5
 PDF = "application/pdf"
+ONLY_THE_DRAFTER_DELETES = _l("Only the member who drafted it can delete a draft; another "
+                              "member may change it (and then becomes its drafter).")
 PUBLISHED_IS_FINAL = _l("A published decision never changes. To correct it, draft an "
                         "amendment.")
 
@@ -97,10 +99,9 @@ def allowed_actions(decision: Decision, user: User | None, now: datetime) -> set
         return set()
     if decision.is_published:
         return {Action.AMEND}
-    actions = {Action.EDIT, Action.DELETE}
-    if user is not None and decision.drafted_by_id != user.id:
-        actions.add(Action.PUBLISH)
-    return actions
+    if user is not None and decision.drafted_by_id == user.id:
+        return {Action.EDIT, Action.DELETE}  # only its drafter throws a draft away
+    return {Action.EDIT, Action.PUBLISH}
 
 
 def _meeting(meeting_id: int) -> Meeting:
@@ -250,9 +251,11 @@ def update_draft(decision: Decision, data: DecisionData, user: User | None,
 
 
 def check_deletion(decision: Decision, user: User | None, now: datetime) -> None:
-    """Whether ``user`` may throw the draft away now."""
+    """Whether ``user`` may throw the draft away now: only the member who drafted it may."""
     publication.guard_unpublished(decision, CommitteeError(PUBLISHED_IS_FINAL, "status"))
     member_for(user, now)
+    if user is None or decision.drafted_by_id != user.id:
+        raise CommitteeError(ONLY_THE_DRAFTER_DELETES)
 
 
 def delete_draft(decision: Decision, user: User | None, now: datetime) -> None:

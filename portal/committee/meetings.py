@@ -18,10 +18,14 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.committee.models import CommitteeMember, Meeting, Term
 from portal.committee.services import CommitteeError, _text, seated_on, term_on
+from portal.core import publication
 from portal.core.markdown import render_markdown
+from portal.core.models import utcnow
 from portal.extensions import db
 
 MAX_TEXT = 20_000
+MINUTES_ARE_FINAL = _l("The minutes of this meeting are published: they never change. A "
+                       "correction is a decision of the committee.")
 
 
 def local_date(moment: datetime) -> date:
@@ -54,8 +58,10 @@ def _term_of(starts_at: datetime) -> Term:
     return term
 
 
-def create_meeting(data: MeetingData, author: User | None) -> Meeting:
-    """Schedule a meeting within a published term, with its agenda."""
+def create_meeting(data: MeetingData, author: User | None,
+                   now: datetime | None = None) -> Meeting:
+    """Schedule a meeting within a published term, with its agenda (public at once, and in the
+    transparency log)."""
     term = _term_of(data.starts_at)
     meeting = Meeting(term=term, starts_at=data.starts_at,
                       place=_text(data.place, 200, "place") or "",
@@ -63,11 +69,14 @@ def create_meeting(data: MeetingData, author: User | None) -> Meeting:
                       created_by_id=author.id if author is not None else None)
     db.session.add(meeting)
     db.session.flush()
+    publication.announce(meeting, author, now or utcnow())
     return meeting
 
 
-def update_meeting(meeting: Meeting, data: MeetingData, now: datetime) -> Meeting:
-    """Change the date, place or agenda of a meeting that has not taken place yet."""
+def update_meeting(meeting: Meeting, data: MeetingData, now: datetime,
+                   author: User | None = None) -> Meeting:
+    """Change the date, place or agenda of a meeting that has not taken place yet (the log
+    keeps each version)."""
     if meeting.starts_at <= now:
         raise CommitteeError(_l("This meeting has taken place: its date, place and agenda can "
                                 "no longer change."), "starts_at")
@@ -80,6 +89,7 @@ def update_meeting(meeting: Meeting, data: MeetingData, now: datetime) -> Meetin
     meeting.place = _text(data.place, 200, "place") or ""
     meeting.agenda = _markdown(data.agenda, "agenda", True) or ""
     db.session.flush()
+    publication.announce(meeting, author, now)
     return meeting
 
 
@@ -97,8 +107,11 @@ def seated_at(meeting: Meeting) -> list[CommitteeMember]:
 
 
 def record_minutes(meeting: Meeting, minutes: str, attendee_ids: Sequence[int],
-                   now: datetime) -> Meeting:
-    """After the meeting: its minutes and who of the members seated that day attended."""
+                   now: datetime, author: User | None = None) -> Meeting:
+    """After the meeting: its minutes and who of the members seated that day attended, public
+    and final (in the transparency log): published minutes never change."""
+    if meeting.minutes is not None:
+        raise CommitteeError(MINUTES_ARE_FINAL, "minutes")
     if meeting.starts_at > now:
         raise CommitteeError(_l("Minutes and attendance are recorded after the meeting."),
                              "minutes")
@@ -110,6 +123,7 @@ def record_minutes(meeting: Meeting, minutes: str, attendee_ids: Sequence[int],
     meeting.minutes = _markdown(minutes, "minutes", True)
     meeting.attendees = [seated[member_id] for member_id in sorted(set(attendee_ids))]
     db.session.flush()
+    publication.announce(meeting, author, now)
     return meeting
 
 

@@ -149,10 +149,9 @@ def allowed_actions(notice: Notice, user: User | None, now: datetime) -> set[Act
         return set()
     if notice.is_published:
         return set() if notice.closed_on is not None else {Action.UPDATE}
-    actions = {Action.EDIT, Action.DELETE}
-    if user is not None and notice.drafted_by_id != user.id:
-        actions.add(Action.PUBLISH)
-    return actions
+    if user is not None and notice.drafted_by_id == user.id:
+        return {Action.EDIT, Action.DELETE}  # only its drafter throws a draft away
+    return {Action.EDIT, Action.PUBLISH}
 
 
 def update_actions(update: NoticeUpdate, user: User | None, now: datetime) -> set[Action]:
@@ -163,10 +162,10 @@ def update_actions(update: NoticeUpdate, user: User | None, now: datetime) -> se
         member_for(user, now)
     except CommitteeError:
         return set()
-    actions = {Action.DELETE}
-    if user is not None and update.drafted_by_id != user.id:
-        actions.add(Action.PUBLISH)
-    return actions
+    if user is not None and update.drafted_by_id == user.id:
+        return {Action.DELETE}
+    # a draft left when another update closed the notice can only be thrown away
+    return set() if update.notice.closed_on is not None else {Action.PUBLISH}
 
 
 def _lock_draft(notice_id: int, draft: Notice | NoticeUpdate) -> None:
@@ -202,9 +201,14 @@ def update_draft(notice: Notice, data: NoticeData, user: User | None, now: datet
 
 
 def check_deletion(record: Notice | NoticeUpdate, user: User | None, now: datetime) -> None:
-    """Whether ``user`` may throw the draft notice or update away now."""
+    """Whether ``user`` may throw the draft notice or update away now: only the member who
+    drafted it may."""
+    from portal.committee.decisions import ONLY_THE_DRAFTER_DELETES
+
     publication.guard_unpublished(record, CommitteeError(PUBLISHED_IS_FINAL, "status"))
     member_for(user, now)
+    if user is None or record.drafted_by_id != user.id:
+        raise CommitteeError(ONLY_THE_DRAFTER_DELETES)
 
 
 def delete_draft(notice: Notice, user: User | None, now: datetime) -> None:
@@ -276,6 +280,9 @@ def draft_update(notice: Notice, data: UpdateData, user: User | None,
     """A member's draft update of a published, open notice."""
     member_for(user, now)
     _open_published(notice)
+    if data.closes and any(u.closes and not u.is_published for u in notice.updates):
+        raise CommitteeError(_l("An update that closes this notice already awaits a second "
+                                "member: publish or delete it first."), "closes")
     update = NoticeUpdate(
         status=PublicationStatus.DRAFT, drafted_by_id=user.id if user is not None else None,
         body_zh=_anonymised(data.body_zh, "body_zh", True) or "",

@@ -1,5 +1,6 @@
-"""How a published term, a published decision (or amendment), a notice of irregular service and
-each of its updates read in the transparency log."""
+"""How a published term, a meeting (agenda, then attendance and minutes), a published decision
+(or amendment), a notice of irregular service and each of its updates read in the transparency
+log."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from portal.committee.models import Decision, Notice, NoticeUpdate, Term
+from portal.committee.models import Decision, Meeting, Notice, NoticeUpdate, Term
 from portal.committee.services import apportionment_of
 from portal.core.publication import PublicationStatus
 from portal.extensions import db
@@ -44,6 +45,26 @@ def _published_terms() -> Iterable[tuple[Any, datetime]]:
         sa.select(Term).where(Term.status == PublicationStatus.PUBLISHED)
         .options(selectinload(Term.fees)).order_by(Term.published_at, Term.id))
     return [(term, term.published_at or term.created_at) for term in terms]
+
+
+def meeting_key(meeting: Meeting) -> str:
+    """``committee-meeting:<id>``."""
+    return f"committee-meeting:{meeting.id}"
+
+
+def meeting_content(meeting: Meeting) -> dict[str, Any]:
+    """A meeting as its public page shows it: when and where, the agenda, and once it has taken
+    place who attended and the minutes (each version of the agenda is kept in the log)."""
+    return {"starts_at": meeting.starts_at, "place": meeting.place, "agenda": meeting.agenda,
+            "attendees": [{"member_id": m.id, "name": m.name}
+                          for m in sorted(meeting.attendees, key=lambda m: m.id)],
+            "minutes": meeting.minutes}
+
+
+def _meetings() -> Iterable[tuple[Any, datetime]]:
+    found = db.session.scalars(sa.select(Meeting).options(selectinload(Meeting.attendees))
+                               .order_by(Meeting.created_at, Meeting.id))
+    return [(meeting, meeting.created_at) for meeting in found]
 
 
 def decision_key(decision: Decision) -> str:
@@ -135,6 +156,10 @@ def register(app: Flask) -> None:
                                   term_key, term_content, _published_terms,
                                   page=lambda key: url_for("committee.term_seats",
                                                            term_id=int(key.split(":")[1]))))
+    register_kind(app, RecordKind("committee_meeting", _l("Committee meeting"), Meeting,
+                                  meeting_key, meeting_content, _meetings,
+                                  page=lambda key: url_for("committee.meeting",
+                                                           meeting_id=int(key.split(":")[1]))))
     register_kind(app, RecordKind("committee_decision", _l("Committee decision"), Decision,
                                   decision_key, decision_content, _published_decisions,
                                   page=lambda key: url_for("committee.decision",

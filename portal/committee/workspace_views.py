@@ -63,7 +63,8 @@ def _all_meetings() -> list[Meeting]:
 @workspace.get("/")
 @permission_required(BUSINESS)
 def index() -> str:
-    """Drafts, decisions awaiting a second member, and meetings."""
+    """Drafts (decisions, notices, updates of notices) awaiting a second member, the member's
+    own drafts, open notices and meetings."""
     now, user = utcnow(), _user()
     try:
         member = decisions.member_for(user, now)
@@ -79,12 +80,12 @@ def index() -> str:
         selectinload(NoticeUpdate.notice)).order_by(NoticeUpdate.created_at.desc())).all()
     open_notices = db.session.scalars(queries.published_notices(
         queries.NoticeFilters(), local_today()).where(Notice.closed_on.is_(None))).all()
+    everything = [*drafts, *notice_drafts, *update_drafts]
     return render_template(
         "committee/work_index.html", member=member,
-        mine=[d for d in drafts if d.drafted_by_id == user.id],
-        awaiting=[d for d in drafts if d.drafted_by_id != user.id],
-        notice_drafts=notice_drafts, update_drafts=update_drafts, open_notices=open_notices,
-        today=local_today(),
+        mine=[d for d in everything if d.drafted_by_id == user.id],
+        awaiting=[d for d in everything if d.drafted_by_id != user.id],
+        open_notices=open_notices, today=local_today(),
         upcoming=meetings.upcoming(now), recent=db.session.scalars(
             meetings.past_query(now).limit(10)).all())
 
@@ -97,7 +98,7 @@ def new_meeting() -> Any:
     if form.validate_on_submit():
         try:
             decisions.member_for(_user(), utcnow())
-            found = meetings.create_meeting(form.to_data(), _user())
+            found = meetings.create_meeting(form.to_data(), _user(), utcnow())
         except CommitteeError as error:
             _refuse(error, form)
         else:
@@ -118,7 +119,7 @@ def edit_meeting(meeting_id: int) -> Any:
     if form.validate_on_submit():
         try:
             decisions.member_for(_user(), utcnow())
-            meetings.update_meeting(found, form.to_data(), utcnow())
+            meetings.update_meeting(found, form.to_data(), utcnow(), _user())
         except CommitteeError as error:
             _refuse(error, form)
         else:
@@ -132,9 +133,16 @@ def edit_meeting(meeting_id: int) -> Any:
                  methods=["GET", "POST"])
 @permission_required(BUSINESS)
 def minutes(meeting_id: int) -> Any:
-    """After the meeting: attendance and minutes."""
+    """After the meeting: attendance and minutes, once (published minutes never change: 409,
+    back to the meeting's page)."""
     found = _meeting_or_404(meeting_id)
     form = MinutesForm(meetings.seated_at(found))
+    if found.minutes is not None:
+        report(CommitteeError(meetings.MINUTES_ARE_FINAL))
+        if request.method == "GET":
+            return redirect(url_for("committee.meeting", meeting_id=found.id), 303)
+        return render_template("committee/work_form.html", form=form,
+                               title=_("Minutes and attendance")), 409
     if not form.is_submitted():
         form.attendees.data = [member.id for member in found.attendees]
         form.minutes.data = found.minutes
@@ -142,7 +150,7 @@ def minutes(meeting_id: int) -> Any:
         try:
             decisions.member_for(_user(), utcnow())
             meetings.record_minutes(found, form.minutes.data or "", form.attendees.data or [],
-                                    utcnow())
+                                    utcnow(), _user())
         except CommitteeError as error:
             _refuse(error, form)
         else:

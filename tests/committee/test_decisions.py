@@ -308,3 +308,37 @@ def test_deleting_a_draft_asks_first(app, client, auth, committee) -> None:
                 if 'name="seen"' in line).split('value="')[1].split('"')[0]
     done = post_form(client, url, {"confirm": "yes", "seen": html.unescape(seen)})
     assert done.status_code == 302 and _decisions(app) == []
+
+
+def test_published_minutes_never_change_and_meetings_are_in_the_log(app, client, auth,
+                                                                    committee) -> None:
+    auth.login("ann")
+    url = f"/staff/committee/work/meetings/{committee['meeting']}/minutes"
+    assert post_form(client, url, {"minutes": "会议纪要",
+                                   "attendees": committee["members"][:2]}).status_code == 302
+    from tests.conftest import csrf_token
+
+    again = client.post(url + "?lang=en", data={
+        "csrf_token": csrf_token(client, "/staff/committee/work/meetings/new"),
+        "minutes": "改写的纪要", "attendees": committee["members"][:1]})
+    assert again.status_code == 409
+    assert "The minutes of this meeting are published" in again.get_data(as_text=True)
+    assert client.get(url).status_code == 303  # the form is no longer offered
+    with app.app_context():
+        meeting = db.session.get(Meeting, committee["meeting"])
+        assert meeting.minutes == "会议纪要" and len(meeting.attendees) == 2
+        entries = db.session.scalars(sa.select(LogEntry).where(
+            LogEntry.key == f"committee-meeting:{committee['meeting']}")).all()
+        assert len(entries) == 2  # the agenda, then the minutes
+        assert "会议纪要".encode() in bytes(entries[-1].content)
+
+
+def test_only_the_drafter_deletes_a_draft(app, client, auth, committee) -> None:
+    draft = _draft(app, committee)
+    auth.login("bob")
+    page = client.get(f"/staff/committee/work/decisions/{draft}?lang=en").get_data(as_text=True)
+    assert "Delete the draft" not in page
+    refused = post_form(client, f"/staff/committee/work/decisions/{draft}/delete?lang=en", {})
+    assert refused.status_code == 403
+    assert "Only the member who drafted it can delete a draft" in refused.get_data(as_text=True)
+    assert len(_decisions(app)) == 1

@@ -365,3 +365,25 @@ def test_the_public_record_links_back_to_the_notice_and_the_decision(app, client
     assert f'href="/committee/decisions/{decision}"' in page.get_data(as_text=True)
     listing = client.get("/transparency/").get_data(as_text=True)
     assert f'href="/committee/notices/{number}"' in listing
+
+
+def test_one_closing_update_at_a_time_and_none_after_closing(app, client, auth, committee):
+    _published_notice(app, committee, _decision(app, committee))
+    notice_id = _notices(app)[0].id
+    auth.login("ann")
+    url = f"{WORK}/{notice_id}/updates/new?lang=en"
+    assert post_form(client, url, {"body_zh": "整改完成。", "closes": "y"}).status_code == 302
+    second = post_form(client, url, {"body_zh": "整改完成（重复）。", "closes": "y"})
+    assert second.status_code == 400
+    assert "already awaits a second member" in second.get_data(as_text=True)
+    assert post_form(client, url, {"body_zh": "另一条进展。"}).status_code == 302
+    with app.app_context():
+        closing, other = db.session.scalars(sa.select(NoticeUpdate).order_by(
+            NoticeUpdate.id)).all()
+        notices.publish_update(closing, user_of(committee["bob"]), utcnow())
+        db.session.commit()
+        other = db.session.get(NoticeUpdate, other.id)
+        # the draft left behind can only be thrown away by its drafter
+        assert notices.update_actions(other, user_of(committee["bob"]), utcnow()) == set()
+        assert notices.update_actions(other, user_of(committee["ann"]), utcnow()) == {
+            notices.Action.DELETE}
