@@ -80,7 +80,8 @@ def index() -> str:
         selectinload(NoticeUpdate.notice)).order_by(NoticeUpdate.created_at.desc())).all()
     open_notices = db.session.scalars(queries.published_notices(
         queries.NoticeFilters(), local_today()).where(Notice.closed_on.is_(None))).all()
-    everything = [*drafts, *notice_drafts, *update_drafts]
+    everything: list[Decision | Notice | NoticeUpdate] = [*drafts, *notice_drafts,
+                                                          *update_drafts]
     return render_template(
         "committee/work_index.html", member=member,
         mine=[d for d in everything if d.drafted_by_id == user.id],
