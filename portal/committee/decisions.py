@@ -140,22 +140,25 @@ def _links(data: DecisionData) -> tuple[list[Any], list[Any], list[Any]]:
     from portal.fees.models import FeeItem, Tariff
 
     found: list[list[Any]] = []
-    for model, column, values, name, message in (
+    # a decision cites the complaints taken to the committee: the only ones its members see
+    for model, column, values, name, message, scope in (
             (Complaint, Complaint.tracking_number, data.complaints, "complaints",
-             _l("There is no complaint with the tracking number %(value)s.")),
+             _l("No complaint taken to the committee has the tracking number %(value)s."),
+             Complaint.escalated_at.is_not(None)),
             (Tariff, Tariff.code, data.tariffs, "tariffs",
-             _l("There is no tariff with the code %(value)s.")),
+             _l("There is no tariff with the code %(value)s."), sa.true()),
             (FeeItem, FeeItem.code, data.fee_items, "fee_items",
-             _l("There is no fee item with the code %(value)s."))):
+             _l("There is no fee item with the code %(value)s."), sa.true())):
         wanted = list(dict.fromkeys(value.strip() for value in values if value.strip()))
         if len(wanted) > MAX_LINKS:
             raise CommitteeError(_l("At most %(count)s links of each kind.", count=MAX_LINKS),
                                  name)
         rows = {getattr(row, column.key): row for row in db.session.scalars(
-            sa.select(model).where(column.in_(wanted)))} if wanted else {}
+            sa.select(model).where(column.in_(wanted), scope))} if wanted else {}
         missing = [value for value in wanted if value not in rows]
         if missing:
-            raise CommitteeError(str(message) % {"value": missing[0]}, name)
+            shown = missing[0] if len(missing[0]) <= 40 else f"{missing[0][:40]}…"
+            raise CommitteeError(str(message) % {"value": shown}, name)
         found.append([rows[value] for value in wanted])
     return found[0], found[1], found[2]
 

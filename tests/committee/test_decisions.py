@@ -94,7 +94,7 @@ def test_a_member_drafts_and_another_publishes(app, client, auth, committee) -> 
     ({"votes_for": 3}, "add up to 4, but 3 members were seated"),
     ({"votes_for": 1}, "add up to 2, but 3 members were seated"),
     ({"meeting_id": 999}, "Choose a meeting of the committee."),
-    ({"complaints": "TS-2020-000001"}, "There is no complaint with the tracking number"),
+    ({"complaints": "TS-2020-000001"}, "No complaint taken to the committee has the tracking number"),
     ({"votes_for": -1}, "Enter a number from 0 to 999."),
     ({"category": "nonsense"}, "Not a valid choice."),
 ])
@@ -283,6 +283,14 @@ def test_the_complainant_sees_the_decisions_citing_the_complaint(app, client, co
             utcnow())
         db.session.commit()
         number, code = receipt.complaint.tracking_number, receipt.formatted_code
+    # not taken to the committee: a decision cannot cite it
+    with app.app_context(), pytest.raises(decisions.CommitteeError,
+                                          match=number):
+        _draft(app, committee, complaints=[number])
+    with app.app_context():
+        receipt.complaint.escalated_at = utcnow()  # taken to the committee (as escalate does)
+        db.session.merge(receipt.complaint)
+        db.session.commit()
     draft = _draft(app, committee, complaints=[number], title_zh="关于临时接电费投诉的决定")
     page = open_case(client, number, code).get_data(as_text=True)
     assert "关于临时接电费投诉的决定" not in page  # a draft is not shown
