@@ -122,7 +122,7 @@ def _draft(page: Any, setup: dict[str, Any]) -> str:
     page.get_by_role("button", name="保存草稿").click()
     summary = page.locator(".error-summary")
     assert summary.is_visible()
-    assert f"合计{seated + 1}票，但会议当日在任委员为{seated}人" in summary.inner_text()
+    assert f"合计 {seated + 1} 票，但会议当日在任委员为 {seated} 人" in summary.inner_text()
     _accessible(page)
     page.get_by_label("赞成票").fill(str(seated - 3))
     page.get_by_role("button", name="保存草稿").click()
@@ -198,7 +198,7 @@ def _resident(page: Any, number: str, seated: int) -> None:
     assert page.locator("h1").inner_text() == TITLE_ZH
     main = page.locator("main").inner_text()
     assert number in page.locator(".kicker").inner_text()
-    assert f"赞成{seated - 3}票，反对1票，弃权1票，缺席1人" in main
+    assert f"赞成 {seated - 3} 票，反对 1 票，弃权 1 票，缺席 1 人" in main
     assert "三十日内退还已收取的费用" in main
     assert page.locator(".markdown strong").inner_text() == "临时接电费"
     _fits(page, PHONE["width"])
@@ -240,7 +240,7 @@ def _meetings(page: Any, number: str, attended: int) -> None:
     _accessible(page)
     past = page.locator("section[aria-labelledby=past-title] li")
     assert past.count() == 2
-    assert f"{attended}位委员出席" in past.first.inner_text()
+    assert f"{attended} 位委员出席" in past.first.inner_text()
     assert "出席" not in past.last.inner_text()  # its attendance is not recorded yet
     past.first.get_by_role("link").click()
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日会议", page.locator("h1").inner_text())
