@@ -24,6 +24,7 @@ from portal.core.clock import local_today
 from portal.core.confirmation import Answer, Question
 from portal.core.errors import report
 from portal.core.models import utcnow
+from portal.core.text import localized_field
 from portal.extensions import db
 
 BUSINESS = Permission.COMMITTEE_BUSINESS
@@ -115,7 +116,7 @@ def edit_notice(notice_id: int) -> Any:
 
 def _notice_question(found: Notice, state: str) -> Question:
     return Question(
-        title=_("Publish the notice “%(title)s”?", title=found.title_zh),
+        title=_("Publish the notice “%(title)s”?", title=localized_field(found, "title")),
         consequences=[_("It takes the next number of the year and becomes public, with the "
                         "unit it names, and is entered in the public record."),
                       _("Check that it names no customer and no employee."),
@@ -175,7 +176,7 @@ def delete_notice(notice_id: int) -> Any:
     reply = confirmation.answer(state=state)
     if reply is not Answer.GIVEN:
         return confirmation.ask(Question(
-            title=_("Delete the draft “%(title)s”?", title=found.title_zh),
+            title=_("Delete the draft “%(title)s”?", title=localized_field(found, "title")),
             consequences=[_("The draft notice is deleted for good.")],
             action=url_for("committee_workspace.delete_notice", notice_id=notice_id),
             confirm_label=_("Yes, delete the draft"),

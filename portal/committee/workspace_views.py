@@ -331,7 +331,7 @@ def delete_decision(decision_id: int) -> Any:
     if reply is not Answer.GIVEN:
         back = url_for("committee_workspace.show_decision", decision_id=decision_id)
         return confirmation.ask(Question(
-            title=_("Delete the draft “%(title)s”?", title=found.title_zh),
+            title=_("Delete the draft “%(title)s”?", title=localized_field(found, "title")),
             consequences=[_("The draft, its votes, links and files are deleted for good.")],
             action=url_for("committee_workspace.delete_decision", decision_id=decision_id),
             confirm_label=_("Yes, delete the draft"), cancel_url=back,

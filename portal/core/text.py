@@ -76,6 +76,25 @@ def marked(text: object) -> Markup | str:
     return text if isinstance(text, Markup) else str(text)
 
 
+# A run of Chinese: from a Han character to the last Han character or full-width punctuation,
+# taking in what lies between (digits, Latin letters, hyphens: "UC-2026-007" in a title).
+HAN_RUN = re.compile(r"[\u3400-\u9fff](?:[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e0-9A-Za-z-]*"
+                     r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e])?")
+
+
+def marked_runs(text: object) -> Markup:
+    """Text of mixed languages (an English sentence quoting a Chinese title), each Chinese run
+    marked with ``lang="zh-Hans"`` on a page in another language (WCAG 3.1.2)."""
+    if current_language().startswith("zh") or isinstance(text, Markup):
+        return Markup.escape(text)
+    raw, result, position = str(text), Markup(), 0
+    for run in HAN_RUN.finditer(raw):
+        result += Markup.escape(raw[position:run.start()])
+        result += Markup('<span lang="zh-Hans">{}</span>').format(run.group())
+        position = run.end()
+    return result + Markup.escape(raw[position:])
+
+
 def language_of(text: object) -> str | None:
     """The ``lang`` attribute for a form field holding ``text`` (a textarea cannot hold a
     marked span): ``zh-Hans`` for Chinese on a page in another language, else None."""
@@ -107,4 +126,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(localized_marked, "localized")
     app.add_template_filter(localized_field, "localized_text")  # <title>, <textarea>: no tags
     app.add_template_filter(marked, "marked")
+    app.add_template_filter(marked_runs, "marked_runs")
     app.add_template_filter(unbroken, "unbroken")
