@@ -1,7 +1,8 @@
 """Control characters are refused at the door: in paths, query strings and form fields.
 
 NUL and the other C0 control characters (all but tab, line feed and carriage return, which
-text areas send) cannot be stored by PostgreSQL or written into XML, and no person types them.
+text areas send) cannot be stored by PostgreSQL or written into XML, and no person types them;
+nor does anyone type the direction overrides that make a text show what it does not hold.
 Paths and query strings that carry one get a 400 page here, before any view runs; form fields
 get a form error from ``PortalForm`` (``portal/core/forms.py``), which uses the same check.
 """
@@ -13,7 +14,10 @@ import re
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls but tab, line feed and return; and the invisible direction controls (embeddings,
+# overrides, isolates: U+202A-U+202E, U+2066-U+2069), with which "Trojan Source" text shows
+# something else than it holds (a title that reads backwards).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def has_control_characters(text: str) -> bool:

@@ -89,3 +89,11 @@ def test_line_and_page_breaks_from_word_processors_become_line_breaks(app, clien
     response = _new_complaint(client, description="第一行\x0b第二行\x0c第三行")
     assert response.status_code == 200  # the check step
     assert "第一行\n第二行\n第三行" in response.get_data(as_text=True)
+
+
+def test_direction_overrides_are_refused_like_control_characters(client):
+    """A right-to-left override would make a title read otherwise than it is stored."""
+    response = _new_complaint(client, subject="停电\u202e三天")
+    assert response.status_code == 400
+    assert "invisible control characters" in response.get_data(as_text=True)
+    assert client.get("/complaints/public?q=a%E2%80%AEb").status_code == 400
