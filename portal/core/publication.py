@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.exceptions import NotFound
 
 from portal.core.enums import TitledEnum
 from portal.core.errors import DomainError
@@ -110,7 +111,8 @@ def lock_row(model: Any, row_id: int, *reload: object) -> None:
     giving it a number. There an ``UPDATE`` of the row that changes nothing takes the
     database's write lock, which every other writer waits for until the transaction ends.
     Whatever else is read to decide a publication must be read after the lock, with
-    ``fresh()``.
+    ``fresh()``. A record that another request deleted meanwhile is a 404: there is nothing
+    left to publish or change.
     """
     if db.session.get_bind().dialect.name == "sqlite":
         table = model.__table__
@@ -119,7 +121,10 @@ def lock_row(model: Any, row_id: int, *reload: object) -> None:
     else:
         db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
     for record in reload:
-        db.session.refresh(record)
+        try:
+            db.session.refresh(record)
+        except sa.exc.InvalidRequestError:  # deleted by another request meanwhile
+            raise NotFound() from None
 
 
 def fresh(query: sa.Select[Any]) -> sa.Select[Any]:

@@ -552,3 +552,20 @@ def test_a_decision_of_a_meeting_where_nobody_was_seated_is_refused(app, client,
     assert "No member was seated on the day of the meeting" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
+
+
+def test_a_draft_deleted_meanwhile_is_a_404_not_a_500(app, committee) -> None:
+    """Another member's request deleted the draft after this one loaded it."""
+    from werkzeug.exceptions import NotFound
+
+    with app.app_context():
+        draft = decisions.create_draft(decisions.DecisionData(
+            meeting_id=committee["meeting"], title_zh="将被删除的草稿", body_zh="正文",
+            votes_for=3, votes_against=0, votes_abstain=0, votes_absent=0),
+            user_of(committee["ann"]), utcnow())
+        db.session.commit()
+        db.session.execute(sa.delete(Decision).where(Decision.id == draft.id),
+                           execution_options={"synchronize_session": False})
+        with pytest.raises(NotFound):
+            decisions.publish_decision(draft, user_of(committee["bob"]), utcnow())
+        db.session.rollback()
