@@ -51,7 +51,7 @@ COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escal
              "/staff/committee/work/", "/staff/committee/work/decisions/new",
              "/staff/committee/work/meetings/new", "/staff/committee/work/decisions/{draft}",
              "/staff/committee/work/decisions/{decision_id}",
-             "/staff/committee/work/meetings/{meeting}/minutes",
+             "/staff/committee/work/meetings/{next_meeting}/edit",
              "/staff/committee/work/notices/new", "/staff/committee/work/notices/{notice_id}"]
 
 
