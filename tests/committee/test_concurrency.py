@@ -133,10 +133,18 @@ def test_a_notice_is_closed_once_when_two_closing_updates_race(app, committee) -
             finding_zh="认定", action_zh="整改", action_due=today + timedelta(days=30)),
             user_of(committee["ann"]), utcnow())
         notices.publish_notice(notice, user_of(committee["bob"]), utcnow())
-        updates = [notices.draft_update(notice, notices.UpdateData(f"整改完成{n}", closes=True),
-                                        user_of(committee["ann"]), utcnow()).id
-                   for n in range(2)]
+        # two closing drafts at once: the service refuses the second, so write it as a row
+        # (as two requests drafting at the same moment could), to test the publication's guard
+        from portal.committee.models import NoticeUpdate
+        from portal.core.publication import PublicationStatus
+
+        first = notices.draft_update(notice, notices.UpdateData("整改完成", closes=True),
+                                     user_of(committee["ann"]), utcnow())
+        second = NoticeUpdate(status=PublicationStatus.DRAFT, body_zh="整改完成（另一条）",
+                              closes=True, drafted_by_id=committee["ann"])
+        notice.updates.append(second)
         db.session.commit()
+        updates = [first.id, second.id]
 
     def publish(update_id: int) -> Callable[[], None]:
         def job() -> None:
