@@ -6,9 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from feedgen.feed import FeedGenerator
 from flask import Response, abort, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy.orm import selectinload
@@ -17,6 +15,7 @@ from portal.accounts.roles import open_to_all
 from portal.committee import decisions, meetings, notices, queries
 from portal.committee.blueprint import public
 from portal.committee.decision_forms import DecisionSearchForm
+from portal.committee.feeds import FeedEntry, atom_feed
 from portal.committee.models import Decision, DecisionAttachment, Meeting
 from portal.core.models import utcnow
 from portal.core.paging import page_of
@@ -135,22 +134,10 @@ def decisions_feed() -> Response:
     """The latest published decisions as an Atom feed."""
     latest = db.session.scalars(queries.published_decisions(queries.DecisionFilters())
                                 .limit(FEED_SIZE)).all()
-    feed = FeedGenerator()
-    feed.id(url_for("committee.decisions_list", _external=True))
-    feed.title(_("Decisions of the users' committee"))
-    feed.author(name=_("Users' committee"))
-    feed.language(str(get_locale()).replace("_", "-") if get_locale() else "zh-Hans-CN")
-    feed.link(href=url_for("committee.decisions_list", _external=True), rel="alternate")
-    feed.link(href=url_for("committee.decisions_feed", _external=True), rel="self")
-    feed.updated(max((d.published_at for d in latest if d.published_at), default=utcnow()))
-    for found in reversed(latest):
-        entry = feed.add_entry()
-        link = url_for("committee.decision", number=found.number, _external=True)
-        entry.id(link)
-        entry.title(f"{found.number} {localized_field(found, 'title')}")
-        entry.link(href=link)
-        entry.published(found.published_at)
-        entry.updated(found.published_at)
-        entry.summary(localized_field(found, "body") or "")
-    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml",
-                    headers={"Vary": "Accept-Language, Cookie"})
+    return atom_feed(_("Decisions of the users' committee"), "committee.decisions_list",
+                     "committee.decisions_feed", (FeedEntry(
+                         link=url_for("committee.decision", number=d.number, _external=True),
+                         title=f"{d.number} {localized_field(d, 'title')}",
+                         published=d.published_at or d.created_at,
+                         updated=d.published_at or d.created_at,
+                         summary=localized_field(d, "body") or "") for d in latest))

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from feedgen.feed import FeedGenerator
 from flask import Response, abort, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.accounts.roles import open_to_all
 from portal.committee import notices, queries
 from portal.committee.blueprint import public
+from portal.committee.feeds import FeedEntry, atom_feed
 from portal.committee.models import Notice
 from portal.committee.notice_forms import NoticeSearchForm
 from portal.core.clock import local_today
-from portal.core.models import utcnow
 from portal.core.paging import page_of
 from portal.core.text import localized_field
 from portal.extensions import db
@@ -67,24 +65,11 @@ def notices_feed() -> Response:
     """The latest published notices as an Atom feed (an entry is updated by each update)."""
     latest = db.session.scalars(queries.published_notices(queries.NoticeFilters(),
                                                           local_today()).limit(FEED_SIZE)).all()
-    feed = FeedGenerator()
-    feed.id(url_for("committee.notices_list", _external=True))
-    feed.title(_("Notices of irregular service"))
-    feed.author(name=_("Users' committee"))
-    feed.language(str(get_locale()).replace("_", "-") if get_locale() else "zh-Hans-CN")
-    feed.link(href=url_for("committee.notices_list", _external=True), rel="alternate")
-    feed.link(href=url_for("committee.notices_feed", _external=True), rel="self")
-    changed = {n.id: max([n.published_at or utcnow()] + [u.published_at for u in n.updates
-                                                         if u.published_at]) for n in latest}
-    feed.updated(max(changed.values(), default=utcnow()))
-    for found in reversed(latest):
-        entry = feed.add_entry()
-        link = url_for("committee.notice", number=found.number, _external=True)
-        entry.id(link)
-        entry.title(f"{found.number} {localized_field(found, 'title')}")
-        entry.link(href=link)
-        entry.published(found.published_at)
-        entry.updated(changed[found.id])
-        entry.summary(localized_field(found, "finding") or "")
-    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml",
-                    headers={"Vary": "Accept-Language, Cookie"})
+    return atom_feed(_("Notices of irregular service"), "committee.notices_list",
+                     "committee.notices_feed", (FeedEntry(
+                         link=url_for("committee.notice", number=n.number, _external=True),
+                         title=f"{n.number} {localized_field(n, 'title')}",
+                         published=n.published_at or n.created_at,
+                         updated=max([n.published_at or n.created_at]
+                                     + [u.published_at for u in n.updates if u.published_at]),
+                         summary=localized_field(n, "finding") or "") for n in latest))
