@@ -78,6 +78,7 @@ def committee() -> Response:
     term = services.term_on(day)
     if term is None:
         return jsonify(on=day.isoformat(), term=None, seats=None, members=[])
+    elected = services.elected_candidates(term)
     return jsonify(
         on=day.isoformat(),
         term={"id": term.id, "starts_on": term.starts_on.isoformat(),
@@ -86,8 +87,7 @@ def committee() -> Response:
         seats=seats_json(term, services.apportionment_of(term)),
         members=[member_json(m) for m in sorted(term.members, key=lambda m: (m.starts_on, m.id))],
         candidates=[{"name": c.name, "customer_class": c.customer_class.value, "votes": c.votes,
-                     "elected": c.id in services.elected_candidates(term)}
-                    for c in term.candidates],
+                     "elected": c.id in elected} for c in term.candidates],
         seated=[m.id for m in services.seated_on(term, day)])
 
 
