@@ -64,6 +64,7 @@ demo: db-upgrade ## Load the fictitious demo data if the database holds no real 
 	$(FLASK) demo load --skip-if-real
 
 run: demo ## Set up everything and serve on http://127.0.0.1:5000 (PORT=8000 for another port)
+	$(FLASK) stats refresh
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: $(VENV)/.installed compile ## Serve with gunicorn and gunicorn.conf.py as in production (PORTAL_* from the environment)

@@ -30,6 +30,7 @@ DOMAINS = (
     "portal.complaints",
     "portal.transparency",
     "portal.committee",
+    "portal.stats",
     "portal.demo",
 )
 

@@ -48,6 +48,13 @@ def _parse_int(raw: str) -> int:
     return value
 
 
+def _parse_positive(raw: str) -> int:
+    value = int(raw.strip())
+    if value < 2:
+        raise ValueError("expected a whole number of 2 or more")
+    return value
+
+
 def _parse_seconds(raw: str) -> float:
     value = float(raw.strip())
     if not 0 < value <= 60:  # also refuses nan and inf
@@ -122,6 +129,10 @@ OPTIONS: tuple[Option, ...] = (
            "Working days (Chinese statutory calendar) after a case is taken to the users' "
            "committee by which the committee should decide it; later, the case is shown as "
            "overdue. No law sets this period: it is the portal's own rule.", _parse_int),
+    Option("STATS_MIN_CELL", 5,
+           "k of the statistics' disclosure control: a count from 1 to k-1 is published as "
+           "\"<k\", and medians or shares resting on fewer than k cases are not published.",
+           _parse_positive),
     Option("CHECK_STEP_MINUTES", 60,
            "How long the check step of the complaint form stays valid.", _parse_int),
     Option("MAIL_SERVER", "",

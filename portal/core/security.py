@@ -35,15 +35,25 @@ def allow_style_hashes(*hashes: str) -> None:
     g.csp_style_hashes = (*g.get("csp_style_hashes", ()), *hashes)
 
 
+def allow_framing() -> None:
+    """Let any site show this response in a frame (embeddable charts): ``frame-ancestors *``
+    and no ``X-Frame-Options``, for this response only."""
+    g.csp_allow_framing = True
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the security headers unless a view chose its own value."""
     hashes = g.get("csp_style_hashes", ())
-    if hashes:
+    framable = g.get("csp_allow_framing", False)
+    if hashes or framable:
         extra = "".join(f" 'sha256-{value}'" for value in hashes)
-        response.headers.setdefault("Content-Security-Policy",
-                                    "; ".join(CSP_DIRECTIVES).format(style_hashes=extra))
+        policy = "; ".join(CSP_DIRECTIVES).format(style_hashes=extra)
+        if framable:
+            policy = policy.replace("frame-ancestors 'none'", "frame-ancestors *")
+        response.headers.setdefault("Content-Security-Policy", policy)
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if not (framable and name == "X-Frame-Options"):
+            response.headers.setdefault(name, value)
     if request.path.startswith(PRIVATE_PREFIXES) or current_user.is_authenticated:
         # Login and enrolment pages (a TOTP secret), staff pages and exports: never cached.
         response.headers["Cache-Control"] = "no-store"

@@ -1,0 +1,130 @@
+"""``GET /api/v1/stats/complaints[.csv]``, ``/api/v1/stats/times[.csv]``,
+``/api/v1/stats/catalogue`` and the monthly snapshots ``/api/v1/stats/snapshots/<month>.zip``.
+
+Every figure comes from the catalogue after disclosure control; a request outside it is a 400
+naming the parameter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, jsonify, request, url_for
+from werkzeug.wrappers import Response
+
+from portal.accounts.roles import open_to_all
+from portal.core.api import ApiError, csv_response
+from portal.core.clock import local_today
+from portal.stats import catalogue, figures, opendata, query, snapshots
+from portal.stats.blueprint import api
+from portal.stats.models import StatsRun
+
+
+def _run() -> StatsRun:
+    run = figures.current_run()
+    if run is None:
+        raise ApiError(503, "The statistics have not been computed yet.")
+    return run
+
+
+def _checked(parse: Any) -> Any:
+    try:
+        return parse(request.args, figures.current_run(), local_today())
+    except query.QueryError as error:
+        raise ApiError(error.status, error.message, error.parameter) from None
+
+
+def _counts() -> tuple[StatsRun, query.Query, list[dict[str, Any]]]:
+    checked: query.Query = _checked(query.parse)
+    run = _run()
+    return run, checked, opendata.count_rows(run, checked)
+
+
+@api.get("/stats/complaints")
+@open_to_all
+def complaints() -> Response:
+    """Counts of complaints by up to three dimensions for a period or a range of periods."""
+    run, checked, rows = _counts()
+    return jsonify(opendata.envelope(run, rows, period=checked.period_text,
+                                     group_by=list(checked.group_by), filters=checked.filters,
+                                     table=checked.table.code))
+
+
+@api.get("/stats/complaints.csv")
+@open_to_all
+def complaints_csv() -> Response:
+    """The same counts as CSV (UTF-8 with a byte-order mark; suppressed counts empty)."""
+    _, checked, rows = _counts()
+    header = opendata.columns(checked.table.dims)
+    name = f"complaints_{checked.table.code.replace(',', '-')}_{checked.period_text}.csv"
+    return csv_response(name.replace("..", "_"), header,
+                        ([opendata.csv_value(row[column]) for column in header] for row in rows))
+
+
+def _times() -> tuple[StatsRun, str | None, list[Any], list[dict[str, Any]]]:
+    dim, periods = _checked(query.parse_times)
+    run = _run()
+    rows = [opendata.time_row(line) for period in periods
+            for line in figures.times(run, dim, period)]
+    return run, dim, periods, rows
+
+
+@api.get("/stats/times")
+@open_to_all
+def times() -> Response:
+    """Median and 90th percentile of working days to a first contact and to the reply."""
+    run, dim, periods, rows = _times()
+    text = str(periods[0]) if len(periods) == 1 else f"{periods[0]}..{periods[-1]}"
+    return jsonify(opendata.envelope(run, rows, period=text, group_by=[dim] if dim else []))
+
+
+@api.get("/stats/times.csv")
+@open_to_all
+def times_csv() -> Response:
+    """The same times as CSV."""
+    _, dim, periods, rows = _times()
+    name = f"times_{dim or 'total'}_{periods[0]}.csv"
+    return csv_response(name, opendata.TIME_COLUMNS,
+                        ([opendata.csv_value(row[c]) for c in opendata.TIME_COLUMNS]
+                         for row in rows))
+
+
+@api.get("/stats/catalogue")
+@open_to_all
+def catalogue_index() -> Response:
+    """Every published table with the period lengths it is published for, and the dimensions."""
+    run = figures.current_run()
+    return jsonify({
+        "k": run.min_cell if run else None,
+        "first_month": run.first_month.isoformat()[:7] if run and run.first_month else None,
+        "last_month": run.last_month.isoformat()[:7] if run and run.last_month else None,
+        "dimensions": [{"name": d.code, "title": str(d.title), "description": str(d.description),
+                        "values": [{"code": code, "name": label}
+                                   for code, label in figures.vocabulary(d.code)]}
+                       for d in catalogue.DIMENSIONS.values()],
+        "tables": [{"dimensions": list(t.dims), "periods": [g.name.lower()
+                                                            for g in t.granularities]}
+                   for t in catalogue.TABLES.values()],
+        "licence": opendata.LICENCE})
+
+
+@api.get("/stats/snapshots")
+@open_to_all
+def snapshot_index() -> Response:
+    """The monthly snapshots, each with its address and SHA-256."""
+    return jsonify({"snapshots": [
+        {"month": s.month, "created_at": opendata.iso(s.created_at), "sha256": s.sha256,
+         "size": s.size, "url": url_for("stats_api.snapshot", month=s.month, _external=True)}
+        for s in snapshots.listed()]})
+
+
+@api.get("/stats/snapshots/<month>.zip")
+@open_to_all
+def snapshot(month: str) -> Response:
+    """A month's snapshot: a zip with a Frictionless ``datapackage.json``; never changes."""
+    found = snapshots.find(month)
+    if found is None:
+        abort(404)
+    response = Response(found.data, mimetype="application/zip", headers={
+        "Content-Disposition": f"attachment; filename=opower-stats-{found.month}.zip",
+        "ETag": f'"{found.sha256}"', "Cache-Control": "public, max-age=31536000, immutable"})
+    return response

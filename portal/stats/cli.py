@@ -1,0 +1,58 @@
+"""``flask --app portal stats ...``: refresh the figures, audit what is published."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask.cli import AppGroup
+
+from portal.core import transactions
+from portal.core.models import utcnow
+from portal.stats import auditing, figures, refresh, snapshots
+from portal.stats.periods import Period
+
+stats_cli = AppGroup("stats", help="Statistics: refresh the published figures, audit them.")
+
+
+@stats_cli.command("refresh")
+def stats_refresh() -> None:
+    """Recompute every statistic from the complaints (run it on a schedule, e.g. hourly) and
+    make the snapshot of each month that has ended and has none yet."""
+    started = time.monotonic()
+    now = utcnow()
+    run = refresh.refresh(now)
+    taken = snapshots.take_due(run, now)
+    transactions.commit()
+    click.echo(f"Statistics refreshed: {run.cases} cases, months {run.first_month} to "
+               f"{run.last_month}, k = {run.min_cell}; {len(taken)} new snapshots; "
+               f"{time.monotonic() - started:.1f} s.")
+
+
+@stats_cli.command("audit")
+@click.option("--period", default="", help="Audit the year of this period (default: every "
+              "published year), e.g. 2026 or 2026-Q3.")
+def stats_audit(period: str) -> None:
+    """Check by linear programming that no suppressed cell can be narrowed to an interval
+    smaller than k from the published figures; exit 1 if one can."""
+    run = figures.current_run()
+    if run is None:
+        click.echo("No statistics yet: run `flask --app portal stats refresh` first.", err=True)
+        sys.exit(2)
+    chosen = Period.parse(period) if period else None
+    if period and chosen is None:
+        click.echo(f"Not a period: {period!r} (write 2026, 2026-Q3 or 2026-07).", err=True)
+        sys.exit(2)
+    failed = False
+    for year in auditing.years(run, chosen):
+        started = time.monotonic()
+        result = auditing.audit_year(run, year)
+        click.echo(f"{year}: {result.cells} non-zero cells, {result.suppressed} suppressed, "
+                   f"{len(result.exposures)} exposed ({time.monotonic() - started:.1f} s).")
+        for exposure in result.exposures:
+            click.echo(f"  exposed: {exposure}")
+        failed = failed or bool(result.exposures)
+    if failed:
+        sys.exit(1)
+    click.echo(f"Audit passed: every suppressed cell's interval is at least k = {run.min_cell}.")

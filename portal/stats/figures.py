@@ -1,0 +1,185 @@
+"""The published figures as readers get them: the catalogue's cells after disclosure control,
+with every dimension's values in order and their names in the reader's language, and the
+times to first contact and to reply. Only what ``refresh`` stored is read; results are cached
+per refresh."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from itertools import product
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+
+from portal.complaints.enums import ComplaintStatus, ComplaintType
+from portal.complaints.models import ComplaintCategory, District
+from portal.core import cache
+from portal.core.enums import TitledEnum
+from portal.extensions import db
+from portal.stats import catalogue
+from portal.stats.catalogue import Table
+from portal.stats.enums import (
+    DeadlineOutcome,
+    EscalatedValue,
+    FindingValue,
+    RatingValue,
+    ResolvedValue,
+)
+from portal.stats.models import StatsFigure, StatsRun, StatsTime
+from portal.stats.periods import Period
+from portal.stats.refresh import KEY_SEPARATOR
+
+ENUMS: dict[str, type[TitledEnum]] = {
+    "type": ComplaintType, "status": ComplaintStatus, "deadline": DeadlineOutcome,
+    "rating": RatingValue, "resolved": ResolvedValue, "escalated": EscalatedValue,
+    "finding": FindingValue}
+PERCENTILES = {"median": 0.5, "p90": 0.9}
+
+
+def current_run() -> StatsRun | None:
+    """The latest refresh, or None before the first."""
+    return db.session.scalar(sa.select(StatsRun).order_by(StatsRun.id.desc()).limit(1))
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "zh"
+
+
+def vocabulary(dim: str) -> list[tuple[str, str]]:
+    """A dimension's values in order, each with its name in the reader's language."""
+    if dim in ENUMS:
+        return ENUMS[dim].choices()
+    model = ComplaintCategory if dim == "category" else District
+    language = _language()
+    rows = cache.remember(f"stats:vocabulary:{dim}", lambda: [
+        (row.code, row.name_zh, row.name_en)
+        for row in db.session.scalars(sa.select(model).order_by(model.position, model.code))])
+    return [(code, english if language == "en" and english else chinese)
+            for code, chinese, english in rows]
+
+
+def customers() -> dict[str, int]:
+    """Each district's customer count (for rates per 10,000 customers)."""
+    return cache.remember("stats:customers", lambda: {
+        code: number for code, number in db.session.execute(
+            sa.select(District.code, District.customers))})
+
+
+def is_published(run: StatsRun, period: Period) -> bool:
+    """Whether a refresh published figures for this period (it has ended and holds cases)."""
+    if run.first_month is None or run.last_month is None:
+        return False
+    after_last = date(run.last_month.year + (run.last_month.month == 12),
+                      run.last_month.month % 12 + 1, 1)
+    return period.end <= after_last and period.end > run.first_month
+
+
+def _stored(run: StatsRun, table: Table, period: Period) -> dict[str, tuple[int, str]]:
+    def compute() -> dict[str, tuple[int, str]]:
+        rows = db.session.execute(sa.select(StatsFigure.key, StatsFigure.count, StatsFigure.state)
+                                  .where(StatsFigure.period == str(period),
+                                         StatsFigure.table_code == table.code))
+        return {key: (count, state) for key, count, state in rows}
+    return cache.remember(f"stats:{run.id}:{table.code}:{period}", compute)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One published cell: its period, each dimension's value and name, and its count as
+    published (None when hidden; ``state`` says whether it is small, "<k", or hidden)."""
+
+    period: str
+    values: dict[str, str]
+    labels: dict[str, str]
+    count: int | None
+    state: str  # published (0 included), small, hidden
+
+    @property
+    def suppressed(self) -> bool:
+        """Hidden by disclosure control (small or complementary)."""
+        return self.count is None
+
+
+def cells(run: StatsRun, table: Table, period: Period,
+          filters: dict[str, str] | None = None) -> list[Figure]:
+    """Every cell of a table for a period (zeros included), narrowed to ``filters``."""
+    filters = filters or {}
+    stored = _stored(run, table, period)
+    choices = [[(code, label) for code, label in vocabulary(dim)
+                if dim not in filters or filters[dim] == code] for dim in table.dims]
+    figures = []
+    for combination in product(*choices):
+        values = {dim: code for dim, (code, _) in zip(table.dims, combination, strict=True)}
+        labels = {dim: label for dim, (_, label) in zip(table.dims, combination, strict=True)}
+        count, state = stored.get(KEY_SEPARATOR.join(values.values()), (0, "published"))
+        figures.append(Figure(str(period), values, labels,
+                              count if state == "published" else None, state))
+    return figures
+
+
+# --- times to first contact and to reply -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Times:
+    """Median and 90th percentile of working days for one value (None when resting on fewer
+    than k cases)."""
+
+    period: str
+    dim: str | None
+    value: str | None
+    label: str | None
+    measure: str
+    median: float | None
+    p90: float | None
+
+
+def percentile(histogram: list[tuple[int, int]], fraction: float) -> float:
+    """``percentile_cont`` of the values a histogram ``[(value, count), ...]`` counts: linear
+    interpolation between the two nearest ranks, as PostgreSQL computes it."""
+    ordered = sorted(histogram)
+    total = sum(count for _, count in ordered)
+    position = fraction * (total - 1)
+    below, share = math.floor(position), position - math.floor(position)
+
+    def at(rank: int) -> int:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if rank < seen:
+                return value
+        return ordered[-1][0]
+    low = at(below)
+    return float(low if share == 0 else low + share * (at(below + 1) - low))
+
+
+def times(run: StatsRun, dim: str | None, period: Period) -> list[Times]:
+    """Median and 90th percentile of the working days to a first contact and to the reply,
+    in total or by one dimension (``catalogue.TIME_DIMENSIONS``), for cases registered in
+    ``period``."""
+    column = getattr(StatsTime, catalogue.DIMENSIONS[dim].column) if dim else sa.literal("")
+
+    def compute() -> dict[tuple[str, str], list[tuple[int, int]]]:
+        query = (sa.select(StatsTime.measure, column, StatsTime.days,
+                           sa.func.sum(StatsTime.count))
+                 .where(StatsTime.month >= period.first_day, StatsTime.month < period.end)
+                 .group_by(StatsTime.measure, column, StatsTime.days))
+        grouped: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+        for measure, value, days, count in db.session.execute(query):
+            grouped[(measure, str(value))].append((int(days), int(count)))
+        return dict(grouped)
+
+    histograms = cache.remember(f"stats:{run.id}:times:{dim}:{period}", compute)
+    values = vocabulary(dim) if dim else [("", "")]
+    found = []
+    for measure in ("first_contact", "reply"):
+        for code, label in values:
+            histogram = histograms.get((measure, code), [])
+            enough = sum(count for _, count in histogram) >= run.min_cell
+            found.append(Times(str(period), dim, code or None, label or None, measure,
+                               percentile(histogram, 0.5) if enough else None,
+                               percentile(histogram, 0.9) if enough else None))
+    return found

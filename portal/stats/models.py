@@ -1,0 +1,112 @@
+"""Tables of the statistics: a calendar of local days, the pre-aggregated counts, the figures
+as published after disclosure control, each refresh, and the monthly snapshots."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.models import Base, UTCDateTime
+
+
+class StatsDay(Base):
+    """A local day (``PORTAL_TIMEZONE``) as a range of UTC moments, its month, and how many
+    working days there are from the calendar's start up to and including it."""
+
+    __tablename__ = "stats_days"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), unique=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    working_ordinal: Mapped[int]
+
+
+class StatsCell(Base):
+    """How many cases registered in a local month share every dimension's value (an atom)."""
+
+    __tablename__ = "stats_cells"
+    __table_args__ = (sa.CheckConstraint("count > 0", name="count_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, index=True)
+    type: Mapped[str] = mapped_column(sa.String(24))
+    category_code: Mapped[str] = mapped_column(sa.String(20))
+    district_code: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(24))
+    deadline: Mapped[str] = mapped_column(sa.String(16))
+    rating: Mapped[str] = mapped_column(sa.String(8))
+    resolved: Mapped[str] = mapped_column(sa.String(8))
+    escalated: Mapped[str] = mapped_column(sa.String(8))
+    finding: Mapped[str] = mapped_column(sa.String(24))
+    count: Mapped[int]
+
+
+class StatsTime(Base):
+    """How many cases registered in a local month (of a type, category and district) took a
+    number of working days to a first contact or to the reply: a histogram, from which medians
+    and percentiles are read."""
+
+    __tablename__ = "stats_times"
+    __table_args__ = (
+        sa.CheckConstraint("count > 0", name="count_positive"),
+        sa.CheckConstraint("measure IN ('first_contact', 'reply')", name="measure_known"),
+        sa.Index("ix_stats_times_measure_month", "measure", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date)
+    measure: Mapped[str] = mapped_column(sa.String(16))
+    type: Mapped[str] = mapped_column(sa.String(24))
+    category_code: Mapped[str] = mapped_column(sa.String(20))
+    district_code: Mapped[str] = mapped_column(sa.String(20))
+    days: Mapped[int]
+    count: Mapped[int]
+
+
+class StatsFigure(Base):
+    """A non-zero published cell after disclosure control: its count and how it is shown
+    (``published``, ``small`` as "<k", ``hidden``). A cell without a row is 0."""
+
+    __tablename__ = "stats_figures"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('published', 'small', 'hidden')", name="state_known"),
+        sa.CheckConstraint("count > 0", name="count_positive"),
+    )
+
+    period: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    table_code: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    year: Mapped[int] = mapped_column(index=True)
+    count: Mapped[int]
+    state: Mapped[str] = mapped_column(sa.String(12))
+
+
+class StatsRun(Base):
+    """One refresh of the figures: when the data was extracted, with which k, and the months
+    it published."""
+
+    __tablename__ = "stats_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    extracted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    min_cell: Mapped[int]
+    first_month: Mapped[date | None] = mapped_column(sa.Date)
+    last_month: Mapped[date | None] = mapped_column(sa.Date)
+    cases: Mapped[int]
+
+
+class StatsSnapshot(Base):
+    """The published figures of a month as a Frictionless data package (a zip), frozen for
+    good once made and recorded in the transparency log."""
+
+    __tablename__ = "stats_snapshots"
+
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    extracted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)

@@ -1,0 +1,168 @@
+"""The dashboard's panels: each shows one dimension of the published counts for the chosen
+period and filters, taken from the catalogue table that crosses them (or says that none is
+published at that detail), with its chart, its figures and the links to the same figures as
+CSV and JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.stats import catalogue, charts, figures
+from portal.stats.figures import Figure
+from portal.stats.forms import period_name
+from portal.stats.models import StatsRun
+from portal.stats.periods import Granularity, Period
+from portal.stats.query import granularity_names
+
+
+@dataclass(frozen=True)
+class PanelKind:
+    """A panel: its address code, the dimension it shows, its title and, where it has one, the
+    share it sums up (values counted / values out of)."""
+
+    code: str
+    dim: str
+    title: Any
+    share_title: Any = None
+    counted: tuple[str, ...] = ()
+    out_of: tuple[str, ...] = ()
+
+
+KINDS = {kind.code: kind for kind in (
+    PanelKind("categories", "category", _l("Complaints by category")),
+    PanelKind("districts", "district", _l("Complaints by district")),
+    PanelKind("types", "type", _l("By type")),
+    PanelKind("statuses", "status", _l("Where the cases stand")),
+    PanelKind("deadline", "deadline", _l("Replies and the deadline"),
+              _l("Answered within the deadline"), ("met",), ("met", "late", "overdue")),
+    PanelKind("satisfaction", "rating", _l("Satisfaction with the answer"),
+              _l("Satisfied or very satisfied (4 or 5)"), ("4", "5"), ("1", "2", "3", "4", "5")),
+    PanelKind("resolved", "resolved", _l("Problem resolved, in the complainant's words"),
+              _l("Resolved"), ("yes",), ("yes", "no")),
+    PanelKind("escalation", "escalated", _l("Taken to the users' committee"),
+              _l("Escalation rate"), ("yes",), ("yes", "no")),
+    PanelKind("findings", "finding", _l("The committee's findings")),
+)}
+
+
+@dataclass
+class Panel:
+    """A panel as the page shows it."""
+
+    kind: PanelKind
+    period: Period
+    figures: list[Figure] = field(default_factory=list)
+    unavailable: str | None = None
+    chart: dict[str, Any] | None = None
+    share: float | None = None
+    args: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rates(self) -> bool:
+        """Whether rates per 10,000 customers are shown (counts by district)."""
+        return self.kind.dim == "district"
+
+
+def share(found: list[Figure], dim: str, counted: tuple[str, ...], out_of: tuple[str, ...],
+          k: int) -> float | None:
+    """counted / out_of from published counts only; None if any is suppressed or the base is
+    smaller than k (a share must not give a hidden count away)."""
+    by_value = {figure.values[dim]: figure.count for figure in found}
+    parts = [by_value.get(value) for value in out_of]
+    if any(part is None for part in parts):
+        return None
+    base = sum(part or 0 for part in parts)
+    if base < k:
+        return None
+    return sum(by_value[value] or 0 for value in counted) / base
+
+
+def panel(run: StatsRun, kind: PanelKind, period: Period, filters: dict[str, str]) -> Panel:
+    """The panel of ``kind`` for a period, narrowed to ``filters`` (its own dimension's filter
+    is left out: a panel by category shows every category)."""
+    narrowed = {name: code for name, code in filters.items() if name != kind.dim}
+    result = Panel(kind, period, args={"group_by": kind.dim, "period": str(period),
+                                       **narrowed})
+    table = catalogue.table_for({kind.dim, *narrowed})
+    if table is None or not table.offers(period):
+        result.unavailable = unavailable_text(table)
+        return result
+    result.figures = figures.cells(run, table, period, narrowed)
+    labels = [figure.labels[kind.dim] for figure in result.figures]
+    result.chart = charts.bars(labels, result.figures, run.min_cell, _("Cases"))
+    if kind.counted:
+        result.share = share(result.figures, kind.dim, kind.counted, kind.out_of, run.min_cell)
+    return result
+
+
+def unavailable_text(table: catalogue.Table | None) -> str:
+    """Why a panel is empty: no table at that detail, or not for periods this short."""
+    if table is None:
+        return _("Not published at this level of detail: choose fewer filters.")
+    return _("Published by %(lengths)s only: choose a longer period.",
+             lengths=granularity_names(table))
+
+
+@dataclass
+class Trend:
+    """Monthly counts over the chosen period (or the twelve months up to a chosen month)."""
+
+    months: list[Period]
+    figures: list[Figure]
+    chart: dict[str, Any] | None
+    unavailable: str | None
+    args: dict[str, str]
+
+
+def trend(run: StatsRun, period: Period, filters: dict[str, str]) -> Trend:
+    """The months of the period, or the year up to a month, narrowed to ``filters``."""
+    if period.granularity is Granularity.MONTH:
+        months = [period]
+        while len(months) < 12 and figures.is_published(run, months[0].previous()):
+            months.insert(0, months[0].previous())
+    else:
+        months = [Period(period.year, Granularity.MONTH, m) for m in period.months]
+        months = [month for month in months if figures.is_published(run, month)]
+    table = catalogue.table_for(set(filters))
+    args = {"group_by": "", "period": f"{months[0]}..{months[-1]}" if months else str(period),
+            **filters}
+    if table is None or table.finest < Granularity.MONTH or not months:
+        return Trend(months, [], None, unavailable_text(table) if table else
+                     _("Not published by month at this level of detail: choose fewer "
+                       "filters."), args)
+    found = [figures.cells(run, table, month, filters)[0] for month in months]
+    chart = charts.bars([period_name(month) for month in months], found, run.min_cell,
+                        _("Cases"), horizontal=False)
+    return Trend(months, found, chart, None, args)
+
+
+@dataclass(frozen=True)
+class TimesRow:
+    """A line of the times table: a label and the four figures (None: not published)."""
+
+    label: str
+    values: tuple[float | None, ...]
+
+
+def times_rows(total: list[figures.Times], by_value: list[figures.Times]) -> list[TimesRow]:
+    """All cases first, then each value: first contact and reply, median and 90th percentile."""
+    def line(label: str, found: list[figures.Times]) -> TimesRow:
+        measures = {t.measure: t for t in found}
+        return TimesRow(label, tuple(value for measure in ("first_contact", "reply")
+                                     for value in (measures[measure].median,
+                                                   measures[measure].p90)))
+    rows = [line(_("All cases"), total)]
+    values = dict.fromkeys(t.value for t in by_value)
+    for value in values:
+        found = [t for t in by_value if t.value == value]
+        rows.append(line(found[0].label or "", found))
+    return rows
+
+
+def embed_args(args: dict[str, str]) -> dict[str, str]:
+    """A panel's download arguments as an embed address's (the panel names its dimension)."""
+    return {name: value for name, value in args.items() if name != "group_by"}

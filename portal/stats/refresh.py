@@ -1,0 +1,174 @@
+"""Rebuild the statistics: the calendar, the pre-aggregated counts (``GROUP BY`` in the
+database, never case by case in Python) and the published figures after disclosure control.
+
+Run by ``flask --app portal stats refresh`` (on a schedule: cron, hourly in production) and
+after the demo data is loaded. Everything is replaced in one transaction, so that readers see
+either the old figures or the new, never a mixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.complaints.enums import ComplaintStatus, EventKind
+from portal.complaints.models import Complaint, ComplaintEvent
+from portal.complaints.workdays import is_working_day
+from portal.extensions import db
+from portal.stats import catalogue
+from portal.stats.disclosure import Atom, build, suppress
+from portal.stats.models import StatsCell, StatsDay, StatsFigure, StatsRun, StatsTime
+from portal.stats.periods import Period, year_periods
+
+KEY_SEPARATOR = "|"
+
+
+def zone() -> ZoneInfo:
+    """The portal's time zone."""
+    return ZoneInfo(str(current_app.config["TIMEZONE"]))
+
+
+def min_cell() -> int:
+    """k: the smallest count published as it is."""
+    return int(current_app.config["STATS_MIN_CELL"])
+
+
+def _days(first: date, last: date) -> Iterator[StatsDay]:
+    here = zone()
+    ordinal = 0
+    day = first
+    while day <= last:
+        ordinal += is_working_day(day)
+        start = datetime.combine(day, time(0), here).astimezone(UTC)
+        end = datetime.combine(day + timedelta(days=1), time(0), here).astimezone(UTC)
+        yield StatsDay(day=day, month=day.replace(day=1), starts_at=start, ends_at=end,
+                       working_ordinal=ordinal)
+        day += timedelta(days=1)
+
+
+def _fill_calendar(now: datetime) -> None:
+    """Days from the first case's (or this year's) month to a year ahead of ``now``."""
+    first_case = db.session.scalar(sa.select(sa.func.min(Complaint.registered_at)))
+    today = now.astimezone(zone()).date()
+    start = (first_case.astimezone(zone()).date() if first_case else today).replace(day=1)
+    start = start - timedelta(days=1)
+    db.session.execute(sa.delete(StatsDay))
+    db.session.add_all(_days(start, today + timedelta(days=400)))
+    db.session.flush()
+
+
+def _deadline(now: datetime) -> sa.ColumnElement[str]:
+    c = Complaint
+    return sa.case(
+        (sa.and_(c.replied_at.is_not(None), c.replied_at <= c.reply_due_at), "met"),
+        (c.replied_at.is_not(None), "late"),
+        (c.status.in_([ComplaintStatus.REJECTED, ComplaintStatus.WITHDRAWN]), "none"),
+        (c.reply_due_at < now, "overdue"),
+        else_="waiting")
+
+
+def _aggregate_cells(now: datetime) -> None:
+    c, day = Complaint, sa.orm.aliased(StatsDay)
+    finding = sa.orm.aliased(ComplaintEvent)
+    columns = {
+        "month": day.month, "type": sa.cast(c.type, sa.String),
+        "category_code": c.category_code, "district_code": c.district_code,
+        "status": sa.cast(c.status, sa.String), "deadline": _deadline(now),
+        "rating": sa.func.coalesce(sa.cast(c.rating, sa.String), "none"),
+        "resolved": sa.case((c.resolved.is_(None), "none"), (c.resolved, "yes"), else_="no"),
+        "escalated": sa.case((c.escalated_at.is_not(None), "yes"), else_="no"),
+        "finding": sa.func.coalesce(sa.cast(finding.outcome, sa.String), "none"),
+    }
+    grouped = [*columns.values()]
+    select = (sa.select(*grouped, sa.func.count())
+              .select_from(c)
+              .join(day, sa.and_(c.registered_at >= day.starts_at, c.registered_at < day.ends_at))
+              .outerjoin(finding, sa.and_(finding.complaint_id == c.id,
+                                          finding.kind == EventKind.STATUS,
+                                          finding.to_status == ComplaintStatus.DECIDED))
+              .group_by(*grouped))
+    db.session.execute(sa.insert(StatsCell).from_select([*columns, "count"], select))
+
+
+def _aggregate_times() -> None:
+    c = Complaint
+    registered, done = sa.orm.aliased(StatsDay), sa.orm.aliased(StatsDay)
+    for measure, moment in (("first_contact", c.first_contacted_at), ("reply", c.replied_at)):
+        days = done.working_ordinal - registered.working_ordinal
+        grouped = [registered.month, sa.literal(measure), sa.cast(c.type, sa.String),
+                   c.category_code, c.district_code, days]
+        select = (sa.select(*grouped, sa.func.count()).select_from(c)
+                  .join(registered, sa.and_(c.registered_at >= registered.starts_at,
+                                            c.registered_at < registered.ends_at))
+                  .join(done, sa.and_(moment >= done.starts_at, moment < done.ends_at))
+                  .group_by(*grouped))
+        db.session.execute(sa.insert(StatsTime).from_select(
+            ["month", "measure", "type", "category_code", "district_code", "days", "count"],
+            select))
+
+
+def published_months(now: datetime) -> tuple[date | None, date | None]:
+    """The first month with cases and the last month that has ended (None, None: no cases)."""
+    first = db.session.scalar(sa.select(sa.func.min(StatsCell.month)))
+    if first is None:
+        return None, None
+    today = now.astimezone(zone()).date()
+    last = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return (first, last) if first <= last else (None, None)
+
+
+def complete_periods(year: int, first: date, last: date) -> list[Period]:
+    """The periods of a year that have ended by the last published month and hold some of the
+    months from the first on (before the first case there is nothing to count)."""
+    return [period for period in year_periods(year)
+            if period.end <= _after(last) and period.end > first]
+
+
+def _after(month: date) -> date:
+    return date(month.year + 1, 1, 1) if month.month == 12 else month.replace(month=month.month + 1)
+
+
+def atoms_of(year: int) -> list[Atom]:
+    """The pre-aggregated counts of a year as the atoms of disclosure control."""
+    rows = db.session.scalars(sa.select(StatsCell).where(
+        StatsCell.month >= date(year, 1, 1), StatsCell.month < date(year + 1, 1, 1)))
+    return [Atom(row.month.month, {code: str(getattr(row, dim.column))
+                                   for code, dim in catalogue.DIMENSIONS.items()}, row.count)
+            for row in rows]
+
+
+def _publish_year(year: int, first: date, last: date, k: int) -> None:
+    periods = complete_periods(year, first, last)
+    if not periods:
+        return
+    system = suppress(build(atoms_of(year), periods, catalogue.TABLES.values()), k)
+    db.session.execute(sa.insert(StatsFigure), [
+        {"period": cell.key.period, "table_code": cell.key.table,
+         "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
+         "state": cell.state.value} for cell in system.cells])
+
+
+def refresh(now: datetime) -> StatsRun:
+    """Rebuild every statistic from the complaints as they are at ``now``."""
+    for model in (StatsFigure, StatsTime, StatsCell):
+        db.session.execute(sa.delete(model))
+    _fill_calendar(now)
+    _aggregate_cells(now)
+    _aggregate_times()
+    db.session.flush()
+    first, last = published_months(now)
+    k = min_cell()
+    if first is not None and last is not None:
+        for year in range(first.year, last.year + 1):
+            _publish_year(year, first, last, k)
+    cases = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StatsCell.count), 0)))
+    run = StatsRun(extracted_at=now, min_cell=k, first_month=first, last_month=last,
+                   cases=int(cases or 0))
+    db.session.add(run)
+    db.session.flush()
+    db.session.execute(sa.delete(StatsRun).where(StatsRun.id != run.id))
+    return run
