@@ -31,12 +31,14 @@ def bars(labels: list[str], figures: list[Figure], k: int, axis: str,
     if horizontal:
         trace.update(orientation="h", x=values, y=labels)
         layout_axes = {"yaxis": {"autorange": "reversed", "automargin": True},
-                       "xaxis": {"title": {"text": axis}, "rangemode": "tozero"}}
+                       "xaxis": {"title": {"text": axis}, "rangemode": "tozero",
+                                 "automargin": True}}
         height = 90 + 28 * len(labels)
     else:
         trace.update(x=labels, y=values)
         layout_axes = {"xaxis": {"automargin": True, "type": "category"},
-                       "yaxis": {"title": {"text": axis}, "rangemode": "tozero"}}
+                       "yaxis": {"title": {"text": axis}, "rangemode": "tozero",
+                                 "automargin": True}}
         height = 320
     return {"data": [trace], "layout": {
         **layout_axes, "height": height, "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
