@@ -79,7 +79,8 @@ def _aggregate_cells(now: datetime) -> None:
         "category_code": c.category_code, "district_code": c.district_code,
         "status": sa.cast(c.status, sa.String), "deadline": _deadline(now),
         "rating": sa.func.coalesce(sa.cast(c.rating, sa.String), "none"),
-        "resolved": sa.case((c.resolved.is_(None), "none"), (c.resolved, "yes"), else_="no"),
+        "resolved": sa.case((c.resolved.is_(None), "none"), (c.resolved.is_(True), "yes"),
+                            else_="no"),
         "escalated": sa.case((c.escalated_at.is_not(None), "yes"), else_="no"),
         "finding": sa.func.coalesce(sa.cast(finding.outcome, sa.String), "none"),
     }
