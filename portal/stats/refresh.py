@@ -61,6 +61,16 @@ def _fill_calendar(now: datetime) -> None:
     db.session.flush()
 
 
+def _local_day(moment: sa.ColumnElement[datetime]) -> sa.ColumnElement[date]:
+    """The local date of a UTC moment, computed by the database: PostgreSQL converts with the
+    time zone itself; elsewhere the calendar's day that starts last at or before the moment
+    (one index look-up on ``stats_days.starts_at``)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone(str(zone()), moment), sa.Date)
+    return (sa.select(StatsDay.day).where(StatsDay.starts_at <= moment)
+            .order_by(StatsDay.starts_at.desc()).limit(1).scalar_subquery())
+
+
 def _deadline(now: datetime) -> sa.ColumnElement[str]:
     c = Complaint
     return sa.case(
@@ -87,7 +97,7 @@ def _aggregate_cells(now: datetime) -> None:
     grouped = [*columns.values()]
     select = (sa.select(*grouped, sa.func.count())
               .select_from(c)
-              .join(day, sa.and_(c.registered_at >= day.starts_at, c.registered_at < day.ends_at))
+              .join(day, day.day == _local_day(c.registered_at))
               .outerjoin(finding, sa.and_(finding.complaint_id == c.id,
                                           finding.kind == EventKind.STATUS,
                                           finding.to_status == ComplaintStatus.DECIDED))
@@ -103,9 +113,8 @@ def _aggregate_times() -> None:
         grouped = [registered.month, sa.literal(measure), sa.cast(c.type, sa.String),
                    c.category_code, c.district_code, days]
         select = (sa.select(*grouped, sa.func.count()).select_from(c)
-                  .join(registered, sa.and_(c.registered_at >= registered.starts_at,
-                                            c.registered_at < registered.ends_at))
-                  .join(done, sa.and_(moment >= done.starts_at, moment < done.ends_at))
+                  .join(registered, registered.day == _local_day(c.registered_at))
+                  .join(done, done.day == _local_day(moment))
                   .group_by(*grouped))
         db.session.execute(sa.insert(StatsTime).from_select(
             ["month", "measure", "type", "category_code", "district_code", "days", "count"],
