@@ -9,6 +9,7 @@ either the old figures or the new, never a mixture.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -61,7 +62,7 @@ def _fill_calendar(now: datetime) -> None:
     db.session.flush()
 
 
-def _local_day(moment: sa.ColumnElement[datetime]) -> sa.ColumnElement[date]:
+def _local_day(moment: Any) -> sa.ColumnElement[date]:
     """The local date of a UTC moment, computed by the database: PostgreSQL converts with the
     time zone itself; elsewhere the calendar's day that starts last at or before the moment
     (one index look-up on ``stats_days.starts_at``)."""
