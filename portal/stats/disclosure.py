@@ -12,32 +12,48 @@ months) are all in it. Years are not linked: no table adds up more than one year
 2. **Complementary suppression**: wherever a published total (a margin, a coarser table, a
    longer period) would give a hidden cell away by subtraction, another cell is hidden
    (``State.HIDDEN``): in each relation "total = sum of parts" there are never exactly one
-   hidden member, and the hidden parts of a published total add up to at least k. Among the
-   cells that would do, the smallest (non-zero) is hidden first, so that as little as possible
-   is hidden; complementary cells are never 0 nor small, so a reader knows that a hidden cell
-   is at least k.
-3. **Audit** (``audit``): what is published becomes a linear programme (the tau-ARGUS audit):
-   for each hidden cell, the smallest and largest value consistent with every published count,
-   computed by ``scipy.optimize.linprog``. It fails when that interval is narrower than k, or
-   when the published marks ("<k" for 1 to k-1, hidden for at least k) together with the
-   counts tell more about a small cell than "<k" already says. Suppression runs the audit and
-   hides more until it passes, so it never publishes what the audit would refuse.
+   hidden member, the hidden parts of a published total add up to at least k, and the marks
+   ("<k", hidden) of a relation's members leave each small part its whole range 1 to k-1.
+   Among the cells that would do, one that creates no new lone hidden cell in its other
+   relations comes first, then the smallest (non-zero), so that as little as possible is
+   hidden; complementary cells are never 0 nor small, so a reader knows that a hidden cell is
+   at least k.
+3. **Audit** (``audit``, ``Auditor``): what is published becomes a linear programme over the
+   atoms (the tau-ARGUS audit): for each hidden cell, the smallest and largest value consistent
+   with every published count. It fails when that interval is narrower than k (check 1), or
+   when the published counts together with the marks ("<k" for 1 to k-1, hidden for at least
+   k) tell more about a small cell than the small cells' marks alone already say (check 2: a
+   small total of 2 split into 1 + 1 tells each part is at most 3, which no suppression can
+   change, but published counts must add nothing to that). Suppression runs the audit and hides
+   more until it passes, so it never publishes what the audit would refuse.
 
-The audit is conservative: atoms outside every hidden cell are taken as known exactly (a reader
-cannot know them, only their sums), so a pass is safe; it ignores that counts are whole numbers,
-as tau-ARGUS does.
+The audit is exact, not a heuristic: HiGHS (``highspy``) keeps one model per check and year
+and re-solves it by the primal simplex from the last basis when only the objective changes.
+Every solution it finds is a possible table, so it widens the known interval of *every*
+hidden cell at once; a cell is proved safe as soon as two known solutions differ by k in it,
+and only the cells that remain are optimised one by one, which also gives the exact bounds of
+the exposed ones. Hiding a cell only removes equations (and adds a mark that the true table
+satisfies), so every solution found stays possible: a cell proved safe stays safe, and
+``Auditor.run`` looks again only at the others, round after round of ``suppress``.
+
+The audit is conservative in one way: atoms that hold no case are taken as known to be empty
+(a reader could only tell so where a published 0 says it); like tau-ARGUS, it ignores that
+counts are whole numbers.
 """
 
 from __future__ import annotations
 
 import enum
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
+from highspy._core import _Highs
+from numpy.typing import NDArray
 from scipy import sparse
-from scipy.optimize import linprog
 
 from portal.stats.catalogue import Table, margins
 from portal.stats.periods import Granularity, Period
@@ -130,6 +146,12 @@ def build(atoms: Sequence[Atom], periods: Iterable[Period], tables: Iterable[Tab
                 groups[CellKey(table.code, str(period), values)].append(number)
     for key, members in sorted(groups.items()):
         cells.append(Cell(key, sum(atoms[n].count for n in members), tuple(members)))
+    return System(cells, _relations(cells, periods, tables), [atom.count for atom in atoms])
+
+
+def _relations(cells: list[Cell], periods: list[Period], tables: list[Table]
+               ) -> list[tuple[int, ...]]:
+    """Every "total = sum of parts" among the cells: margins and enclosing periods."""
     published = {str(period) for period in periods}
     by_code = {table.code: table for table in tables}
     index = {cell.key: position for position, cell in enumerate(cells)}
@@ -148,63 +170,143 @@ def build(atoms: Sequence[Atom], periods: Iterable[Period], tables: Iterable[Tab
         if enclosing is not None and str(enclosing) in published and table.offers(enclosing):
             parent = index[CellKey(table.code, str(enclosing), cell.key.values)]
             relation_members[(parent, "period")].append(position)
-    relations = [(parent, *members) for (parent, _), members in relation_members.items()]
-    return System(cells, relations, [atom.count for atom in atoms])
+    return [(parent, *members) for (parent, _), members in relation_members.items()]
 
 
 # --- suppression -------------------------------------------------------------------------------
 
-def _hide(system: System, position: int) -> None:
-    system.cells[position].state = State.HIDDEN
+class _Rules:
+    """The relations' rules, applied to the relations that a newly hidden cell belongs to."""
 
+    def __init__(self, system: System, k: int) -> None:
+        self.system, self.k = system, k
+        self.hidden_in = [sum(system.cells[m].state is not State.PUBLISHED for m in relation)
+                          for relation in system.relations]
 
-def _smallest(system: System, candidates: Iterable[int]) -> int | None:
-    open_ = [c for c in candidates if system.cells[c].state is State.PUBLISHED]
-    return min(open_, key=lambda c: (system.cells[c].value, system.cells[c].key), default=None)
+    def hide(self, position: int) -> list[int]:
+        """Hide a published cell; returns the relations it belongs to."""
+        self.system.cells[position].state = State.HIDDEN
+        for number in self.system.member_of[position]:
+            self.hidden_in[number] += 1
+        return self.system.member_of[position]
+
+    def settle(self, todo: Iterable[int]) -> None:
+        """Hide cells until none of these relations (nor those changed on the way) gives a
+        hidden cell away."""
+        pending = set(todo)
+        while pending:
+            number = min(pending)
+            pending.discard(number)
+            relation = self.system.relations[number]
+            need = self._need(relation)
+            if need is None:
+                continue
+            parent, parts = relation[0], relation[1:]
+            extra = self.choose(parts, avoid=number, need=need)
+            if extra is None and self.system.cells[parent].state is State.PUBLISHED:
+                extra = parent
+            if extra is not None:
+                pending.update(self.hide(extra))
+
+    def choose(self, candidates: Iterable[int], avoid: int | None = None,
+               need: int = 0) -> int | None:
+        """The published candidate to hide: first one whose other relations already hold a
+        hidden cell (hiding it leaves no lone hidden cell there), then the smallest of those
+        worth at least ``need`` (or else the largest)."""
+        cells = self.system.cells
+
+        def cost(position: int) -> tuple[int, bool, int, CellKey]:
+            lone = sum(1 for number in self.system.member_of[position]
+                       if number != avoid and self.hidden_in[number] == 0)
+            value = cells[position].value
+            return lone, value < need, value if value >= need else -value, cells[position].key
+
+        open_ = [c for c in candidates if cells[c].state is State.PUBLISHED]
+        return min(open_, key=cost, default=None)
+
+    def _need(self, relation: tuple[int, ...]) -> int | None:
+        """None if this relation alone leaves every hidden member wide enough; else the value
+        that another hidden part should have to mend it (0: any)."""
+        cells = self.system.cells
+        parent, parts = relation[0], relation[1:]
+        hidden = [m for m in relation if cells[m].state is not State.PUBLISHED]
+        if len(hidden) <= 1:
+            return 0 if hidden else None
+        known = sum(cells[p].value for p in parts if cells[p].state is State.PUBLISHED)
+        hidden_parts = [p for p in parts if cells[p].state is not State.PUBLISHED]
+        if cells[parent].state is State.SMALL:
+            return None  # a small total bounds its small parts whatever else is hidden
+        if cells[parent].state is State.HIDDEN:
+            return self._floor_need(hidden_parts, self.k - known)
+        return self._total_need(hidden_parts, cells[parent].value - known)
+
+    def _total_need(self, hidden: Sequence[int], total: int) -> int | None:
+        """A published total: its hidden parts add up to ``total``, which must be at least k
+        and leave every small part between 1 and k-1 whatever the marks say of the others."""
+        cells, k = self.system.cells, self.k
+        if total < k:
+            return 0  # any published part is at least k
+        small = [p for p in hidden if cells[p].state is State.SMALL]
+        if not small:
+            return None
+        floors = sum(1 if cells[p].state is State.SMALL else k for p in hidden)
+        ceiling = total - (floors - 1)  # the others' floors cap a small part
+        if ceiling < k - 1:
+            return k + (k - 1 - ceiling)
+        if len(small) == len(hidden) and total - (k - 1) * (len(hidden) - 1) > 1:
+            return 0  # the others' ceilings raise a small part's floor: any hidden part mends
+        return None
+
+    def _floor_need(self, hidden: Sequence[int], floor: int) -> int | None:
+        """A hidden total (at least k) whose hidden parts are all small: together with the
+        published parts it must not raise a small part's floor above 1."""
+        cells, k = self.system.cells, self.k
+        if not hidden or any(cells[p].state is State.HIDDEN for p in hidden):
+            return None
+        return 0 if floor - (k - 1) * (len(hidden) - 1) > 1 else None
 
 
 def _apply_rules(system: System, k: int) -> None:
     """Hide cells until no relation gives a hidden cell away by subtraction."""
-    cells = system.cells
-    changed = True
-    while changed:
-        changed = False
-        for relation in system.relations:
-            parent, parts = relation[0], relation[1:]
-            hidden = [m for m in relation if cells[m].state is not State.PUBLISHED]
-            if not hidden:
-                continue
-            exposed = len(hidden) == 1
-            if not exposed and cells[parent].state is State.PUBLISHED:
-                exposed = sum(cells[p].value for p in parts
-                              if cells[p].state is not State.PUBLISHED) < k
-            if not exposed:
-                continue
-            extra = _smallest(system, parts)
-            if extra is None:
-                extra = parent if cells[parent].state is State.PUBLISHED else None
-            if extra is not None:
-                _hide(system, extra)
-                changed = True
+    _Rules(system, k).settle(range(len(system.relations)))
 
 
-def suppress(system: System, k: int, max_rounds: int = 1000) -> System:
+def suppress(system: System, k: int, max_rounds: int = 200) -> System:
     """Mark small cells and hide complementary ones until the audit passes; returns the system."""
     for cell in system.cells:
         cell.state = State.SMALL if 0 < cell.value < k else State.PUBLISHED
+    rules = _Rules(system, k)
+    rules.settle(range(len(system.relations)))
+    auditor = Auditor(system, k)
     for _ in range(max_rounds):
-        _apply_rules(system, k)
-        exposures = audit(system, k)
+        exposures = auditor.run()
         if not exposures:
             return system
+        changed: set[int] = set()
+        hidden_now: set[CellKey] = set()
         for exposure in exposures:
-            position = system.index[exposure.key]
-            related = {m for r in system.member_of[position] for m in system.relations[r]}
-            extra = _smallest(system, related) or _smallest(system, _overlapping(system,
-                                                                                 position))
+            if hidden_now.intersection(exposure.pinned_by):
+                continue  # a cell hidden this round already widens it: audit again first
+            extra = _mend(system, rules, exposure)
             if extra is not None:
-                _hide(system, extra)
+                hidden_now.add(system.cells[extra].key)
+                changed.update(rules.hide(extra))
+        if not changed:
+            raise RuntimeError("disclosure control cannot protect: "
+                               + "; ".join(map(str, exposures[:5])))
+        rules.settle(changed)
     raise RuntimeError("disclosure control did not settle")  # pragma: no cover
+
+
+def _mend(system: System, rules: _Rules, exposure: Exposure) -> int | None:
+    """The cell to hide for an exposure: one of the published counts that bound it, else one
+    of its relations, else one that shares cases with it."""
+    position = system.index[exposure.key]
+    extra = rules.choose(system.index[key] for key in exposure.pinned_by)
+    if extra is None:
+        related = {m for r in system.member_of[position] for m in system.relations[r]}
+        extra = rules.choose(related)
+    return extra if extra is not None else rules.choose(_overlapping(system, position))
 
 
 def _overlapping(system: System, position: int) -> list[int]:
@@ -222,6 +324,9 @@ class Exposure:
     low: float
     high: float
     marks: bool  # found with the published marks ("<k", hidden) taken into account
+    # Published cells whose counts bound it (the programme's binding rows): hiding one of
+    # them is what can widen its interval.
+    pinned_by: tuple[CellKey, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         with_marks = " using the marks" if self.marks else ""
@@ -229,111 +334,253 @@ class Exposure:
                 f"between {self.low:g} and {self.high:g}{with_marks}")
 
 
-class _Find:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def root(self, item: int) -> int:
-        while self.parent[item] != item:
-            self.parent[item] = self.parent[self.parent[item]]
-            item = self.parent[item]
-        return item
-
-    def join(self, items: Sequence[int]) -> None:
-        first = self.root(items[0])
-        for item in items[1:]:
-            self.parent[self.root(item)] = first
+Vector = NDArray[np.float64]
 
 
-@dataclass
-class _Row:
-    variables: list[int]
-    low: float
-    high: float
+class _Model:
+    """A linear programme over atoms (x >= 0) with one row per cell, kept in HiGHS: changing
+    row bounds or the objective keeps the last basis, from which the primal simplex goes on."""
 
+    def __init__(self, matrix: sparse.csr_matrix, lower: Vector, upper: Vector) -> None:
+        columns = sparse.csc_matrix(matrix)
+        self.size = columns.shape[1]
+        self.highs = _Highs()  # the typed core binding, without the Python layer's callbacks
+        for option, value in (("output_flag", False), ("presolve", "off"),
+                              ("simplex_strategy", 4)):  # primal: the basis stays feasible
+            self.highs.setOptionValue(option, value)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.size, columns.shape[0]
+        lp.col_cost_ = np.zeros(self.size)
+        lp.col_lower_ = np.zeros(self.size)
+        lp.col_upper_ = np.full(self.size, highspy.kHighsInf)
+        lp.row_lower_, lp.row_upper_ = lower, upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = columns.indptr
+        lp.a_matrix_.index_ = columns.indices
+        lp.a_matrix_.value_ = columns.data
+        self.highs.passModel(lp)
+        self.lower, self.upper = lower.copy(), upper.copy()
+        self.costed = np.zeros(0, dtype=np.int32)
+        self.solves = 0
+        self.seconds = 0.0
+        self.binding: set[int] = set()  # rows with a non-zero dual in the solves since reset
 
-def _bounds(rows: list[_Row], variables: list[int], objective: list[int],
-            with_marks: list[_Row]) -> tuple[float, float]:
-    """Smallest and largest sum of ``objective``'s variables under ``rows`` (equalities) and
-    ``with_marks`` (ranges)."""
-    position = {v: n for n, v in enumerate(variables)}
-    def matrix(chosen: list[_Row]) -> sparse.csr_matrix | None:
-        if not chosen:
+    def bound(self, lower: Vector, upper: Vector) -> None:
+        """Set the rows' bounds (only those that changed are passed on)."""
+        for row in np.flatnonzero((lower != self.lower) | (upper != self.upper)):
+            self.highs.changeRowBounds(int(row), float(lower[row]), float(upper[row]))
+        self.lower, self.upper = lower.copy(), upper.copy()
+
+    def optimise(self, columns: NDArray[np.int32], cost: Vector) -> Vector | None:
+        """A solution minimising ``cost`` on ``columns`` (0 elsewhere); None if unbounded."""
+        every = np.union1d(self.costed, columns).astype(np.int32)
+        full = np.zeros(self.size)
+        full[columns] = cost
+        self.highs.changeColsCost(len(every), every, full[every])
+        self.costed = columns.astype(np.int32)
+        started = time.perf_counter()
+        self.highs.run()
+        self.seconds += time.perf_counter() - started
+        self.solves += 1
+        status = self.highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kUnbounded:
             return None
-        data, row_index, column_index = [], [], []
-        for number, row in enumerate(chosen):
-            for variable in row.variables:
-                data.append(1.0)
-                row_index.append(number)
-                column_index.append(position[variable])
-        return sparse.csr_matrix((data, (row_index, column_index)),
-                                 shape=(len(chosen), len(variables)))
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"audit programme failed: {self.highs.modelStatusToString(status)}")
+        solution = self.highs.getSolution()
+        duals = np.asarray(solution.row_dual, dtype=np.float64)
+        self.binding.update(np.flatnonzero(np.abs(duals) > TOLERANCE).tolist())
+        return np.asarray(solution.col_value, dtype=np.float64)
 
-    a_eq = matrix(rows)
-    b_eq = np.array([row.low for row in rows]) if rows else None
-    a_ub, b_ub = None, None
-    if with_marks:
-        upper = [row for row in with_marks if row.high != np.inf]
-        stacked = [*upper, *with_marks]
-        signs = [1.0] * len(upper) + [-1.0] * len(with_marks)
-        built = matrix(stacked)
-        assert built is not None
-        a_ub = sparse.diags(signs) @ built
-        b_ub = np.array([row.high for row in upper] + [-row.low for row in with_marks])
-    cost = np.zeros(len(variables))
-    for variable in objective:
-        cost[position[variable]] = 1.0
-    results = []
-    for sign in (1.0, -1.0):
-        result = linprog(sign * cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                         bounds=(0, None), method="highs-ipm")
-        if result.status == 3:  # unbounded: no published figure caps it
-            results.append(np.inf)
-        elif result.status != 0:
-            raise RuntimeError(f"audit programme failed: {result.message}")
+
+class Auditor:
+    """The audit of one system, kept from one round of suppression to the next (see the
+    module's docstring): a cell proved safe stays safe, and only the others are looked at."""
+
+    SPREAD_ROUNDS = 3  # objectives that push every doubtful cell at once, before one by one
+
+    def __init__(self, system: System, k: int) -> None:
+        self.system, self.k = system, k
+        used = sorted({a for cell in system.cells for a in cell.atoms})
+        column = {atom: n for n, atom in enumerate(used)}
+        rows = [n for n, cell in enumerate(system.cells) for _ in cell.atoms]
+        columns = [column[a] for cell in system.cells for a in cell.atoms]
+        self.matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)),
+                                        shape=(len(system.cells), len(used)))
+        truth = np.array([system.atom_counts[a] for a in used], dtype=np.float64)
+        self.values = np.asarray(self.matrix @ truth)
+        # The least and greatest value of each cell among the solutions found, without and
+        # with the marks: the true table is one of them.
+        self.low = [self.values.copy(), self.values.copy()]
+        self.high = [self.values.copy(), self.values.copy()]
+        self.models: dict[tuple[bool, bool], _Model] = {}
+        self.reference: dict[int, tuple[float, float]] = {}
+        self.random = np.random.default_rng(2026)
+        self.marks_safe: set[int] = set()  # small cells that passed check 2
+
+    @property
+    def solves(self) -> int:
+        """How many linear programmes were solved so far."""
+        return sum(model.solves for model in self.models.values())
+
+    def run(self) -> list[Exposure]:
+        """Every hidden cell whose interval, given all that is published, is narrower than k,
+        and every small cell about which the published figures tell more than the marks."""
+        cells, k = self.system.cells, self.k
+        self.bounded: set[tuple[bool, bool]] = set()  # models whose rows follow the states
+        hidden = [n for n, cell in enumerate(cells) if cell.state is not State.PUBLISHED]
+        doubtful = [n for n in hidden if self._width(0, n) < k - TOLERANCE]
+        exposures = []
+        exposed = set()
+        if doubtful:
+            model = self._model(False)
+            self._spread(model, 0, doubtful)
+            for n in doubtful:
+                model.binding.clear()
+                if self._settle_width(model, n):
+                    continue
+                exposed.add(n)
+                exposures.append(Exposure(cells[n].key, self.low[0][n], self.high[0][n], False,
+                                          self._pinning(model)))
+        small = [n for n in hidden if cells[n].state is State.SMALL and n not in exposed]
+        doubtful = [n for n in small if n not in self.marks_safe and not self._whole(n)]
+        if doubtful:
+            model = self._model(True)
+            self._spread(model, 1, doubtful)
+            for n in doubtful:
+                exposure = self._settle_marks(model, n)
+                if exposure is not None:
+                    exposures.append(exposure)
+        return exposures
+
+    # check 1: the interval without the marks
+
+    def _proved(self, check: int, n: int) -> bool:
+        """Whether the solutions found already prove the cell safe for this check."""
+        return self._width(0, n) >= self.k - TOLERANCE if check == 0 else self._whole(n)
+
+    def _width(self, check: int, n: int) -> float:
+        return float(self.high[check][n] - self.low[check][n])
+
+    def _found(self, check: int, solution: Vector) -> None:
+        values = self.matrix @ solution
+        np.minimum(self.low[check], values, out=self.low[check])
+        np.maximum(self.high[check], values, out=self.high[check])
+
+    def _row(self, n: int) -> NDArray[np.int32]:
+        start, end = self.matrix.indptr[n], self.matrix.indptr[n + 1]
+        return np.asarray(self.matrix.indices[start:end], dtype=np.int32)
+
+    def _spread(self, model: _Model, check: int, doubtful: list[int]) -> None:
+        """Push all doubtful cells at once in random directions: each solution found widens
+        many cells' intervals, so that few are left to optimise one by one."""
+        left = len(doubtful)
+        for _ in range(self.SPREAD_ROUNDS):
+            if left < 8:
+                return
+            signs = self.random.choice([-1.0, 1.0], size=left)
+            cost = np.asarray(self.matrix[doubtful].T @ signs).ravel()
+            columns = np.flatnonzero(cost).astype(np.int32)
+            solution = model.optimise(columns, cost[columns])
+            if solution is not None:
+                self._found(check, solution)
+            doubtful = [n for n in doubtful if not self._proved(check, n)]
+            if len(doubtful) > left * 0.9:
+                return
+            left = len(doubtful)
+
+    def _settle_width(self, model: _Model, n: int) -> bool:
+        """Optimise the cell both ways until its interval is proved at least k wide (True) or
+        known exactly (False)."""
+        row = self._row(n)
+        for sign in (1.0, -1.0):
+            if self._width(0, n) >= self.k - TOLERANCE:
+                return True
+            solution = model.optimise(row, np.full(len(row), -sign))
+            if solution is None:
+                self.high[0][n] = np.inf
+                return True
+            self._found(0, solution)
+        return self._width(0, n) >= self.k - TOLERANCE
+
+    # check 2: what the marks add
+
+    def _whole(self, n: int) -> bool:
+        return bool(self.low[1][n] <= 1 + TOLERANCE and self.high[1][n] >= self.k - 1 - TOLERANCE)
+
+    def _pinning(self, model: _Model) -> tuple[CellKey, ...]:
+        cells = self.system.cells
+        return tuple(cells[n].key for n in sorted(model.binding)
+                     if cells[n].state is State.PUBLISHED)
+
+    def _settle_marks(self, model: _Model, n: int) -> Exposure | None:
+        """The small cell's exact interval with the marks if it is narrower than what the
+        marks alone allow; None if not."""
+        row = self._row(n)
+        model.binding.clear()
+        low, high = self._reference(n)  # cheap: few rows bind
+        if self.low[1][n] > low + TOLERANCE:
+            solution = model.optimise(row, np.ones(len(row)))
+            assert solution is not None  # a minimum of counts is bounded by 0
+            self._found(1, solution)
+        if self.high[1][n] < high - TOLERANCE:
+            solution = model.optimise(row, -np.ones(len(row)))
+            assert solution is not None  # a small cell's mark bounds it
+            self._found(1, solution)
+        pinning = self._pinning(model)
+        if self.low[1][n] <= low + TOLERANCE and self.high[1][n] >= high - TOLERANCE:
+            # Hiding more only widens the interval and narrows the reference: safe for good.
+            self.marks_safe.add(n)
+            return None
+        return Exposure(self.system.cells[n].key, self.low[1][n], self.high[1][n], True,
+                        pinning)
+
+    def _reference(self, n: int) -> tuple[float, float]:
+        """The small cell's interval from the marks alone, without any published count (a
+        small total bounds its small parts, a hidden total of small parts is at least k),
+        which no suppression can widen."""
+        model = self._model(True, counts=False)
+        row = self._row(n)
+        bounds = []
+        for sign in (1.0, -1.0):
+            solution = model.optimise(row, np.full(len(row), sign))
+            assert solution is not None  # a small cell's mark bounds it
+            bounds.append(float(solution[row].sum()))
+        return bounds[0], bounds[1]
+
+    # the models
+
+    def _model(self, marks: bool, counts: bool = True) -> _Model:
+        if (marks, counts) in self.bounded:
+            return self.models[marks, counts]
+        return self._bound(marks, counts)
+
+    def _bound(self, marks: bool, counts: bool) -> _Model:
+        """The programme with each cell's row bounded as its state says: a published count is
+        an equality (unless a published relation already implies it, or ``counts`` is False);
+        a hidden cell is free, or bounded by its mark."""
+        cells, k = self.system.cells, self.k
+        implied = {relation[0] for relation in self.system.relations
+                   if all(cells[m].state is State.PUBLISHED for m in relation)}
+        lower = np.full(len(cells), -highspy.kHighsInf)
+        upper = np.full(len(cells), highspy.kHighsInf)
+        for n, cell in enumerate(cells):
+            if cell.state is State.PUBLISHED and counts and n not in implied:
+                lower[n] = upper[n] = cell.value
+            elif marks and cell.state is State.SMALL:
+                lower[n], upper[n] = 1.0, k - 1.0
+            elif marks and cell.state is State.HIDDEN:
+                lower[n] = float(k)
+        model = self.models.get((marks, counts))
+        if model is None:
+            model = self.models[marks, counts] = _Model(self.matrix, lower, upper)
         else:
-            results.append(sign * result.fun)
-    return results[0], results[1]
+            model.bound(lower, upper)
+        self.bounded.add((marks, counts))
+        return model
 
 
 def audit(system: System, k: int) -> list[Exposure]:
     """Every hidden cell whose interval, given all that is published, is narrower than k, and
-    every small cell about which the published figures tell more than "<k"."""
-    cells = system.cells
-    hidden = [n for n, cell in enumerate(cells) if cell.state is not State.PUBLISHED]
-    if not hidden:
-        return []
-    # A published total whose parts are all published adds nothing to its parts' equations.
-    implied = {relation[0] for relation in system.relations
-               if all(cells[m].state is State.PUBLISHED for m in relation)}
-    equalities = [_Row(list(cell.atoms), cell.value, cell.value)
-                  for n, cell in enumerate(cells)
-                  if cell.state is State.PUBLISHED and n not in implied]
-    marks = {n: _Row(list(cells[n].atoms), 1.0 if cells[n].state is State.SMALL else float(k),
-                     float(k - 1) if cells[n].state is State.SMALL else np.inf)
-             for n in hidden}
-    components = _Find(len(system.atom_counts))
-    for row in [*equalities, *marks.values()]:
-        components.join(row.variables)
-    grouped: dict[int, list[int]] = defaultdict(list)
-    for n in hidden:
-        grouped[components.root(cells[n].atoms[0])].append(n)
-    rows_of: dict[int, list[_Row]] = defaultdict(list)
-    for row in equalities:
-        rows_of[components.root(row.variables[0])].append(row)
-    exposures = []
-    for root, members in grouped.items():
-        variables = sorted({a for n in members for a in cells[n].atoms}
-                           | {a for row in rows_of[root] for a in row.variables})
-        component_marks = [marks[n] for n in members]
-        for n in members:
-            objective = list(cells[n].atoms)
-            low, high = _bounds(rows_of[root], variables, objective, [])
-            if high - low < k - TOLERANCE:
-                exposures.append(Exposure(cells[n].key, low, high, marks=False))
-                continue
-            if cells[n].state is State.SMALL:
-                low, high = _bounds(rows_of[root], variables, objective, component_marks)
-                if low > 1 + TOLERANCE or high < k - 1 - TOLERANCE:
-                    exposures.append(Exposure(cells[n].key, low, high, marks=True))
-    return exposures
+    every small cell about which the published figures tell more than the marks."""
+    return Auditor(system, k).run()
