@@ -80,7 +80,7 @@ CALLS = [
                 count(*) FILTER (WHERE status IN ('closed', 'withdrawn', 'rejected', 'decided'))
          FROM complaints WHERE registered_at >= %s AND registered_at < %s
          AND district_code = %s GROUP BY 1""", (*Q3, DISTRICT)),
-    Call("/stats/districts?period=2026", """
+    Call("/stats/districts?period=2025", """
          SELECT c.district_code, count(*), count(*) * 10000.0 / d.customers
          FROM complaints c JOIN districts d ON d.code = c.district_code
          WHERE c.registered_at >= %s AND c.registered_at < %s

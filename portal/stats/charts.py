@@ -23,10 +23,13 @@ def shown(figure: Figure, k: int) -> str:
 def bars(labels: list[str], figures: list[Figure], k: int, axis: str,
          horizontal: bool = True) -> dict[str, Any]:
     """A bar chart: one bar per label (none where the count is suppressed)."""
-    values = [figure.count for figure in figures]
+    # A suppressed count has no bar but its mark ("<5", "hidden") where the bar would start,
+    # so that it is not read as 0.
+    values = [figure.count or 0 for figure in figures]
     texts = [shown(figure, k) for figure in figures]
+    positions = ["auto" if figure.count is not None else "outside" for figure in figures]
     trace: dict[str, Any] = {"type": "bar", "marker": {"color": COLOUR}, "text": texts,
-                             "textposition": "auto", "hoverinfo": "text",
+                             "textposition": positions, "hoverinfo": "text",
                              "cliponaxis": False}
     if horizontal:
         trace.update(orientation="h", x=values, y=labels)

@@ -16,7 +16,6 @@ from portal.stats.figures import Figure
 from portal.stats.forms import period_name
 from portal.stats.models import StatsRun
 from portal.stats.periods import Granularity, Period
-from portal.stats.query import granularity_names
 
 
 @dataclass(frozen=True)
@@ -104,8 +103,15 @@ def unavailable_text(table: catalogue.Table | None) -> str:
     """Why a panel is empty: no table at that detail, or not for periods this short."""
     if table is None:
         return _("Not published at this level of detail: choose fewer filters.")
-    return _("Published by %(lengths)s only: choose a longer period.",
-             lengths=granularity_names(table))
+    return _("At this level of detail, published only for periods of a %(lengths)s.",
+             lengths=_lengths(table))
+
+
+def _lengths(table: catalogue.Table) -> str:
+    """``year or quarter`` / ``年或季度``."""
+    names = {Granularity.YEAR: _("year"), Granularity.QUARTER: _("quarter"),
+             Granularity.MONTH: _("month")}
+    return _(" or ").join(names[g] for g in table.granularities)
 
 
 @dataclass
@@ -132,8 +138,8 @@ def trend(run: StatsRun, period: Period, filters: dict[str, str]) -> Trend:
     args = {"group_by": "", "period": f"{months[0]}..{months[-1]}" if months else str(period),
             **filters}
     if table is None or table.finest < Granularity.MONTH or not months:
-        return Trend(months, [], None, unavailable_text(table) if table else
-                     _("Not published by month at this level of detail: choose fewer "
+        return Trend(months, [], None,
+                     _("Not published month by month at this level of detail: choose fewer "
                        "filters."), args)
     found = [figures.cells(run, table, month, filters)[0] for month in months]
     chart = charts.bars([period_name(month) for month in months], found, run.min_cell,
