@@ -25,10 +25,10 @@ def _demo(now: datetime) -> list[str]:
 def init_app(app: Flask) -> None:
     """Register the dashboard, the open-data API, ``flask stats`` and the snapshots' log kind."""
     from portal.stats import api, catalogue, models, opendata, panels, query, snapshots, views  # noqa: F401
-    from portal.stats.forms import period_name
     from portal.stats.blueprint import api as api_blueprint
     from portal.stats.blueprint import public
     from portal.stats.cli import stats_cli
+    from portal.stats.forms import period_name
 
     for blueprint in (public, api_blueprint):
         app.register_blueprint(blueprint)

@@ -53,11 +53,13 @@ def vocabulary(dim: str) -> list[tuple[str, str]]:
     """A dimension's values in order, each with its name in the reader's language."""
     if dim in ENUMS:
         return ENUMS[dim].choices()
-    model = ComplaintCategory if dim == "category" else District
+    model: type[ComplaintCategory] | type[District] = (
+        ComplaintCategory if dim == "category" else District)
     language = _language()
     rows = cache.remember(f"stats:vocabulary:{dim}", lambda: [
-        (row.code, row.name_zh, row.name_en)
-        for row in db.session.scalars(sa.select(model).order_by(model.position, model.code))])
+        (code, chinese, english) for code, chinese, english in db.session.execute(
+            sa.select(model.code, model.name_zh, model.name_en)
+            .order_by(model.position, model.code))])
     return [(code, english if language == "en" and english else chinese)
             for code, chinese, english in rows]
 

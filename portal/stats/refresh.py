@@ -79,7 +79,8 @@ def _aggregate_cells(now: datetime) -> None:
         "category_code": c.category_code, "district_code": c.district_code,
         "status": sa.cast(c.status, sa.String), "deadline": _deadline(now),
         "rating": sa.func.coalesce(sa.cast(c.rating, sa.String), "none"),
-        "resolved": sa.case((c.resolved.is_(None), "none"), (c.resolved, "yes"), else_="no"),
+        "resolved": sa.case((c.resolved.is_(None), "none"), (c.resolved.is_(True), "yes"),
+                            else_="no"),
         "escalated": sa.case((c.escalated_at.is_not(None), "yes"), else_="no"),
         "finding": sa.func.coalesce(sa.cast(finding.outcome, sa.String), "none"),
     }
@@ -146,10 +147,11 @@ def _publish_year(year: int, first: date, last: date, k: int) -> None:
     if not periods:
         return
     system = suppress(build(atoms_of(year), periods, catalogue.TABLES.values()), k)
-    db.session.execute(sa.insert(StatsFigure), [
-        {"period": cell.key.period, "table_code": cell.key.table,
-         "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
-         "state": cell.state.value} for cell in system.cells])
+    rows = [{"period": cell.key.period, "table_code": cell.key.table,
+             "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
+             "state": cell.state.value} for cell in system.cells]
+    if rows:  # a year without cases has only zeros, which are not stored
+        db.session.execute(sa.insert(StatsFigure), rows)
 
 
 def refresh(now: datetime) -> StatsRun:
