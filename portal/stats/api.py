@@ -26,16 +26,16 @@ def _run() -> StatsRun:
     return run
 
 
-def _checked(parse: Any) -> Any:
+def _checked(run: StatsRun, parse: Any) -> Any:
     try:
-        return parse(request.args, figures.current_run(), local_today())
+        return parse(request.args, run, local_today())
     except query.QueryError as error:
         raise ApiError(error.status, error.message, error.parameter) from None
 
 
 def _counts() -> tuple[StatsRun, query.Query, list[dict[str, Any]]]:
-    checked: query.Query = _checked(query.parse)
-    run = _run()
+    run = _run()  # before the periods: without a refresh no period is published (503, not 404)
+    checked: query.Query = _checked(run, query.parse)
     return run, checked, opendata.count_rows(run, checked)
 
 
@@ -61,8 +61,8 @@ def complaints_csv() -> Response:
 
 
 def _times() -> tuple[StatsRun, str | None, list[Any], list[dict[str, Any]]]:
-    dim, periods = _checked(query.parse_times)
     run = _run()
+    dim, periods = _checked(run, query.parse_times)
     rows = [opendata.time_row(line) for period in periods
             for line in figures.times(run, dim, period)]
     return run, dim, periods, rows

@@ -43,7 +43,13 @@ class Query:
 
 
 def default_period(run: StatsRun | None, today: date) -> Period:
-    """The last quarter published, else the last month (a portal younger than a quarter)."""
+    """The last quarter published, else the last month (a portal younger than a quarter).
+
+    Counted from the refresh's last month, not from today: between the end of a month and the
+    next refresh, the month just ended is not published yet."""
+    if run is not None and run.last_month is not None:
+        last = run.last_month
+        today = date(last.year + (last.month == 12), last.month % 12 + 1, 1)
     quarter = latest_complete(Granularity.QUARTER, today)
     if run is None or figures.is_published(run, quarter):
         return quarter

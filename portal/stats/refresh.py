@@ -157,10 +157,11 @@ def _publish_year(year: int, first: date, last: date, k: int) -> None:
     if not periods:
         return
     system = suppress(build(atoms_of(year), periods, catalogue.TABLES.values()), k)
-    db.session.execute(sa.insert(StatsFigure), [
-        {"period": cell.key.period, "table_code": cell.key.table,
-         "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
-         "state": cell.state.value} for cell in system.cells])
+    rows = [{"period": cell.key.period, "table_code": cell.key.table,
+             "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
+             "state": cell.state.value} for cell in system.cells]
+    if rows:  # a year without cases has only zeros, which are not stored
+        db.session.execute(sa.insert(StatsFigure), rows)
 
 
 def refresh(now: datetime) -> StatsRun:

@@ -1,0 +1,106 @@
+"""Every request the statistics cannot answer: a 400 in JSON naming the parameter (never a
+500), a 404 naming the period for one not published, in both the JSON and the CSV address."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.stats.conftest import CJK, UNTRANSLATED, shared_stats_app
+
+COUNTS = "/api/v1/stats/complaints"
+TIMES = "/api/v1/stats/times"
+
+shared_app = pytest.fixture(scope="module", name="shared_app")(shared_stats_app)
+
+
+@pytest.fixture
+def app(shared_app):
+    """Every test of this module reads the one database."""
+    return shared_app
+
+
+# Mistakes ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "parameter"), [
+    ({"group_by": "colour"}, "group_by"),
+    ({"group_by": "type,category,district,status"}, "group_by"),
+    ({"group_by": "category,category"}, "group_by"),
+    ({"group_by": "status,rating"}, "group_by"),
+    ({"group_by": "category,district", "type": "complaint", "status": "closed"}, "group_by"),
+    ({"group_by": "category,district", "type": "complaint", "period": "2026-Q2"}, "period"),
+    ({"group_by": "status", "period": "2026-06"}, "period"),
+    ({"period": "2026-13"}, "period"),
+    ({"period": "2026-00"}, "period"),
+    ({"period": "2026-Q5"}, "period"),
+    ({"period": "2026-Q0"}, "period"),
+    ({"period": "abc"}, "period"),
+    ({"period": "1999"}, "period"),
+    ({"period": "26"}, "period"),
+    ({"period": "2026-6"}, "period"),
+    ({"period": "２０２６"}, "period"),  # full-width digits
+    ({"period": "٢٠٢٦"}, "period"),  # Arabic-Indic digits
+    ({"period": "2026-0\u0666"}, "period"),
+    ({"period": "2026-05..2026-04"}, "period"),
+    ({"period": "2026-05.."}, "period"),
+    ({"period": "2016-01..2026-07"}, "period"),  # 127 months: more than 120
+    ({"period": "2026-01..2026-Q3"}, "period"),
+    ({"period": "2025..2026-Q1"}, "period"),
+    ({"type": "nonsense"}, "type"),
+    ({"category": "NOPE"}, "category"),
+    ({"district": "ATLANTIS"}, "district"),
+    ({"status": "lost"}, "status"),
+    ({"group_by": "category", "deadline": "soon"}, "deadline"),
+])
+@pytest.mark.parametrize("url", [COUNTS, f"{COUNTS}.csv"])
+def test_a_mistake_is_a_400_naming_the_parameter(client, url, args, parameter):
+    response = client.get(url, query_string=args)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert error["parameter"] == parameter
+    assert error["status"] == 400 and error["message"]
+
+
+def test_a_mistake_is_explained(client):
+    english = client.get(COUNTS, query_string={"group_by": "colour", "lang": "en"}).get_json()
+    assert english["error"]["message"].startswith("Unknown dimension “colour”")
+    assert "type, category, district" in english["error"]["message"]
+
+
+@UNTRANSLATED
+def test_a_mistake_is_explained_in_chinese(client):
+    chinese = client.get(COUNTS, query_string={"group_by": "colour", "lang": "zh_Hans_CN"})
+    assert CJK.search(chinese.get_json()["error"]["message"])
+
+
+@pytest.mark.parametrize("period", ["2026-08", "2026-Q3", "2026", "2027", "2027-01",
+                                    "2025-10", "2026-07..2026-08"])
+def test_a_period_not_published_is_a_404_naming_it(client, period):
+    response = client.get(COUNTS, query_string={"period": period})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["parameter"] == "period"
+
+
+def test_without_a_period_the_last_quarter_published(client):
+    response = client.get(COUNTS)
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["period"] == "2026-Q2"
+    assert data["rows"][0]["count"] == 20
+
+
+def test_the_range_limit_is_120_periods(client):
+    # 2016-08..2026-07 is 120 months: within the limit, but not published (404, not 400)
+    assert client.get(COUNTS, query_string={"period": "2016-08..2026-07"}).status_code == 404
+    assert client.get(COUNTS, query_string={"period": "2016-07..2026-07"}).status_code == 400
+
+
+@pytest.mark.parametrize(("args", "parameter"), [
+    ({"group_by": "status"}, "group_by"),
+    ({"group_by": "category,district"}, "group_by"),
+    ({"period": "2026-13"}, "period"),
+])
+def test_times_refuse_what_is_not_published(client, args, parameter):
+    response = client.get(TIMES, query_string=args)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["parameter"] == parameter
