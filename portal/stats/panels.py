@@ -92,8 +92,7 @@ def panel(run: StatsRun, kind: PanelKind, period: Period, filters: dict[str, str
         return result
     result.figures = figures.cells(run, table, period, narrowed)
     labels = [figure.labels[kind.dim] for figure in result.figures]
-    if any(figure.count for figure in result.figures):
-        result.chart = charts.bars(labels, result.figures, run.min_cell, _("Cases"))
+    result.chart = charts.bars(labels, result.figures, run.min_cell, _("Cases"))
     if kind.counted:
         result.share = share(result.figures, kind.dim, kind.counted, kind.out_of, run.min_cell)
     return result
@@ -143,7 +142,7 @@ def trend(run: StatsRun, period: Period, filters: dict[str, str]) -> Trend:
                        "filters."), args)
     found = [figures.cells(run, table, month, filters)[0] for month in months]
     chart = charts.bars([period_name(month) for month in months], found, run.min_cell,
-                        _("Cases"), horizontal=False) if any(f.count for f in found) else None
+                        _("Cases"), horizontal=False)
     return Trend(months, found, chart, None, args)
 
 

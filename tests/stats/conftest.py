@@ -28,10 +28,6 @@ from tests.conftest import make_test_app
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CJK = re.compile(r"[\u4e00-\u9fff]")
-# The statistics' strings are not in the catalogues yet (messages.pot is stale): the tests that
-# read them in Chinese fail until they are translated, and then tell to drop this mark.
-UNTRANSLATED = pytest.mark.xfail(strict=True, reason="the statistics' strings are not "
-                                 "translated yet: run `make update` and translate them")
 REASONS = "供电公司超过答复时限且未说明原因，投诉成立，责令三日内书面答复。"
 
 
