@@ -16,6 +16,7 @@ from portal.stats.figures import Figure
 from portal.stats.forms import period_name
 from portal.stats.models import StatsRun
 from portal.stats.periods import Granularity, Period
+from portal.stats.query import granularity_names
 
 
 @dataclass(frozen=True)
@@ -103,14 +104,8 @@ def unavailable_text(table: catalogue.Table | None) -> str:
     if table is None:
         return _("Not published at this level of detail: choose fewer filters.")
     return _("At this level of detail, published only for periods of a %(lengths)s.",
-             lengths=_lengths(table))
+             lengths=granularity_names(table, alternatives=True))
 
-
-def _lengths(table: catalogue.Table) -> str:
-    """``year or quarter`` / ``年或季度``."""
-    names = {Granularity.YEAR: _("year"), Granularity.QUARTER: _("quarter"),
-             Granularity.MONTH: _("month")}
-    return _(" or ").join(names[g] for g in table.granularities)
 
 
 @dataclass

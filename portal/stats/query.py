@@ -127,11 +127,11 @@ def parse(args: Mapping[str, str], run: StatsRun | None, today: date) -> Query:
     return Query(table, catalogue.canonical(group_by), found, filters)
 
 
-def granularity_names(table: Table) -> str:
-    """``year, quarter`` in the reader's language."""
-    names = {Granularity.YEAR: _("year"), Granularity.QUARTER: _("quarter"),
-             Granularity.MONTH: _("month")}
-    return joined([names[g] for g in table.granularities])
+def granularity_names(table: Table, alternatives: bool = False) -> str:
+    """``year, quarter`` in the reader's language (``year or quarter`` as alternatives)."""
+    names = [{Granularity.YEAR: _("year"), Granularity.QUARTER: _("quarter"),
+              Granularity.MONTH: _("month")}[g] for g in table.granularities]
+    return _(" or ").join(names) if alternatives else joined(names)
 
 
 def parse_times(args: Mapping[str, str], run: StatsRun | None, today: date
