@@ -1,7 +1,7 @@
 """The published figures as readers get them: the catalogue's cells after disclosure control,
 with every dimension's values in order and their names in the reader's language, and the
 times to first contact and to reply. Only what ``refresh`` stored is read; results are cached
-per refresh."""
+per refresh (names and customer counts too: they are read again after each refresh)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from itertools import product
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g
 from flask_babel import get_locale
 
 from portal.complaints.enums import ComplaintStatus, ComplaintType
@@ -45,6 +46,21 @@ def current_run() -> StatsRun | None:
     return db.session.scalar(sa.select(StatsRun).order_by(StatsRun.id.desc()).limit(1))
 
 
+def run_key(run: StatsRun | None) -> str:
+    """The cache keys' prefix for a refresh: its number and moment, so that a database rebuilt
+    from scratch (whose refreshes count from 1 again) never meets another's cached figures."""
+    if run is None:
+        return "stats:none"
+    return f"stats:{run.id}:{run.extracted_at:%Y%m%d%H%M%S}"
+
+
+def _current_key() -> str:
+    """The latest refresh's cache prefix, looked up once per request."""
+    if "stats_run_key" not in g:
+        g.stats_run_key = run_key(current_run())
+    return str(g.stats_run_key)
+
+
 def _language() -> str:
     locale = get_locale()
     return locale.language if locale else "zh"
@@ -55,7 +71,7 @@ def vocabulary(dim: str) -> list[tuple[str, str]]:
     if dim in ENUMS:
         return ENUMS[dim].choices()
     language = _language()
-    rows = cache.remember(f"stats:vocabulary:{dim}", lambda: _named_rows(dim))
+    rows = cache.remember(f"{_current_key()}:vocabulary:{dim}", lambda: _named_rows(dim))
     return [(code, english if language == "en" and english else chinese)
             for code, chinese, english in rows]
 
@@ -69,7 +85,7 @@ def _named_rows(dim: str) -> list[tuple[str, str, str]]:
 
 def customers() -> dict[str, int]:
     """Each district's customer count (for rates per 10,000 customers)."""
-    return cache.remember("stats:customers", lambda: {
+    return cache.remember(f"{_current_key()}:customers", lambda: {
         code: number for code, number in db.session.execute(
             sa.select(District.code, District.customers))})
 
@@ -89,7 +105,7 @@ def _stored(run: StatsRun, table: Table, period: Period) -> dict[str, tuple[int,
                                   .where(StatsFigure.period == str(period),
                                          StatsFigure.table_code == table.code))
         return {key: (count, state) for key, count, state in rows}
-    return cache.remember(f"stats:{run.id}:{table.code}:{period}", compute)
+    return cache.remember(f"{run_key(run)}:{table.code}:{period}", compute)
 
 
 @dataclass(frozen=True)
@@ -181,7 +197,7 @@ def times(run: StatsRun, dim: str | None, period: Period) -> list[Times]:
         return {key: (sum(c for _, c in histogram), percentile(histogram, 0.5),
                       percentile(histogram, 0.9)) for key, histogram in grouped.items()}
 
-    computed = cache.remember(f"stats:{run.id}:times:{dim}:{period}", compute)
+    computed = cache.remember(f"{run_key(run)}:times:{dim}:{period}", compute)
     values = vocabulary(dim) if dim else [("", "")]
     found = []
     for measure in ("first_contact", "reply"):

@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import gettext as _
 
+from portal.core.api import csv_cell
 from portal.core.formatting import datetime_filter
 from portal.stats.figures import Figure, Times, cells, customers
 from portal.stats.models import StatsRun
@@ -89,9 +90,10 @@ def iso(moment: datetime) -> str:
 
 
 def csv_value(value: Any) -> Any:
-    """A cell of the CSV: empty for None, true/false for flags."""
+    """A cell of the CSV: empty for None, true/false for flags, and text that a spreadsheet
+    could take for a formula made harmless (``csv_cell``), in downloads and snapshots alike."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return csv_cell(value)

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from frictionless import validate
 
-from portal.complaints.models import Complaint
+from portal.complaints.models import Complaint, ComplaintCategory
 from portal.extensions import db
 from portal.stats.models import StatsSnapshot
 from tests.stats.conftest import NOW, Case, compute, local
@@ -78,8 +78,10 @@ def test_a_snapshot_is_a_valid_data_package(client, tmp_path):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     total = (tmp_path / "complaints-total-2026-06.csv").read_bytes()
     assert total.startswith(b"\xef\xbb\xbf")
-    assert list(csv.DictReader(io.StringIO(total.decode("utf-8-sig")))) == [
-        {"period": "2026-06", "count": "8", "suppressed": "false", "below_k": "false"}]
+    # June's 8 cases: published, or hidden to protect the small cells beneath (few cases)
+    assert list(csv.DictReader(io.StringIO(total.decode("utf-8-sig")))) in (
+        [{"period": "2026-06", "count": "8", "suppressed": "false", "below_k": "false"}],
+        [{"period": "2026-06", "count": "", "suppressed": "true", "below_k": "false"}])
 
 
 def test_a_snapshot_never_changes(app, client, add_cases):
@@ -95,7 +97,7 @@ def test_a_snapshot_never_changes(app, client, add_cases):
         overdue.status = "replied"
         db.session.commit()
         compute(local(2026, 9, 2))
-    assert [row["count"] for row in _rows(client, period="2026-07")] == [8]
+    assert [row["count"] for row in _rows(client, period="2026-07")] in ([8], [None])
     for month, data in before.items():
         assert _snapshot(client, month).get_data() == data
     august = _snapshot(client, "2026-08").get_data()
@@ -122,3 +124,46 @@ def test_each_snapshot_is_in_the_public_record(client):
         assert hashlib.sha256(body).hexdigest() == record["sha256"]
     assert snapshots["stats-snapshot:2026-07"]["published_at"].startswith(
         NOW.isoformat()[:16])
+
+
+def test_a_snapshot_disarms_names_a_spreadsheet_would_take_for_formulas(app, client):
+    """A category's name comes from the administrators: in a snapshot's CSV, as in the
+    downloads, one that starts like a formula is written as text."""
+    with app.app_context():
+        db.session.execute(sa.delete(StatsSnapshot))
+        db.session.get(ComplaintCategory, "BIZ-FEE").name_zh = "=HYPERLINK(\"http://x\",\"y\")"
+        db.session.commit()
+        compute()
+    body = _snapshot(client, "2026-06").get_data()
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        text = archive.read("complaints-category-2026-06.csv").decode("utf-8-sig")
+    names = [row["category_name"] for row in csv.DictReader(io.StringIO(text))]
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in names
+    assert not any(name.startswith("=") for name in names)
+
+
+def test_a_later_refresh_never_hides_what_a_snapshot_published(app, add_cases):
+    """More months bring more relations to protect small cells in; a count that a snapshot has
+    already given out (and that has not changed) stays published all the same."""
+    from portal.stats import frozen
+    from portal.stats.models import StatsFigure
+
+    # enough cases in June and July for counts to be published
+    add_cases([Case(local(2026, month, day), category=category)
+               for month in (6, 7) for day in range(1, 29)
+               for category in ("BIZ-FEE", "BIZ-BILL") if day % 3])
+    with app.app_context():
+        db.session.execute(sa.delete(StatsSnapshot))
+        db.session.commit()
+        compute()
+        before = frozen.published_counts(2026)
+    assert len(before) > 3
+    add_cases([Case(local(2026, 8, 12), category="GRID", district="BEISHAN")])
+    with app.app_context():
+        compute(local(2026, 10, 2))
+        now = {(f.table_code, f.period, f.key): (f.count, f.state)
+               for f in db.session.scalars(sa.select(StatsFigure).where(StatsFigure.year == 2026))}
+    for key, count in before.items():
+        stored = now[(key.table, key.period, "|".join(key.values))]
+        if stored[0] == count:
+            assert stored[1] == "published", key
