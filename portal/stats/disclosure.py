@@ -17,14 +17,17 @@ months) are all in it. Years are not linked: no table adds up more than one year
    Among the cells that would do, one that creates no new lone hidden cell in its other
    relations comes first, then the smallest (non-zero), so that as little as possible is
    hidden; complementary cells are never 0 nor small, so a reader knows that a hidden cell is
-   at least k.
+   at least k. A count that a monthly snapshot has already published (``frozen``) is never
+   chosen.
 3. **Audit** (``audit``, ``Auditor``): what is published becomes a linear programme over the
    atoms (the tau-ARGUS audit): for each hidden cell, the smallest and largest value consistent
    with every published count. It fails when that interval is narrower than k (check 1), or
    when the published counts together with the marks ("<k" for 1 to k-1, hidden for at least
    k) tell more about a small cell than the small cells' marks alone already say (check 2: a
    small total of 2 split into 1 + 1 tells each part is at most 3, which no suppression can
-   change, but published counts must add nothing to that). Suppression runs the audit and hides
+   change, but published counts must add nothing to that; the cases in the public list are
+   known lower bounds of their groups, in this check and its reference alike: ``System.floors``).
+   Suppression runs the audit and hides
    more until it passes, so it never publishes what the audit would refuse.
 
 The audit is exact, not a heuristic: HiGHS (``highspy``) keeps one model per check and year
@@ -46,7 +49,7 @@ from __future__ import annotations
 import enum
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import highspy
@@ -105,6 +108,9 @@ class System:
     cells: list[Cell]
     relations: list[tuple[int, ...]]  # the total first, then its parts
     atom_counts: list[int]
+    # Groups of atoms known to hold at least so many cases from elsewhere (the public list of
+    # cases): the audit's marks check takes them as known, like the marks.
+    floors: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
     index: dict[CellKey, int] = field(default_factory=dict)
     member_of: list[list[int]] = field(default_factory=list)
 
@@ -178,8 +184,9 @@ def _relations(cells: list[Cell], periods: list[Period], tables: list[Table]
 class _Rules:
     """The relations' rules, applied to the relations that a newly hidden cell belongs to."""
 
-    def __init__(self, system: System, k: int) -> None:
+    def __init__(self, system: System, k: int, fixed: Collection[int] = ()) -> None:
         self.system, self.k = system, k
+        self.fixed = frozenset(fixed)  # published already (in a snapshot): never hidden
         self.hidden_in = [sum(system.cells[m].state is not State.PUBLISHED for m in relation)
                           for relation in system.relations]
 
@@ -203,7 +210,8 @@ class _Rules:
                 continue
             parent, parts = relation[0], relation[1:]
             extra = self.choose(parts, avoid=number, need=need)
-            if extra is None and self.system.cells[parent].state is State.PUBLISHED:
+            if (extra is None and self.system.cells[parent].state is State.PUBLISHED
+                    and parent not in self.fixed):
                 extra = parent
             if extra is not None:
                 pending.update(self.hide(extra))
@@ -221,7 +229,8 @@ class _Rules:
             value = cells[position].value
             return lone, value < need, value if value >= need else -value, cells[position].key
 
-        open_ = [c for c in candidates if cells[c].state is State.PUBLISHED]
+        open_ = [c for c in candidates
+                 if cells[c].state is State.PUBLISHED and c not in self.fixed]
         return min(open_, key=cost, default=None)
 
     def _need(self, relation: tuple[int, ...]) -> int | None:
@@ -271,11 +280,17 @@ def _apply_rules(system: System, k: int) -> None:
     _Rules(system, k).settle(range(len(system.relations)))
 
 
-def suppress(system: System, k: int, max_rounds: int = 200) -> System:
-    """Mark small cells and hide complementary ones until the audit passes; returns the system."""
+def suppress(system: System, k: int, fixed: Mapping[CellKey, int] | None = None,
+             max_rounds: int = 200) -> System:
+    """Mark small cells and hide complementary ones until the audit passes; returns the system.
+
+    ``fixed``: counts published for good already (by a snapshot); a cell that still has that
+    count is never chosen to be hidden, and the audit reckons with it as published."""
     for cell in system.cells:
         cell.state = State.SMALL if 0 < cell.value < k else State.PUBLISHED
-    rules = _Rules(system, k)
+    fixed = fixed or {}
+    rules = _Rules(system, k, [n for n, cell in enumerate(system.cells)
+                               if cell.value >= k and fixed.get(cell.key) == cell.value])
     rules.settle(range(len(system.relations)))
     auditor = Auditor(system, k)
     for _ in range(max_rounds):
@@ -403,10 +418,19 @@ class Auditor:
         self.system, self.k = system, k
         used = sorted({a for cell in system.cells for a in cell.atoms})
         column = {atom: n for n, atom in enumerate(used)}
-        rows = [n for n, cell in enumerate(system.cells) for _ in cell.atoms]
-        columns = [column[a] for cell in system.cells for a in cell.atoms]
+        # One row per cell, then one per floor (after the cells: a row number below
+        # len(cells) is a cell's).
+        groups = [cell.atoms for cell in system.cells]
+        self.floors = []
+        for atoms, count in system.floors:
+            known = tuple(a for a in atoms if a in column)
+            if known and count > 0:
+                groups.append(known)
+                self.floors.append(float(count))
+        rows = [n for n, atoms in enumerate(groups) for _ in atoms]
+        columns = [column[a] for atoms in groups for a in atoms]
         self.matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)),
-                                        shape=(len(system.cells), len(used)))
+                                        shape=(len(groups), len(used)))
         truth = np.array([system.atom_counts[a] for a in used], dtype=np.float64)
         self.values = np.asarray(self.matrix @ truth)
         # The least and greatest value of each cell among the solutions found, without and
@@ -511,7 +535,7 @@ class Auditor:
     def _pinning(self, model: _Model) -> tuple[CellKey, ...]:
         cells = self.system.cells
         return tuple(cells[n].key for n in sorted(model.binding)
-                     if cells[n].state is State.PUBLISHED)
+                     if n < len(cells) and cells[n].state is State.PUBLISHED)
 
     def _settle_marks(self, model: _Model, n: int) -> Exposure | None:
         """The small cell's exact interval with the marks if it is narrower than what the
@@ -562,8 +586,10 @@ class Auditor:
         cells, k = self.system.cells, self.k
         implied = {relation[0] for relation in self.system.relations
                    if all(cells[m].state is State.PUBLISHED for m in relation)}
-        lower = np.full(len(cells), -highspy.kHighsInf)
-        upper = np.full(len(cells), highspy.kHighsInf)
+        lower = np.full(self.matrix.shape[0], -highspy.kHighsInf)
+        upper = np.full(self.matrix.shape[0], highspy.kHighsInf)
+        if marks:
+            lower[len(cells):] = self.floors
         for n, cell in enumerate(cells):
             if cell.state is State.PUBLISHED and counts and n not in implied:
                 lower[n] = upper[n] = cell.value

@@ -20,7 +20,7 @@ from portal.complaints.enums import ComplaintStatus, EventKind
 from portal.complaints.models import Complaint, ComplaintEvent
 from portal.complaints.workdays import is_working_day
 from portal.extensions import db
-from portal.stats import catalogue
+from portal.stats import catalogue, frozen
 from portal.stats.disclosure import Atom, build, suppress
 from portal.stats.models import StatsCell, StatsDay, StatsFigure, StatsRun, StatsTime
 from portal.stats.periods import Period, year_periods
@@ -82,7 +82,9 @@ def _deadline(now: datetime) -> sa.ColumnElement[str]:
         else_="waiting")
 
 
-def _aggregate_cells(now: datetime) -> None:
+def _grouped_cases(now: datetime, names: list[str] | None = None,
+                   *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """The cases counted by local month and by every dimension's value (or by ``names``)."""
     c, day = Complaint, sa.orm.aliased(StatsDay)
     finding = sa.orm.aliased(ComplaintEvent)
     columns = {
@@ -95,15 +97,46 @@ def _aggregate_cells(now: datetime) -> None:
         "escalated": sa.case((c.escalated_at.is_not(None), "yes"), else_="no"),
         "finding": sa.func.coalesce(sa.cast(finding.outcome, sa.String), "none"),
     }
-    grouped = [*columns.values()]
-    select = (sa.select(*grouped, sa.func.count())
-              .select_from(c)
-              .join(day, day.day == _local_day(c.registered_at))
-              .outerjoin(finding, sa.and_(finding.complaint_id == c.id,
-                                          finding.kind == EventKind.STATUS,
-                                          finding.to_status == ComplaintStatus.DECIDED))
-              .group_by(*grouped))
-    db.session.execute(sa.insert(StatsCell).from_select([*columns, "count"], select))
+    grouped = [columns[name] for name in names or columns]
+    return (sa.select(*grouped, sa.func.count())
+            .select_from(c)
+            .join(day, day.day == _local_day(c.registered_at))
+            .outerjoin(finding, sa.and_(finding.complaint_id == c.id,
+                                        finding.kind == EventKind.STATUS,
+                                        finding.to_status == ComplaintStatus.DECIDED))
+            .where(*where)
+            .group_by(*grouped))
+
+
+CELL_COLUMNS = ["month", "type", "category_code", "district_code", "status", "deadline", "rating",
+                "resolved", "escalated", "finding"]
+# What the public list of cases shows of each published case (its month, category, district,
+# status and timeline: escalation, the committee's finding): a published case is a case known
+# to be in its group, which the audit must take into account.
+PUBLIC_DIMENSIONS = ("category", "district", "status", "escalated", "finding")
+
+
+def _aggregate_cells(now: datetime) -> None:
+    db.session.execute(sa.insert(StatsCell).from_select([*CELL_COLUMNS, "count"],
+                                                        _grouped_cases(now)))
+
+
+def public_floors(year: int, atoms: list[Atom], now: datetime) -> list[tuple[tuple[int, ...], int]]:
+    """The groups of atoms (cases of a month sharing what the public list shows of a case) that
+    hold published cases, each with how many: at least that many cases are in the group."""
+    members: dict[tuple[Any, ...], list[int]] = {}
+    for number, found in enumerate(atoms):
+        key = (found.month, *(found.values[d] for d in PUBLIC_DIMENSIONS))
+        members.setdefault(key, []).append(number)
+    columns = ["month", *(catalogue.DIMENSIONS[d].column for d in PUBLIC_DIMENSIONS)]
+    query = _grouped_cases(now, columns, Complaint.consent_publish.is_(True),
+                           Complaint.summary_approved_at.is_not(None))
+    floors = []
+    for month, *values, count in db.session.execute(query):
+        key = (month.month, *map(str, values))
+        if month.year == year and key in members:
+            floors.append((tuple(members[key]), int(count)))
+    return floors
 
 
 def _aggregate_times() -> None:
@@ -152,11 +185,14 @@ def atoms_of(year: int) -> list[Atom]:
             for row in rows]
 
 
-def _publish_year(year: int, first: date, last: date, k: int) -> None:
+def _publish_year(year: int, first: date, last: date, k: int, now: datetime) -> None:
     periods = complete_periods(year, first, last)
     if not periods:
         return
-    system = suppress(build(atoms_of(year), periods, catalogue.TABLES.values()), k)
+    atoms = atoms_of(year)
+    system = build(atoms, periods, catalogue.TABLES.values())
+    system.floors = public_floors(year, atoms, now)
+    suppress(system, k, fixed=frozen.published_counts(year))
     rows = [{"period": cell.key.period, "table_code": cell.key.table,
              "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
              "state": cell.state.value} for cell in system.cells]
@@ -176,7 +212,7 @@ def refresh(now: datetime) -> StatsRun:
     k = min_cell()
     if first is not None and last is not None:
         for year in range(first.year, last.year + 1):
-            _publish_year(year, first, last, k)
+            _publish_year(year, first, last, k, now)
     cases = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StatsCell.count), 0)))
     run = StatsRun(extracted_at=now, min_cell=k, first_month=first, last_month=last,
                    cases=int(cases or 0))

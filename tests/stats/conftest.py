@@ -22,7 +22,7 @@ from portal.complaints.enums import ActorKind, ComplaintStatus, ComplaintType, F
 from portal.complaints.models import Complaint
 from portal.core import transactions
 from portal.extensions import db
-from portal.stats import disclosure, refresh, snapshots
+from portal.stats import refresh, snapshots
 from portal.stats.models import StatsRun
 from tests.conftest import make_test_app
 
@@ -189,18 +189,8 @@ def add_cases(app: Flask, make_user: Callable[..., Any]) -> Callable[[list[Case]
 
 
 @pytest.fixture
-def no_lp_audit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Suppression without its linear-programming audit: primary suppression ("<k") and the
-    complementary rules only. For tests that are not about disclosure control: with a few dozen
-    cases nearly every cell is small, and suppression with the audit does not settle (every
-    cell hidden, the audit still finds the marks too telling: 1,000 rounds, then an error)."""
-    monkeypatch.setattr(disclosure, "audit", lambda system, k: [])
-
-
-@pytest.fixture
-def stats(app: Flask, add_cases: Callable[[list[Case]], None], no_lp_audit: None
-          ) -> dict[str, Any]:
-    """The cases above, with the figures computed at ``NOW`` (without the LP audit)."""
+def stats(app: Flask, add_cases: Callable[[list[Case]], None]) -> dict[str, Any]:
+    """The cases above, with the figures computed at ``NOW`` (suppression and its audit)."""
     add_cases(CASES)
     with app.app_context():
         run = compute()
@@ -216,10 +206,9 @@ def shared_stats_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask
     """An app whose database holds ``CASES`` and their figures, shared by the tests of one
     module that only read (as ``tests.page_types.demo_app``): use as ``app =
     pytest.fixture(scope="module", name="shared_app")(shared_stats_app)`` and let the module's
-    ``app`` fixture return it. Computed without the LP audit (see ``no_lp_audit``)."""
+    ``app`` fixture return it."""
     app = make_test_app(tmp_path_factory.mktemp("stats"))
-    with pytest.MonkeyPatch.context() as patch, app.app_context():
-        patch.setattr(disclosure, "audit", lambda system, k: [])
+    with app.app_context():
         services_user = create_user("stats-member", "stats-member", "committee",
                                     "correct horse battery")
         for number, case in enumerate(CASES):

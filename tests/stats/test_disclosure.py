@@ -67,6 +67,42 @@ def test_a_published_total_gives_a_lone_hidden_cell_away() -> None:
                       ("suggestion",): State.PUBLISHED}
 
 
+def test_a_count_a_snapshot_published_stays_published() -> None:
+    """February's 20 went out in February's snapshot: protecting January's 3 in the quarter
+    must hide March instead, and the audit reckons with February as published."""
+    atoms = [atom(1, 3), atom(2, 20), atom(3, 30)]
+    system = build(atoms, [Q1, *MONTHS[:3]], tables(()))
+    suppress(system, K, fixed={key("total", MONTHS[1]): 20})
+    assert audit(system, K) == []
+    states = {cell.key: cell.state for cell in system.cells}
+    assert states[key("total", MONTHS[1])] is State.PUBLISHED
+    assert states[key("total", MONTHS[2])] is State.HIDDEN
+    # a count that has changed since is another figure: it may be hidden
+    system = build(atoms, [Q1, *MONTHS[:3]], tables(()))
+    suppress(system, K, fixed={key("total", MONTHS[1]): 19})
+    assert system.cells[system.index[key("total", MONTHS[1])]].state is State.HIDDEN
+
+
+def test_published_cases_are_known_lower_bounds() -> None:
+    """All ten reports are in the public list of cases: hiding the reports' count no longer
+    protects the three complaints (25 - 12 - at least 10 leaves at most 3), so more is hidden."""
+    system = suppress(by_type(3, 10, 12), K)
+    assert audit(system, K) == []
+    report = next(n for n, cell in enumerate(system.cells)
+                  if cell.key == key("type", YEAR, "report"))
+    system.floors = [(system.cells[report].atoms, 10)]
+    [exposure] = audit(system, K)
+    assert exposure.key == key("type", YEAR, "complaint") and exposure.marks
+    assert exposure.high == pytest.approx(3)
+
+    system = by_type(3, 10, 12)
+    system.floors = [(system.cells[report].atoms, 10)]
+    suppress(system, K)
+    assert audit(system, K) == []
+    hidden = {cell.key for cell in system.cells if cell.state is State.HIDDEN}
+    assert len(hidden) >= 2
+
+
 def test_a_quarter_minus_two_months_gives_the_third_away() -> None:
     atoms = [atom(1, 3), atom(2, 20), atom(3, 30)]
     system = mark(build(atoms, [Q1, *MONTHS[:3]], tables(())))
