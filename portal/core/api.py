@@ -64,6 +64,22 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
     return blueprint
 
 
+# Understood by every page and call: the reader's language.
+COMMON_ARGUMENTS = frozenset({"lang"})
+
+
+def only_arguments(allowed: Iterable[str]) -> None:
+    """Refuse (400 naming the parameter) a query parameter the call does not take, or one
+    given twice: a misspelt or repeated filter must not silently widen the answer."""
+    known = COMMON_ARGUMENTS | set(allowed)
+    for name in request.args:
+        if name not in known:
+            raise ApiError(400, _("Unknown parameter “%(name)s”; this call takes: %(known)s.",
+                                  name=name[:40], known=", ".join(sorted(set(allowed)))), name)
+        if len(request.args.getlist(name)) > 1:
+            raise ApiError(400, _("Give %(name)s only once.", name=name), name)
+
+
 def page_arguments() -> tuple[int, int]:
     """``page`` and ``per_page`` of the request, checked (400 naming the parameter if wrong)."""
     values = []

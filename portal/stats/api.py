@@ -12,7 +12,7 @@ from flask import abort, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
-from portal.core.api import ApiError, csv_response
+from portal.core.api import ApiError, csv_response, only_arguments
 from portal.core.clock import local_today
 from portal.stats import catalogue, figures, opendata, query, snapshots
 from portal.stats.blueprint import api
@@ -26,6 +26,10 @@ def _run() -> StatsRun:
     return run
 
 
+COUNT_ARGUMENTS = ("group_by", "period", *catalogue.DIMENSIONS)
+TIME_ARGUMENTS = ("group_by", "period")
+
+
 def _checked(run: StatsRun, parse: Any) -> Any:
     try:
         return parse(request.args, run, local_today())
@@ -34,6 +38,7 @@ def _checked(run: StatsRun, parse: Any) -> Any:
 
 
 def _counts() -> tuple[StatsRun, query.Query, list[dict[str, Any]]]:
+    only_arguments(COUNT_ARGUMENTS)
     run = _run()  # before the periods: without a refresh no period is published (503, not 404)
     checked: query.Query = _checked(run, query.parse)
     return run, checked, opendata.count_rows(run, checked)
@@ -61,6 +66,7 @@ def complaints_csv() -> Response:
 
 
 def _times() -> tuple[StatsRun, str | None, list[Any], list[dict[str, Any]]]:
+    only_arguments(TIME_ARGUMENTS)  # times are not published by filter: a filter is refused
     run = _run()
     dim, periods = _checked(run, query.parse_times)
     rows = [opendata.time_row(line) for period in periods
@@ -82,7 +88,8 @@ def times() -> Response:
 def times_csv() -> Response:
     """The same times as CSV."""
     _, dim, periods, rows = _times()
-    name = f"times_{dim or 'total'}_{periods[0]}.csv"
+    text = str(periods[0]) if len(periods) == 1 else f"{periods[0]}_{periods[-1]}"
+    name = f"times_{dim or 'total'}_{text}.csv"
     return csv_response(name, opendata.TIME_COLUMNS,
                         ([opendata.csv_value(row[c]) for c in opendata.TIME_COLUMNS]
                          for row in rows))
@@ -92,6 +99,7 @@ def times_csv() -> Response:
 @open_to_all
 def catalogue_index() -> Response:
     """Every published table with the period lengths it is published for, and the dimensions."""
+    only_arguments(())
     run = figures.current_run()
     return jsonify({
         "k": run.min_cell if run else None,
@@ -111,6 +119,7 @@ def catalogue_index() -> Response:
 @open_to_all
 def snapshot_index() -> Response:
     """The monthly snapshots, each with its address and SHA-256."""
+    only_arguments(())
     return jsonify({"snapshots": [
         {"month": s.month, "created_at": opendata.iso(s.created_at), "sha256": s.sha256,
          "size": s.size, "url": url_for("stats_api.snapshot", month=s.month, _external=True)}
@@ -127,4 +136,4 @@ def snapshot(month: str) -> Response:
     response = Response(found.data, mimetype="application/zip", headers={
         "Content-Disposition": f"attachment; filename=opower-stats-{found.month}.zip",
         "ETag": f'"{found.sha256}"', "Cache-Control": "public, max-age=31536000, immutable"})
-    return response
+    return response.make_conditional(request)  # If-None-Match: 304 without the bytes

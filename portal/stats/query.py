@@ -71,7 +71,14 @@ def _group_by(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _filters(args: Mapping[str, str]) -> dict[str, str]:
+def dimension_name(code: str) -> str:
+    """A dimension as a message names it: its title in the reader's language and the code
+    that the API and the addresses use, ``Category (category)``."""
+    return _("%(title)s (%(code)s)", title=catalogue.DIMENSIONS[code].title, code=code)
+
+
+def filters(args: Mapping[str, str]) -> dict[str, str]:
+    """The values the request narrows the figures to, each checked against the vocabulary."""
     chosen = {}
     for name in catalogue.DIMENSIONS:
         code = args.get(name, "").strip()
@@ -79,7 +86,8 @@ def _filters(args: Mapping[str, str]) -> dict[str, str]:
             continue
         if code not in {value for value, _ in figures.vocabulary(name)}:
             raise QueryError(name, _("Unknown value “%(code)s” for %(name)s; the data "
-                                     "dictionary lists the codes.", code=code[:40], name=name))
+                                     "dictionary lists the codes.", code=code[:40],
+                                     name=dimension_name(name)))
         chosen[name] = code
     return chosen
 
@@ -110,8 +118,8 @@ def periods(text: str, run: StatsRun | None, today: date) -> list[Period]:
 def parse(args: Mapping[str, str], run: StatsRun | None, today: date) -> Query:
     """A count request: ``group_by``, filters by dimension, ``period``."""
     group_by = _group_by(args.get("group_by", ""))
-    filters = _filters(args)
-    dims = set(group_by) | set(filters)
+    chosen = filters(args)
+    dims = set(group_by) | set(chosen)
     if len(dims) > catalogue.MAX_DIMENSIONS:
         raise QueryError("group_by", _("Dimensions grouped by and filtered on together may be "
                                        "at most %(most)s.", most=catalogue.MAX_DIMENSIONS))
@@ -119,12 +127,13 @@ def parse(args: Mapping[str, str], run: StatsRun | None, today: date) -> Query:
     if table is None:
         raise QueryError("group_by", _("No published table crosses %(dims)s; the data "
                                        "dictionary lists the tables.",
-                                       dims=" × ".join(catalogue.canonical(dims)) or "total"))
+                                       dims=" × ".join(map(dimension_name,
+                                                           catalogue.canonical(dims)))))
     found = periods(args.get("period", ""), run, today)
     if not table.offers(found[0]):
         raise QueryError("period", _("This table is published by %(lengths)s only.",
                                      lengths=granularity_names(table)))
-    return Query(table, catalogue.canonical(group_by), found, filters)
+    return Query(table, catalogue.canonical(group_by), found, chosen)
 
 
 def granularity_names(table: Table, alternatives: bool = False) -> str:

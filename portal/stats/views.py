@@ -19,24 +19,25 @@ from portal.stats.models import StatsRun
 from portal.stats.periods import Granularity, Period
 
 
-def _selection(run: StatsRun | None) -> tuple[DashboardForm, Period | None, dict[str, str],
-                                              str | None]:
-    """The form, the period and filters it names, and an error message (400) if it names
-    something the statistics do not know."""
+def _selection(run: StatsRun | None, names: tuple[str, ...] = FILTERS
+               ) -> tuple[DashboardForm, Period | None, dict[str, str], str | None]:
+    """The form, the period and the filters ``names`` it gives, and an error message (400) if
+    it names something the statistics do not know. Filters that no table crosses at this
+    period are not an error: each panel says what it cannot show."""
     form = DashboardForm(run, request.args)
-    chosen = {name: request.args.get(name, "") for name in ("period", *FILTERS)}
+    chosen = {name: request.args.get(name, "") for name in ("period", *names)}
     try:
         periods = query.periods(chosen["period"], run, local_today())
         if len(periods) != 1:
             raise query.QueryError("period", query_message_single())
-        checked = query.parse({**chosen, "group_by": ""}, run, local_today())
+        filters = query.filters(chosen)
     except query.QueryError as error:
         field = getattr(form, error.parameter, None)
         if field is not None:
             field.errors = [error.message]
         return form, None, {}, error.message
     form.period.data = str(periods[0])
-    return form, periods[0], checked.filters, None
+    return form, periods[0], filters, None
 
 
 def query_message_single() -> str:
@@ -77,7 +78,7 @@ def districts() -> Any:
     run = figures.current_run()
     if run is None or run.first_month is None:
         return _no_figures(run)
-    form, period, _filters, error = _selection(run)
+    form, period, _filters, error = _selection(run, names=())  # the page has no filters
     if period is None:
         return render_template("stats/districts.html", run=run, form=form, period=None,
                                rows=[], error=error), 400

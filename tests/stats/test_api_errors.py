@@ -50,6 +50,11 @@ def app(shared_app):
     ({"district": "ATLANTIS"}, "district"),
     ({"status": "lost"}, "status"),
     ({"group_by": "category", "deadline": "soon"}, "deadline"),
+    ({"group_by": "category", "distrct": "CENTRAL"}, "distrct"),  # misspelt: not ignored
+    ({"catgory": "BIZ-FEE"}, "catgory"),
+    ({"group_by": ["category", "district"]}, "group_by"),  # given twice
+    ({"district": ["CENTRAL", "EAST"]}, "district"),
+    ({"period": ["2026-Q2", "2026-Q1"]}, "period"),
 ])
 @pytest.mark.parametrize("url", [COUNTS, f"{COUNTS}.csv"])
 def test_a_mistake_is_a_400_naming_the_parameter(client, url, args, parameter):
@@ -98,8 +103,25 @@ def test_the_range_limit_is_120_periods(client):
     ({"group_by": "status"}, "group_by"),
     ({"group_by": "category,district"}, "group_by"),
     ({"period": "2026-13"}, "period"),
+    ({"type": "complaint"}, "type"),  # times are not published by filter
+    ({"category": "BIZ-FEE", "group_by": "district"}, "category"),
+    ({"period": ["2026-Q2", "2026-06"]}, "period"),
 ])
-def test_times_refuse_what_is_not_published(client, args, parameter):
-    response = client.get(TIMES, query_string=args)
+@pytest.mark.parametrize("url", [TIMES, f"{TIMES}.csv"])
+def test_times_refuse_what_is_not_published(client, url, args, parameter):
+    response = client.get(url, query_string=args)
     assert response.status_code == 400
     assert response.get_json()["error"]["parameter"] == parameter
+
+
+def test_an_unknown_parameter_is_named_with_those_the_call_takes(client):
+    error = client.get(COUNTS, query_string={"distrct": "EAST", "lang": "en"}).get_json()["error"]
+    assert error["message"].startswith("Unknown parameter “distrct”; this call takes:")
+    assert "district" in error["message"] and "group_by" in error["message"]
+    for url in ("/api/v1/stats/catalogue", "/api/v1/stats/snapshots"):
+        response = client.get(url, query_string={"page": "2"})
+        assert response.status_code == 400
+        assert response.get_json()["error"]["parameter"] == "page"
+    chinese = client.get(COUNTS, query_string={"period": ["2026-Q2", "2026-Q1"],
+                                               "lang": "zh_Hans_CN"}).get_json()["error"]
+    assert CJK.search(chinese["message"])

@@ -140,9 +140,9 @@ def test_a_filtered_panel_matches_the_open_data(client):
     ("period=2026-04..2026-06", "period", "Choose one period"),
     ("period=2026-08", "period", "No figures are published for 2026-08"),
     ("period=2027", "period", "No figures are published for 2027"),
-    ("type=nonsense", "type", "Unknown value “nonsense” for type"),
-    ("category=NOPE", "category", "Unknown value “NOPE” for category"),
-    ("district=ATLANTIS", "district", "Unknown value “ATLANTIS” for district"),
+    ("type=nonsense", "type", "Unknown value “nonsense” for Type (type)"),
+    ("category=NOPE", "category", "Unknown value “NOPE” for Category (category)"),
+    ("district=ATLANTIS", "district", "Unknown value “ATLANTIS” for District (district)"),
 ])
 def test_a_value_the_statistics_do_not_know_is_a_400_with_the_form(client, query, field,
                                                                     message):
@@ -164,6 +164,21 @@ def test_a_mistake_is_explained_in_chinese(client):
     page = _page(client, "/stats/?type=nonsense&lang=zh_Hans_CN", 400)
     message = re.search(r'<p class="error-message" id="type-error">(.*?)</p>', page).group(1)
     assert "nonsense" in message and CJK.search(message)
+    assert "类型（type）" in message  # the dimension's name, not its code alone
+
+
+def test_three_filters_leave_the_dashboard_up_with_a_note_on_each_panel(client):
+    """Type, category and district together are crossed by year only: a quarter's panels say
+    so one by one, the page itself is no error."""
+    page = _page(client, "/stats/?period=2026-Q2&type=complaint&category=BIZ-FEE"
+                         "&district=CENTRAL&lang=en")
+    assert 'class="error-summary"' not in page
+    assert page.count('class="notice-unavailable"') >= 3
+
+
+def test_the_districts_page_reads_only_its_period(client):
+    page = _page(client, "/stats/districts?period=2026-Q2&type=nonsense&lang=en")
+    assert 'class="error-summary"' not in page
 
 
 # Districts, embeds, methodology, data dictionary ---------------------------------------------
@@ -195,6 +210,7 @@ def test_every_chart_can_be_embedded_by_other_sites(client, code):
     page = response.get_data(as_text=True)
     assert "CC BY 4.0" in page and "Extracted Aug 10, 2026" in page  # source, licence, time
     assert "<header" not in page  # the chart alone, without the portal's navigation
+    assert '<base target="_top">' in page  # its links leave the frame for the reader's window
 
 
 @pytest.mark.parametrize("url", ["/stats/", "/stats/districts", "/stats/methodology",

@@ -167,3 +167,12 @@ def test_a_later_refresh_never_hides_what_a_snapshot_published(app, add_cases):
         stored = now[(key.table, key.period, "|".join(key.values))]
         if stored[0] == count:
             assert stored[1] == "published", key
+
+
+def test_a_snapshot_asked_again_with_its_etag_is_not_sent_again(client):
+    first = _snapshot(client, "2026-06")
+    again = client.get("/api/v1/stats/snapshots/2026-06.zip",
+                       headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    other = client.get("/api/v1/stats/snapshots/2026-06.zip", headers={"If-None-Match": '"x"'})
+    assert other.status_code == 200 and other.get_data() == first.get_data()
