@@ -146,8 +146,8 @@ def cells(run: StatsRun, table: Table, period: Period,
 
 @dataclass(frozen=True)
 class Times:
-    """Median and 90th percentile of working days for one value (None when resting on fewer
-    than k cases)."""
+    """Median and 90th percentile of working days for one value, to one decimal (None when
+    resting on fewer than k cases)."""
 
     period: str
     dim: str | None
@@ -203,9 +203,10 @@ def times(run: StatsRun, dim: str | None, period: Period) -> list[Times]:
     for measure in ("first_contact", "reply"):
         for code, label in values:
             cases, median, p90 = computed.get((measure, code), (0, 0.0, 0.0))
-            enough = cases >= run.min_cell
+            enough = cases >= run.min_cell  # a median tells nothing of how many
             found.append(Times(str(period), dim, code or None, label or None, measure,
-                               median if enough else None, p90 if enough else None))
+                               round(median, 1) if enough else None,
+                               round(p90, 1) if enough else None))
     return found
 
 

@@ -259,3 +259,10 @@ def test_the_catalogue_lists_every_table_dimension_and_code(client):
     assert tables[("category", "district")] == ["year", "quarter"]
     assert tables[("type", "category", "district")] == ["year"]
     assert data["licence"]["name"] == "CC-BY-4.0"
+
+
+def test_times_are_rounded_to_one_decimal(client):
+    rows = _get(client, TIMES, period="2025-Q4").get_json()["rows"]
+    values = [row[name] for row in rows for name in ("median_working_days", "p90_working_days")
+              if row[name] is not None]
+    assert values and all(round(value, 1) == value for value in values)
