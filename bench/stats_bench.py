@@ -84,7 +84,7 @@ CALLS = [
          SELECT c.district_code, count(*), count(*) * 10000.0 / d.customers
          FROM complaints c JOIN districts d ON d.code = c.district_code
          WHERE c.registered_at >= %s AND c.registered_at < %s
-         GROUP BY c.district_code, d.customers""", YEAR_2026),
+         GROUP BY c.district_code, d.customers""", YEAR_2025),
     Call("/stats/embed/categories?period=2026-Q3", """
          SELECT category_code, count(*) FROM complaints
          WHERE registered_at >= %s AND registered_at < %s GROUP BY 1""", Q3),
@@ -102,6 +102,11 @@ CALLS = [
                 percentile_cont(0.9) WITHIN GROUP (ORDER BY replied_at - registered_at),
                 count(*) FILTER (WHERE replied_at <= reply_due_at)
          FROM complaints WHERE registered_at >= %s AND registered_at < %s GROUP BY 1""", Q3),
+    # A monthly snapshot: stored once made, served as it is (If-None-Match: 304).
+    Call("/api/v1/stats/snapshots/2026-09.zip", BY_CATEGORY_DISTRICT, Q3),
+    Call("/api/v1/stats/catalogue", """
+         SELECT code, name_zh, name_en FROM complaint_categories
+         UNION ALL SELECT code, name_zh, name_en FROM districts""", ()),
 ]
 HEALTHZ = "/healthz"
 SIZES = (10_000, 100_000, 1_000_000)

@@ -36,7 +36,11 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/committee/decisions/{decision}", "/committee/decisions/{roll_call}",
           "/committee/decisions/{amendment}",
           "/committee/notices/", "/committee/notices/?state=nonsense",
-          "/committee/notices/{notice}", "/committee/notices/{closed_notice}"]
+          "/committee/notices/{notice}", "/committee/notices/{closed_notice}",
+          "/stats/", "/stats/?type=complaint&district=CENTRAL", "/stats/?type=nonsense",
+          "/stats/?type=complaint&category=BIZ-FEE&district=CENTRAL", "/stats/districts",
+          "/stats/embed/categories", "/stats/embed/trend", "/stats/embed/deadline?period=x",
+          "/stats/methodology", "/stats/data-dictionary"]
 STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
          "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
          "/staff/fees/tariffs/new", "/staff/fees/tariffs/{tariff}/versions/new",
