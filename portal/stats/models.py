@@ -110,3 +110,15 @@ class StatsSnapshot(Base):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     size: Mapped[int]
     data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+
+
+class StatsYear(Base):
+    """What a year's figures were computed from (a digest of its atoms, the public list's
+    floors, the counts snapshots fixed, k and the periods): a refresh that finds the same
+    digest keeps the year's figures instead of suppressing and auditing it again."""
+
+    __tablename__ = "stats_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())

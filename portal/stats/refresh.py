@@ -8,6 +8,8 @@ either the old figures or the new, never a mixture.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -21,8 +23,8 @@ from portal.complaints.models import Complaint, ComplaintEvent
 from portal.complaints.workdays import is_working_day
 from portal.extensions import db
 from portal.stats import catalogue, frozen
-from portal.stats.disclosure import Atom, build, suppress
-from portal.stats.models import StatsCell, StatsDay, StatsFigure, StatsRun, StatsTime
+from portal.stats.disclosure import Atom, CellKey, State, build, suppress
+from portal.stats.models import StatsCell, StatsDay, StatsFigure, StatsRun, StatsTime, StatsYear
 from portal.stats.periods import Period, year_periods
 
 KEY_SEPARATOR = "|"
@@ -179,30 +181,85 @@ def _after(month: date) -> date:
 def atoms_of(year: int) -> list[Atom]:
     """The pre-aggregated counts of a year as the atoms of disclosure control."""
     rows = db.session.scalars(sa.select(StatsCell).where(
-        StatsCell.month >= date(year, 1, 1), StatsCell.month < date(year + 1, 1, 1)))
+        StatsCell.month >= date(year, 1, 1), StatsCell.month < date(year + 1, 1, 1))
+        .order_by(StatsCell.id))
     return [Atom(row.month.month, {code: str(getattr(row, dim.column))
                                    for code, dim in catalogue.DIMENSIONS.items()}, row.count)
             for row in rows]
 
 
-def _publish_year(year: int, first: date, last: date, k: int, now: datetime) -> None:
+# Raised when disclosure control changes, so that every year is computed again.
+DISCLOSURE_VERSION = 1
+
+
+def _published_cells(year: int) -> set[tuple[str, str, str, int]]:
+    """The cells of a year's stored figures that are published as they are."""
+    return {(table, period, key, count) for table, period, key, count in db.session.execute(
+        sa.select(StatsFigure.table_code, StatsFigure.period, StatsFigure.key,
+                  StatsFigure.count).where(StatsFigure.year == year,
+                                           StatsFigure.state == State.PUBLISHED.value))}
+
+
+def year_digest(k: int, periods: list[Period], atoms: list[Atom],
+                floors: list[tuple[tuple[int, ...], int]], fixed: dict[CellKey, int]) -> str:
+    """What a year's published figures follow from, as a SHA-256: the same digest, the same
+    figures (suppression is deterministic)."""
+    def atom(number: int) -> list[Any]:
+        found = atoms[number]
+        return [found.month, [found.values[d] for d in catalogue.ORDER], found.count]
+    content = {
+        "version": DISCLOSURE_VERSION, "k": k, "periods": [str(p) for p in periods],
+        "tables": [table.code for table in catalogue.TABLES.values()],
+        "atoms": sorted(atom(n) for n in range(len(atoms))),
+        "floors": sorted([sorted(atom(n) for n in members), count] for members, count in floors),
+        "fixed": sorted([key.table, key.period, list(key.values), count]
+                        for key, count in fixed.items()),
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _publish_year(year: int, first: date, last: date, k: int, now: datetime) -> bool:
+    """Publish a year's figures after disclosure control; False if nothing had changed since
+    they were last computed (the figures stored are kept)."""
     periods = complete_periods(year, first, last)
-    if not periods:
-        return
     atoms = atoms_of(year)
+    floors = public_floors(year, atoms, now)
+    fixed = frozen.published_counts(year)
+
+    def binding(published: set[tuple[str, str, str, int]]) -> dict[CellKey, int]:
+        # Snapshot counts that the figures publish as they are already cannot change what
+        # suppression chooses (it never chose them): only the others count.
+        return {key: count for key, count in fixed.items()
+                if (key.table, key.period, KEY_SEPARATOR.join(key.values), count)
+                not in published}
+
+    stored = db.session.get(StatsYear, year)
+    digest = year_digest(k, periods, atoms, floors, binding(_published_cells(year)))
+    if stored is not None and stored.digest == digest:
+        return False
+    db.session.execute(sa.delete(StatsFigure).where(StatsFigure.year == year))
     system = build(atoms, periods, catalogue.TABLES.values())
-    system.floors = public_floors(year, atoms, now)
-    suppress(system, k, fixed=frozen.published_counts(year))
+    system.floors = floors
+    suppress(system, k, fixed=fixed)
     rows = [{"period": cell.key.period, "table_code": cell.key.table,
              "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
              "state": cell.state.value} for cell in system.cells]
     if rows:  # a year without cases has only zeros, which are not stored
         db.session.execute(sa.insert(StatsFigure), rows)
+    digest = year_digest(k, periods, atoms, floors, binding(
+        {(cell.key.table, cell.key.period, KEY_SEPARATOR.join(cell.key.values), cell.value)
+         for cell in system.cells if cell.state is State.PUBLISHED}))
+    if stored is None:
+        db.session.add(StatsYear(year=year, digest=digest, computed_at=now))
+    else:
+        stored.digest, stored.computed_at = digest, now
+    return True
 
 
 def refresh(now: datetime) -> StatsRun:
-    """Rebuild every statistic from the complaints as they are at ``now``."""
-    for model in (StatsFigure, StatsTime, StatsCell):
+    """Rebuild every statistic from the complaints as they are at ``now``; a year whose
+    figures would follow from the same counts as last time keeps them (``year_digest``)."""
+    for model in (StatsTime, StatsCell):
         db.session.execute(sa.delete(model))
     _fill_calendar(now)
     _aggregate_cells(now)
@@ -210,9 +267,15 @@ def refresh(now: datetime) -> StatsRun:
     db.session.flush()
     first, last = published_months(now)
     k = min_cell()
+    years: list[int] = []
     if first is not None and last is not None:
-        for year in range(first.year, last.year + 1):
+        years = [year for year in range(first.year, last.year + 1)
+                 if complete_periods(year, first, last)]
+        for year in years:
             _publish_year(year, first, last, k, now)
+    # years no longer published (no cases left)
+    db.session.execute(sa.delete(StatsFigure).where(StatsFigure.year.not_in(years)))
+    db.session.execute(sa.delete(StatsYear).where(StatsYear.year.not_in(years)))
     cases = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StatsCell.count), 0)))
     run = StatsRun(extracted_at=now, min_cell=k, first_month=first, last_month=last,
                    cases=int(cases or 0))

@@ -358,3 +358,43 @@ def test_published_cases_are_lower_bounds_for_the_audit(app, stats, make_user):
             (6, "BIZ-FEE", "CENTRAL", "closed")}
         assert sum(atoms[n].count for n in members) >= 2
         compute()  # and the refresh passes its audit with them
+
+
+def test_a_year_whose_counts_have_not_changed_is_not_computed_again(app, stats, add_cases,
+                                                                   monkeypatch):
+    """Suppression and its audit are the refresh's costly part: a year whose atoms, public
+    cases, snapshot counts, k and periods are those of the last refresh keeps its figures."""
+    from portal.stats import refresh as refreshing
+
+    computed: list[int] = []
+    real = refreshing.suppress
+
+    def counting(system, k, fixed=None):
+        computed.append(int(system.cells[0].key.period[:4]))
+        return real(system, k, fixed=fixed)
+
+    monkeypatch.setattr(refreshing, "suppress", counting)
+    with app.app_context():
+        before = {(f.period, f.table_code, f.key): (f.count, f.state)
+                  for f in db.session.scalars(sa.select(StatsFigure))}
+        compute()
+        assert computed == []  # nothing changed: 2025 and 2026 kept
+        after = {(f.period, f.table_code, f.key): (f.count, f.state)
+                 for f in db.session.scalars(sa.select(StatsFigure))}
+        assert after == before
+    add_cases([Case(local(2026, 7, 22), category="GRID")])  # July 2026 gains a case
+    with app.app_context():
+        compute()
+        assert computed == [2026]  # 2025 kept as it was
+        assert figures_of(2026, "2026-07") != {k: v for k, v in before.items()
+                                               if k[0] == "2026-07"}
+        # the minimum cell size is part of what the figures follow from
+        app.config["STATS_MIN_CELL"] = 3
+        compute()
+        assert computed == [2026, 2025, 2026]
+
+
+def figures_of(year, period):
+    return {(f.period, f.table_code, f.key): (f.count, f.state)
+            for f in db.session.scalars(sa.select(StatsFigure).where(
+                StatsFigure.year == year, StatsFigure.period == period))}
