@@ -48,9 +48,20 @@ class DashboardForm(PortalForm):
 
     def __init__(self, run: StatsRun | None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.period.choices = [(str(p), period_name(p)) for p in published_periods(run)]
+        self.period.choices = [(str(p), _choice(p, run)) for p in published_periods(run)]
         for name in FILTERS:
             getattr(self, name).choices = [("", str(_l("All"))), *figures.vocabulary(name)]
+
+
+def _choice(period: Period, run: StatsRun | None) -> str:
+    """A period as the list offers it, saying when it holds only part of its months (the
+    first year and quarter start with the first case), so that it is not compared as whole."""
+    first = run.first_month if run is not None else None
+    if first is not None and period.first_day < first and period.granularity is not \
+            Granularity.MONTH:
+        return _("%(period)s (from %(month)s)", period=period_name(period),
+                 month=month_filter(first))
+    return period_name(period)
 
 
 def period_name(period: Period) -> str:

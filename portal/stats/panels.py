@@ -30,6 +30,7 @@ class PanelKind:
     share_title: Any = None
     counted: tuple[str, ...] = ()
     out_of: tuple[str, ...] = ()
+    base: Any = None  # what the share is out of: "of %(count)s rated cases"
 
 
 KINDS = {kind.code: kind for kind in (
@@ -38,13 +39,15 @@ KINDS = {kind.code: kind for kind in (
     PanelKind("types", "type", _l("By type")),
     PanelKind("statuses", "status", _l("Where the cases stand")),
     PanelKind("deadline", "deadline", _l("Replies and the deadline"),
-              _l("Answered within the deadline"), ("met",), ("met", "late", "overdue")),
+              _l("Answered within the deadline"), ("met",), ("met", "late", "overdue"),
+              _l("of %(count)s cases answered or past their deadline")),
     PanelKind("satisfaction", "rating", _l("Satisfaction with the answer"),
-              _l("Satisfied or very satisfied (4 or 5)"), ("4", "5"), ("1", "2", "3", "4", "5")),
+              _l("Satisfied or very satisfied (4 or 5)"), ("4", "5"), ("1", "2", "3", "4", "5"),
+              _l("of %(count)s rated answers")),
     PanelKind("resolved", "resolved", _l("Problem resolved, in the complainant's words"),
-              _l("Resolved"), ("yes",), ("yes", "no")),
+              _l("Resolved"), ("yes",), ("yes", "no"), _l("of %(count)s rated answers")),
     PanelKind("escalation", "escalated", _l("Taken to the users' committee"),
-              _l("Escalation rate"), ("yes",), ("yes", "no")),
+              _l("Escalation rate"), ("yes",), ("yes", "no"), _l("of %(count)s cases")),
     PanelKind("findings", "finding", _l("The committee's findings")),
 )}
 
@@ -58,7 +61,7 @@ class Panel:
     figures: list[Figure] = field(default_factory=list)
     unavailable: str | None = None
     chart: dict[str, Any] | None = None
-    share: float | None = None
+    share: tuple[float, int] | None = None  # the share and its base (how many cases)
     args: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -68,9 +71,10 @@ class Panel:
 
 
 def share(found: list[Figure], dim: str, counted: tuple[str, ...], out_of: tuple[str, ...],
-          k: int) -> float | None:
-    """counted / out_of from published counts only; None if any is suppressed or the base is
-    smaller than k (a share must not give a hidden count away)."""
+          k: int) -> tuple[float, int] | None:
+    """counted / out_of from published counts only, with the base (out of how many cases);
+    None if any is suppressed or the base is smaller than k (a share must not give a hidden
+    count away)."""
     by_value = {figure.values[dim]: figure.count for figure in found}
     parts = [by_value.get(value) for value in out_of]
     if any(part is None for part in parts):
@@ -78,7 +82,7 @@ def share(found: list[Figure], dim: str, counted: tuple[str, ...], out_of: tuple
     base = sum(part or 0 for part in parts)
     if base < k:
         return None
-    return sum(by_value[value] or 0 for value in counted) / base
+    return sum(by_value[value] or 0 for value in counted) / base, base
 
 
 def panel(run: StatsRun, kind: PanelKind, period: Period, filters: dict[str, str]) -> Panel:
@@ -129,8 +133,7 @@ def trend(run: StatsRun, period: Period, filters: dict[str, str]) -> Trend:
         months = [Period(period.year, Granularity.MONTH, m) for m in period.months]
         months = [month for month in months if figures.is_published(run, month)]
     table = catalogue.table_for(set(filters))
-    args = {"group_by": "", "period": f"{months[0]}..{months[-1]}" if months else str(period),
-            **filters}
+    args = {"period": f"{months[0]}..{months[-1]}" if months else str(period), **filters}
     if table is None or table.finest < Granularity.MONTH or not months:
         return Trend(months, [], None,
                      _("Not published month by month at this level of detail: choose fewer "

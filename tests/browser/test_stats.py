@@ -71,7 +71,11 @@ def test_a_journalist_on_a_desktop_reads_a_month_in_english_and_embeds_a_chart(c
     _fits(page, DESKTOP["width"])
     _accessible(page)
     screenshot(page, "stats-dashboard-desktop-en")
-    embed = page.get_by_role("link", name="Embed this chart").first.get_attribute("href")
+    page.get_by_text("Embed this chart").first.click()  # opens the code to copy
+    code = page.locator(".embed-code code").first
+    assert code.is_visible() and code.inner_text().startswith("<iframe src=")
+    embed = page.get_by_role("link", name="See the embedded view").first.get_attribute("href")
+    assert embed in code.inner_text()
     page.goto(embed)
     _charts_drawn(page)
     assert "CC BY 4.0" in page.inner_text("body")

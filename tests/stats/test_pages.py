@@ -274,3 +274,37 @@ def test_the_sign_of_a_small_count_is_text_not_a_tag(client, url, lang):
     assert not re.search(r"<(?![a-zA-Z/!])", page.replace("<-", "")), \
         re.findall(r".{30}<(?![a-zA-Z/!]).{10}", page)
     assert not re.search(r"<k\b", page)
+
+
+def test_a_period_that_holds_only_some_of_its_months_says_so(client):
+    """The first case is from November 2025: the year 2025 and its last quarter are partial."""
+    page = _page(client, "/stats/?lang=en")
+    assert ">Year 2025 (from November 2025)</option>" in page
+    assert ">Q4 2025 (from November 2025)</option>" in page
+    assert ">Q2 2026</option>" in page and ">November 2025</option>" in page
+    assert "（2025年11月起）</option>" in _page(client, "/stats/?lang=zh_Hans_CN")
+
+
+def test_the_trend_links_to_its_figures_without_an_empty_parameter(client):
+    page = _page(client, "/stats/?lang=en")
+    assert "group_by=&" not in page and "group_by=\"" not in page
+
+
+def test_suppressed_counts_are_explained_beside_their_table(client):
+    page = _page(client, "/stats/?period=2026-Q2&lang=en")
+    section = _section(page, "categories")
+    assert "“&lt;5”: fewer than 5 cases" in section
+    assert "Why</a>" in section
+
+
+def test_a_share_says_out_of_how_many_cases():
+    from portal.stats.figures import Figure
+
+    def figure(value, count):
+        return Figure("2026-Q2", {"deadline": value}, {"deadline": value}, count, "published")
+
+    found = [figure("met", 30), figure("late", 8), figure("overdue", 2), figure("none", 5)]
+    assert panels.share(found, "deadline", ("met",), ("met", "late", "overdue"), 5) == (
+        0.75, 40)
+    found[1] = figure("late", None)
+    assert panels.share(found, "deadline", ("met",), ("met", "late", "overdue"), 5) is None
