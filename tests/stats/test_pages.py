@@ -308,3 +308,9 @@ def test_a_share_says_out_of_how_many_cases():
         0.75, 40)
     found[1] = figure("late", None)
     assert panels.share(found, "deadline", ("met",), ("met", "late", "overdue"), 5) is None
+
+
+def test_the_dashboard_says_when_its_figures_were_extracted_and_in_which_time_zone(client):
+    page = _page(client, "/stats/?lang=en")
+    assert re.search(r"Figures extracted Aug 10, 2026, 10:00\W+AM \(China Time\)", page)
+    assert "数据提取于2026年8月10日 10:00（中国时间）" in _page(client, "/stats/?lang=zh_Hans_CN")
