@@ -8,7 +8,43 @@ document.addEventListener("DOMContentLoaded", function () {
     var spec = JSON.parse(element.getAttribute("data-chart"));
     var figure = element.closest("figure");
     if (figure) { figure.hidden = false; }
+    if (narrow) { wrapLabels(spec); }
     Plotly.newPlot(element, spec.data, spec.layout,
       { displayModeBar: false, responsive: true, locale: document.documentElement.lang });
+    // On a phone the chart comes first and its table (the same figures) is folded away
+    // behind its summary; without scripts the table stays open, as it is in the markup.
+    var table = document.getElementById(element.getAttribute("aria-describedby"));
+    var fold = table && table.closest("details.figures-table");
+    if (narrow && fold) { fold.open = false; }
   });
 });
+
+var narrow = window.matchMedia("(max-width: 40rem)").matches;
+
+// Long category names of a horizontal bar chart would push the bars off a phone's screen:
+// break them into lines of about 14 characters (at spaces where there are any).
+function wrapLabels(spec) {
+  spec.data.forEach(function (trace) {
+    if (trace.orientation !== "h" || !trace.y) { return; }
+    trace.y = trace.y.map(function (label) { return wrap(String(label), 14); });
+  });
+}
+
+function wrap(text, width) {
+  var lines = [];
+  var line = "";
+  text.split(/(\s+)/).forEach(function (word) {
+    while (word.length > width) {
+      if (line.trim()) { lines.push(line.trim()); line = ""; }
+      lines.push(word.slice(0, width));
+      word = word.slice(width);
+    }
+    if ((line + word).trim().length > width && line.trim()) {
+      lines.push(line.trim());
+      line = "";
+    }
+    line += word;
+  });
+  if (line.trim()) { lines.push(line.trim()); }
+  return lines.join("<br>");
+}
