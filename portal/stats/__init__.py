@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(opendata.rate, "stats_rate")
     app.add_template_global(panels.times_rows, "times_rows")
     app.add_template_filter(panels.embed_args, "embed_args")
+    app.add_template_global(panels.scope, "stats_scope")
     app.add_template_global(opendata.citation, "stats_citation")
     app.add_template_global(query.granularity_names, "granularity_text")
     domains.add_navigation(app, NavItem("stats.dashboard", _l("Statistics"), position=58))

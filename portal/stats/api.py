@@ -60,7 +60,8 @@ def complaints_csv() -> Response:
     """The same counts as CSV (UTF-8 with a byte-order mark; suppressed counts empty)."""
     _, checked, rows = _counts()
     header = opendata.columns(checked.table.dims)
-    name = f"complaints_{checked.table.code.replace(',', '-')}_{checked.period_text}.csv"
+    narrowed = "".join(f"_{dim}-{code}" for dim, code in checked.filters.items())
+    name = f"complaints_{checked.table.code.replace(',', '-')}_{checked.period_text}{narrowed}.csv"
     return csv_response(name.replace("..", "_"), header,
                         ([opendata.csv_value(row[column]) for column in header] for row in rows))
 

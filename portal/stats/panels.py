@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.stats import catalogue, charts, figures
 from portal.stats.figures import Figure
-from portal.stats.forms import period_name
+from portal.stats.forms import FILTERS, period_name
 from portal.stats.models import StatsRun
 from portal.stats.periods import Granularity, Period
 from portal.stats.query import granularity_names
@@ -165,6 +165,18 @@ def times_rows(total: list[figures.Times], by_value: list[figures.Times]) -> lis
         found = [t for t in by_value if t.value == value]
         rows.append(line(found[0].label or "", found))
     return rows
+
+
+def scope(args: dict[str, str]) -> str:
+    """The filters a panel's figures are narrowed to, by name (``East District · Suggestion``),
+    so that a caption, an embedded chart or a citation never passes one district's figures off
+    as everyone's; empty when they cover every case."""
+    names = []
+    for dim in FILTERS:
+        code = args.get(dim)
+        if code:
+            names.extend(label for value, label in figures.vocabulary(dim) if value == code)
+    return " · ".join(names)
 
 
 def embed_args(args: dict[str, str]) -> dict[str, str]:

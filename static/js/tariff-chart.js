@@ -27,6 +27,11 @@ function wrapLabels(spec) {
   spec.data.forEach(function (trace) {
     if (trace.orientation !== "h" || !trace.y) { return; }
     trace.y = trace.y.map(function (label) { return wrap(String(label), 14); });
+    // each bar as tall as its label's lines, so that labels never run into each other
+    var lines = trace.y.reduce(function (sum, label) {
+      return sum + label.split("<br>").length;
+    }, 0);
+    spec.layout.height = Math.max(spec.layout.height, 90 + 17 * lines + 8 * trace.y.length);
   });
 }
 

@@ -111,8 +111,12 @@ def test_filters_are_permalinks_and_show_as_chosen(client):
     assert "/api/v1/stats/complaints?group_by=district&amp;period=2026-Q2&amp;type=complaint" \
         in districts
     assert set(_table(districts)) == {label for _, label in _vocabulary(client, "district")}
-    # each panel's embed address keeps the filters
-    assert "/stats/embed/categories?period=2026-Q2&amp;type=complaint&amp;district=EAST" in page
+    # each panel's embed address keeps the filters and the language; a panel that shows
+    # nothing offers nothing to embed
+    embed = re.search(r'&lt;iframe src="([^"]*/stats/embed/districts[^"]*)"', districts).group(1)
+    assert set(embed.split("?")[1].split("&amp;")) == {"lang=en", "period=2026-Q2",
+                                                       "type=complaint"}
+    assert "&lt;iframe" not in _section(page, "categories")
 
 
 def _vocabulary(client, dim):
@@ -314,3 +318,29 @@ def test_the_dashboard_says_when_its_figures_were_extracted_and_in_which_time_zo
     page = _page(client, "/stats/?lang=en")
     assert re.search(r"Figures extracted Aug 10, 2026, 10:00\W+AM \(China Time\)", page)
     assert "数据提取于2026年8月10日 10:00（中国时间）" in _page(client, "/stats/?lang=zh_Hans_CN")
+
+
+def test_captions_and_embeds_name_the_filters(client):
+    page = _page(client, "/stats/?period=2026-Q2&district=EAST&lang=en")
+    assert "Complaints by category (Q2 2026 · East District)</caption>" in page
+    assert "Complaints by month (East District)</caption>" in page
+    embed = _page(client, "/stats/embed/categories?period=2026-Q2&district=EAST&lang=en")
+    assert "<h1>Complaints by category (Q2 2026 · East District)</h1>" in embed
+    assert '<details class="figures-table">' in embed  # folded: the chart and its source fit
+    page = _page(client, "/stats/?period=2026-Q2&district=EAST&lang=zh_Hans_CN")
+    assert "（2026年第2季度 · 东城区）</caption>" in page
+
+
+def test_the_times_say_when_they_are_not_narrowed_by_the_filters(client):
+    assert "whatever the filters above" not in _page(client, "/stats/?period=2026-Q2&lang=en")
+    page = _page(client, "/stats/?period=2026-Q2&district=EAST&lang=en")
+    assert "These times cover every case of the period, whatever the filters above" in page
+
+
+def test_a_download_is_named_for_its_filters(client):
+    response = client.get("/api/v1/stats/complaints.csv?group_by=category&period=2025"
+                          "&district=EAST&type=complaint")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=complaints_type-category-district_2025_type-complaint"
+        "_district-EAST.csv")
