@@ -46,6 +46,7 @@ def bars(labels: list[str], figures: list[Figure], k: int, axis: str,
     for axis_layout in layout_axes.values():
         axis_layout["fixedrange"] = True  # a finger scrolling the page must not zoom the chart
     return {"data": [trace], "layout": {
-        **layout_axes, "height": height, "dragmode": False, "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
+        **layout_axes, "height": height, "dragmode": False,
+        "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
         "font": {"family": FONT, "size": 13}, "showlegend": False,
         "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)"}}

@@ -171,7 +171,7 @@ def scope(args: dict[str, str]) -> str:
     """The filters a panel's figures are narrowed to, by name (``East District · Suggestion``),
     so that a caption, an embedded chart or a citation never passes one district's figures off
     as everyone's; empty when they cover every case."""
-    names = []
+    names: list[str] = []
     for dim in FILTERS:
         code = args.get(dim)
         if code:

@@ -33,9 +33,14 @@ def test_no_inline_script_or_style_and_no_foreign_assets(client, url):
 
 
 def test_no_template_or_stylesheet_refers_to_another_host():
+    """Every asset is served by the portal. The one kind of address elsewhere a page may give
+    is a link to read, not to load: the licence of the open data (``rel="license"``)."""
     for path in [*ROOT.glob("templates/**/*.html"), *ROOT.glob("static/**/*.css")]:
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"(src|href)=\"(https?:)?//", text), path
+        assert not re.search(r"src=\"(https?:)?//", text), path
+        for match in re.finditer(r"href=\"(https?:)?//", text):
+            tag = text[text.rindex("<", 0, match.start()):text.index(">", match.start()) + 1]
+            assert tag.startswith("<a ") and 'rel="license"' in tag, (path, tag)
         assert "@import" not in text and "url(http" not in text, path
 
 

@@ -266,3 +266,23 @@ def test_times_are_rounded_to_one_decimal(client):
     values = [row[name] for row in rows for name in ("median_working_days", "p90_working_days")
               if row[name] is not None]
     assert values and all(round(value, 1) == value for value in values)
+
+
+def test_every_statistics_csv_address_disarms_formulas(app, client):
+    """A category's name comes from the administrators: in every CSV, text a spreadsheet
+    would take for a formula is written with a leading apostrophe."""
+    from portal.complaints.models import ComplaintCategory
+    from portal.extensions import db
+    from portal.stats import figures
+
+    served = {rule.rule for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api/v1/stats/") and rule.rule.endswith(".csv")}
+    assert served == {"/api/v1/stats/complaints.csv", "/api/v1/stats/times.csv"}
+    with app.app_context():
+        db.session.get(ComplaintCategory, "BIZ-FEE").name_en = "=1+2"
+        db.session.commit()
+        figures.cache.forget_all()  # the names are cached per refresh
+    for url in ("/api/v1/stats/complaints.csv?group_by=category&period=2025&lang=en",
+                "/api/v1/stats/times.csv?group_by=category&period=2025&lang=en"):
+        text = client.get(url).get_data(as_text=True)
+        assert "'=1+2" in text and ",=1+2" not in text, url
