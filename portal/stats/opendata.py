@@ -11,7 +11,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from portal.core.api import csv_cell
-from portal.core.formatting import datetime_filter
+from portal.core.formatting import datetime_filter, zone_name
 from portal.stats.figures import Figure, Times, cells, customers
 from portal.stats.models import StatsRun
 from portal.stats.query import Query
@@ -69,12 +69,13 @@ def time_row(times: Times) -> dict[str, Any]:
             "median_working_days": times.median, "p90_working_days": times.p90}
 
 
-def citation(run: StatsRun) -> str:
-    """How to cite the figures."""
+def citation(run: StatsRun, url: str | None = None) -> str:
+    """How to cite the figures: the view's permanent address (``url``, the dashboard's by
+    default) and the moment of extraction with its time zone."""
     return _("Demo Power Supply Co., Open Power Service, complaint statistics, extracted "
              "%(moment)s, %(url)s, licensed CC BY 4.0.",
-             moment=datetime_filter(run.extracted_at),
-             url=url_for("stats.dashboard", _external=True))
+             moment=f"{datetime_filter(run.extracted_at)} ({zone_name()})",
+             url=url or url_for("stats.dashboard", _external=True))
 
 
 def envelope(run: StatsRun, rows: list[dict[str, Any]], **about: Any) -> dict[str, Any]:

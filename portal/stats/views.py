@@ -12,7 +12,7 @@ from portal.accounts.roles import open_to_all
 from portal.core.clock import local_today
 from portal.core.security import allow_framing
 from portal.core.vendor import allow_plotly
-from portal.stats import catalogue, figures, opendata, panels, query
+from portal.stats import catalogue, figures, opendata, panels, query, snapshots
 from portal.stats.blueprint import public
 from portal.stats.forms import FILTERS, DashboardForm, period_name
 from portal.stats.models import StatsRun
@@ -131,4 +131,5 @@ def data_dictionary() -> Any:
     """Every column of the open data, every dimension's codes, every table of the catalogue."""
     return render_template("stats/dictionary.html", run=figures.current_run(),
                            dimensions=catalogue.DIMENSIONS.values(), vocabulary=figures.vocabulary,
-                           tables=catalogue.TABLES.values(), licence=opendata.LICENCE)
+                           tables=catalogue.TABLES.values(), licence=opendata.LICENCE,
+                           snapshots=snapshots.listed(), stats_period=Period.parse)

@@ -344,3 +344,17 @@ def test_a_download_is_named_for_its_filters(client):
     assert response.headers["Content-Disposition"] == (
         "attachment; filename=complaints_type-category-district_2025_type-complaint"
         "_district-EAST.csv")
+
+
+def test_a_view_can_be_cited_with_its_permanent_address(client):
+    page = _page(client, "/stats/?period=2026-Q2&district=EAST&_external=1&lang=en")
+    citation = re.search(r'<p class="small citation">(.*?)</p>', page).group(1)
+    assert "http://localhost/stats/?period=2026-Q2&amp;district=EAST" in citation
+    assert "(China Time)" in citation and "CC BY 4.0" in citation
+    assert 'href="/stats/data-dictionary#snapshots"' in citation
+
+
+def test_the_data_dictionary_lists_the_snapshots(client):
+    page = _page(client, "/stats/data-dictionary?lang=en")
+    assert 'id="snapshots"' in page
+    assert 'href="/api/v1/stats/snapshots/2026-07.zip" download>July 2026</a>' in page
