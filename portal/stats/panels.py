@@ -34,8 +34,8 @@ class PanelKind:
 
 
 KINDS = {kind.code: kind for kind in (
-    PanelKind("categories", "category", _l("Complaints by category")),
-    PanelKind("districts", "district", _l("Complaints by district")),
+    PanelKind("categories", "category", _l("Cases by category")),
+    PanelKind("districts", "district", _l("Cases by district")),
     PanelKind("types", "type", _l("By type")),
     PanelKind("statuses", "status", _l("Where the cases stand")),
     PanelKind("deadline", "deadline", _l("Replies and the deadline"),

@@ -71,7 +71,7 @@ def test_a_journalist_on_a_desktop_reads_a_month_in_english_and_embeds_a_chart(c
     page.get_by_role("button", name="Show").click()
     assert "period=" in page.url
     _charts_drawn(page)
-    assert page.get_by_role("heading", name="Complaints by district").is_visible()
+    assert page.get_by_role("heading", name="Cases by district").is_visible()
     assert page.locator("#figures-districts").is_visible()  # tables stay open on a desktop
     _fits(page, DESKTOP["width"])
     _accessible(page)

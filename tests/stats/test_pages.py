@@ -322,10 +322,10 @@ def test_the_dashboard_says_when_its_figures_were_extracted_and_in_which_time_zo
 
 def test_captions_and_embeds_name_the_filters(client):
     page = _page(client, "/stats/?period=2026-Q2&district=EAST&lang=en")
-    assert "Complaints by category (Q2 2026 · East District)</caption>" in page
-    assert "Complaints by month (East District)</caption>" in page
+    assert "Cases by category (Q2 2026 · East District)</caption>" in page
+    assert "Cases by month (East District)</caption>" in page
     embed = _page(client, "/stats/embed/categories?period=2026-Q2&district=EAST&lang=en")
-    assert "<h1>Complaints by category (Q2 2026 · East District)</h1>" in embed
+    assert "<h1>Cases by category (Q2 2026 · East District)</h1>" in embed
     assert '<details class="figures-table">' in embed  # folded: the chart and its source fit
     page = _page(client, "/stats/?period=2026-Q2&district=EAST&lang=zh_Hans_CN")
     assert "（2026年第2季度 · 东城区）</caption>" in page
