@@ -144,6 +144,14 @@ def trend(run: StatsRun, period: Period, filters: dict[str, str]) -> Trend:
     return Trend(months, found, chart, None, args)
 
 
+def same_scale(trends: list[Trend]) -> None:
+    """Give small multiples one count axis, so that a small district's bars look small."""
+    top = max((figure.count or 0 for trend in trends for figure in trend.figures), default=0)
+    for trend in trends:
+        if trend.chart is not None and top:
+            trend.chart["layout"]["yaxis"]["range"] = [0, top * 1.1]
+
+
 @dataclass(frozen=True)
 class TimesRow:
     """A line of the times table: a label and the four figures (None: not published)."""

@@ -85,6 +85,7 @@ def districts() -> Any:
     allow_plotly()
     rows = [(code, label, panels.trend(run, period, {"district": code}))
             for code, label in figures.vocabulary("district")]
+    panels.same_scale([trend for _code, _label, trend in rows])
     return render_template("stats/districts.html", run=run, form=form, period=period,
                            rows=rows, customers=figures.customers(), error=None)
 

@@ -358,3 +358,17 @@ def test_the_data_dictionary_lists_the_snapshots(client):
     page = _page(client, "/stats/data-dictionary?lang=en")
     assert 'id="snapshots"' in page
     assert 'href="/api/v1/stats/snapshots/2026-07.zip" download>July 2026</a>' in page
+
+
+def test_the_districts_share_one_scale(client):
+    from portal.stats.figures import Figure
+
+    def trend(*counts):
+        found = [Figure("2026-0%s" % n, {}, {}, c, "published" if c else "hidden")
+                 for n, c in enumerate(counts, 1)]
+        return panels.Trend([], found, {"layout": {"yaxis": {}}}, None, {})
+
+    trends = [trend(120, 80), trend(7, None), trend(None, None)]
+    panels.same_scale(trends)
+    assert {str(t.chart["layout"]["yaxis"]["range"]) for t in trends} == {"[0, 132.0]"}
+    assert "Every chart has the same scale" in _page(client, "/stats/districts?lang=en")
