@@ -364,7 +364,7 @@ def test_the_districts_share_one_scale(client):
     from portal.stats.figures import Figure
 
     def trend(*counts):
-        found = [Figure("2026-0%s" % n, {}, {}, c, "published" if c else "hidden")
+        found = [Figure(f"2026-0{n}", {}, {}, c, "published" if c else "hidden")
                  for n, c in enumerate(counts, 1)]
         return panels.Trend([], found, {"layout": {"yaxis": {}}}, None, {})
 
