@@ -12,7 +12,7 @@ from portal.stats import catalogue
 from portal.stats.disclosure import Exposure, State, audit, build
 from portal.stats.models import StatsFigure, StatsRun
 from portal.stats.periods import Period
-from portal.stats.refresh import KEY_SEPARATOR, atoms_of, complete_periods
+from portal.stats.refresh import KEY_SEPARATOR, atoms_of, complete_periods, public_floors
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,10 @@ def audit_year(run: StatsRun, year: int) -> YearAudit:
     if run.first_month is None or run.last_month is None:
         return YearAudit(year, 0, 0, [])
     periods = complete_periods(year, run.first_month, run.last_month)
-    system = build(atoms_of(year), periods, catalogue.TABLES.values())
+    atoms = atoms_of(year)
+    system = build(atoms, periods, catalogue.TABLES.values())
+    # what the public list of cases shows, as the refresh took it into account
+    system.floors = public_floors(year, atoms, run.extracted_at)
     stored = {(row.table_code, row.period, row.key): row.state for row in db.session.scalars(
         sa.select(StatsFigure).where(StatsFigure.year == year))}
     for cell in system.cells:

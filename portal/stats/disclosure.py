@@ -64,6 +64,10 @@ from portal.stats.periods import Granularity, Period
 TOLERANCE = 1e-6
 
 
+class ProtectionError(RuntimeError):
+    """Suppression found no more cell to hide while the audit still finds an exposure."""
+
+
 class State(enum.Enum):
     """How a cell is published."""
 
@@ -307,10 +311,10 @@ def suppress(system: System, k: int, fixed: Mapping[CellKey, int] | None = None,
                 hidden_now.add(system.cells[extra].key)
                 changed.update(rules.hide(extra))
         if not changed:
-            raise RuntimeError("disclosure control cannot protect: "
+            raise ProtectionError("disclosure control cannot protect: "
                                + "; ".join(map(str, exposures[:5])))
         rules.settle(changed)
-    raise RuntimeError("disclosure control did not settle")  # pragma: no cover
+    raise ProtectionError("disclosure control did not settle")  # pragma: no cover
 
 
 def _mend(system: System, rules: _Rules, exposure: Exposure) -> int | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,11 +24,20 @@ from portal.complaints.models import Complaint, ComplaintEvent
 from portal.complaints.workdays import is_working_day
 from portal.extensions import db
 from portal.stats import catalogue, frozen
-from portal.stats.disclosure import Atom, CellKey, State, build, suppress
+from portal.stats.disclosure import (
+    Atom,
+    CellKey,
+    ProtectionError,
+    State,
+    System,
+    build,
+    suppress,
+)
 from portal.stats.models import StatsCell, StatsDay, StatsFigure, StatsRun, StatsTime, StatsYear
 from portal.stats.periods import Period, year_periods
 
 KEY_SEPARATOR = "|"
+LOG = logging.getLogger(__name__)
 
 
 def zone() -> ZoneInfo:
@@ -113,9 +123,9 @@ def _grouped_cases(now: datetime, names: list[str] | None = None,
 CELL_COLUMNS = ["month", "type", "category_code", "district_code", "status", "deadline", "rating",
                 "resolved", "escalated", "finding"]
 # What the public list of cases shows of each published case (its month, category, district,
-# status and timeline: escalation, the committee's finding): a published case is a case known
-# to be in its group, which the audit must take into account.
-PUBLIC_DIMENSIONS = ("category", "district", "status", "escalated", "finding")
+# status and timeline: whether the answer was on time, escalation, the committee's finding): a
+# published case is a case known to be in its group, which the audit must take into account.
+PUBLIC_DIMENSIONS = ("category", "district", "status", "deadline", "escalated", "finding")
 
 
 def _aggregate_cells(now: datetime) -> None:
@@ -237,10 +247,13 @@ def _publish_year(year: int, first: date, last: date, k: int, now: datetime) -> 
     digest = year_digest(k, periods, atoms, floors, binding(_published_cells(year)))
     if stored is not None and stored.digest == digest:
         return False
+    system = _protected(year, lambda: build(atoms, periods, catalogue.TABLES.values()), k,
+                        floors, fixed)
+    if system is None:
+        if stored is None:  # no figures to keep: an empty year would read as zeros
+            raise ProtectionError(f"statistics {year}: disclosure control cannot protect")
+        return False  # the figures published before stay, until a refresh can protect
     db.session.execute(sa.delete(StatsFigure).where(StatsFigure.year == year))
-    system = build(atoms, periods, catalogue.TABLES.values())
-    system.floors = floors
-    suppress(system, k, fixed=fixed)
     rows = [{"period": cell.key.period, "table_code": cell.key.table,
              "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
              "state": cell.state.value} for cell in system.cells]
@@ -254,6 +267,33 @@ def _publish_year(year: int, first: date, last: date, k: int, now: datetime) -> 
     else:
         stored.digest, stored.computed_at = digest, now
     return True
+
+
+def _protected(year: int, system_of: Callable[[], System], k: int,
+               floors: list[tuple[tuple[int, ...], int]], fixed: dict[CellKey, int]
+               ) -> System | None:
+    """The year's cells after suppression. What is public already (snapshot counts that may
+    not be hidden, the public list's cases) can leave suppression nothing to hide; then it is
+    done again without the snapshot counts, then without the public list, and the operator is
+    warned (``stats audit`` shows what remains exposed). None if even that fails: a year that
+    has figures keeps them, and the error is logged; the other years go on."""
+    attempts = [(floors, fixed, ""), (floors, {}, "without the counts snapshots published"),
+                ([], {}, "without the snapshots' counts and the public list of cases")]
+    for use_floors, use_fixed, compromise in attempts:
+        system = system_of()
+        system.floors = use_floors
+        try:
+            suppress(system, k, fixed=use_fixed)
+        except ProtectionError as error:
+            LOG.warning("statistics %s: suppression failed%s: %s", year,
+                        f" {compromise}" if compromise else "", error)
+            continue
+        if compromise:
+            LOG.warning("statistics %s: published %s; run `flask --app portal stats audit`",
+                        year, compromise)
+        return system
+    LOG.error("statistics %s: not refreshed, the figures published before stay", year)
+    return None
 
 
 def refresh(now: datetime) -> StatsRun:

@@ -284,3 +284,19 @@ def test_the_audit_agrees_with_an_independent_one(system: System, data: st.DataO
     mark(system, hidden)
     found = {(e.key, e.marks) for e in audit(system, K)}
     assert found == independent_audit(system)
+
+
+def test_a_refresh_that_cannot_keep_a_snapshots_counts_still_protects(caplog) -> None:
+    """The snapshot published the total and two of three types: the third, small, is given
+    away by subtraction and nothing else may be hidden. Suppression fails; the refresh does it
+    again without the snapshot's counts (and warns) rather than stop refreshing for good."""
+    from portal.stats import refresh
+    from portal.stats.disclosure import ProtectionError
+
+    fixed = {key("total", YEAR): 25, key("type", YEAR, "report"): 10,
+             key("type", YEAR, "suggestion"): 12}
+    with pytest.raises(ProtectionError):
+        suppress(by_type(3, 10, 12), K, fixed=fixed)
+    system = refresh._protected(2026, lambda: by_type(3, 10, 12), K, [], fixed)
+    assert system is not None and audit(system, K) == []
+    assert "without the counts snapshots published" in caplog.text
