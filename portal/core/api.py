@@ -37,7 +37,7 @@ class ApiError(Exception):
 
 def _api_error(error: ApiError) -> tuple[Response, int]:
     body: dict[str, Any] = {"status": error.status, "message": error.message}
-    if error.parameter:
+    if error.parameter is not None:  # "" too: a parameter without a name
         body["parameter"] = error.parameter
     return jsonify(error=body), error.status
 
@@ -74,8 +74,11 @@ def only_arguments(allowed: Iterable[str]) -> None:
     known = COMMON_ARGUMENTS | set(allowed)
     for name in request.args:
         if name not in known:
+            takes = sorted(set(allowed))
             raise ApiError(400, _("Unknown parameter “%(name)s”; this call takes: %(known)s.",
-                                  name=name[:40], known=", ".join(sorted(set(allowed)))), name)
+                                  name=name[:40], known=", ".join(takes)) if takes else
+                           _("Unknown parameter “%(name)s”; this call takes none.",
+                             name=name[:40]), name)
         if len(request.args.getlist(name)) > 1:
             raise ApiError(400, _("Give %(name)s only once.", name=name), name)
 

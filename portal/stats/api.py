@@ -131,6 +131,7 @@ def snapshot_index() -> Response:
 @open_to_all
 def snapshot(month: str) -> Response:
     """A month's snapshot: a zip with a Frictionless ``datapackage.json``; never changes."""
+    only_arguments(())
     found = snapshots.find(month)
     if found is None:
         abort(404)

@@ -125,3 +125,13 @@ def test_an_unknown_parameter_is_named_with_those_the_call_takes(client):
     chinese = client.get(COUNTS, query_string={"period": ["2026-Q2", "2026-Q1"],
                                                "lang": "zh_Hans_CN"}).get_json()["error"]
     assert CJK.search(chinese["message"])
+
+
+def test_a_call_without_parameters_says_so(client):
+    for url in ("/api/v1/stats/snapshots", "/api/v1/stats/snapshots/2026-06.zip"):
+        response = client.get(url, query_string={"x": "1", "lang": "en"})
+        assert response.status_code == 400
+        error = response.get_json()["error"]
+        assert error["message"] == "Unknown parameter “x”; this call takes none."
+    error = client.get(COUNTS + "?=1&lang=en").get_json()["error"]
+    assert error["parameter"] == ""  # named, even without a name
