@@ -27,17 +27,36 @@ def _selection(run: StatsRun | None, names: tuple[str, ...] = FILTERS
     form = DashboardForm(run, request.args)
     chosen = {name: request.args.get(name, "") for name in ("period", *names)}
     try:
+        _offered(names)
         periods = query.periods(chosen["period"], run, local_today())
         if len(periods) != 1:
             raise query.QueryError("period", query_message_single())
         filters = query.filters(chosen)
     except query.QueryError as error:
         field = getattr(form, error.parameter, None)
-        if field is not None:
+        if field is not None and error.parameter in ("period", *names):
             field.errors = [error.message]
+        else:
+            form.form_errors.append(error.message)
         return form, None, {}, error.message
     form.period.data = str(periods[0])
     return form, periods[0], filters, None
+
+
+def _offered(names: tuple[str, ...]) -> None:
+    """Refuse what the page cannot show rather than show unfiltered figures as if filtered: a
+    dimension it has no filter for, or a filter given twice. Other parameters (a campaign's
+    tag on a shared link) are left alone."""
+    for name in request.args:
+        if name in ("period", *names) and len(request.args.getlist(name)) > 1:
+            raise query.QueryError(name, _("Choose one value for %(name)s.",
+                                           name=query.dimension_name(name)
+                                           if name in catalogue.DIMENSIONS else _("period")))
+        if (name in catalogue.DIMENSIONS or name == "group_by") and name not in names:
+            what = query.dimension_name(name) if name in catalogue.DIMENSIONS else name
+            raise query.QueryError(name, _("This page cannot narrow or group the figures by "
+                                           "%(name)s; the open data gives the other tables.",
+                                           name=what))
 
 
 def query_message_single() -> str:

@@ -181,8 +181,9 @@ def test_three_filters_leave_the_dashboard_up_with_a_note_on_each_panel(client):
 
 
 def test_the_districts_page_reads_only_its_period(client):
-    page = _page(client, "/stats/districts?period=2026-Q2&type=nonsense&lang=en")
-    assert 'class="error-summary"' not in page
+    """It has no filters: one in its address is refused, not checked as if it applied."""
+    page = _page(client, "/stats/districts?period=2026-Q2&type=nonsense&lang=en", 400)
+    assert "This page cannot narrow or group the figures by Type (type)" in page
 
 
 # Districts, embeds, methodology, data dictionary ---------------------------------------------
@@ -372,3 +373,20 @@ def test_the_districts_share_one_scale(client):
     panels.same_scale(trends)
     assert {str(t.chart["layout"]["yaxis"]["range"]) for t in trends} == {"[0, 132.0]"}
     assert "Every chart has the same scale" in _page(client, "/stats/districts?lang=en")
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("/stats/?status=closed", "This page cannot narrow or group the figures by Status (status)"),
+    ("/stats/?group_by=type", "This page cannot narrow or group the figures by group_by"),
+    ("/stats/?period=2026-Q2&period=2026-Q1", "Choose one value for period."),
+    ("/stats/?district=EAST&district=CENTRAL", "Choose one value for District (district)."),
+    ("/stats/districts?category=BIZ-FEE", "cannot narrow or group the figures by Category"),
+    ("/stats/embed/categories?period=2026-Q2&period=2026-Q1", "Choose one value for period."),
+])
+def test_a_filter_the_page_cannot_apply_is_refused_not_ignored(client, url, message):
+    page = _page(client, f"{url}&lang=en", 400)
+    assert message in page
+
+
+def test_other_parameters_of_a_shared_link_are_left_alone(client):
+    _page(client, "/stats/?period=2026-Q2&utm_source=newsletter&lang=en")
