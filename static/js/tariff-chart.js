@@ -31,7 +31,7 @@ function wrapLabels(spec) {
     var lines = trace.y.reduce(function (sum, label) {
       return sum + label.split("<br>").length;
     }, 0);
-    spec.layout.height = Math.max(spec.layout.height, 90 + 17 * lines + 8 * trace.y.length);
+    spec.layout.height = Math.max(spec.layout.height, 100 + 24 * lines + 6 * trace.y.length);
   });
 }
 
