@@ -9,6 +9,8 @@ document.addEventListener("DOMContentLoaded", function () {
     var figure = element.closest("figure");
     if (figure) { figure.hidden = false; }
     if (narrow) { wrapLabels(spec); }
+    // a chart of a given height takes that height, not the box reserved for the others
+    if (spec.layout && spec.layout.height) { element.style.minHeight = "0"; }
     Plotly.newPlot(element, spec.data, spec.layout,
       { displayModeBar: false, responsive: true, locale: document.documentElement.lang });
     // On a phone the chart comes first and its table (the same figures) is folded away
