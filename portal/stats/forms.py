@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
-from portal.core.formatting import month_filter
+from portal.core.formatting import date_filter, month_filter
 from portal.core.forms import PortalForm
 from portal.stats import figures
 from portal.stats.models import StatsRun
@@ -61,6 +61,10 @@ def _choice(period: Period, run: StatsRun | None) -> str:
             Granularity.MONTH:
         return _("%(period)s (from %(month)s)", period=period_name(period),
                  month=month_filter(first))
+    day = run.first_day if run is not None else None
+    if day is not None and day.day > 1 and period.first_day == day.replace(day=1):
+        return _("%(period)s (from %(month)s)", period=period_name(period),
+                 month=date_filter(day))
     return period_name(period)
 
 

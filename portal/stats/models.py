@@ -96,6 +96,8 @@ class StatsRun(Base):
     first_month: Mapped[date | None] = mapped_column(sa.Date)
     last_month: Mapped[date | None] = mapped_column(sa.Date)
     cases: Mapped[int]
+    # The local day of the first case: the first month is partial when it is not the 1st.
+    first_day: Mapped[date | None] = mapped_column(sa.Date)
 
 
 class StatsSnapshot(Base):

@@ -317,7 +317,9 @@ def refresh(now: datetime) -> StatsRun:
     db.session.execute(sa.delete(StatsFigure).where(StatsFigure.year.not_in(years)))
     db.session.execute(sa.delete(StatsYear).where(StatsYear.year.not_in(years)))
     cases = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StatsCell.count), 0)))
+    first_case = db.session.scalar(sa.select(sa.func.min(Complaint.registered_at)))
     run = StatsRun(extracted_at=now, min_cell=k, first_month=first, last_month=last,
+                   first_day=first_case.astimezone(zone()).date() if first_case else None,
                    cases=int(cases or 0))
     db.session.add(run)
     db.session.flush()

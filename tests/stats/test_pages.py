@@ -286,7 +286,9 @@ def test_a_period_that_holds_only_some_of_its_months_says_so(client):
     page = _page(client, "/stats/?lang=en")
     assert ">Year 2025 (from November 2025)</option>" in page
     assert ">Q4 2025 (from November 2025)</option>" in page
-    assert ">Q2 2026</option>" in page and ">November 2025</option>" in page
+    assert ">Q2 2026</option>" in page and ">December 2025</option>" in page
+    # the first month too: its first case came on the 3rd
+    assert ">November 2025 (from Nov 3, 2025)</option>" in page
     assert "（2025年11月起）</option>" in _page(client, "/stats/?lang=zh_Hans_CN")
 
 
