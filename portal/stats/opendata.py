@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from portal.core.api import csv_cell
 from portal.core.formatting import datetime_filter, zone_name
+from portal.core.text import bracketed
 from portal.stats.figures import Figure, Times, cells, customers
 from portal.stats.models import StatsRun
 from portal.stats.query import Query
@@ -74,7 +75,7 @@ def citation(run: StatsRun, url: str | None = None) -> str:
     default) and the moment of extraction with its time zone."""
     return _("Demo Power Supply Co., Open Power Service, complaint statistics, extracted "
              "%(moment)s, %(url)s, licensed CC BY 4.0.",
-             moment=f"{datetime_filter(run.extracted_at)} ({zone_name()})",
+             moment=datetime_filter(run.extracted_at) + bracketed(zone_name()),
              url=url or url_for("stats.dashboard", _external=True))
 
 
