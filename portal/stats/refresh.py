@@ -63,9 +63,8 @@ def _days(first: date, last: date) -> Iterator[StatsDay]:
         day += timedelta(days=1)
 
 
-def _fill_calendar(now: datetime) -> None:
+def _fill_calendar(now: datetime, first_case: datetime | None) -> None:
     """Days from the first case's (or this year's) month to a year ahead of ``now``."""
-    first_case = db.session.scalar(sa.select(sa.func.min(Complaint.registered_at)))
     today = now.astimezone(zone()).date()
     start = (first_case.astimezone(zone()).date() if first_case else today).replace(day=1)
     start = start - timedelta(days=1)
@@ -301,7 +300,8 @@ def refresh(now: datetime) -> StatsRun:
     figures would follow from the same counts as last time keeps them (``year_digest``)."""
     for model in (StatsTime, StatsCell):
         db.session.execute(sa.delete(model))
-    _fill_calendar(now)
+    first_case = db.session.scalar(sa.select(sa.func.min(Complaint.registered_at)))
+    _fill_calendar(now, first_case)
     _aggregate_cells(now)
     _aggregate_times()
     db.session.flush()
@@ -317,7 +317,6 @@ def refresh(now: datetime) -> StatsRun:
     db.session.execute(sa.delete(StatsFigure).where(StatsFigure.year.not_in(years)))
     db.session.execute(sa.delete(StatsYear).where(StatsYear.year.not_in(years)))
     cases = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StatsCell.count), 0)))
-    first_case = db.session.scalar(sa.select(sa.func.min(Complaint.registered_at)))
     run = StatsRun(extracted_at=now, min_cell=k, first_month=first, last_month=last,
                    first_day=first_case.astimezone(zone()).date() if first_case else None,
                    cases=int(cases or 0))
