@@ -27,11 +27,6 @@ def joined(parts: list[str]) -> str:
     return ("，" if current_language().startswith("zh") else ", ").join(parts)
 
 
-def listed(names: list[str]) -> str:
-    """Items of a list of names: ``、`` between them in Chinese, ``, `` in English."""
-    return ("、" if current_language().startswith("zh") else ", ").join(names)
-
-
 def book_title(title: str) -> str:
     """A document's title as Chinese writes it, between 《》 (once); English leaves it plain."""
     if not current_language().startswith("zh") or title.startswith("《"):

@@ -10,7 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-from portal.core.text import listed
+from portal.core.templating import list_comma
 from portal.stats import catalogue, figures
 from portal.stats.catalogue import Table
 from portal.stats.models import StatsRun
@@ -140,7 +140,7 @@ def granularity_names(table: Table, alternatives: bool = False) -> str:
     """``year, quarter`` in the reader's language (``year or quarter`` as alternatives)."""
     names = [{Granularity.YEAR: _("year"), Granularity.QUARTER: _("quarter"),
               Granularity.MONTH: _("month")}[g] for g in table.granularities]
-    return _(" or ").join(names) if alternatives else listed(names)
+    return _(" or ").join(names) if alternatives else list_comma().join(names)
 
 
 def parse_times(args: Mapping[str, str], run: StatsRun | None, today: date
