@@ -133,6 +133,10 @@ OPTIONS: tuple[Option, ...] = (
            "k of the statistics' disclosure control: a count from 1 to k-1 is published as "
            "\"<k\", and medians or shares resting on fewer than k cases are not published.",
            _parse_positive),
+    Option("STATS_SETTLE_DAYS", 30,
+           "Days after a month ends before its statistics are published. Its counts are taken "
+           "then and never recomputed, so that cases still being answered have settled and "
+           "figures extracted at different times cannot be subtracted.", _parse_int),
     Option("CHECK_STEP_MINUTES", 60,
            "How long the check step of the complaint form stays valid.", _parse_int),
     Option("MAIL_SERVER", "",

@@ -18,8 +18,8 @@ stats_cli = AppGroup("stats", help="Statistics: refresh the published figures, a
 
 @stats_cli.command("refresh")
 def stats_refresh() -> None:
-    """Recompute every statistic from the complaints (run it on a schedule, e.g. hourly) and
-    make the snapshot of each month that has ended and has none yet."""
+    """Recompute the statistics of the months not final yet (run it on a schedule, e.g.
+    hourly), publish the months that have settled and make their snapshots."""
     started = time.monotonic()
     now = utcnow()
     run = refresh.refresh(now)

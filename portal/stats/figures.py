@@ -91,7 +91,7 @@ def customers() -> dict[str, int]:
 
 
 def is_published(run: StatsRun, period: Period) -> bool:
-    """Whether a refresh published figures for this period (it has ended and holds cases)."""
+    """Whether a refresh published figures for this period (it has settled and holds cases)."""
     if run.first_month is None or run.last_month is None:
         return False
     after_last = date(run.last_month.year + (run.last_month.month == 12),

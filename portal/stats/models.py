@@ -44,6 +44,18 @@ class StatsCell(Base):
     count: Mapped[int]
 
 
+class StatsMonth(Base):
+    """A month whose counts are final: its atoms (``stats_cells``) and times (``stats_times``)
+    were taken once, ``PORTAL_STATS_SETTLE_DAYS`` after it ended, and no refresh recomputes
+    them, so that every extraction publishes the same counts for it (two extractions cannot be
+    subtracted to reveal the few cases that changed between them)."""
+
+    __tablename__ = "stats_months"
+
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class StatsTime(Base):
     """How many cases registered in a local month (of a type, category and district) took a
     number of working days to a first contact or to the reply: a histogram, from which medians

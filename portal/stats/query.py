@@ -45,8 +45,8 @@ class Query:
 def default_period(run: StatsRun | None, today: date) -> Period:
     """The last quarter published, else the last month (a portal younger than a quarter).
 
-    Counted from the refresh's last month, not from today: between the end of a month and the
-    next refresh, the month just ended is not published yet."""
+    Counted from the refresh's last month, not from today: a month is published some days
+    after it ends (``PORTAL_STATS_SETTLE_DAYS``)."""
     if run is not None and run.last_month is not None:
         last = run.last_month
         today = date(last.year + (last.month == 12), last.month % 12 + 1, 1)
@@ -109,8 +109,9 @@ def periods(text: str, run: StatsRun | None, today: date) -> list[Period]:
             }[error.reason]) from None
     for period in found:
         if run is None or not figures.is_published(run, period):
-            raise QueryError("period", _("No figures are published for %(period)s: only periods "
-                                         "that have ended, from the first case on.",
+            raise QueryError("period", _("No figures are published for %(period)s: figures start "
+                                         "with the first case's month, and a month is "
+                                         "published some days after it ends.",
                                          period=str(period)), status=404)
     return found
 

@@ -4,6 +4,11 @@ database, never case by case in Python) and the published figures after disclosu
 Run by ``flask --app portal stats refresh`` (on a schedule: cron, hourly in production) and
 after the demo data is loaded. Everything is replaced in one transaction, so that readers see
 either the old figures or the new, never a mixture.
+
+A month is published ``PORTAL_STATS_SETTLE_DAYS`` after it ends, and its counts are taken then
+for good (``StatsMonth``): later refreshes count only the months after it. Every extraction
+thus publishes the same counts for a month, and a count once published stays published, so
+that no two extractions differ by the few cases that changed between them.
 """
 
 from __future__ import annotations
@@ -33,7 +38,15 @@ from portal.stats.disclosure import (
     build,
     suppress,
 )
-from portal.stats.models import StatsCell, StatsDay, StatsFigure, StatsRun, StatsTime, StatsYear
+from portal.stats.models import (
+    StatsCell,
+    StatsDay,
+    StatsFigure,
+    StatsMonth,
+    StatsRun,
+    StatsTime,
+    StatsYear,
+)
 from portal.stats.periods import Period, year_periods
 
 KEY_SEPARATOR = "|"
@@ -48,6 +61,11 @@ def zone() -> ZoneInfo:
 def min_cell() -> int:
     """k: the smallest count published as it is."""
     return int(current_app.config["STATS_MIN_CELL"])
+
+
+def settle_days() -> int:
+    """Days after a month ends before it is published and its counts are final."""
+    return int(current_app.config["STATS_SETTLE_DAYS"])
 
 
 def _days(first: date, last: date) -> Iterator[StatsDay]:
@@ -127,9 +145,11 @@ CELL_COLUMNS = ["month", "type", "category_code", "district_code", "status", "de
 PUBLIC_DIMENSIONS = ("category", "district", "status", "deadline", "escalated", "finding")
 
 
-def _aggregate_cells(now: datetime) -> None:
+def _aggregate_cells(now: datetime, since: datetime | None) -> None:
+    """The atoms of the cases registered from ``since`` on (None: all)."""
+    where = [] if since is None else [Complaint.registered_at >= since]
     db.session.execute(sa.insert(StatsCell).from_select([*CELL_COLUMNS, "count"],
-                                                        _grouped_cases(now)))
+                                                        _grouped_cases(now, None, *where)))
 
 
 def public_floors(year: int, atoms: list[Atom], now: datetime) -> list[tuple[tuple[int, ...], int]]:
@@ -146,12 +166,17 @@ def public_floors(year: int, atoms: list[Atom], now: datetime) -> list[tuple[tup
     for month, *values, count in db.session.execute(query):
         key = (month.month, *map(str, values))
         if month.year == year and key in members:
-            floors.append((tuple(members[key]), int(count)))
+            # A final month counts its cases as they were when it was taken: a published case
+            # may have moved on since, so no floor exceeds what the group held then.
+            held = sum(atoms[number].count for number in members[key])
+            floors.append((tuple(members[key]), min(int(count), held)))
     return floors
 
 
-def _aggregate_times() -> None:
+def _aggregate_times(since: datetime | None) -> None:
+    """The times' histogram of the cases registered from ``since`` on (None: all)."""
     c = Complaint
+    where = [] if since is None else [c.registered_at >= since]
     registered, done = sa.orm.aliased(StatsDay), sa.orm.aliased(StatsDay)
     for measure, moment in (("first_contact", c.first_contacted_at), ("reply", c.replied_at)):
         days = done.working_ordinal - registered.working_ordinal
@@ -160,6 +185,7 @@ def _aggregate_times() -> None:
         select = (sa.select(*grouped, sa.func.count()).select_from(c)
                   .join(registered, registered.day == _local_day(c.registered_at))
                   .join(done, done.day == _local_day(moment))
+                  .where(*where)
                   .group_by(*grouped))
         db.session.execute(sa.insert(StatsTime).from_select(
             ["month", "measure", "type", "category_code", "district_code", "days", "count"],
@@ -167,13 +193,35 @@ def _aggregate_times() -> None:
 
 
 def published_months(now: datetime) -> tuple[date | None, date | None]:
-    """The first month with cases and the last month that has ended (None, None: no cases)."""
+    """The first month with cases and the last month that ended at least the settling days
+    ago, or was published already (None, None: no cases, or no such month yet)."""
     first = db.session.scalar(sa.select(sa.func.min(StatsCell.month)))
     if first is None:
         return None, None
-    today = now.astimezone(zone()).date()
-    last = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    settled = now.astimezone(zone()).date() - timedelta(days=settle_days())
+    last = (settled.replace(day=1) - timedelta(days=1)).replace(day=1)
+    last = max(last, _frozen_through() or last)
     return (first, last) if first <= last else (None, None)
+
+
+def _frozen_through() -> date | None:
+    """The last month whose counts are final."""
+    return db.session.scalar(sa.select(sa.func.max(StatsMonth.month)))
+
+
+def _local_start(month: date) -> datetime:
+    """The UTC moment at which a local month starts."""
+    return datetime.combine(month, time(0), zone()).astimezone(UTC)
+
+
+def _freeze(first: date, last: date, now: datetime) -> None:
+    """Make final the months from the first up to the last published one not final yet."""
+    final = _frozen_through()
+    month = max(first, _after(final)) if final else first
+    while month <= last:
+        db.session.add(StatsMonth(month=month, frozen_at=now))
+        month = _after(month)
+    db.session.flush()
 
 
 def complete_periods(year: int, first: date, last: date) -> list[Period]:
@@ -209,6 +257,12 @@ def _published_cells(year: int) -> set[tuple[str, str, str, int]]:
                                            StatsFigure.state == State.PUBLISHED.value))}
 
 
+def _published_counts(year: int) -> dict[CellKey, int]:
+    """The counts of a year's stored figures that are published as they are."""
+    return {CellKey(table, period, tuple(key.split(KEY_SEPARATOR)) if key else ()): count
+            for table, period, key, count in _published_cells(year)}
+
+
 def year_digest(k: int, periods: list[Period], atoms: list[Atom],
                 floors: list[tuple[tuple[int, ...], int]], fixed: dict[CellKey, int]) -> str:
     """What a year's published figures follow from, as a SHA-256: the same digest, the same
@@ -233,7 +287,9 @@ def _publish_year(year: int, first: date, last: date, k: int, now: datetime) -> 
     periods = complete_periods(year, first, last)
     atoms = atoms_of(year)
     floors = public_floors(year, atoms, now)
-    fixed = frozen.published_counts(year)
+    # What was published before (by the last refresh, or for good by a snapshot) stays
+    # published: a month's counts are final, so hiding one now would hide nothing.
+    fixed = {**_published_counts(year), **frozen.published_counts(year)}
 
     def binding(published: set[tuple[str, str, str, int]]) -> dict[CellKey, int]:
         # Snapshot counts that the figures publish as they are already cannot change what
@@ -296,16 +352,22 @@ def _protected(year: int, system_of: Callable[[], System], k: int,
 
 
 def refresh(now: datetime) -> StatsRun:
-    """Rebuild every statistic from the complaints as they are at ``now``; a year whose
-    figures would follow from the same counts as last time keeps them (``year_digest``)."""
+    """Rebuild the statistics of the months not final yet from the complaints as they are at
+    ``now``; a year whose figures would follow from the same counts as last time keeps them
+    (``year_digest``)."""
+    final = _frozen_through()
+    since = _local_start(_after(final)) if final else None
     for model in (StatsTime, StatsCell):
-        db.session.execute(sa.delete(model))
+        db.session.execute(sa.delete(model).where(model.month > final) if final
+                           else sa.delete(model))
     first_case = db.session.scalar(sa.select(sa.func.min(Complaint.registered_at)))
     _fill_calendar(now, first_case)
-    _aggregate_cells(now)
-    _aggregate_times()
+    _aggregate_cells(now, since)
+    _aggregate_times(since)
     db.session.flush()
     first, last = published_months(now)
+    if first is not None and last is not None:
+        _freeze(first, last, now)
     k = min_cell()
     years: list[int] = []
     if first is not None and last is not None:

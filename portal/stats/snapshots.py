@@ -1,4 +1,4 @@
-"""Monthly snapshots: once a month has ended, every catalogue table of the periods that end
+"""Monthly snapshots: once a month is published, every catalogue table of the periods that end
 with it (the month; its quarter, its year when it closes them) and the times, as CSV files in a
 zip with a Frictionless Data ``datapackage.json``. A snapshot is made once and never changes;
 the transparency log records its SHA-256, so that anyone can prove a file is the one published.

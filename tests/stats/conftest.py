@@ -36,8 +36,9 @@ def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> d
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
 
 
-# Monday 10 August 2026, 10:00 in Shanghai: July has ended (published), August has not.
-NOW = local(2026, 8, 10, 10)
+# Thursday 10 September 2026, 10:00 in Shanghai: July ended more than 30 days ago (published,
+# its counts final), August ended too recently (PORTAL_STATS_SETTLE_DAYS) to be published.
+NOW = local(2026, 9, 10, 10)
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,10 @@ CASES: list[Case] = [
          reply=L(2026, 7, 15), escalated=L(2026, 7, 20)),
     Case(L(2026, 7, 20), type="report", category="SVC-ATT", district="EAST",
          rejected=L(2026, 7, 20, 15)),
-    # August 2026, the month in course: one answered, one waiting within its deadline
+    # August 2026, ended too recently to be published: one answered; September, the month in
+    # course: one waiting within its deadline
     Case(L(2026, 8, 3), accepted=L(2026, 8, 3, 11), reply=L(2026, 8, 4)),
-    Case(L(2026, 8, 7)),
+    Case(L(2026, 9, 8)),
 ]
 
 

@@ -53,7 +53,7 @@ def test_the_shape_of_a_count_answer(client):
     assert data["table"] == "category"
     assert data["filters"] == {}
     assert data["k"] == 5
-    assert data["extracted_at"] == "2026-08-10T02:00:00Z"
+    assert data["extracted_at"] == "2026-09-10T02:00:00Z"
     assert data["time_zone"] == "Asia/Shanghai"
     assert data["licence"] == opendata.LICENCE
     assert "CC BY 4.0" in data["citation"]

@@ -76,7 +76,7 @@ def test_the_dashboard_shows_the_last_quarter_published(client):
     assert options == ["2026-07", "2026-06", "2026-05", "2026-04", "2026-03", "2026-02",
                        "2026-01", "2025-12", "2025-11", "2026-Q2", "2026-Q1", "2025-Q4",
                        "2025"]
-    assert re.search(r"Extracted Aug 10, 2026, 10:00\s?AM\.", page)
+    assert re.search(r"Extracted Sep 10, 2026, 10:00\s?AM\.", page)
 
 
 def test_a_small_count_shows_as_below_k_and_never_as_itself(client):
@@ -213,7 +213,7 @@ def test_every_chart_can_be_embedded_by_other_sites(client, code):
     assert "frame-ancestors *" in policy and "frame-ancestors 'none'" not in policy
     assert "X-Frame-Options" not in response.headers
     page = response.get_data(as_text=True)
-    assert "CC BY 4.0" in page and "Extracted Aug 10, 2026" in page  # source, licence, time
+    assert "CC BY 4.0" in page and "Extracted Sep 10, 2026" in page  # source, licence, time
     assert "<header" not in page  # the chart alone, without the portal's navigation
     assert '<base target="_top">' in page  # its links leave the frame for the reader's window
 
@@ -319,8 +319,8 @@ def test_a_share_says_out_of_how_many_cases():
 
 def test_the_dashboard_says_when_its_figures_were_extracted_and_in_which_time_zone(client):
     page = _page(client, "/stats/?lang=en")
-    assert re.search(r"Figures extracted Aug 10, 2026, 10:00\W+AM \(China Time\)", page)
-    assert "数据提取于2026年8月10日 10:00（中国时间）" in _page(client, "/stats/?lang=zh_Hans_CN")
+    assert re.search(r"Figures extracted Sep 10, 2026, 10:00\W+AM \(China Time\)", page)
+    assert "数据提取于2026年9月10日 10:00（中国时间）" in _page(client, "/stats/?lang=zh_Hans_CN")
 
 
 def test_captions_and_embeds_name_the_filters(client):

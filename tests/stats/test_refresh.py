@@ -1,5 +1,5 @@
 """The refresh: every case counted once in its local month, each case's outcome, working days
-to the reply, percentiles as PostgreSQL computes them, and only periods that have ended
+to the reply, percentiles as PostgreSQL computes them, and only months that have settled
 published."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_each_case_counts_in_its_local_month(app, stats):
         assert {month.isoformat()[:7]: count for month, count in db.session.execute(
             sa.select(StatsCell.month, sa.func.sum(StatsCell.count)).group_by(StatsCell.month)
         )} == {"2025-11": 6, "2025-12": 5, "2026-04": 6, "2026-05": 6, "2026-06": 8,
-               "2026-07": 7, "2026-08": 2}
+               "2026-07": 7, "2026-08": 1, "2026-09": 1}
         # registered on 30 June at 17:00 UTC: 1 July at 01:00 in Shanghai
         month = db.session.scalar(sa.select(StatsCell.month).where(
             StatsCell.category_code == "QUAL"))
@@ -96,8 +96,8 @@ def test_the_outcomes_of_the_cases(app, stats):
     (Case(local(2026, 6, 1)), "overdue"),
     # taken to the committee unanswered once the deadline had passed: still not answered
     (Case(local(2026, 6, 1), escalated=local(2026, 6, 20)), "overdue"),
-    (Case(local(2026, 8, 7)), "waiting"),
-    (Case(local(2026, 8, 7), accepted=local(2026, 8, 7, 11)), "waiting"),
+    (Case(local(2026, 9, 8)), "waiting"),
+    (Case(local(2026, 9, 8), accepted=local(2026, 9, 8, 11)), "waiting"),
 ])
 def test_the_deadline_outcome(app, add_cases, case, outcome):
     add_cases([case])
@@ -265,27 +265,29 @@ def test_only_periods_that_have_ended_are_published(app, stats):
         published = _published_periods()
         assert {"2025", "2025-Q4", "2025-11", "2025-12", "2026-Q2", "2026-04", "2026-05",
                 "2026-06", "2026-07"} <= published
-        # August is in course, the third quarter and 2026 have not ended; October 2025 has
-        # ended but has no case, nor any month before it
+        # August ended less than PORTAL_STATS_SETTLE_DAYS ago, the third quarter and 2026 have
+        # not ended; October 2025 has ended but has no case, nor any month before it
         assert not published & {"2026-08", "2026-Q3", "2026", "2025-10", "2025-Q3"}
         for text in ("2026-08", "2026-Q3", "2026", "2027", "2025-10"):
             assert not figures.is_published(run, Period.parse(text)), text
         for text in ("2026-07", "2026-Q2", "2025", "2026-01", "2026-Q1"):
             assert figures.is_published(run, Period.parse(text)), text
-        # the August cases are counted, waiting for their month to end
+        # the August case is counted, waiting for its month to settle
         assert db.session.scalar(sa.select(sa.func.sum(StatsCell.count)).where(
-            StatsCell.month == date(2026, 8, 1))) == 2
+            StatsCell.month == date(2026, 8, 1))) == 1
 
 
-def test_the_month_is_published_once_it_has_ended(app, add_cases):
+def test_the_month_is_published_once_it_has_settled(app, add_cases):
+    """July ends on 31 July; its cases have PORTAL_STATS_SETTLE_DAYS (30) to settle, so that it
+    is published from 31 August, local time."""
     add_cases(CASES)
     with app.app_context():
-        compute(local(2026, 7, 31, 23, 59))
+        compute(local(2026, 8, 30, 23, 59))
         run = db.session.scalar(sa.select(StatsRun))
         assert run.last_month == date(2026, 6, 1)
         assert "2026-07" not in _published_periods()
         assert db.session.scalar(sa.select(sa.func.max(StatsSnapshot.month))) == "2026-06"
-        compute(local(2026, 8, 1, 0, 0))
+        compute(local(2026, 8, 31, 0, 0))
         run = db.session.scalar(sa.select(StatsRun))
         assert run.last_month == date(2026, 7, 1)
         assert "2026-07" in _published_periods()
@@ -382,15 +384,13 @@ def test_a_year_whose_counts_have_not_changed_is_not_computed_again(app, stats, 
         after = {(f.period, f.table_code, f.key): (f.count, f.state)
                  for f in db.session.scalars(sa.select(StatsFigure))}
         assert after == before
-    add_cases([Case(local(2026, 7, 22), category="GRID")])  # July 2026 gains a case
     with app.app_context():
-        compute()
+        compute(local(2026, 10, 1))  # August has settled: 2026 gains a month
         assert computed == [2026]  # 2025 kept as it was
-        assert figures_of(2026, "2026-07") != {k: v for k, v in before.items()
-                                               if k[0] == "2026-07"}
+        assert figures_of(2026, "2026-08") != {}
         # the minimum cell size is part of what the figures follow from
         app.config["STATS_MIN_CELL"] = 3
-        compute()
+        compute(local(2026, 10, 1))
         assert computed == [2026, 2025, 2026]
 
 

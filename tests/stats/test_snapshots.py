@@ -16,7 +16,7 @@ from frictionless import validate
 
 from portal.complaints.models import Complaint, ComplaintCategory
 from portal.extensions import db
-from portal.stats.models import StatsSnapshot
+from portal.stats.models import StatsMonth, StatsSnapshot
 from tests.stats.conftest import NOW, Case, compute, local
 
 COUNTS = "/api/v1/stats/complaints"
@@ -86,7 +86,7 @@ def test_a_snapshot_is_a_valid_data_package(client, tmp_path):
 
 def test_a_snapshot_never_changes(app, client, add_cases):
     before = {month: _snapshot(client, month).get_data() for month in ("2026-06", "2026-07")}
-    # later: a June case is answered, one more July case turns up, August ends
+    # later: a June case is answered, one more July case turns up, August settles
     add_cases([Case(local(2026, 7, 21), accepted=local(2026, 7, 21, 11),
                     reply=local(2026, 7, 22))])
     with app.app_context():
@@ -96,8 +96,9 @@ def test_a_snapshot_never_changes(app, client, add_cases):
         overdue.replied_at = local(2026, 8, 20)
         overdue.status = "replied"
         db.session.commit()
-        compute(local(2026, 9, 2))
-    assert [row["count"] for row in _rows(client, period="2026-07")] in ([8], [None])
+        compute(local(2026, 10, 2))
+    # July's counts are final: the figures, like the snapshot, are those taken on 10 September
+    assert [row["count"] for row in _rows(client, period="2026-07")] in ([7], [None])
     for month, data in before.items():
         assert _snapshot(client, month).get_data() == data
     august = _snapshot(client, "2026-08").get_data()
@@ -153,7 +154,9 @@ def test_a_later_refresh_never_hides_what_a_snapshot_published(app, add_cases):
                for month in (6, 7) for day in range(1, 29)
                for category in ("BIZ-FEE", "BIZ-BILL") if day % 3])
     with app.app_context():
-        db.session.execute(sa.delete(StatsSnapshot))
+        # as if the figures were computed for the first time with these cases
+        for model in (StatsSnapshot, StatsMonth):
+            db.session.execute(sa.delete(model))
         db.session.commit()
         compute()
         before = frozen.published_counts(2026)

@@ -1,0 +1,121 @@
+"""A published month's counts are final: cases that move on afterwards (an answer, a rating, an
+escalation, a summary made public) change no figure of it, so that two extractions taken at
+different times cannot be subtracted to reveal the few cases that changed between them; and a
+count once published stays published when later months bring new relations to protect."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from portal.accounts.models import User
+from portal.complaints import services
+from portal.complaints.enums import ActorKind, ComplaintStatus
+from portal.complaints.models import Complaint
+from portal.extensions import db
+from portal.stats import auditing
+from portal.stats.disclosure import State
+from portal.stats.models import StatsFigure, StatsMonth, StatsRun, StatsTime
+from tests.stats.conftest import NOW, Case, compute, local
+
+COUNTS = "/api/v1/stats/complaints"
+
+
+def _figures() -> dict[tuple[str, str, str], tuple[int, str]]:
+    return {(f.table_code, f.period, f.key): (f.count, f.state)
+            for f in db.session.scalars(sa.select(StatsFigure))}
+
+
+def _times() -> list[tuple[object, ...]]:
+    return sorted(tuple(row) for row in db.session.execute(sa.select(
+        StatsTime.month, StatsTime.measure, StatsTime.category_code, StatsTime.days,
+        StatsTime.count).where(StatsTime.month <= date(2026, 7, 1))))
+
+
+def _answers(client) -> list[object]:
+    """What the API answers for July and the second quarter, but the extraction time."""
+    found = []
+    for period, group_by in (("2026-07", "category"), ("2026-Q2", "category,district"),
+                             ("2026-Q2", "status"), ("2026-Q2", "deadline"),
+                             ("2026-Q2", "rating"), ("2026-Q2", "escalated")):
+        data = client.get(COUNTS, query_string={"period": period, "group_by": group_by})
+        assert data.status_code == 200, data.get_json()
+        found.append(data.get_json()["rows"])
+    return found
+
+
+def _move_cases_on(make_user) -> None:
+    """A month and more later: June's unanswered case is answered late, a July case is rated
+    and taken to the committee, a June case is made public."""
+    staff_id = make_user("stats-staff", role="staff")[0].id
+    staff = db.session.get(User, staff_id)
+    later = local(2026, 9, 20)
+    waiting = db.session.scalar(sa.select(Complaint).where(
+        Complaint.category_code == "SVC-ATT", Complaint.status == ComplaintStatus.IN_PROGRESS))
+    services.reply(waiting, None, "答复", later)
+    july = db.session.scalar(sa.select(Complaint).where(
+        Complaint.registered_at >= local(2026, 7, 8, 0),
+        Complaint.registered_at < local(2026, 7, 9, 0)))
+    services.rate(july, 1, False, later)
+    services.change_status(july, ComplaintStatus.ESCALATED, ActorKind.COMPLAINANT, later,
+                           reason="对答复不满意。")
+    june = db.session.scalar(sa.select(Complaint).where(
+        Complaint.registered_at >= local(2026, 6, 1, 0),
+        Complaint.registered_at < local(2026, 6, 2, 0)))
+    june.consent_publish = True
+    services.approve_summary(june, staff, "电费疑问，已答复。", later)
+    db.session.commit()
+
+
+def test_cases_that_move_on_change_no_published_figure(app, client, stats, make_user):
+    with app.app_context():
+        figures, times = _figures(), _times()
+    answers = _answers(client)
+    with app.app_context():
+        _move_cases_on(make_user)
+        compute(local(2026, 9, 21))
+        assert _figures() == figures
+        assert _times() == times
+    assert _answers(client) == answers
+
+
+def test_a_month_is_final_from_its_publication(app, stats):
+    with app.app_context():
+        final = {row.month: row.frozen_at for row in db.session.scalars(sa.select(StatsMonth))}
+        # every month from the first case's to July, each taken at the refresh that published it
+        assert sorted(final) == [date(2025, 11, 1), date(2025, 12, 1)] + [
+            date(2026, month, 1) for month in range(1, 8)]
+        assert set(final.values()) == {NOW}
+        compute(local(2026, 10, 1))
+        final = {row.month: row.frozen_at for row in db.session.scalars(sa.select(StatsMonth))}
+        assert final[date(2026, 8, 1)] == local(2026, 10, 1)
+        assert final[date(2026, 7, 1)] == NOW
+
+
+def test_a_count_once_published_stays_published(app, stats, add_cases):
+    """August brings the third quarter's relations; nothing July published is hidden for
+    them, and the audit of everything published still passes."""
+    with app.app_context():
+        before = {key: count for key, (count, state) in _figures().items()
+                  if state == State.PUBLISHED.value}
+    add_cases([Case(local(2026, 8, 12), category="GRID", district="BEISHAN")])
+    with app.app_context():
+        compute(local(2026, 10, 1))
+        after = _figures()
+        assert {key: after[key] for key in before} == {
+            key: (count, State.PUBLISHED.value) for key, count in before.items()}
+        run = db.session.scalar(sa.select(StatsRun))
+        assert auditing.audit_year(run, 2026).exposures == []
+
+
+def test_the_settling_delay_is_set_by_the_operator(app, add_cases):
+    add_cases([Case(local(2026, 8, 3), accepted=local(2026, 8, 3, 11),
+                    reply=local(2026, 8, 4))])
+    app.config["STATS_SETTLE_DAYS"] = 0
+    with app.app_context():
+        assert compute(local(2026, 9, 1, 0, 0)).last_month == date(2026, 8, 1)
+    app.config["STATS_SETTLE_DAYS"] = 60
+    with app.app_context():
+        # a longer delay never takes back a month published already
+        assert compute(local(2026, 9, 2)).last_month == date(2026, 8, 1)
