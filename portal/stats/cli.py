@@ -10,7 +10,9 @@ from flask.cli import AppGroup
 
 from portal.core import transactions
 from portal.core.models import utcnow
+from portal.extensions import db
 from portal.stats import auditing, figures, refresh, snapshots
+from portal.stats.disclosure import ProtectionError
 from portal.stats.periods import Period
 
 stats_cli = AppGroup("stats", help="Statistics: refresh the published figures, audit them.")
@@ -22,7 +24,11 @@ def stats_refresh() -> None:
     hourly), publish the months that have settled and make their snapshots."""
     started = time.monotonic()
     now = utcnow()
-    run = refresh.refresh(now)
+    try:
+        run = refresh.refresh(now)
+    except ProtectionError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
     taken = snapshots.take_due(run, now)
     transactions.commit()
     click.echo(f"Statistics refreshed: {run.cases} cases, months {run.first_month} to "

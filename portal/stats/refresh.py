@@ -305,9 +305,11 @@ def _publish_year(year: int, first: date, last: date, k: int, now: datetime) -> 
     system = _protected(year, lambda: build(atoms, periods, catalogue.TABLES.values()), k,
                         floors, fixed)
     if system is None:
-        if stored is None:  # no figures to keep: an empty year would read as zeros
-            raise ProtectionError(f"statistics {year}: disclosure control cannot protect")
-        return False  # the figures published before stay, until a refresh can protect
+        # Keeping the year's old figures would show a newly published month as zeros: the
+        # whole refresh is given up instead (its transaction rolled back), so that the last
+        # figures stay, with the months they covered.
+        raise ProtectionError(f"statistics {year}: disclosure control cannot protect; the "
+                              "figures published before stay")
     db.session.execute(sa.delete(StatsFigure).where(StatsFigure.year == year))
     rows = [{"period": cell.key.period, "table_code": cell.key.table,
              "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
@@ -327,13 +329,13 @@ def _publish_year(year: int, first: date, last: date, k: int, now: datetime) -> 
 def _protected(year: int, system_of: Callable[[], System], k: int,
                floors: list[tuple[tuple[int, ...], int]], fixed: dict[CellKey, int]
                ) -> System | None:
-    """The year's cells after suppression. What is public already (snapshot counts that may
-    not be hidden, the public list's cases) can leave suppression nothing to hide; then it is
-    done again without the snapshot counts, then without the public list, and the operator is
-    warned (``stats audit`` shows what remains exposed). None if even that fails: a year that
-    has figures keeps them, and the error is logged; the other years go on."""
-    attempts = [(floors, fixed, ""), (floors, {}, "without the counts snapshots published"),
-                ([], {}, "without the snapshots' counts and the public list of cases")]
+    """The year's cells after suppression. What is public already (counts published before,
+    which may not be hidden, the public list's cases) can leave suppression nothing to hide;
+    then it is done again without the counts published before, then without the public list,
+    and the operator is warned (``stats audit`` shows what remains exposed). None if even that
+    fails (logged)."""
+    attempts = [(floors, fixed, ""), (floors, {}, "without the counts published before"),
+                ([], {}, "without the counts published before and the public list of cases")]
     for use_floors, use_fixed, compromise in attempts:
         system = system_of()
         system.floors = use_floors
@@ -347,7 +349,7 @@ def _protected(year: int, system_of: Callable[[], System], k: int,
             LOG.warning("statistics %s: published %s; run `flask --app portal stats audit`",
                         year, compromise)
         return system
-    LOG.error("statistics %s: not refreshed, the figures published before stay", year)
+    LOG.error("statistics %s: disclosure control cannot protect", year)
     return None
 
 

@@ -299,4 +299,4 @@ def test_a_refresh_that_cannot_keep_a_snapshots_counts_still_protects(caplog) ->
         suppress(by_type(3, 10, 12), K, fixed=fixed)
     system = refresh._protected(2026, lambda: by_type(3, 10, 12), K, [], fixed)
     assert system is not None and audit(system, K) == []
-    assert "without the counts snapshots published" in caplog.text
+    assert "without the counts published before" in caplog.text

@@ -119,3 +119,27 @@ def test_the_settling_delay_is_set_by_the_operator(app, add_cases):
     with app.app_context():
         # a longer delay never takes back a month published already
         assert compute(local(2026, 9, 2)).last_month == date(2026, 8, 1)
+
+
+def test_a_refresh_that_cannot_protect_changes_nothing(app, runner, stats, monkeypatch):
+    """Keeping a year's old figures while publishing a new month would show that month as
+    zeros: the refresh is given up as a whole, and says so."""
+    from portal.stats import refresh
+    from portal.stats.disclosure import ProtectionError
+
+    def failing(system, k, fixed=None):
+        raise ProtectionError("cannot protect")
+
+    monkeypatch.setattr(refresh, "suppress", failing)
+    monkeypatch.setattr("portal.stats.cli.utcnow", lambda: local(2026, 10, 1))
+    with app.app_context():
+        figures, run = _figures(), db.session.scalar(sa.select(StatsRun))
+        last, extracted = run.last_month, run.extracted_at
+    result = runner.invoke(args=["stats", "refresh"])
+    assert result.exit_code == 1
+    assert "disclosure control cannot protect" in result.output
+    with app.app_context():
+        run = db.session.scalar(sa.select(StatsRun))
+        assert (run.last_month, run.extracted_at) == (last, extracted)
+        assert _figures() == figures
+        assert db.session.get(StatsMonth, date(2026, 8, 1)) is None
