@@ -236,3 +236,30 @@ def test_the_demo_tariffs_are_limited_to_their_districts(tmp_path, demo_loaded):
         downgrade(revision=BEFORE_TARIFF_DISTRICTS)
         assert "tariff_districts" not in _tables() and "tariffs" in _tables()
         db.engine.dispose()
+
+
+BEFORE_FINAL_MONTHS = "d8bf71718581"
+
+
+def test_the_months_published_before_the_upgrade_become_final(tmp_path):
+    """The last refresh published up to June with these counts: June stays published, with
+    them, instead of being withdrawn until it settles and published again from other counts."""
+    app = _app(tmp_path)
+    with app.app_context():
+        upgrade(revision=BEFORE_FINAL_MONTHS)
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO stats_runs (extracted_at, min_cell, first_month, last_month, cases)"
+                " VALUES ('2026-07-01 02:00:00.000000', 5, '2026-05-01', '2026-06-01', 3)"))
+            for month in ("2026-05-01", "2026-06-01", "2026-07-01"):
+                connection.execute(sa.text(
+                    "INSERT INTO stats_cells (month, type, category_code, district_code, status,"
+                    " deadline, rating, resolved, escalated, finding, count) VALUES (:month,"
+                    " 'complaint', 'GRID', 'CENTRAL', 'replied', 'met', 'none', 'none', 'no',"
+                    " 'none', 1)"), {"month": month})
+        upgrade()
+        with db.engine.connect() as connection:
+            months = connection.execute(sa.text(
+                "SELECT month FROM stats_months ORDER BY month")).scalars().all()
+        assert [str(month)[:10] for month in months] == ["2026-05-01", "2026-06-01"]
+        db.engine.dispose()

@@ -25,6 +25,13 @@ def upgrade():
     sa.PrimaryKeyConstraint('month', name=op.f('pk_stats_months'))
     )
     # ### end Alembic commands ###
+    # The months published already are final from now on, with the counts they were published
+    # from (the last refresh's atoms), so that the first refresh after the upgrade neither
+    # withdraws them until they settle nor publishes them again with other counts.
+    op.execute(
+        "INSERT INTO stats_months (month, frozen_at) "
+        "SELECT DISTINCT stats_cells.month, stats_runs.extracted_at "
+        "FROM stats_cells JOIN stats_runs ON stats_cells.month <= stats_runs.last_month")
 
 
 def downgrade():
