@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.stats import catalogue
+from portal.stats import catalogue, frozen
 from portal.stats.disclosure import Exposure, State, audit, build
 from portal.stats.models import StatsFigure, StatsRun
 from portal.stats.periods import Period
@@ -36,12 +36,16 @@ def audit_year(run: StatsRun, year: int) -> YearAudit:
     system.floors = public_floors(year, atoms, run.extracted_at)
     stored = {(row.table_code, row.period, row.key): row.state for row in db.session.scalars(
         sa.select(StatsFigure).where(StatsFigure.year == year))}
+    # A count a snapshot published stays known to everyone, whatever the figures show today.
+    known = frozen.published_counts(year)
     for cell in system.cells:
         state = stored.get((cell.key.table, cell.key.period, KEY_SEPARATOR.join(cell.key.values)))
         # A non-zero cell without a stored figure would be shown as 0: the worst disclosure.
         cell.state = State(state) if state else State.PUBLISHED
         if state is None:
             raise RuntimeError(f"no stored figure for {cell.key}")
+        if known.get(cell.key) == cell.value:
+            cell.state = State.PUBLISHED
     hidden = sum(cell.state is not State.PUBLISHED for cell in system.cells)
     # A small count published as it is needs no programme to be found.
     shown = [Exposure(cell.key, cell.value, cell.value, marks=False) for cell in system.cells

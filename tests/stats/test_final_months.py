@@ -143,3 +143,30 @@ def test_a_refresh_that_cannot_protect_changes_nothing(app, runner, stats, monke
         assert (run.last_month, run.extracted_at) == (last, extracted)
         assert _figures() == figures
         assert db.session.get(StatsMonth, date(2026, 8, 1)) is None
+
+
+def test_the_audit_counts_what_snapshots_published(app, add_cases, make_user):
+    """July: 19 cases, one of them the only GRID case. Once July is final, the 18 others are
+    made public: nothing but hiding counts the July snapshot published can protect the GRID
+    case now. The refresh does so (and warns), and the audit, which reckons with the
+    snapshot's counts, reports the small count that snapshot and public list give away."""
+    cases = [Case(local(2026, 7, day), category=category, district=district,
+                  accepted=local(2026, 7, day, 11), reply=local(2026, 7, day, 15))
+             for day, (category, district) in enumerate(
+                 [("BIZ-FEE", "CENTRAL")] * 6 + [("BIZ-BILL", "CENTRAL")] * 6
+                 + [("GRID", "CENTRAL")] + [("BIZ-FEE", "EAST")] * 6, start=1)]
+    add_cases(cases)
+    with app.app_context():
+        compute(local(2026, 9, 10))
+        assert auditing.audit_year(db.session.scalar(sa.select(StatsRun)), 2026).exposures == []
+    staff_id = make_user("stats-staff", role="staff")[0].id
+    with app.app_context():
+        staff = db.session.get(User, staff_id)
+        for complaint in db.session.scalars(sa.select(Complaint).where(
+                Complaint.category_code != "GRID")):
+            complaint.consent_publish = True
+            services.approve_summary(complaint, staff, "电费疑问，已答复。", local(2026, 9, 15))
+        db.session.commit()
+        compute(local(2026, 9, 20))
+        exposures = auditing.audit_year(db.session.scalar(sa.select(StatsRun)), 2026).exposures
+        assert any(e.key.values == ("GRID",) and e.high < 5 for e in exposures), exposures
