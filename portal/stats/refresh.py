@@ -7,8 +7,9 @@ either the old figures or the new, never a mixture.
 
 A month is published ``PORTAL_STATS_SETTLE_DAYS`` after it ends, and its counts are taken then
 for good (``StatsMonth``): later refreshes count only the months after it. Every extraction
-thus publishes the same counts for a month, and a count once published stays published, so
-that no two extractions differ by the few cases that changed between them.
+thus publishes the same counts for a month, and a count once published stays published (unless
+suppression cannot meet that: ``_protected``), so that no two extractions differ by the few
+cases that changed between them.
 """
 
 from __future__ import annotations
