@@ -57,7 +57,9 @@ def default_period(run: StatsRun | None, today: date) -> Period:
 
 
 def _group_by(text: str) -> tuple[str, ...]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
+    names = [name.strip() for name in text.split(",")] if text.strip() else []
+    if "" in names:
+        raise QueryError("group_by", _("A dimension's name is missing between the commas."))
     for name in names:
         if name not in catalogue.DIMENSIONS:
             raise QueryError("group_by", _("Unknown dimension “%(name)s”; the dimensions are: "
