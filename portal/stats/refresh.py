@@ -193,15 +193,15 @@ def _aggregate_times(since: datetime | None) -> None:
             select))
 
 
-def published_months(now: datetime) -> tuple[date | None, date | None]:
+def published_months(now: datetime, final: date | None) -> tuple[date | None, date | None]:
     """The first month with cases and the last month that ended at least the settling days
-    ago, or was published already (None, None: no cases, or no such month yet)."""
+    ago, or is ``final`` already (None, None: no cases, or no such month yet)."""
     first = db.session.scalar(sa.select(sa.func.min(StatsCell.month)))
     if first is None:
         return None, None
     settled = now.astimezone(zone()).date() - timedelta(days=settle_days())
     last = (settled.replace(day=1) - timedelta(days=1)).replace(day=1)
-    last = max(last, _frozen_through() or last)
+    last = max(last, final or last)
     return (first, last) if first <= last else (None, None)
 
 
@@ -215,9 +215,8 @@ def _local_start(month: date) -> datetime:
     return datetime.combine(month, time(0), zone()).astimezone(UTC)
 
 
-def _freeze(first: date, last: date, now: datetime) -> None:
-    """Make final the months from the first up to the last published one not final yet."""
-    final = _frozen_through()
+def _freeze(first: date, last: date, final: date | None, now: datetime) -> None:
+    """Make final the months after ``final`` (from the first) up to the last published one."""
     month = max(first, _after(final)) if final else first
     while month <= last:
         db.session.add(StatsMonth(month=month, frozen_at=now))
@@ -258,10 +257,10 @@ def _published_cells(year: int) -> set[tuple[str, str, str, int]]:
                                            StatsFigure.state == State.PUBLISHED.value))}
 
 
-def _published_counts(year: int) -> dict[CellKey, int]:
-    """The counts of a year's stored figures that are published as they are."""
+def _as_counts(cells: set[tuple[str, str, str, int]]) -> dict[CellKey, int]:
+    """Stored cells (``_published_cells``) as counts by cell."""
     return {CellKey(table, period, tuple(key.split(KEY_SEPARATOR)) if key else ()): count
-            for table, period, key, count in _published_cells(year)}
+            for table, period, key, count in cells}
 
 
 def year_digest(k: int, periods: list[Period], atoms: list[Atom],
@@ -290,17 +289,18 @@ def _publish_year(year: int, first: date, last: date, k: int, now: datetime) -> 
     floors = public_floors(year, atoms, now)
     # What was published before (by the last refresh, or for good by a snapshot) stays
     # published: a month's counts are final, so hiding one now would hide nothing.
-    fixed = {**_published_counts(year), **frozen.published_counts(year)}
+    before = _published_cells(year)
+    fixed = {**_as_counts(before), **frozen.published_counts(year)}
 
     def binding(published: set[tuple[str, str, str, int]]) -> dict[CellKey, int]:
-        # Snapshot counts that the figures publish as they are already cannot change what
+        # Counts published before that the figures publish as they are cannot change what
         # suppression chooses (it never chose them): only the others count.
         return {key: count for key, count in fixed.items()
                 if (key.table, key.period, KEY_SEPARATOR.join(key.values), count)
                 not in published}
 
     stored = db.session.get(StatsYear, year)
-    digest = year_digest(k, periods, atoms, floors, binding(_published_cells(year)))
+    digest = year_digest(k, periods, atoms, floors, binding(before))
     if stored is not None and stored.digest == digest:
         return False
     system = _protected(year, lambda: build(atoms, periods, catalogue.TABLES.values()), k,
@@ -368,9 +368,9 @@ def refresh(now: datetime) -> StatsRun:
     _aggregate_cells(now, since)
     _aggregate_times(since)
     db.session.flush()
-    first, last = published_months(now)
+    first, last = published_months(now, final)
     if first is not None and last is not None:
-        _freeze(first, last, now)
+        _freeze(first, last, final, now)
     k = min_cell()
     years: list[int] = []
     if first is not None and last is not None:
