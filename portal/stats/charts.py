@@ -1,5 +1,6 @@
 """Plotly figures of the published counts, drawn in the page by static/js/tariff-chart.js from
-the spec in ``data-chart``. A suppressed cell has no bar; its label says "<k" or "hidden"."""
+the spec in ``data-chart``. A suppressed cell has no bar; its label says "<k", "hidden" or
+"withheld"."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ COLOUR = "#1f5f8b"
 
 
 def shown(figure: Figure, k: int) -> str:
-    """A count as the tables show it: the number, "<k", or "hidden"."""
+    """A count as the tables show it: the number, "<k", "hidden" or "withheld"."""
     if figure.count is not None:
         return str(figure.count)
+    if figure.state == "withheld":
+        return _("withheld")
     return f"<{k}" if figure.state == "small" else _("hidden")
 
 

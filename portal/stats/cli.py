@@ -6,6 +6,7 @@ import sys
 import time
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from portal.core import transactions
@@ -13,6 +14,7 @@ from portal.core.models import utcnow
 from portal.extensions import db
 from portal.stats import auditing, figures, refresh, snapshots
 from portal.stats.disclosure import ProtectionError
+from portal.stats.models import StatsWithheld
 from portal.stats.periods import Period
 
 stats_cli = AppGroup("stats", help="Statistics: refresh the published figures, audit them.")
@@ -34,6 +36,12 @@ def stats_refresh() -> None:
     click.echo(f"Statistics refreshed: {run.cases} cases, months {run.first_month} to "
                f"{run.last_month}, k = {run.min_cell}; {len(taken)} new snapshots; "
                f"{time.monotonic() - started:.1f} s.")
+    withheld = db.session.execute(sa.select(StatsWithheld.table_code, StatsWithheld.period)
+                                  .order_by(StatsWithheld.period, StatsWithheld.table_code))
+    listed = [f"{code} {period}" for code, period in withheld]
+    if listed:
+        click.echo(f"Withheld (publishing them would narrow a small count published before): "
+                   f"{', '.join(listed)}.")
 
 
 @stats_cli.command("audit")

@@ -19,6 +19,11 @@ months) are all in it. Years are not linked: no table adds up more than one year
    hidden; complementary cells are never 0 nor small, so a reader knows that a hidden cell is
    at least k. A count that a monthly snapshot has already published (``frozen``) is never
    chosen.
+   **Withholding**: a table may be left out for a period as a whole (``State.WITHHELD``: no
+   count, no mark, its zeros neither), when publishing it would narrow a small count published
+   before that no longer may be hidden more (``withholding`` gives the order). A withheld count
+   of k or more needs no protection; a withheld small one is protected like a "<k", except
+   that the figures may also leave it any range k wide.
 3. **Audit** (``audit``, ``Auditor``): what is published becomes a linear programme over the
    atoms (the tau-ARGUS audit): for each hidden cell, the smallest and largest value consistent
    with every published count. It fails when that interval is narrower than k (check 1), or
@@ -74,6 +79,7 @@ class State(enum.Enum):
     PUBLISHED = "published"
     SMALL = "small"  # 1 to k-1: shown as "<k"
     HIDDEN = "hidden"  # hidden to protect a small cell: at least k
+    WITHHELD = "withheld"  # its whole table is not published for the period: no mark at all
 
 
 @dataclass(frozen=True)
@@ -244,14 +250,24 @@ class _Rules:
         parent, parts = relation[0], relation[1:]
         hidden = [m for m in relation if cells[m].state is not State.PUBLISHED]
         if len(hidden) <= 1:
-            return 0 if hidden else None
+            # A lone withheld count of k or more may be found by subtraction: it is no
+            # small count, and nothing published says more of it.
+            return 0 if hidden and self._protects(hidden[0]) else None
         known = sum(cells[p].value for p in parts if cells[p].state is State.PUBLISHED)
         hidden_parts = [p for p in parts if cells[p].state is not State.PUBLISHED]
-        if cells[parent].state is State.SMALL:
-            return None  # a small total bounds its small parts whatever else is hidden
+        if cells[parent].state in (State.SMALL, State.WITHHELD):
+            # A small total bounds its small parts whatever else is hidden; a withheld total
+            # says nothing of its parts.
+            return None
         if cells[parent].state is State.HIDDEN:
             return self._floor_need(hidden_parts, self.k - known)
         return self._total_need(hidden_parts, cells[parent].value - known)
+
+    def _protects(self, position: int) -> bool:
+        """Whether a hidden cell must not be found out: a complementary or a small one, not a
+        withheld count of k or more."""
+        cell = self.system.cells[position]
+        return cell.state is not State.WITHHELD or cell.value < self.k
 
     def _total_need(self, hidden: Sequence[int], total: int) -> int | None:
         """A published total: its hidden parts add up to ``total``, which must be at least k
@@ -259,14 +275,17 @@ class _Rules:
         cells, k = self.system.cells, self.k
         if total < k:
             return 0  # any published part is at least k
-        small = [p for p in hidden if cells[p].state is State.SMALL]
+        small = [p for p in hidden if cells[p].value < k]  # "<k", or withheld and small
         if not small:
             return None
-        floors = sum(1 if cells[p].state is State.SMALL else k for p in hidden)
+        # What the marks say a hidden part holds at least: "<k" 1, hidden k, withheld nothing.
+        floor = {State.SMALL: 1, State.HIDDEN: k, State.WITHHELD: 0}
+        floors = sum(floor[cells[p].state] for p in hidden)
         ceiling = total - (floors - 1)  # the others' floors cap a small part
         if ceiling < k - 1:
             return k + (k - 1 - ceiling)
-        if len(small) == len(hidden) and total - (k - 1) * (len(hidden) - 1) > 1:
+        if (all(cells[p].state is State.SMALL for p in hidden)
+                and total - (k - 1) * (len(hidden) - 1) > 1):
             return 0  # the others' ceilings raise a small part's floor: any hidden part mends
         return None
 
@@ -274,8 +293,8 @@ class _Rules:
         """A hidden total (at least k) whose hidden parts are all small: together with the
         published parts it must not raise a small part's floor above 1."""
         cells, k = self.system.cells, self.k
-        if not hidden or any(cells[p].state is State.HIDDEN for p in hidden):
-            return None
+        if not hidden or any(cells[p].state is not State.SMALL for p in hidden):
+            return None  # a hidden or withheld part may hold the rest
         return 0 if floor - (k - 1) * (len(hidden) - 1) > 1 else None
 
 
@@ -285,13 +304,17 @@ def _apply_rules(system: System, k: int) -> None:
 
 
 def suppress(system: System, k: int, fixed: Mapping[CellKey, int] | None = None,
-             max_rounds: int = 200) -> System:
+             withheld: Collection[tuple[str, str]] = (), max_rounds: int = 200) -> System:
     """Mark small cells and hide complementary ones until the audit passes; returns the system.
 
     ``fixed``: counts published for good already (by a snapshot); a cell that still has that
-    count is never chosen to be hidden, and the audit reckons with it as published."""
+    count is never chosen to be hidden, and the audit reckons with it as published.
+    ``withheld``: tables not published for a period at all, as (table code, period)."""
     for cell in system.cells:
-        cell.state = State.SMALL if 0 < cell.value < k else State.PUBLISHED
+        if (cell.key.table, cell.key.period) in withheld:
+            cell.state = State.WITHHELD
+        else:
+            cell.state = State.SMALL if 0 < cell.value < k else State.PUBLISHED
     fixed = fixed or {}
     rules = _Rules(system, k, [n for n, cell in enumerate(system.cells)
                                if cell.value >= k and fixed.get(cell.key) == cell.value])
@@ -315,6 +338,21 @@ def suppress(system: System, k: int, fixed: Mapping[CellKey, int] | None = None,
                                + "; ".join(map(str, exposures[:5])))
         rules.settle(changed)
     raise ProtectionError("disclosure control did not settle")  # pragma: no cover
+
+
+def withholding(tables: Iterable[Table], periods: Iterable[Period]
+                ) -> list[frozenset[tuple[str, str]]]:
+    """Growing sets of (table code, period) to withhold, one step at a time, when the counts
+    published before cannot all stay published: the tables of most dimensions first and, among
+    them, the longest periods (whose relations reach back to the months published before)."""
+    offered = [(table, period) for table in tables for period in periods if table.offers(period)]
+    order = sorted({(-len(table.dims), period.granularity) for table, period in offered})
+    steps, withheld = [], frozenset[tuple[str, str]]()
+    for size, granularity in order:
+        withheld |= {(table.code, str(period)) for table, period in offered
+                     if len(table.dims) == -size and period.granularity is granularity}
+        steps.append(withheld)
+    return steps
 
 
 def _mend(system: System, rules: _Rules, exposure: Exposure) -> int | None:
@@ -456,7 +494,9 @@ class Auditor:
         and every small cell about which the published figures tell more than the marks."""
         cells, k = self.system.cells, self.k
         self.bounded: set[tuple[bool, bool]] = set()  # models whose rows follow the states
-        hidden = [n for n, cell in enumerate(cells) if cell.state is not State.PUBLISHED]
+        # A withheld count of k or more is no small count: it needs no protection.
+        hidden = [n for n, cell in enumerate(cells) if cell.state is not State.PUBLISHED
+                  and (cell.state is not State.WITHHELD or cell.value < k)]
         doubtful = [n for n in hidden if self._width(0, n) < k - TOLERANCE]
         exposures = []
         exposed = set()
@@ -470,7 +510,7 @@ class Auditor:
                 exposed.add(n)
                 exposures.append(Exposure(cells[n].key, self.low[0][n], self.high[0][n], False,
                                           self._pinning(model)))
-        small = [n for n in hidden if cells[n].state is State.SMALL and n not in exposed]
+        small = [n for n in hidden if cells[n].value < k and n not in exposed]
         doubtful = [n for n in small if n not in self.marks_safe and not self._whole(n)]
         if doubtful:
             model = self._model(True)
@@ -534,7 +574,12 @@ class Auditor:
     # check 2: what the marks add
 
     def _whole(self, n: int) -> bool:
-        return bool(self.low[1][n] <= 1 + TOLERANCE and self.high[1][n] >= self.k - 1 - TOLERANCE)
+        """Whether the solutions found prove a small cell safe with the marks: they leave it
+        the whole range 1 to k-1 of a "<k" (a withheld one also any range k wide)."""
+        low, high = self.low[1][n], self.high[1][n]
+        if self.system.cells[n].state is State.WITHHELD and high - low >= self.k - TOLERANCE:
+            return True
+        return bool(low <= 1 + TOLERANCE and high >= self.k - 1 - TOLERANCE)
 
     def _pinning(self, model: _Model) -> tuple[CellKey, ...]:
         cells = self.system.cells
@@ -546,6 +591,8 @@ class Auditor:
         marks alone allow; None if not."""
         row = self._row(n)
         model.binding.clear()
+        # A withheld cell has no mark of its own; it is also safe when the figures leave it
+        # what a "<k" would, or a range k wide (``_whole``).
         low, high = self._reference(n)  # cheap: few rows bind
         if self.low[1][n] > low + TOLERANCE:
             solution = model.optimise(row, np.ones(len(row)))
@@ -553,10 +600,13 @@ class Auditor:
             self._found(1, solution)
         if self.high[1][n] < high - TOLERANCE:
             solution = model.optimise(row, -np.ones(len(row)))
-            assert solution is not None  # a small cell's mark bounds it
-            self._found(1, solution)
+            if solution is None:  # a withheld cell that nothing bounds
+                self.high[1][n] = np.inf
+            else:
+                self._found(1, solution)
         pinning = self._pinning(model)
-        if self.low[1][n] <= low + TOLERANCE and self.high[1][n] >= high - TOLERANCE:
+        if self._whole(n) or (self.low[1][n] <= low + TOLERANCE
+                              and self.high[1][n] >= high - TOLERANCE):
             # Hiding more only widens the interval and narrows the reference: safe for good.
             self.marks_safe.add(n)
             return None
@@ -572,8 +622,8 @@ class Auditor:
         bounds = []
         for sign in (1.0, -1.0):
             solution = model.optimise(row, np.full(len(row), sign))
-            assert solution is not None  # a small cell's mark bounds it
-            bounds.append(float(solution[row].sum()))
+            # only a withheld cell, which has no mark of its own, can be unbounded
+            bounds.append(np.inf if solution is None else float(solution[row].sum()))
         return bounds[0], bounds[1]
 
     # the models
@@ -586,7 +636,7 @@ class Auditor:
     def _bound(self, marks: bool, counts: bool) -> _Model:
         """The programme with each cell's row bounded as its state says: a published count is
         an equality (unless a published relation already implies it, or ``counts`` is False);
-        a hidden cell is free, or bounded by its mark."""
+        a hidden cell is free, or bounded by its mark; a withheld cell is free."""
         cells, k = self.system.cells, self.k
         implied = {relation[0] for relation in self.system.relations
                    if all(cells[m].state is State.PUBLISHED for m in relation)}

@@ -30,7 +30,7 @@ from portal.stats.enums import (
     RatingValue,
     ResolvedValue,
 )
-from portal.stats.models import StatsFigure, StatsRun, StatsTime
+from portal.stats.models import StatsFigure, StatsRun, StatsTime, StatsWithheld
 from portal.stats.periods import Period
 from portal.stats.refresh import KEY_SEPARATOR
 
@@ -108,20 +108,29 @@ def _stored(run: StatsRun, table: Table, period: Period) -> dict[str, tuple[int,
     return cache.remember(f"{run_key(run)}:{table.code}:{period}", compute)
 
 
+def withheld(run: StatsRun, table: Table, period: Period) -> bool:
+    """Whether the table is withheld for the period as a whole (``StatsWithheld``)."""
+    found = cache.remember(f"{run_key(run)}:withheld", lambda: sorted(
+        f"{code} {period}" for code, period in db.session.execute(
+            sa.select(StatsWithheld.table_code, StatsWithheld.period))))
+    return f"{table.code} {period}" in found
+
+
 @dataclass(frozen=True)
 class Figure:
     """One published cell: its period, each dimension's value and name, and its count as
-    published (None when hidden; ``state`` says whether it is small, "<k", or hidden)."""
+    published (None when hidden; ``state`` says whether it is small, "<k", hidden, or withheld
+    with its whole table)."""
 
     period: str
     values: dict[str, str]
     labels: dict[str, str]
     count: int | None
-    state: str  # published (0 included), small, hidden
+    state: str  # published (0 included), small, hidden, withheld
 
     @property
     def suppressed(self) -> bool:
-        """Hidden by disclosure control (small or complementary)."""
+        """Hidden by disclosure control (small, complementary or withheld)."""
         return self.count is None
 
 
@@ -129,14 +138,15 @@ def cells(run: StatsRun, table: Table, period: Period,
           filters: dict[str, str] | None = None) -> list[Figure]:
     """Every cell of a table for a period (zeros included), narrowed to ``filters``."""
     filters = filters or {}
-    stored = _stored(run, table, period)
+    stored = {} if withheld(run, table, period) else _stored(run, table, period)
+    default = (0, "withheld") if withheld(run, table, period) else (0, "published")
     choices = [[(code, label) for code, label in vocabulary(dim)
                 if dim not in filters or filters[dim] == code] for dim in table.dims]
     figures = []
     for combination in product(*choices):
         values = {dim: code for dim, (code, _) in zip(table.dims, combination, strict=True)}
         labels = {dim: label for dim, (_, label) in zip(table.dims, combination, strict=True)}
-        count, state = stored.get(KEY_SEPARATOR.join(values.values()), (0, "published"))
+        count, state = stored.get(KEY_SEPARATOR.join(values.values()), default)
         figures.append(Figure(str(period), values, labels,
                               count if state == "published" else None, state))
     return figures

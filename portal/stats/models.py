@@ -80,11 +80,13 @@ class StatsTime(Base):
 
 class StatsFigure(Base):
     """A non-zero published cell after disclosure control: its count and how it is shown
-    (``published``, ``small`` as "<k", ``hidden``). A cell without a row is 0."""
+    (``published``, ``small`` as "<k", ``hidden``, ``withheld`` with its whole table for the
+    period: ``StatsWithheld``). A cell without a row is 0, or withheld."""
 
     __tablename__ = "stats_figures"
     __table_args__ = (
-        sa.CheckConstraint("state IN ('published', 'small', 'hidden')", name="state_known"),
+        sa.CheckConstraint("state IN ('published', 'small', 'hidden', 'withheld')",
+                           name="state_known"),
         sa.CheckConstraint("count > 0", name="count_positive"),
     )
 
@@ -94,6 +96,19 @@ class StatsFigure(Base):
     year: Mapped[int] = mapped_column(index=True)
     count: Mapped[int]
     state: Mapped[str] = mapped_column(sa.String(12))
+
+
+class StatsWithheld(Base):
+    """A table not published for a period at all (its zeros neither): publishing it would
+    have narrowed a small count of the months published before, whose counts stay as they
+    were. Each refresh tries to publish it again when a new month is published (in vain as
+    long as the months' counts and the public list are what they were)."""
+
+    __tablename__ = "stats_withheld"
+
+    period: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    table_code: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    year: Mapped[int] = mapped_column(index=True)
 
 
 class StatsRun(Base):

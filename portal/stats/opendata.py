@@ -26,7 +26,7 @@ def columns(dims: tuple[str, ...]) -> list[str]:
     names = ["period"]
     for dim in dims:
         names += [dim, f"{dim}_name"]
-    names += ["count", "suppressed", "below_k"]
+    names += ["count", "suppressed", "below_k", "withheld"]
     if "district" in dims:
         names.append("per_10000_customers")
     return names
@@ -47,7 +47,7 @@ def row(figure: Figure, dims: tuple[str, ...]) -> dict[str, Any]:
         found[dim] = figure.values[dim]
         found[f"{dim}_name"] = figure.labels[dim]
     found.update(count=figure.count, suppressed=figure.suppressed,
-                 below_k=figure.state == "small")
+                 below_k=figure.state == "small", withheld=figure.state == "withheld")
     if "district" in dims:
         found["per_10000_customers"] = rate(figure)
     return found

@@ -95,6 +95,10 @@ def panel(run: StatsRun, kind: PanelKind, period: Period, filters: dict[str, str
     if table is None or not table.offers(period):
         result.unavailable = unavailable_text(table)
         return result
+    if figures.withheld(run, table, period):
+        result.unavailable = _("Not published for this period: these figures would let a "
+                               "small count of the months published before be worked out.")
+        return result
     result.figures = figures.cells(run, table, period, narrowed)
     labels = [figure.labels[kind.dim] for figure in result.figures]
     result.chart = charts.bars(labels, result.figures, run.min_cell, _("Cases"))

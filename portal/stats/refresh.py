@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,6 +39,7 @@ from portal.stats.disclosure import (
     System,
     build,
     suppress,
+    withholding,
 )
 from portal.stats.models import (
     StatsCell,
@@ -46,6 +48,7 @@ from portal.stats.models import (
     StatsMonth,
     StatsRun,
     StatsTime,
+    StatsWithheld,
     StatsYear,
 )
 from portal.stats.periods import Period, year_periods
@@ -263,63 +266,96 @@ def _as_counts(cells: set[tuple[str, str, str, int]]) -> dict[CellKey, int]:
             for table, period, key, count in cells}
 
 
-def year_digest(k: int, periods: list[Period], atoms: list[Atom],
-                floors: list[tuple[tuple[int, ...], int]], fixed: dict[CellKey, int]) -> str:
+Withheld = frozenset[tuple[str, str]]  # tables not published for a period: (code, period)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What is public already when a year's figures are computed again."""
+
+    floors: list[tuple[tuple[int, ...], int]]  # the public list of cases (``public_floors``)
+    fixed: dict[CellKey, int]  # counts published before, which stay published
+    withheld: Withheld = frozenset()  # tables withheld before
+
+
+def year_digest(k: int, periods: list[Period], atoms: list[Atom], known: Known) -> str:
     """What a year's published figures follow from, as a SHA-256: the same digest, the same
-    figures (suppression is deterministic)."""
+    figures (suppression is deterministic). Cases of months not published yet count for
+    nothing."""
+    months = {month for period in periods for month in period.months}
+
     def atom(number: int) -> list[Any]:
         found = atoms[number]
         return [found.month, [found.values[d] for d in catalogue.ORDER], found.count]
     content = {
         "version": DISCLOSURE_VERSION, "k": k, "periods": [str(p) for p in periods],
         "tables": [table.code for table in catalogue.TABLES.values()],
-        "atoms": sorted(atom(n) for n in range(len(atoms))),
-        "floors": sorted([sorted(atom(n) for n in members), count] for members, count in floors),
+        "atoms": sorted(atom(n) for n in range(len(atoms)) if atoms[n].month in months),
+        "floors": sorted([sorted(atom(n) for n in members), count]
+                         for members, count in known.floors),
         "fixed": sorted([key.table, key.period, list(key.values), count]
-                        for key, count in fixed.items()),
+                        for key, count in known.fixed.items()),
+        "withheld": sorted(known.withheld),
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _publish_year(year: int, first: date, last: date, k: int, now: datetime) -> bool:
+def _withheld_before(year: int) -> Withheld:
+    return frozenset((code, period) for code, period in db.session.execute(
+        sa.select(StatsWithheld.table_code, StatsWithheld.period)
+        .where(StatsWithheld.year == year)))
+
+
+def _publish_year(year: int, window: tuple[date, date, date | None], k: int,
+                  now: datetime) -> bool:
     """Publish a year's figures after disclosure control; False if nothing had changed since
-    they were last computed (the figures stored are kept)."""
+    they were last computed (the figures stored are kept). ``window``: the first and last
+    month published, and the last one published before this refresh."""
+    first, last, before_last = window
     periods = complete_periods(year, first, last)
     atoms = atoms_of(year)
-    floors = public_floors(year, atoms, now)
     # What was published before (by the last refresh, or for good by a snapshot) stays
     # published: a month's counts are final, so hiding one now would hide nothing.
     before = _published_cells(year)
-    fixed = {**_as_counts(before), **frozen.published_counts(year)}
+    known = Known(public_floors(year, atoms, now),
+                  {**_as_counts(before), **frozen.published_counts(year)},
+                  _withheld_before(year))
 
-    def binding(published: set[tuple[str, str, str, int]]) -> dict[CellKey, int]:
+    def binding(published: set[tuple[str, str, str, int]], withheld: Withheld) -> Known:
         # Counts published before that the figures publish as they are cannot change what
         # suppression chooses (it never chose them): only the others count.
-        return {key: count for key, count in fixed.items()
-                if (key.table, key.period, KEY_SEPARATOR.join(key.values), count)
-                not in published}
+        return Known(known.floors, {
+            key: count for key, count in known.fixed.items()
+            if (key.table, key.period, KEY_SEPARATOR.join(key.values), count)
+            not in published}, withheld)
 
     stored = db.session.get(StatsYear, year)
-    digest = year_digest(k, periods, atoms, floors, binding(before))
+    digest = year_digest(k, periods, atoms, binding(before, known.withheld))
     if stored is not None and stored.digest == digest:
         return False
-    system = _protected(year, lambda: build(atoms, periods, catalogue.TABLES.values()), k,
-                        floors, fixed)
-    if system is None:
+    new = [period for period in periods
+           if before_last is None or period.end > _after(before_last)]
+    protected = _protected(year, lambda: build(atoms, periods, catalogue.TABLES.values()), k,
+                           known, new)
+    if protected is None:
         # Keeping the year's old figures would show a newly published month as zeros: the
         # whole refresh is given up instead (its transaction rolled back), so that the last
         # figures stay, with the months they covered.
         raise ProtectionError(f"statistics {year}: disclosure control cannot protect; the "
                               "figures published before stay")
+    system, withheld = protected
     db.session.execute(sa.delete(StatsFigure).where(StatsFigure.year == year))
+    db.session.execute(sa.delete(StatsWithheld).where(StatsWithheld.year == year))
     rows = [{"period": cell.key.period, "table_code": cell.key.table,
              "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
              "state": cell.state.value} for cell in system.cells]
     if rows:  # a year without cases has only zeros, which are not stored
         db.session.execute(sa.insert(StatsFigure), rows)
-    digest = year_digest(k, periods, atoms, floors, binding(
+    db.session.add_all(StatsWithheld(table_code=code, period=period, year=year)
+                       for code, period in sorted(withheld))
+    digest = year_digest(k, periods, atoms, binding(
         {(cell.key.table, cell.key.period, KEY_SEPARATOR.join(cell.key.values), cell.value)
-         for cell in system.cells if cell.state is State.PUBLISHED}))
+         for cell in system.cells if cell.state is State.PUBLISHED}, withheld))
     if stored is None:
         db.session.add(StatsYear(year=year, digest=digest, computed_at=now))
     else:
@@ -327,29 +363,48 @@ def _publish_year(year: int, first: date, last: date, k: int, now: datetime) -> 
     return True
 
 
-def _protected(year: int, system_of: Callable[[], System], k: int,
-               floors: list[tuple[tuple[int, ...], int]], fixed: dict[CellKey, int]
-               ) -> System | None:
-    """The year's cells after suppression. What is public already (counts published before,
-    which may not be hidden, the public list's cases) can leave suppression nothing to hide;
-    then it is done again without the counts published before, then without the public list,
-    and the operator is warned (``stats audit`` shows what remains exposed). None if even that
-    fails (logged)."""
-    attempts = [(floors, fixed, ""), (floors, {}, "without the counts published before"),
-                ([], {}, "without the counts published before and the public list of cases")]
-    for use_floors, use_fixed, compromise in attempts:
+def withholding_steps(known: Known, new: list[Period]) -> list[Withheld]:
+    """The tables to withhold, try after try: none; those withheld before; then more and more
+    of the new periods' tables (``disclosure.withholding``). Without a new period, only what
+    was withheld before: the months published then are final, so publishing more of them
+    would fail as it did. A table that holds a count published before is never withheld."""
+    if not new:
+        return [known.withheld]
+    held = {(key.table, key.period) for key in known.fixed}
+    steps = [frozenset(), known.withheld,
+             *(known.withheld | (step - held)
+               for step in withholding(catalogue.TABLES.values(), new))]
+    return list(dict.fromkeys(steps))
+
+
+def _protected(year: int, system_of: Callable[[], System], k: int, known: Known,
+               new: list[Period]) -> tuple[System, Withheld] | None:
+    """The year's cells after suppression, and the tables withheld. What is public already
+    (counts published before, which may not be hidden, the public list's cases) can leave
+    suppression nothing to hide; then the new periods' tables are withheld, more and more
+    (``withholding_steps``), until it succeeds. Failing that, it is done again without the
+    counts published before, then without the public list, and the operator is warned
+    (``stats audit`` shows what remains exposed). None if even that fails (logged)."""
+    attempts = [(known.floors, known.fixed, step, "") for step in withholding_steps(known, new)]
+    attempts += [(known.floors, {}, frozenset(), "without the counts published before"),
+                 ([], {}, frozenset(), "without the counts published before and the public "
+                                       "list of cases")]
+    for use_floors, use_fixed, withheld, compromise in attempts:
         system = system_of()
         system.floors = use_floors
         try:
-            suppress(system, k, fixed=use_fixed)
+            suppress(system, k, fixed=use_fixed, withheld=withheld)
         except ProtectionError as error:
-            LOG.warning("statistics %s: suppression failed%s: %s", year,
-                        f" {compromise}" if compromise else "", error)
+            LOG.info("statistics %s: suppression failed (%s tables withheld): %s", year,
+                     len(withheld), error)
             continue
         if compromise:
             LOG.warning("statistics %s: published %s; run `flask --app portal stats audit`",
                         year, compromise)
-        return system
+        elif withheld:
+            LOG.info("statistics %s: %s tables withheld for a period: %s", year,
+                     len(withheld), ", ".join(f"{c} {p}" for c, p in sorted(withheld)))
+        return system, withheld
     LOG.error("statistics %s: disclosure control cannot protect", year)
     return None
 
@@ -376,10 +431,12 @@ def refresh(now: datetime) -> StatsRun:
     if first is not None and last is not None:
         years = [year for year in range(first.year, last.year + 1)
                  if complete_periods(year, first, last)]
+        previous = db.session.scalar(sa.select(StatsRun.last_month))
         for year in years:
-            _publish_year(year, first, last, k, now)
+            _publish_year(year, (first, last, previous), k, now)
     # years no longer published (no cases left)
     db.session.execute(sa.delete(StatsFigure).where(StatsFigure.year.not_in(years)))
+    db.session.execute(sa.delete(StatsWithheld).where(StatsWithheld.year.not_in(years)))
     db.session.execute(sa.delete(StatsYear).where(StatsYear.year.not_in(years)))
     cases = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StatsCell.count), 0)))
     run = StatsRun(extracted_at=now, min_cell=k, first_month=first, last_month=last,

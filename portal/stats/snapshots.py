@@ -29,6 +29,7 @@ from portal.transparency.records import RecordKind, register_kind
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries' time: the same bytes for the same figures
 FIELD_TYPES = {"count": "integer", "suppressed": "boolean", "below_k": "boolean",
+               "withheld": "boolean",
                "per_10000_customers": "number", "median_working_days": "number",
                "p90_working_days": "number"}
 

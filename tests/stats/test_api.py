@@ -63,7 +63,7 @@ def test_the_shape_of_a_count_answer(client):
         "OUT-NOTICE", "OUT-REPAIR", "QUAL", "GRID"]
     for row in data["rows"]:
         assert set(row) == {"period", "category", "category_name", "count", "suppressed",
-                            "below_k"}
+                            "below_k", "withheld"}
         assert row["count"] is None or type(row["count"]) is int
         assert type(row["suppressed"]) is bool and type(row["below_k"]) is bool
         assert row["suppressed"] == (row["count"] is None)
@@ -71,7 +71,7 @@ def test_the_shape_of_a_count_answer(client):
     assert rows["GRID"]["category_name"] == "Grid construction"
     assert rows["OUT-REPAIR"] == {"period": "2026-05", "category": "OUT-REPAIR",
                                   "category_name": "Repair timeliness", "count": 0,
-                                  "suppressed": False, "below_k": False}
+                                  "suppressed": False, "below_k": False, "withheld": False}
 
 
 def test_names_follow_the_language_asked_for(client):
@@ -149,7 +149,7 @@ def test_filters_give_the_table_of_three_dimensions(app, client):
     assert {row["type"] for row in rows} == {"complaint"}
     assert set(rows[0]) == {"period", "type", "type_name", "category", "category_name",
                             "district", "district_name", "count", "suppressed", "below_k",
-                            "per_10000_customers"}
+                            "withheld", "per_10000_customers"}
     truth = _true_counts(app, 2025, ("type", "category_code", "district_code"))
     customers = {"CENTRAL": 412_000, "EAST": 268_000}
     for row in rows:
@@ -190,7 +190,8 @@ def test_csv_starts_with_a_byte_order_mark_and_reads_in_python(client):
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
-    assert list(rows[0]) == ["period", "type", "type_name", "count", "suppressed", "below_k"]
+    assert list(rows[0]) == ["period", "type", "type_name", "count", "suppressed", "below_k",
+                             "withheld"]
     by_type = {row["type"]: row for row in rows}
     assert by_type["report"]["count"] == "" and by_type["report"]["suppressed"] == "true"
     assert by_type["report"]["below_k"] == "true"
@@ -204,7 +205,7 @@ def test_csv_reads_in_pandas(client):
                 lang="en").get_data()
     frame = pandas.read_csv(io.BytesIO(body))
     assert list(frame.columns) == ["period", "district", "district_name", "count", "suppressed",
-                                   "below_k", "per_10000_customers"]
+                                   "below_k", "withheld", "per_10000_customers"]
     assert len(frame) == 3 * 6
     assert frame["suppressed"].dtype == bool
     assert frame["count"].isna().equals(frame["suppressed"])

@@ -187,7 +187,7 @@ def _interval(system: System, n: int, marks: bool, counts: bool = True) -> tuple
             if counts:
                 rows.append(row)
                 values.append(cell.value)
-        elif marks:
+        elif marks and cell.state is not State.WITHHELD:  # a withheld cell has no mark
             low, high = (1, K - 1) if cell.state is State.SMALL else (K, None)
             upper_rows.append(-row)
             upper_values.append(-low)
@@ -213,17 +213,20 @@ def _interval(system: System, n: int, marks: bool, counts: bool = True) -> tuple
 def independent_audit(system: System) -> set[tuple[CellKey, bool]]:
     exposed = set()
     for n, cell in enumerate(system.cells):
-        if cell.state is State.PUBLISHED:
-            continue
+        if cell.state is State.PUBLISHED or (cell.state is State.WITHHELD and cell.value >= K):
+            continue  # a withheld count of k or more is no small count
         low, high = _interval(system, n, marks=False)
         if high - low < K - 1e-6:
             exposed.add((cell.key, False))
-        elif cell.state is State.SMALL:
+        elif cell.value < K:
             low, high = _interval(system, n, marks=True)
             # What the marks alone say, without any count: a small total bounds its small
             # parts, a hidden total of small parts is at least k.
             ref_low, ref_high = _interval(system, n, marks=True, counts=False)
-            if low > ref_low + 1e-6 or high < ref_high - 1e-6:
+            # A withheld small count may also be left what a "<k" says, or any range k wide.
+            withheld = cell.state is State.WITHHELD and (
+                high - low >= K - 1e-6 or (low <= 1 + 1e-6 and high >= K - 1 - 1e-6))
+            if not withheld and (low > ref_low + 1e-6 or high < ref_high - 1e-6):
                 exposed.add((cell.key, True))
     return exposed
 
@@ -297,6 +300,9 @@ def test_a_refresh_that_cannot_keep_a_snapshots_counts_still_protects(caplog) ->
              key("type", YEAR, "suggestion"): 12}
     with pytest.raises(ProtectionError):
         suppress(by_type(3, 10, 12), K, fixed=fixed)
-    system = refresh._protected(2026, lambda: by_type(3, 10, 12), K, [], fixed)
-    assert system is not None and audit(system, K) == []
+    protected = refresh._protected(2026, lambda: by_type(3, 10, 12), K,
+                                   refresh.Known([], fixed), [])
+    assert protected is not None
+    system, withheld = protected
+    assert audit(system, K) == [] and withheld == frozenset()
     assert "without the counts published before" in caplog.text

@@ -127,7 +127,7 @@ def test_a_refresh_that_cannot_protect_changes_nothing(app, runner, stats, monke
     from portal.stats import refresh
     from portal.stats.disclosure import ProtectionError
 
-    def failing(system, k, fixed=None):
+    def failing(system, k, fixed=None, withheld=()):
         raise ProtectionError("cannot protect")
 
     monkeypatch.setattr(refresh, "suppress", failing)

@@ -371,9 +371,9 @@ def test_a_year_whose_counts_have_not_changed_is_not_computed_again(app, stats, 
     computed: list[int] = []
     real = refreshing.suppress
 
-    def counting(system, k, fixed=None):
+    def counting(system, k, fixed=None, withheld=()):
         computed.append(int(system.cells[0].key.period[:4]))
-        return real(system, k, fixed=fixed)
+        return real(system, k, fixed=fixed, withheld=withheld)
 
     monkeypatch.setattr(refreshing, "suppress", counting)
     with app.app_context():

@@ -80,8 +80,10 @@ def test_a_snapshot_is_a_valid_data_package(client, tmp_path):
     assert total.startswith(b"\xef\xbb\xbf")
     # June's 8 cases: published, or hidden to protect the small cells beneath (few cases)
     assert list(csv.DictReader(io.StringIO(total.decode("utf-8-sig")))) in (
-        [{"period": "2026-06", "count": "8", "suppressed": "false", "below_k": "false"}],
-        [{"period": "2026-06", "count": "", "suppressed": "true", "below_k": "false"}])
+        [{"period": "2026-06", "count": "8", "suppressed": "false", "below_k": "false",
+          "withheld": "false"}],
+        [{"period": "2026-06", "count": "", "suppressed": "true", "below_k": "false",
+          "withheld": "false"}])
 
 
 def test_a_snapshot_never_changes(app, client, add_cases):
