@@ -465,6 +465,7 @@ def _row(case: Case, state: _State, people: dict[ActorKind, User],
         "resolved": state.resolved, "reopen_count": state.reopen_count,
         "assigned_to_id": people[A.STAFF].id if state.assigned else None,
         "summary_approved_at": state.summary_approved_at,
+        "listed_at": state.summary_approved_at,
         "public_summary": (redact(f"{case.subject}\n\n{filing.description}")
                            if state.summary_approved_at else None),
         "contact_purged_at": None,

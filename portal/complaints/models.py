@@ -85,6 +85,8 @@ class Complaint(Base):
         sa.CheckConstraint("(public_id IS NOT NULL) = "
                            "(consent_publish AND summary_approved_at IS NOT NULL)",
                            name="published_has_public_id"),
+        sa.CheckConstraint("listed_at IS NULL OR summary_approved_at IS NOT NULL",
+                           name="listed_when_approved"),
         # Also serves look-ups by status alone (its leading column).
         sa.Index("ix_complaints_status_due", "status", "reply_due_at"),
     )
@@ -127,6 +129,10 @@ class Complaint(Base):
     # The published case's permalink (/complaints/public/<public_id>): random, given when the
     # summary is first approved, never derived from the tracking number nor usable to track.
     public_id: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
+    # When the approved summary joined the public list: at approval, unless a domain holds it
+    # back first (``domains.add_listing_hold``: the statistics, for a case of a month whose
+    # counts are final, until a refresh has checked that it gives no small count away).
+    listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     contact_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when the complainant takes the case to the users' committee, with the day by which
     # the committee should decide (``COMMITTEE_WORKING_DAYS`` working days later).
@@ -153,8 +159,10 @@ class Complaint(Base):
 
     @property
     def is_published(self) -> bool:
-        """Shown on the public list: the complainant agreed and staff approved the summary."""
-        return self.consent_publish and self.summary_approved_at is not None
+        """Shown on the public list: the complainant agreed, staff approved the summary, and
+        it was listed (``listed_at``)."""
+        return (self.consent_publish and self.summary_approved_at is not None
+                and self.listed_at is not None)
 
     @property
     def deadlines_ended_at(self) -> datetime | None:

@@ -118,7 +118,8 @@ def _overdue(now: datetime) -> sa.ColumnElement[bool]:
         sa.and_(Complaint.replied_at.is_(None), Complaint.reply_due_at < now)))
 
 
-PUBLISHED = (Complaint.consent_publish.is_(True), Complaint.summary_approved_at.is_not(None))
+PUBLISHED = (Complaint.consent_publish.is_(True), Complaint.summary_approved_at.is_not(None),
+             Complaint.listed_at.is_not(None))
 
 
 def public_cases(filters: CaseFilters) -> sa.Select[Complaint]:

@@ -35,7 +35,7 @@ from portal.complaints.models import (
 )
 from portal.complaints.redaction import redact
 from portal.complaints.workdays import reply_due
-from portal.core import numbering, protection
+from portal.core import domains, numbering, protection
 from portal.core.errors import DomainError
 from portal.extensions import db
 
@@ -572,6 +572,9 @@ def approve_summary(complaint: Complaint, staff: User, summary: str, now: dateti
     complaint.public_summary = redact(summary.strip())
     complaint.summary_approved_at = now
     complaint.public_id = public_id
+    if complaint.listed_at is None and not any(
+            hold(complaint) for hold in domains.registry().listing_holds):
+        complaint.listed_at = now
     _event(complaint, EventKind.SUMMARY_APPROVED, ActorKind.STAFF, now, actor=staff)
     db.session.flush()
 

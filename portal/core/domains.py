@@ -54,6 +54,8 @@ class Registry:
     reference_loaders: list[Callable[[], None]] = field(default_factory=list)
     # re-encrypt the domain's values with the newest data key; return how many
     key_rotations: list[Callable[[], int]] = field(default_factory=list)
+    # whether a complaint whose summary is approved must wait before joining the public list
+    listing_holds: list[Callable[[Any], bool]] = field(default_factory=list)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -88,6 +90,12 @@ def add_reference_data(app: Flask, tables: Iterable[str], loader: Callable[[], N
 def add_key_rotation(app: Flask, rotate: Callable[[], int]) -> None:
     """Register how the domain re-encrypts its values with the newest data key."""
     registry(app).key_rotations.append(rotate)
+
+
+def add_listing_hold(app: Flask, hold: Callable[[Any], bool]) -> None:
+    """Register a check that keeps an approved complaint off the public list for now (True):
+    the domain that holds it back lists it later (sets ``listed_at``)."""
+    registry(app).listing_holds.append(hold)
 
 
 def load_reference_data() -> None:

@@ -24,7 +24,17 @@ def _demo(now: datetime) -> list[str]:
 
 def init_app(app: Flask) -> None:
     """Register the dashboard, the open-data API, ``flask stats`` and the snapshots' log kind."""
-    from portal.stats import api, catalogue, models, opendata, panels, query, snapshots, views  # noqa: F401
+    from portal.stats import (  # noqa: F401
+        api,
+        catalogue,
+        models,
+        opendata,
+        panels,
+        query,
+        refresh,
+        snapshots,
+        views,
+    )
     from portal.stats.blueprint import api as api_blueprint
     from portal.stats.blueprint import public
     from portal.stats.cli import stats_cli
@@ -44,3 +54,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(query.granularity_names, "granularity_text")
     domains.add_navigation(app, NavItem("stats.dashboard", _l("Statistics"), position=58))
     domains.add_demo_loader(app, "stats", _demo)
+    domains.add_listing_hold(app, refresh.holds_listing)

@@ -18,7 +18,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -156,16 +156,37 @@ def _aggregate_cells(now: datetime, since: datetime | None) -> None:
                                                         _grouped_cases(now, None, *where)))
 
 
-def public_floors(year: int, atoms: list[Atom], now: datetime) -> list[tuple[tuple[int, ...], int]]:
+def holds_listing(complaint: Complaint) -> bool:
+    """Whether an approved summary must wait for a refresh before joining the public list: a
+    case of a month whose counts are final, which the published figures were protected
+    without (``refresh`` lists it once suppression has reckoned with it)."""
+    month = _local_start(complaint.registered_at.astimezone(zone()).date().replace(day=1))
+    final = _frozen_through()
+    return final is not None and month < _local_start(_after(final))
+
+
+def _waiting(year: int) -> sa.ColumnElement[bool]:
+    """Approved cases of a local year not listed yet (``holds_listing``)."""
+    return sa.and_(Complaint.consent_publish.is_(True),
+                   Complaint.summary_approved_at.is_not(None), Complaint.listed_at.is_(None),
+                   Complaint.registered_at >= _local_start(date(year, 1, 1)),
+                   Complaint.registered_at < _local_start(date(year + 1, 1, 1)))
+
+
+def public_floors(year: int, atoms: list[Atom], now: datetime, waiting: bool = False
+                  ) -> list[tuple[tuple[int, ...], int]]:
     """The groups of atoms (cases of a month sharing what the public list shows of a case) that
-    hold published cases, each with how many: at least that many cases are in the group."""
+    hold published cases, each with how many: at least that many cases are in the group.
+    ``waiting``: with the approved cases waiting to be listed."""
     members: dict[tuple[Any, ...], list[int]] = {}
     for number, found in enumerate(atoms):
         key = (found.month, *(found.values[d] for d in PUBLIC_DIMENSIONS))
         members.setdefault(key, []).append(number)
     columns = ["month", *(catalogue.DIMENSIONS[d].column for d in PUBLIC_DIMENSIONS)]
+    listed = sa.or_(Complaint.listed_at.is_not(None), _waiting(year)) if waiting else (
+        Complaint.listed_at.is_not(None))
     query = _grouped_cases(now, columns, Complaint.consent_publish.is_(True),
-                           Complaint.summary_approved_at.is_not(None))
+                           Complaint.summary_approved_at.is_not(None), listed)
     floors = []
     for month, *values, count in db.session.execute(query):
         key = (month.month, *map(str, values))
@@ -276,6 +297,9 @@ class Known:
     floors: list[tuple[tuple[int, ...], int]]  # the public list of cases (``public_floors``)
     fixed: dict[CellKey, int]  # counts published before, which stay published
     withheld: Withheld = frozenset()  # tables withheld before
+    # Approved cases waiting to be listed (``holds_listing``), and the floors with them.
+    waiting: tuple[int, ...] = ()
+    waiting_floors: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
 
 
 def year_digest(k: int, periods: list[Period], atoms: list[Atom], known: Known) -> str:
@@ -291,8 +315,10 @@ def year_digest(k: int, periods: list[Period], atoms: list[Atom], known: Known) 
         "version": DISCLOSURE_VERSION, "k": k, "periods": [str(p) for p in periods],
         "tables": [table.code for table in catalogue.TABLES.values()],
         "atoms": sorted(atom(n) for n in range(len(atoms)) if atoms[n].month in months),
-        "floors": sorted([sorted(atom(n) for n in members), count]
-                         for members, count in known.floors),
+        "floors": [sorted([sorted(atom(n) for n in members), count]
+                          for members, count in floors)
+                   for floors in (known.floors, known.waiting_floors)],
+        "waiting": list(known.waiting),
         "fixed": sorted([key.table, key.period, list(key.values), count]
                         for key, count in known.fixed.items()),
         "withheld": sorted(known.withheld),
@@ -306,6 +332,47 @@ def _withheld_before(year: int) -> Withheld:
         .where(StatsWithheld.year == year)))
 
 
+def _known(year: int, atoms: list[Atom], before: set[tuple[str, str, str, int]],
+           now: datetime) -> Known:
+    """What is public already of a year. What was published before (by the last refresh,
+    ``before``, or for good by a snapshot) stays published: a month's counts are final, so
+    hiding one now would hide nothing."""
+    waiting = tuple(db.session.scalars(sa.select(Complaint.id).where(_waiting(year))
+                                       .order_by(Complaint.id)))
+    return Known(public_floors(year, atoms, now),
+                 {**_as_counts(before), **frozen.published_counts(year)},
+                 _withheld_before(year), waiting,
+                 public_floors(year, atoms, now, waiting=True) if waiting else [])
+
+
+def _list_waiting(year: int, known: Known, listing: bool, now: datetime) -> Known:
+    """Put the waiting cases on the public list if the figures reckoned with them (what is
+    public then), else leave them waiting and warn."""
+    if not known.waiting:
+        return known
+    if not listing:
+        LOG.warning("statistics %s: %s approved summaries stay off the public list: with them, "
+                    "the figures published before would give a small count away", year,
+                    len(known.waiting))
+        return known
+    db.session.execute(sa.update(Complaint).where(Complaint.id.in_(known.waiting))
+                       .values(listed_at=now))
+    return replace(known, floors=known.waiting_floors, waiting=(), waiting_floors=[])
+
+
+def _store(year: int, system: System, withheld: Withheld) -> None:
+    """Replace a year's stored figures and withheld tables."""
+    db.session.execute(sa.delete(StatsFigure).where(StatsFigure.year == year))
+    db.session.execute(sa.delete(StatsWithheld).where(StatsWithheld.year == year))
+    rows = [{"period": cell.key.period, "table_code": cell.key.table,
+             "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
+             "state": cell.state.value} for cell in system.cells]
+    if rows:  # a year without cases has only zeros, which are not stored
+        db.session.execute(sa.insert(StatsFigure), rows)
+    db.session.add_all(StatsWithheld(table_code=code, period=period, year=year)
+                       for code, period in sorted(withheld))
+
+
 def _publish_year(year: int, window: tuple[date, date, date | None], k: int,
                   now: datetime) -> bool:
     """Publish a year's figures after disclosure control; False if nothing had changed since
@@ -314,20 +381,16 @@ def _publish_year(year: int, window: tuple[date, date, date | None], k: int,
     first, last, before_last = window
     periods = complete_periods(year, first, last)
     atoms = atoms_of(year)
-    # What was published before (by the last refresh, or for good by a snapshot) stays
-    # published: a month's counts are final, so hiding one now would hide nothing.
     before = _published_cells(year)
-    known = Known(public_floors(year, atoms, now),
-                  {**_as_counts(before), **frozen.published_counts(year)},
-                  _withheld_before(year))
+    known = _known(year, atoms, before, now)
 
     def binding(published: set[tuple[str, str, str, int]], withheld: Withheld) -> Known:
         # Counts published before that the figures publish as they are cannot change what
         # suppression chooses (it never chose them): only the others count.
-        return Known(known.floors, {
+        return replace(known, fixed={
             key: count for key, count in known.fixed.items()
             if (key.table, key.period, KEY_SEPARATOR.join(key.values), count)
-            not in published}, withheld)
+            not in published}, withheld=withheld)
 
     stored = db.session.get(StatsYear, year)
     digest = year_digest(k, periods, atoms, binding(before, known.withheld))
@@ -343,16 +406,9 @@ def _publish_year(year: int, window: tuple[date, date, date | None], k: int,
         # figures stay, with the months they covered.
         raise ProtectionError(f"statistics {year}: disclosure control cannot protect; the "
                               "figures published before stay")
-    system, withheld = protected
-    db.session.execute(sa.delete(StatsFigure).where(StatsFigure.year == year))
-    db.session.execute(sa.delete(StatsWithheld).where(StatsWithheld.year == year))
-    rows = [{"period": cell.key.period, "table_code": cell.key.table,
-             "key": KEY_SEPARATOR.join(cell.key.values), "year": year, "count": cell.value,
-             "state": cell.state.value} for cell in system.cells]
-    if rows:  # a year without cases has only zeros, which are not stored
-        db.session.execute(sa.insert(StatsFigure), rows)
-    db.session.add_all(StatsWithheld(table_code=code, period=period, year=year)
-                       for code, period in sorted(withheld))
+    system, withheld, listing = protected
+    known = _list_waiting(year, known, listing, now)
+    _store(year, system, withheld)
     digest = year_digest(k, periods, atoms, binding(
         {(cell.key.table, cell.key.period, KEY_SEPARATOR.join(cell.key.values), cell.value)
          for cell in system.cells if cell.state is State.PUBLISHED}, withheld))
@@ -378,18 +434,23 @@ def withholding_steps(known: Known, new: list[Period]) -> list[Withheld]:
 
 
 def _protected(year: int, system_of: Callable[[], System], k: int, known: Known,
-               new: list[Period]) -> tuple[System, Withheld] | None:
-    """The year's cells after suppression, and the tables withheld. What is public already
-    (counts published before, which may not be hidden, the public list's cases) can leave
-    suppression nothing to hide; then the new periods' tables are withheld, more and more
-    (``withholding_steps``), until it succeeds. Failing that, it is done again without the
-    counts published before, then without the public list, and the operator is warned
-    (``stats audit`` shows what remains exposed). None if even that fails (logged)."""
-    attempts = [(known.floors, known.fixed, step, "") for step in withholding_steps(known, new)]
+               new: list[Period]) -> tuple[System, Withheld, bool] | None:
+    """The year's cells after suppression, the tables withheld, and whether the cases waiting
+    to be listed may be. What is public already (counts published before, which may not be
+    hidden, the public list's cases) can leave suppression nothing to hide; then the new
+    periods' tables are withheld, more and more (``withholding_steps``), until it succeeds,
+    first with the waiting cases, then with the public list as it is (the waiting cases stay
+    off it). Failing that, it is done again without the counts published before, then without
+    the public list, and the operator is warned (``stats audit`` shows what remains exposed).
+    None if even that fails (logged)."""
+    steps = withholding_steps(known, new)
+    attempts = [(known.waiting_floors, known.fixed, step, "") for step in steps
+                if known.waiting]
+    attempts += [(known.floors, known.fixed, step, "") for step in steps]
     attempts += [(known.floors, {}, frozenset(), "without the counts published before"),
                  ([], {}, frozenset(), "without the counts published before and the public "
                                        "list of cases")]
-    for use_floors, use_fixed, withheld, compromise in attempts:
+    for number, (use_floors, use_fixed, withheld, compromise) in enumerate(attempts):
         system = system_of()
         system.floors = use_floors
         try:
@@ -404,7 +465,7 @@ def _protected(year: int, system_of: Callable[[], System], k: int, known: Known,
         elif withheld:
             LOG.info("statistics %s: %s tables withheld for a period: %s", year,
                      len(withheld), ", ".join(f"{c} {p}" for c, p in sorted(withheld)))
-        return system, withheld
+        return system, withheld, bool(known.waiting) and number < len(steps)
     LOG.error("statistics %s: disclosure control cannot protect", year)
     return None
 

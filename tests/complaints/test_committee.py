@@ -447,6 +447,7 @@ def test_the_public_reads_the_finding_of_a_published_case(app, client, file_comp
     with app.app_context():
         complaint = _case(number)
         complaint.public_summary, complaint.summary_approved_at = "抢修延误的投诉。", utcnow()
+        complaint.listed_at = complaint.summary_approved_at
         complaint.public_id = new_public_id()  # a published case has its permalink
         db.session.commit()
     page = app.test_client().get("/complaints/public?lang=en").get_data(as_text=True)

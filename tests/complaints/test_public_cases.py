@@ -238,6 +238,12 @@ def test_the_migration_gives_published_cases_a_public_identifier(tmp_path):
             given = dict(connection.execute(sa.text(
                 "SELECT id, public_id FROM complaints ORDER BY id")).all())
         assert given[2] is None and given[3] is None
+        with db.engine.connect() as connection:
+            listed = dict(connection.execute(sa.text(
+                "SELECT id, listed_at IS NOT NULL FROM complaints ORDER BY id")).all())
+        # the summaries approved before the upgrade were listed when approved
+        assert {case: bool(flag) for case, flag in listed.items()} == {
+            1: True, 2: False, 3: False, 4: True}
         assert all(re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{8}", given[i]) for i in (1, 4))
         assert given[1] != given[4]
         downgrade(revision="c8d4f2a6e1b9")

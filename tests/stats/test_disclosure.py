@@ -303,6 +303,6 @@ def test_a_refresh_that_cannot_keep_a_snapshots_counts_still_protects(caplog) ->
     protected = refresh._protected(2026, lambda: by_type(3, 10, 12), K,
                                    refresh.Known([], fixed), [])
     assert protected is not None
-    system, withheld = protected
-    assert audit(system, K) == [] and withheld == frozenset()
+    system, withheld, listing = protected
+    assert audit(system, K) == [] and withheld == frozenset() and not listing
     assert "without the counts published before" in caplog.text

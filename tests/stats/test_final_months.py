@@ -145,11 +145,8 @@ def test_a_refresh_that_cannot_protect_changes_nothing(app, runner, stats, monke
         assert db.session.get(StatsMonth, date(2026, 8, 1)) is None
 
 
-def test_the_audit_counts_what_snapshots_published(app, add_cases, make_user):
-    """July: 19 cases, one of them the only GRID case. Once July is final, the 18 others are
-    made public: nothing but hiding counts the July snapshot published can protect the GRID
-    case now. The refresh does so (and warns), and the audit, which reckons with the
-    snapshot's counts, reports the small count that snapshot and public list give away."""
+def _july_with_one_grid_case(app, add_cases) -> None:
+    """July: 19 cases, one of them the only GRID case, published (and its snapshot taken)."""
     cases = [Case(local(2026, 7, day), category=category, district=district,
                   accepted=local(2026, 7, day, 11), reply=local(2026, 7, day, 15))
              for day, (category, district) in enumerate(
@@ -159,6 +156,9 @@ def test_the_audit_counts_what_snapshots_published(app, add_cases, make_user):
     with app.app_context():
         compute(local(2026, 9, 10))
         assert auditing.audit_year(db.session.scalar(sa.select(StatsRun)), 2026).exposures == []
+
+
+def _approve_all_but_grid(app, make_user) -> None:
     staff_id = make_user("stats-staff", role="staff")[0].id
     with app.app_context():
         staff = db.session.get(User, staff_id)
@@ -166,6 +166,88 @@ def test_the_audit_counts_what_snapshots_published(app, add_cases, make_user):
                 Complaint.category_code != "GRID")):
             complaint.consent_publish = True
             services.approve_summary(complaint, staff, "电费疑问，已答复。", local(2026, 9, 15))
+        db.session.commit()
+
+
+def test_a_summary_that_would_give_a_small_count_away_stays_off_the_public_list(
+        app, client, add_cases, make_user, caplog):
+    """Once July is final, the 18 cases other than GRID's are approved for the public list:
+    with them, the July total (out in the snapshot) minus the list gives the GRID case away.
+    They wait: the refresh keeps them off the list, the figures stay as they were and the
+    audit passes."""
+    _july_with_one_grid_case(app, add_cases)
+    with app.app_context():
+        figures = _figures()
+    _approve_all_but_grid(app, make_user)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(
+            Complaint.listed_at.is_not(None))) == 0
+    assert "电费疑问" not in client.get("/complaints/public").get_data(as_text=True)
+    with app.app_context():
+        compute(local(2026, 9, 20))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(
+            Complaint.listed_at.is_not(None))) == 0
+        assert _figures() == figures
+        assert auditing.audit_year(db.session.scalar(sa.select(StatsRun)), 2026).exposures == []
+    assert "stay off the public list" in caplog.text
+    assert "without the counts published before" not in caplog.text
+    assert "电费疑问" not in client.get("/complaints/public").get_data(as_text=True)
+
+
+def test_a_summary_of_a_final_month_joins_the_public_list_after_a_refresh(
+        app, client, stats, make_user, auth):
+    """A June case (June is final) made public: the staff page says it waits for the
+    statistics; the next refresh checks it and lists it."""
+    staff_id = make_user("stats-staff", role="staff")[0].id
+    with app.app_context():
+        staff = db.session.get(User, staff_id)
+        june = db.session.scalar(sa.select(Complaint).where(
+            Complaint.registered_at >= local(2026, 6, 1, 0),
+            Complaint.registered_at < local(2026, 6, 2, 0)))
+        june.consent_publish = True
+        services.approve_summary(june, staff, "六月的电费疑问，已答复。", local(2026, 9, 20))
+        db.session.commit()
+        assert june.listed_at is None and not june.is_published
+        public_id, case_id, number = june.public_id, june.id, june.tracking_number
+    assert client.get(f"/complaints/public/{public_id}").status_code == 404
+    auth.login("stats-staff")
+    page = client.get(f"/staff/complaints/{number}?lang=en").get_data(as_text=True)
+    assert "joins the public list after the next statistics refresh" in page
+    auth.logout()
+    with app.app_context():
+        compute(local(2026, 9, 21))
+        june = db.session.get(Complaint, case_id)
+        assert june.listed_at == local(2026, 9, 21) and june.is_published
+        assert auditing.audit_year(db.session.scalar(sa.select(StatsRun)), 2026).exposures == []
+    page = client.get(f"/complaints/public/{public_id}").get_data(as_text=True)
+    assert "六月的电费疑问" in page
+
+
+def test_a_summary_of_a_month_not_yet_published_is_listed_at_once(app, stats, add_cases,
+                                                                   make_user):
+    add_cases([Case(local(2026, 9, 1), category="QUAL")])
+    staff_id = make_user("stats-staff", role="staff")[0].id
+    with app.app_context():
+        case = db.session.scalar(sa.select(Complaint).where(Complaint.category_code == "QUAL",
+                                                            Complaint.registered_at
+                                                            >= local(2026, 9, 1, 0)))
+        case.consent_publish = True
+        services.approve_summary(case, db.session.get(User, staff_id), "九月的案件。",
+                                 local(2026, 9, 20))
+        assert case.listed_at == local(2026, 9, 20) and case.is_published
+
+
+def test_the_audit_counts_what_snapshots_published(app, add_cases, make_user):
+    """The 18 cases other than July's GRID case are put on the public list without waiting for
+    the statistics (as a case listed before an upgrade could be): nothing but hiding counts
+    the July snapshot published can protect the GRID case now. The refresh does so (and
+    warns), and the audit, which reckons with the snapshot's counts, reports the small count
+    that snapshot and public list give away."""
+    _july_with_one_grid_case(app, add_cases)
+    _approve_all_but_grid(app, make_user)
+    with app.app_context():
+        db.session.execute(sa.update(Complaint).where(Complaint.summary_approved_at.is_not(None))
+                           .values(listed_at=local(2026, 9, 15)))
         db.session.commit()
         compute(local(2026, 9, 20))
         exposures = auditing.audit_year(db.session.scalar(sa.select(StatsRun)), 2026).exposures

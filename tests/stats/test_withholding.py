@@ -72,7 +72,7 @@ def monthly(atoms: list[Atom], months: int) -> list[tuple[System, frozenset[tupl
             2026, lambda p=periods, n=last: build([a for a in atoms if a.month <= n], p,
                                                   catalogue.TABLES.values()), K, known, new)
         assert protected is not None
-        system, withheld = protected
+        system, withheld, _listing = protected
         published.append((system, withheld))
         known = refresh.Known([], {c.key: c.value for c in system.cells
                                    if c.state is State.PUBLISHED}, withheld)
