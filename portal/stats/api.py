@@ -58,12 +58,23 @@ def complaints() -> Response:
 @open_to_all
 def complaints_csv() -> Response:
     """The same counts as CSV (UTF-8 with a byte-order mark; suppressed counts empty)."""
-    _, checked, rows = _counts()
+    run, checked, rows = _counts()
     header = opendata.columns(checked.table.dims)
     narrowed = "".join(f"_{dim}-{code}" for dim, code in checked.filters.items())
-    name = f"complaints_{checked.table.code.replace(',', '-')}_{checked.period_text}{narrowed}.csv"
-    return csv_response(name.replace("..", "_"), header,
-                        ([opendata.csv_value(row[column]) for column in header] for row in rows))
+    name = f"complaints_{checked.table.code.replace(',', '-')}_{checked.period_text}{narrowed}"
+    return _download(run, name.replace("..", "_"), csv_response(
+        "", header, ([opendata.csv_value(row[column]) for column in header] for row in rows)))
+
+
+def _download(run: StatsRun, name: str, response: Response) -> Response:
+    """A CSV download that says where it comes from, as a file has no envelope: its name ends
+    with the moment of extraction, ``Last-Modified`` gives that moment and a ``Link`` header
+    the licence."""
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename={name}_extracted-{run.extracted_at:%Y%m%dT%H%MZ}.csv")
+    response.last_modified = run.extracted_at
+    response.headers["Link"] = f'<{opendata.LICENCE["path"]}>; rel="license"'
+    return response
 
 
 def _times() -> tuple[StatsRun, str | None, list[Any], list[dict[str, Any]]]:
@@ -88,12 +99,11 @@ def times() -> Response:
 @open_to_all
 def times_csv() -> Response:
     """The same times as CSV."""
-    _, dim, periods, rows = _times()
+    run, dim, periods, rows = _times()
     text = str(periods[0]) if len(periods) == 1 else f"{periods[0]}_{periods[-1]}"
-    name = f"times_{dim or 'total'}_{text}.csv"
-    return csv_response(name, opendata.TIME_COLUMNS,
-                        ([opendata.csv_value(row[c]) for c in opendata.TIME_COLUMNS]
-                         for row in rows))
+    return _download(run, f"times_{dim or 'total'}_{text}", csv_response(
+        "", opendata.TIME_COLUMNS,
+        ([opendata.csv_value(row[c]) for c in opendata.TIME_COLUMNS] for row in rows)))
 
 
 @api.get("/stats/catalogue")

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.stats import catalogue, opendata
-from tests.stats.conftest import SHANGHAI, shared_stats_app
+from tests.stats.conftest import NOW, SHANGHAI, shared_stats_app
 
 COUNTS = "/api/v1/stats/complaints"
 TIMES = "/api/v1/stats/times"
@@ -186,7 +186,15 @@ def test_dimensions_in_any_order_come_back_in_the_catalogues(client):
 def test_csv_starts_with_a_byte_order_mark_and_reads_in_python(client):
     response = _get(client, f"{COUNTS}.csv", group_by="type", period="2026-06")
     assert response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
+    # a file has no envelope: its name, Last-Modified and a Link give extraction and licence
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=complaints_type_2026-06_extracted-20260910T0200Z.csv")
+    assert response.last_modified == NOW
+    assert response.headers["Link"] == '<https://creativecommons.org/licenses/by/4.0/>; ' \
+        'rel="license"'
+    times = _get(client, "/api/v1/stats/times.csv", period="2026-06")
+    assert times.headers["Content-Disposition"].endswith("_extracted-20260910T0200Z.csv")
+    assert "license" in times.headers["Link"]
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))

@@ -346,7 +346,7 @@ def test_a_download_is_named_for_its_filters(client):
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == (
         "attachment; filename=complaints_type-category-district_2025_type-complaint"
-        "_district-EAST.csv")
+        "_district-EAST_extracted-20260910T0200Z.csv")
 
 
 def test_a_view_can_be_cited_with_its_permanent_address(client):
