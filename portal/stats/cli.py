@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import click
 import sqlalchemy as sa
@@ -14,10 +15,41 @@ from portal.core.models import utcnow
 from portal.extensions import db
 from portal.stats import auditing, figures, refresh, snapshots
 from portal.stats.disclosure import ProtectionError
-from portal.stats.models import StatsWithheld
+from portal.stats.models import StatsRun, StatsWithheld
 from portal.stats.periods import Period
 
 stats_cli = AppGroup("stats", help="Statistics: refresh the published figures, audit them.")
+
+
+CLOCK_TOLERANCE = timedelta(minutes=15)
+
+
+def database_now() -> datetime:
+    """The database server's clock (on PostgreSQL another machine's, as a second opinion)."""
+    found = db.session.scalar(sa.select(sa.func.current_timestamp()))
+    if isinstance(found, str):  # SQLite: "YYYY-MM-DD HH:MM:SS", in UTC
+        found = datetime.fromisoformat(found)
+    assert isinstance(found, datetime)
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def clock_problem(now: datetime) -> str | None:
+    """Why this clock cannot be trusted to make months final, or None. A clock ahead would
+    publish and freeze months whose cases are still coming in, for good; it shows as a clock
+    far from the database's, or as one behind the last refresh (set back after running
+    ahead)."""
+    theirs = database_now()
+    if abs(now - theirs) > CLOCK_TOLERANCE:
+        return (f"This machine's clock ({now:%Y-%m-%d %H:%M} UTC) and the database's "
+                f"({theirs:%Y-%m-%d %H:%M} UTC) differ by more than 15 minutes: months could be "
+                "made final too early. Set the clocks right and run again.")
+    last = db.session.scalar(sa.select(sa.func.max(StatsRun.extracted_at)))
+    if last is not None and now < last - timedelta(minutes=1):
+        return (f"The last refresh ran at {last:%Y-%m-%d %H:%M} UTC, after this machine's "
+                f"clock ({now:%Y-%m-%d %H:%M} UTC): a clock that ran ahead may have made months "
+                "final too early (see the README, Final months). Set the clock right; "
+                "the refresh runs again once it has passed that moment.")
+    return None
 
 
 @stats_cli.command("refresh")
@@ -26,6 +58,9 @@ def stats_refresh() -> None:
     hourly), publish the months that have settled and make their snapshots."""
     started = time.monotonic()
     now = utcnow()
+    problem = clock_problem(now)
+    if problem:
+        raise click.ClickException(problem)
     try:
         run = refresh.refresh(now)
     except ProtectionError as error:

@@ -132,6 +132,7 @@ def test_a_refresh_that_cannot_protect_changes_nothing(app, runner, stats, monke
 
     monkeypatch.setattr(refresh, "suppress", failing)
     monkeypatch.setattr("portal.stats.cli.utcnow", lambda: local(2026, 10, 1))
+    monkeypatch.setattr("portal.stats.cli.database_now", lambda: local(2026, 10, 1))
     with app.app_context():
         figures, run = _figures(), db.session.scalar(sa.select(StatsRun))
         last, extracted = run.last_month, run.extracted_at
@@ -252,3 +253,28 @@ def test_the_audit_counts_what_snapshots_published(app, add_cases, make_user):
         compute(local(2026, 9, 20))
         exposures = auditing.audit_year(db.session.scalar(sa.select(StatsRun)), 2026).exposures
         assert any(e.key.values == ("GRID",) and e.high < 5 for e in exposures), exposures
+
+
+def test_a_refresh_refuses_a_clock_it_cannot_trust(app, runner, stats, monkeypatch):
+    """A clock ahead would make months final whose cases are still coming in, for good: a
+    clock far from the database's, or behind the last refresh, stops the refresh."""
+    with app.app_context():
+        figures = _figures()
+    monkeypatch.setattr("portal.stats.cli.utcnow", lambda: local(2026, 12, 1))
+    monkeypatch.setattr("portal.stats.cli.database_now", lambda: local(2026, 10, 1))
+    result = runner.invoke(args=["stats", "refresh"])
+    assert result.exit_code == 1 and "differ by more than 15 minutes" in result.output
+    with app.app_context():
+        assert db.session.get(StatsMonth, date(2026, 10, 1)) is None
+    # set back after running ahead: earlier than the last refresh (NOW)
+    monkeypatch.setattr("portal.stats.cli.utcnow", lambda: local(2026, 9, 1))
+    monkeypatch.setattr("portal.stats.cli.database_now", lambda: local(2026, 9, 1))
+    result = runner.invoke(args=["stats", "refresh"])
+    assert result.exit_code == 1 and "The last refresh ran at" in result.output
+    with app.app_context():
+        assert _figures() == figures
+    # a right clock, a few minutes from the database's, goes ahead
+    monkeypatch.setattr("portal.stats.cli.utcnow", lambda: local(2026, 10, 1, 10, 5))
+    monkeypatch.setattr("portal.stats.cli.database_now", lambda: local(2026, 10, 1))
+    result = runner.invoke(args=["stats", "refresh"])
+    assert result.exit_code == 0, result.output
