@@ -52,4 +52,6 @@ def bars(labels: list[str], figures: list[Figure], k: int, axis: str,
         **layout_axes, "height": height, "dragmode": False,
         "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
         "font": {"family": FONT, "size": 13}, "showlegend": False,
+        # a mark ("<5", "hidden", "withheld") stays readable where a bar is narrow
+        "uniformtext": {"mode": "show", "minsize": 10},
         "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)"}}
