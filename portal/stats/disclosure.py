@@ -21,9 +21,10 @@ months) are all in it. Years are not linked: no table adds up more than one year
    chosen.
    **Withholding**: a table may be left out for a period as a whole (``State.WITHHELD``: no
    count, no mark, its zeros neither), when publishing it would narrow a small count published
-   before that no longer may be hidden more (``withholding`` gives the order). A withheld count
-   of k or more needs no protection; a withheld small one is protected like a "<k", except
-   that the figures may also leave it any range k wide.
+   before that no longer may be hidden more (``withholding`` gives the order). A withheld
+   table is not published: like the tables the catalogue does not publish for a period (the
+   crossings of three dimensions for a quarter), its cells are not protected themselves; what
+   is published is, and withholding only takes away.
 3. **Audit** (``audit``, ``Auditor``): what is published becomes a linear programme over the
    atoms (the tau-ARGUS audit): for each hidden cell, the smallest and largest value consistent
    with every published count. It fails when that interval is narrower than k (check 1), or
@@ -250,8 +251,7 @@ class _Rules:
         parent, parts = relation[0], relation[1:]
         hidden = [m for m in relation if cells[m].state is not State.PUBLISHED]
         if len(hidden) <= 1:
-            # A lone withheld count of k or more may be found by subtraction: it is no
-            # small count, and nothing published says more of it.
+            # A lone withheld cell may be found by subtraction: it is not published.
             return 0 if hidden and self._protects(hidden[0]) else None
         known = sum(cells[p].value for p in parts if cells[p].state is State.PUBLISHED)
         hidden_parts = [p for p in parts if cells[p].state is not State.PUBLISHED]
@@ -265,9 +265,8 @@ class _Rules:
 
     def _protects(self, position: int) -> bool:
         """Whether a hidden cell must not be found out: a complementary or a small one, not a
-        withheld count of k or more."""
-        cell = self.system.cells[position]
-        return cell.state is not State.WITHHELD or cell.value < self.k
+        withheld one."""
+        return self.system.cells[position].state is not State.WITHHELD
 
     def _total_need(self, hidden: Sequence[int], total: int) -> int | None:
         """A published total: its hidden parts add up to ``total``, which must be at least k
@@ -275,7 +274,7 @@ class _Rules:
         cells, k = self.system.cells, self.k
         if total < k:
             return 0  # any published part is at least k
-        small = [p for p in hidden if cells[p].value < k]  # "<k", or withheld and small
+        small = [p for p in hidden if cells[p].state is State.SMALL]
         if not small:
             return None
         # What the marks say a hidden part holds at least: "<k" 1, hidden k, withheld nothing.
@@ -494,9 +493,10 @@ class Auditor:
         and every small cell about which the published figures tell more than the marks."""
         cells, k = self.system.cells, self.k
         self.bounded: set[tuple[bool, bool]] = set()  # models whose rows follow the states
-        # A withheld count of k or more is no small count: it needs no protection.
-        hidden = [n for n, cell in enumerate(cells) if cell.state is not State.PUBLISHED
-                  and (cell.state is not State.WITHHELD or cell.value < k)]
+        # A withheld cell is not published: like a table the catalogue does not publish for a
+        # period, it is not protected itself (what is published is).
+        hidden = [n for n, cell in enumerate(cells)
+                  if cell.state in (State.SMALL, State.HIDDEN)]
         doubtful = [n for n in hidden if self._width(0, n) < k - TOLERANCE]
         exposures = []
         exposed = set()
@@ -510,7 +510,7 @@ class Auditor:
                 exposed.add(n)
                 exposures.append(Exposure(cells[n].key, self.low[0][n], self.high[0][n], False,
                                           self._pinning(model)))
-        small = [n for n in hidden if cells[n].value < k and n not in exposed]
+        small = [n for n in hidden if cells[n].state is State.SMALL and n not in exposed]
         doubtful = [n for n in small if n not in self.marks_safe and not self._whole(n)]
         if doubtful:
             model = self._model(True)
@@ -575,10 +575,8 @@ class Auditor:
 
     def _whole(self, n: int) -> bool:
         """Whether the solutions found prove a small cell safe with the marks: they leave it
-        the whole range 1 to k-1 of a "<k" (a withheld one also any range k wide)."""
+        the whole range 1 to k-1 of a "<k"."""
         low, high = self.low[1][n], self.high[1][n]
-        if self.system.cells[n].state is State.WITHHELD and high - low >= self.k - TOLERANCE:
-            return True
         return bool(low <= 1 + TOLERANCE and high >= self.k - 1 - TOLERANCE)
 
     def _pinning(self, model: _Model) -> tuple[CellKey, ...]:
@@ -591,8 +589,6 @@ class Auditor:
         marks alone allow; None if not."""
         row = self._row(n)
         model.binding.clear()
-        # A withheld cell has no mark of its own; it is also safe when the figures leave it
-        # what a "<k" would, or a range k wide (``_whole``).
         low, high = self._reference(n)  # cheap: few rows bind
         if self.low[1][n] > low + TOLERANCE:
             solution = model.optimise(row, np.ones(len(row)))
@@ -600,10 +596,8 @@ class Auditor:
             self._found(1, solution)
         if self.high[1][n] < high - TOLERANCE:
             solution = model.optimise(row, -np.ones(len(row)))
-            if solution is None:  # a withheld cell that nothing bounds
-                self.high[1][n] = np.inf
-            else:
-                self._found(1, solution)
+            assert solution is not None  # a small cell's mark bounds it
+            self._found(1, solution)
         pinning = self._pinning(model)
         if self._whole(n) or (self.low[1][n] <= low + TOLERANCE
                               and self.high[1][n] >= high - TOLERANCE):
@@ -622,8 +616,8 @@ class Auditor:
         bounds = []
         for sign in (1.0, -1.0):
             solution = model.optimise(row, np.full(len(row), sign))
-            # only a withheld cell, which has no mark of its own, can be unbounded
-            bounds.append(np.inf if solution is None else float(solution[row].sum()))
+            assert solution is not None  # a small cell's mark bounds it
+            bounds.append(float(solution[row].sum()))
         return bounds[0], bounds[1]
 
     # the models

@@ -44,6 +44,25 @@ class StatsCell(Base):
     count: Mapped[int]
 
 
+class StatsCase(Base):
+    """What the public list shows of a case as it was counted (the values of its atom in
+    ``stats_cells``), taken with the atoms: a listed case that moves on after its month is
+    final still counts in the audit as the case it was then, which a reader can tell from its
+    dated timeline."""
+
+    __tablename__ = "stats_cases"
+
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id"), primary_key=True,
+                                              autoincrement=False)
+    month: Mapped[date] = mapped_column(sa.Date, index=True)
+    category_code: Mapped[str] = mapped_column(sa.String(20))
+    district_code: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(24))
+    deadline: Mapped[str] = mapped_column(sa.String(16))
+    escalated: Mapped[str] = mapped_column(sa.String(8))
+    finding: Mapped[str] = mapped_column(sa.String(24))
+
+
 class StatsMonth(Base):
     """A month whose counts are final: its atoms (``stats_cells``) and times (``stats_times``)
     were taken once, ``PORTAL_STATS_SETTLE_DAYS`` after it ended, and no refresh recomputes

@@ -7,9 +7,9 @@ either the old figures or the new, never a mixture.
 
 A month is published ``PORTAL_STATS_SETTLE_DAYS`` after it ends, and its counts are taken then
 for good (``StatsMonth``): later refreshes count only the months after it. Every extraction
-thus publishes the same counts for a month, and a count once published stays published (unless
-suppression cannot meet that: ``_protected``), so that no two extractions differ by the few
-cases that changed between them.
+thus publishes the same counts for a month, and a count once published stays published (new
+tables are withheld instead, or the refresh gives up: ``_protected``), so that no two
+extractions differ by the few cases that changed between them.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from portal.stats.disclosure import (
     withholding,
 )
 from portal.stats.models import (
+    StatsCase,
     StatsCell,
     StatsDay,
     StatsFigure,
@@ -116,8 +117,9 @@ def _deadline(now: datetime) -> sa.ColumnElement[str]:
 
 
 def _grouped_cases(now: datetime, names: list[str] | None = None,
-                   *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
-    """The cases counted by local month and by every dimension's value (or by ``names``)."""
+                   *where: sa.ColumnElement[bool], per_case: bool = False) -> sa.Select[Any]:
+    """The cases counted by local month and by every dimension's value (or by ``names``);
+    ``per_case``: each case's id and values instead, not counted."""
     c, day = Complaint, sa.orm.aliased(StatsDay)
     finding = sa.orm.aliased(ComplaintEvent)
     columns = {
@@ -131,14 +133,14 @@ def _grouped_cases(now: datetime, names: list[str] | None = None,
         "finding": sa.func.coalesce(sa.cast(finding.outcome, sa.String), "none"),
     }
     grouped = [columns[name] for name in names or columns]
-    return (sa.select(*grouped, sa.func.count())
-            .select_from(c)
-            .join(day, day.day == _local_day(c.registered_at))
-            .outerjoin(finding, sa.and_(finding.complaint_id == c.id,
-                                        finding.kind == EventKind.STATUS,
-                                        finding.to_status == ComplaintStatus.DECIDED))
-            .where(*where)
-            .group_by(*grouped))
+    select = (sa.select(c.id, *grouped) if per_case else sa.select(*grouped, sa.func.count()))
+    select = (select.select_from(c)
+              .join(day, day.day == _local_day(c.registered_at))
+              .outerjoin(finding, sa.and_(finding.complaint_id == c.id,
+                                          finding.kind == EventKind.STATUS,
+                                          finding.to_status == ComplaintStatus.DECIDED))
+              .where(*where))
+    return select if per_case else select.group_by(*grouped)
 
 
 CELL_COLUMNS = ["month", "type", "category_code", "district_code", "status", "deadline", "rating",
@@ -149,11 +151,18 @@ CELL_COLUMNS = ["month", "type", "category_code", "district_code", "status", "de
 PUBLIC_DIMENSIONS = ("category", "district", "status", "deadline", "escalated", "finding")
 
 
+CASE_COLUMNS = ["month", *(catalogue.DIMENSIONS[d].column for d in PUBLIC_DIMENSIONS)]
+
+
 def _aggregate_cells(now: datetime, since: datetime | None) -> None:
-    """The atoms of the cases registered from ``since`` on (None: all)."""
+    """The atoms of the cases registered from ``since`` on (None: all), and what the public
+    list shows of each case as it is counted in them (``StatsCase``)."""
     where = [] if since is None else [Complaint.registered_at >= since]
     db.session.execute(sa.insert(StatsCell).from_select([*CELL_COLUMNS, "count"],
                                                         _grouped_cases(now, None, *where)))
+    db.session.execute(sa.insert(StatsCase).from_select(
+        ["complaint_id", *CASE_COLUMNS], _grouped_cases(now, CASE_COLUMNS, *where,
+                                                        per_case=True)))
 
 
 def holds_listing(complaint: Complaint) -> bool:
@@ -182,20 +191,48 @@ def public_floors(year: int, atoms: list[Atom], now: datetime, waiting: bool = F
     for number, found in enumerate(atoms):
         key = (found.month, *(found.values[d] for d in PUBLIC_DIMENSIONS))
         members.setdefault(key, []).append(number)
-    columns = ["month", *(catalogue.DIMENSIONS[d].column for d in PUBLIC_DIMENSIONS)]
     listed = sa.or_(Complaint.listed_at.is_not(None), _waiting(year)) if waiting else (
         Complaint.listed_at.is_not(None))
-    query = _grouped_cases(now, columns, Complaint.consent_publish.is_(True),
-                           Complaint.summary_approved_at.is_not(None), listed)
+    # Each listed case as it was counted (``StatsCase``), not as it stands now: one that moved
+    # on since its month was taken is still known to be in the group it was counted in.
+    grouped = [getattr(StatsCase, column) for column in CASE_COLUMNS]
+    query = (sa.select(*grouped, sa.func.count()).select_from(StatsCase)
+             .join(Complaint, Complaint.id == StatsCase.complaint_id)
+             .where(Complaint.consent_publish.is_(True),
+                    Complaint.summary_approved_at.is_not(None), listed)
+             .group_by(*grouped))
     floors = []
+    # A case whose values match no atom (taken before ``StatsCase`` existed, as it stood at
+    # the upgrade) is still known to be among its month's cases of its category and district.
+    coarse: dict[tuple[Any, ...], int] = {}
+    unmatched: set[tuple[Any, ...]] = set()
     for month, *values, count in db.session.execute(query):
+        if month.year != year:
+            continue
         key = (month.month, *map(str, values))
-        if month.year == year and key in members:
-            # A final month counts its cases as they were when it was taken: a published case
-            # may have moved on since, so no floor exceeds what the group held then.
+        coarse[key[:3]] = coarse.get(key[:3], 0) + int(count)
+        if key in members:
             held = sum(atoms[number].count for number in members[key])
             floors.append((tuple(members[key]), min(int(count), held)))
+        else:
+            unmatched.add(key[:3])
+    for group in sorted(unmatched):
+        inside = tuple(number for key, numbers in members.items() if key[:3] == group
+                       for number in numbers)
+        held = sum(atoms[number].count for number in inside)
+        if inside:
+            floors.append((inside, min(coarse[group], held)))
     return floors
+
+
+def _backfill_cases(now: datetime, since: datetime) -> None:
+    """Once, after the upgrade that added ``StatsCase``: the cases of the months final already,
+    as they stand (the closest to how they were counted that is still known)."""
+    if db.session.scalar(sa.select(StatsCase.complaint_id).limit(1)) is not None:
+        return
+    db.session.execute(sa.insert(StatsCase).from_select(
+        ["complaint_id", *CASE_COLUMNS], _grouped_cases(
+            now, CASE_COLUMNS, Complaint.registered_at < since, per_case=True)))
 
 
 def _aggregate_times(since: datetime | None) -> None:
@@ -440,29 +477,21 @@ def _protected(year: int, system_of: Callable[[], System], k: int, known: Known,
     hidden, the public list's cases) can leave suppression nothing to hide; then the new
     periods' tables are withheld, more and more (``withholding_steps``), until it succeeds,
     first with the waiting cases, then with the public list as it is (the waiting cases stay
-    off it). Failing that, it is done again without the counts published before, then without
-    the public list, and the operator is warned (``stats audit`` shows what remains exposed).
-    None if even that fails (logged)."""
+    off it). None if even that fails (logged): nothing published is ever hidden to make room,
+    since what was published stays known."""
     steps = withholding_steps(known, new)
-    attempts = [(known.waiting_floors, known.fixed, step, "") for step in steps
-                if known.waiting]
-    attempts += [(known.floors, known.fixed, step, "") for step in steps]
-    attempts += [(known.floors, {}, frozenset(), "without the counts published before"),
-                 ([], {}, frozenset(), "without the counts published before and the public "
-                                       "list of cases")]
-    for number, (use_floors, use_fixed, withheld, compromise) in enumerate(attempts):
+    attempts = [(known.waiting_floors, step) for step in steps if known.waiting]
+    attempts += [(known.floors, step) for step in steps]
+    for number, (use_floors, withheld) in enumerate(attempts):
         system = system_of()
         system.floors = use_floors
         try:
-            suppress(system, k, fixed=use_fixed, withheld=withheld)
+            suppress(system, k, fixed=known.fixed, withheld=withheld)
         except ProtectionError as error:
             LOG.info("statistics %s: suppression failed (%s tables withheld): %s", year,
                      len(withheld), error)
             continue
-        if compromise:
-            LOG.warning("statistics %s: published %s; run `flask --app portal stats audit`",
-                        year, compromise)
-        elif withheld:
+        if withheld:
             LOG.info("statistics %s: %s tables withheld for a period: %s", year,
                      len(withheld), ", ".join(f"{c} {p}" for c, p in sorted(withheld)))
         return system, withheld, bool(known.waiting) and number < len(steps)
@@ -476,11 +505,13 @@ def refresh(now: datetime) -> StatsRun:
     (``year_digest``)."""
     final = _frozen_through()
     since = _local_start(_after(final)) if final else None
-    for model in (StatsTime, StatsCell):
+    for model in (StatsTime, StatsCell, StatsCase):
         db.session.execute(sa.delete(model).where(model.month > final) if final
                            else sa.delete(model))
     first_case = db.session.scalar(sa.select(sa.func.min(Complaint.registered_at)))
     _fill_calendar(now, first_case)
+    if since is not None:
+        _backfill_cases(now, since)
     _aggregate_cells(now, since)
     _aggregate_times(since)
     db.session.flush()

@@ -213,20 +213,17 @@ def _interval(system: System, n: int, marks: bool, counts: bool = True) -> tuple
 def independent_audit(system: System) -> set[tuple[CellKey, bool]]:
     exposed = set()
     for n, cell in enumerate(system.cells):
-        if cell.state is State.PUBLISHED or (cell.state is State.WITHHELD and cell.value >= K):
-            continue  # a withheld count of k or more is no small count
+        if cell.state in (State.PUBLISHED, State.WITHHELD):
+            continue  # a withheld cell is not published, nor protected itself
         low, high = _interval(system, n, marks=False)
         if high - low < K - 1e-6:
             exposed.add((cell.key, False))
-        elif cell.value < K:
+        elif cell.state is State.SMALL:
             low, high = _interval(system, n, marks=True)
             # What the marks alone say, without any count: a small total bounds its small
             # parts, a hidden total of small parts is at least k.
             ref_low, ref_high = _interval(system, n, marks=True, counts=False)
-            # A withheld small count may also be left what a "<k" says, or any range k wide.
-            withheld = cell.state is State.WITHHELD and (
-                high - low >= K - 1e-6 or (low <= 1 + 1e-6 and high >= K - 1 - 1e-6))
-            if not withheld and (low > ref_low + 1e-6 or high < ref_high - 1e-6):
+            if low > ref_low + 1e-6 or high < ref_high - 1e-6:
                 exposed.add((cell.key, True))
     return exposed
 
@@ -289,10 +286,11 @@ def test_the_audit_agrees_with_an_independent_one(system: System, data: st.DataO
     assert found == independent_audit(system)
 
 
-def test_a_refresh_that_cannot_keep_a_snapshots_counts_still_protects(caplog) -> None:
+def test_a_refresh_that_cannot_keep_a_snapshots_counts_gives_up(caplog) -> None:
     """The snapshot published the total and two of three types: the third, small, is given
-    away by subtraction and nothing else may be hidden. Suppression fails; the refresh does it
-    again without the snapshot's counts (and warns) rather than stop refreshing for good."""
+    away by subtraction and nothing else may be hidden. Hiding a count the snapshot published
+    would not help (it stays known): the year cannot be protected, and the refresh says so
+    instead of publishing."""
     from portal.stats import refresh
     from portal.stats.disclosure import ProtectionError
 
@@ -300,9 +298,6 @@ def test_a_refresh_that_cannot_keep_a_snapshots_counts_still_protects(caplog) ->
              key("type", YEAR, "suggestion"): 12}
     with pytest.raises(ProtectionError):
         suppress(by_type(3, 10, 12), K, fixed=fixed)
-    protected = refresh._protected(2026, lambda: by_type(3, 10, 12), K,
-                                   refresh.Known([], fixed), [])
-    assert protected is not None
-    system, withheld, listing = protected
-    assert audit(system, K) == [] and withheld == frozenset() and not listing
-    assert "without the counts published before" in caplog.text
+    assert refresh._protected(2026, lambda: by_type(3, 10, 12), K,
+                              refresh.Known([], fixed), []) is None
+    assert "cannot protect" in caplog.text

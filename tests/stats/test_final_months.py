@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from portal.accounts.models import User
@@ -15,7 +16,7 @@ from portal.complaints.enums import ActorKind, ComplaintStatus
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.stats import auditing
-from portal.stats.disclosure import State
+from portal.stats.disclosure import ProtectionError, State
 from portal.stats.models import StatsFigure, StatsMonth, StatsRun, StatsTime
 from tests.stats.conftest import NOW, Case, compute, local
 
@@ -159,27 +160,33 @@ def _july_with_one_grid_case(app, add_cases) -> None:
         assert auditing.audit_year(db.session.scalar(sa.select(StatsRun)), 2026).exposures == []
 
 
-def _approve_all_but_grid(app, make_user) -> None:
+def _approve_all_but_grid(app, make_user, rated: bool = False) -> None:
+    """The 18 July cases but GRID's made public (``rated``: first rated, so that they have
+    moved on since July was taken: closed, no longer answered and waiting for a rating)."""
     staff_id = make_user("stats-staff", role="staff")[0].id
     with app.app_context():
         staff = db.session.get(User, staff_id)
         for complaint in db.session.scalars(sa.select(Complaint).where(
                 Complaint.category_code != "GRID")):
+            if rated:
+                services.rate(complaint, 5, True, local(2026, 9, 12))
             complaint.consent_publish = True
             services.approve_summary(complaint, staff, "电费疑问，已答复。", local(2026, 9, 15))
         db.session.commit()
 
 
+@pytest.mark.parametrize("rated", [False, True], ids=["as-counted", "moved-on"])
 def test_a_summary_that_would_give_a_small_count_away_stays_off_the_public_list(
-        app, client, add_cases, make_user, caplog):
+        app, client, add_cases, make_user, caplog, rated):
     """Once July is final, the 18 cases other than GRID's are approved for the public list:
     with them, the July total (out in the snapshot) minus the list gives the GRID case away.
     They wait: the refresh keeps them off the list, the figures stay as they were and the
-    audit passes."""
+    audit passes; also when they were rated and closed since July was taken (the list shows
+    their category, district and month all the same)."""
     _july_with_one_grid_case(app, add_cases)
     with app.app_context():
         figures = _figures()
-    _approve_all_but_grid(app, make_user)
+    _approve_all_but_grid(app, make_user, rated)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(
             Complaint.listed_at.is_not(None))) == 0
@@ -238,19 +245,23 @@ def test_a_summary_of_a_month_not_yet_published_is_listed_at_once(app, stats, ad
         assert case.listed_at == local(2026, 9, 20) and case.is_published
 
 
-def test_the_audit_counts_what_snapshots_published(app, add_cases, make_user):
+def test_a_public_list_that_gives_a_count_away_stops_the_refresh(app, add_cases, make_user):
     """The 18 cases other than July's GRID case are put on the public list without waiting for
     the statistics (as a case listed before an upgrade could be): nothing but hiding counts
-    the July snapshot published can protect the GRID case now. The refresh does so (and
-    warns), and the audit, which reckons with the snapshot's counts, reports the small count
-    that snapshot and public list give away."""
+    the July snapshot published could protect the GRID case now, which would not help. The
+    refresh gives up, changing nothing, and the audit reports the small count that the
+    figures and the public list give away."""
     _july_with_one_grid_case(app, add_cases)
     _approve_all_but_grid(app, make_user)
     with app.app_context():
         db.session.execute(sa.update(Complaint).where(Complaint.summary_approved_at.is_not(None))
                            .values(listed_at=local(2026, 9, 15)))
         db.session.commit()
-        compute(local(2026, 9, 20))
+        figures = _figures()
+        with pytest.raises(ProtectionError):
+            compute(local(2026, 10, 1))
+        db.session.rollback()
+        assert _figures() == figures
         exposures = auditing.audit_year(db.session.scalar(sa.select(StatsRun)), 2026).exposures
         assert any(e.key.values == ("GRID",) and e.high < 5 for e in exposures), exposures
 
@@ -278,3 +289,35 @@ def test_a_refresh_refuses_a_clock_it_cannot_trust(app, runner, stats, monkeypat
     monkeypatch.setattr("portal.stats.cli.database_now", lambda: local(2026, 10, 1))
     result = runner.invoke(args=["stats", "refresh"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_audit_knows_a_listed_case_as_it_was_counted(app, add_cases, make_user):
+    """Listed July cases that were rated and closed since July was taken still count, in the
+    audit, in the groups they were counted in: it finds what the figures and the list give
+    away."""
+    _july_with_one_grid_case(app, add_cases)
+    _approve_all_but_grid(app, make_user, rated=True)
+    with app.app_context():
+        db.session.execute(sa.update(Complaint).where(Complaint.summary_approved_at.is_not(None))
+                           .values(listed_at=local(2026, 9, 15)))
+        db.session.commit()
+        exposures = auditing.audit_year(db.session.scalar(sa.select(StatsRun)), 2026).exposures
+        assert any(e.key.values == ("GRID",) and e.high < 5 for e in exposures), exposures
+
+
+def test_the_cases_of_months_final_before_the_upgrade_are_taken_as_they_stand(app, stats):
+    """A database upgraded from before ``stats_cases`` has final months without their cases:
+    the next refresh takes them once, as they stand."""
+    from portal.stats.models import StatsCase
+
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(StatsCase))
+        assert before == db.session.scalar(sa.select(sa.func.count()).select_from(Complaint))
+        db.session.execute(sa.delete(StatsCase))
+        db.session.commit()
+        compute(local(2026, 9, 21))
+        final = db.session.scalar(sa.select(sa.func.count()).select_from(StatsCase).where(
+            StatsCase.month <= date(2026, 7, 1)))
+        assert final == db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)
+                                          .where(Complaint.registered_at < local(2026, 8, 1, 0)))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(StatsCase)) == before

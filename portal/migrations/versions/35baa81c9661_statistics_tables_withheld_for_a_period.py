@@ -37,6 +37,7 @@ def upgrade():
 
 def downgrade():
     op.execute("DELETE FROM stats_figures WHERE state = 'withheld'")
+    op.execute("DELETE FROM stats_years")  # the next refresh computes every year again
     with op.batch_alter_table('stats_figures', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_stats_figures_state_known'), type_='check')
         batch_op.create_check_constraint(
