@@ -33,7 +33,7 @@ def audit_year(run: StatsRun, year: int) -> YearAudit:
     atoms = atoms_of(year)
     system = build(atoms, periods, catalogue.TABLES.values())
     # what the public list of cases shows, as the refresh took it into account
-    system.floors = public_floors(year, atoms, run.extracted_at)
+    system.floors = public_floors(year, atoms)
     stored = {(row.table_code, row.period, row.key): row.state for row in db.session.scalars(
         sa.select(StatsFigure).where(StatsFigure.year == year))}
     # A count a snapshot published stays known to everyone, whatever the figures show today.

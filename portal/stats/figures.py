@@ -138,8 +138,9 @@ def cells(run: StatsRun, table: Table, period: Period,
           filters: dict[str, str] | None = None) -> list[Figure]:
     """Every cell of a table for a period (zeros included), narrowed to ``filters``."""
     filters = filters or {}
-    stored = {} if withheld(run, table, period) else _stored(run, table, period)
-    default = (0, "withheld") if withheld(run, table, period) else (0, "published")
+    held = withheld(run, table, period)
+    stored = {} if held else _stored(run, table, period)
+    default = (0, "withheld") if held else (0, "published")
     choices = [[(code, label) for code, label in vocabulary(dim)
                 if dim not in filters or filters[dim] == code] for dim in table.dims]
     figures = []

@@ -182,7 +182,7 @@ def _waiting(year: int) -> sa.ColumnElement[bool]:
                    Complaint.registered_at < _local_start(date(year + 1, 1, 1)))
 
 
-def public_floors(year: int, atoms: list[Atom], now: datetime, waiting: bool = False
+def public_floors(year: int, atoms: list[Atom], waiting: bool = False
                   ) -> list[tuple[tuple[int, ...], int]]:
     """The groups of atoms (cases of a month sharing what the public list shows of a case) that
     hold published cases, each with how many: at least that many cases are in the group.
@@ -369,17 +369,16 @@ def _withheld_before(year: int) -> Withheld:
         .where(StatsWithheld.year == year)))
 
 
-def _known(year: int, atoms: list[Atom], before: set[tuple[str, str, str, int]],
-           now: datetime) -> Known:
+def _known(year: int, atoms: list[Atom], before: set[tuple[str, str, str, int]]) -> Known:
     """What is public already of a year. What was published before (by the last refresh,
     ``before``, or for good by a snapshot) stays published: a month's counts are final, so
     hiding one now would hide nothing."""
     waiting = tuple(db.session.scalars(sa.select(Complaint.id).where(_waiting(year))
                                        .order_by(Complaint.id)))
-    return Known(public_floors(year, atoms, now),
+    return Known(public_floors(year, atoms),
                  {**_as_counts(before), **frozen.published_counts(year)},
                  _withheld_before(year), waiting,
-                 public_floors(year, atoms, now, waiting=True) if waiting else [])
+                 public_floors(year, atoms, waiting=True) if waiting else [])
 
 
 def _list_waiting(year: int, known: Known, listing: bool, now: datetime) -> Known:
@@ -419,7 +418,7 @@ def _publish_year(year: int, window: tuple[date, date, date | None], k: int,
     periods = complete_periods(year, first, last)
     atoms = atoms_of(year)
     before = _published_cells(year)
-    known = _known(year, atoms, before, now)
+    known = _known(year, atoms, before)
 
     def binding(published: set[tuple[str, str, str, int]], withheld: Withheld) -> Known:
         # Counts published before that the figures publish as they are cannot change what

@@ -353,8 +353,8 @@ def test_published_cases_are_lower_bounds_for_the_audit(app, stats, make_user):
         db.session.commit()
         atoms = refresh.atoms_of(2026)
         # June's counts are final: the two wait for a refresh before they are listed
-        assert refresh.public_floors(2026, atoms, NOW) == []
-        floors = refresh.public_floors(2026, atoms, NOW, waiting=True)
+        assert refresh.public_floors(2026, atoms) == []
+        floors = refresh.public_floors(2026, atoms, waiting=True)
         assert [count for _, count in floors] == [2]
         [(members, _)] = floors
         assert {(atoms[n].month, atoms[n].values["category"], atoms[n].values["district"],
