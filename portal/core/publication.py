@@ -127,6 +127,23 @@ def lock_row(model: Any, row_id: int, *reload: object) -> None:
             raise NotFound() from None
 
 
+def lock_name(name: str, table: sa.Table, shared: bool = False) -> None:
+    """Wait for, then hold until the transaction ends, a lock on something that is not one row
+    (the statistics' months while a refresh makes them final). Holders of the ``shared`` lock
+    do not wait for one another, only for the exclusive holder, which waits for them all.
+
+    PostgreSQL takes an advisory transaction lock named by a hash of ``name``. SQLite has
+    neither: an ``UPDATE`` of ``table`` that matches no row takes the database's write lock
+    (shared or not), as in ``lock_row``; what the holder reads afterwards is what the last
+    writer committed."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.update(table).where(sa.false()).values({
+            table.primary_key.columns[0].name: table.primary_key.columns[0]}))
+        return
+    take = sa.func.pg_advisory_xact_lock_shared if shared else sa.func.pg_advisory_xact_lock
+    db.session.execute(sa.select(take(sa.func.hashtext(name))))
+
+
 def fresh(query: sa.Select[Any]) -> sa.Select[Any]:
     """``query`` reading the database's current values even for rows this session already
     holds (a sibling loaded before the lock must not be judged, or closed, by a stale copy)."""

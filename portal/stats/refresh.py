@@ -29,6 +29,7 @@ from flask import current_app
 from portal.complaints.enums import ComplaintStatus, EventKind
 from portal.complaints.models import Complaint, ComplaintEvent
 from portal.complaints.workdays import is_working_day
+from portal.core.publication import lock_name
 from portal.extensions import db
 from portal.stats import catalogue, frozen
 from portal.stats.disclosure import (
@@ -56,6 +57,9 @@ from portal.stats.periods import Period, year_periods
 
 KEY_SEPARATOR = "|"
 LOG = logging.getLogger(__name__)
+# Held by a refresh while it makes months final, and shared by approvals of a public summary
+# (``holds_listing``): the public list never gains a case that a refresh left out.
+FIGURES_LOCK = "portal.stats.refresh"
 
 
 def zone() -> ZoneInfo:
@@ -170,6 +174,10 @@ def holds_listing(complaint: Complaint) -> bool:
     case of a month whose counts are final, which the published figures were protected
     without (``refresh`` lists it once suppression has reckoned with it)."""
     month = _local_start(complaint.registered_at.astimezone(zone()).date().replace(day=1))
+    # A refresh running meanwhile may be making this month final without the case: wait for
+    # it to end, then read what it made final (and keep a refresh from starting before this
+    # approval is committed, so that it sees the case listed).
+    lock_name(FIGURES_LOCK, StatsRun.__table__, shared=True)
     final = _frozen_through()
     return final is not None and month < _local_start(_after(final))
 
@@ -502,6 +510,7 @@ def refresh(now: datetime) -> StatsRun:
     """Rebuild the statistics of the months not final yet from the complaints as they are at
     ``now``; a year whose figures would follow from the same counts as last time keeps them
     (``year_digest``)."""
+    lock_name(FIGURES_LOCK, StatsRun.__table__)  # one at a time; approvals wait
     final = _frozen_through()
     since = _local_start(_after(final)) if final else None
     for model in (StatsTime, StatsCell, StatsCase):

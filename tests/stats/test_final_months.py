@@ -5,6 +5,8 @@ count once published stays published when later months bring new relations to pr
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -16,6 +18,7 @@ from portal.complaints.enums import ActorKind, ComplaintStatus
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.stats import auditing
+from portal.stats import refresh as refresh_module
 from portal.stats.disclosure import ProtectionError, State
 from portal.stats.models import StatsFigure, StatsMonth, StatsRun, StatsTime
 from tests.stats.conftest import NOW, Case, compute, local
@@ -321,3 +324,51 @@ def test_the_cases_of_months_final_before_the_upgrade_are_taken_as_they_stand(ap
         assert final == db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)
                                           .where(Complaint.registered_at < local(2026, 8, 1, 0)))
         assert db.session.scalar(sa.select(sa.func.count()).select_from(StatsCase)) == before
+
+
+def test_a_summary_approved_while_a_refresh_runs_waits_for_it(app, stats, make_user,
+                                                              monkeypatch):
+    """A refresh makes August final (without the August case, which is not listed) while a
+    summary of that case is approved: the approval waits for the refresh to end and then
+    holds the case back, instead of listing it unchecked beside figures that never saw it."""
+    staff_id = make_user("stats-staff", role="staff")[0].id
+    running, outcome = threading.Event(), {}
+    original = refresh_module._publish_year
+
+    def slow_publish(*args, **kwargs):
+        running.set()
+        time.sleep(1.0)  # the approval tries meanwhile
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(refresh_module, "_publish_year", slow_publish)
+
+    def run_refresh() -> None:
+        with app.app_context():
+            try:
+                compute(local(2026, 10, 5))
+            finally:
+                db.session.remove()
+
+    def approve() -> None:
+        running.wait(10)
+        with app.app_context():
+            try:
+                august = db.session.scalar(sa.select(Complaint).where(
+                    Complaint.registered_at >= local(2026, 8, 1, 0),
+                    Complaint.registered_at < local(2026, 9, 1, 0)))
+                august.consent_publish = True
+                services.approve_summary(august, db.session.get(User, staff_id),
+                                         "八月的案件。", local(2026, 10, 5, 11))
+                db.session.commit()
+                outcome["listed_at"] = august.listed_at
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run_refresh), threading.Thread(target=approve)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert outcome == {"listed_at": None}
+    with app.app_context():
+        assert db.session.scalar(sa.select(StatsRun.last_month)) == date(2026, 8, 1)
