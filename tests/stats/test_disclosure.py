@@ -176,7 +176,7 @@ def test_the_auditor_looks_again_only_at_what_hiding_more_can_change() -> None:
 
 # --- an audit written independently ------------------------------------------------------------
 
-def _interval(system: System, n: int, marks: bool, counts: bool = True) -> tuple[float, float]:
+def interval(system: System, n: int, marks: bool, counts: bool = True) -> tuple[float, float]:
     """The cell's least and greatest value, by linprog on every atom and every equation."""
     size = len(system.atom_counts)
     rows, values, upper_rows, upper_values = [], [], [], []
@@ -215,14 +215,14 @@ def independent_audit(system: System) -> set[tuple[CellKey, bool]]:
     for n, cell in enumerate(system.cells):
         if cell.state in (State.PUBLISHED, State.WITHHELD):
             continue  # a withheld cell is not published, nor protected itself
-        low, high = _interval(system, n, marks=False)
+        low, high = interval(system, n, marks=False)
         if high - low < K - 1e-6:
             exposed.add((cell.key, False))
         elif cell.state is State.SMALL:
-            low, high = _interval(system, n, marks=True)
+            low, high = interval(system, n, marks=True)
             # What the marks alone say, without any count: a small total bounds its small
             # parts, a hidden total of small parts is at least k.
-            ref_low, ref_high = _interval(system, n, marks=True, counts=False)
+            ref_low, ref_high = interval(system, n, marks=True, counts=False)
             if low > ref_low + 1e-6 or high < ref_high - 1e-6:
                 exposed.add((cell.key, True))
     return exposed
