@@ -31,6 +31,7 @@ DOMAINS = (
     "portal.transparency",
     "portal.committee",
     "portal.stats",
+    "portal.commitments",
     "portal.demo",
 )
 

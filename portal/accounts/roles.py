@@ -42,13 +42,14 @@ class Permission(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     HANDLE_COMPLAINTS = "handle_complaints"
     MANAGE_FEES = "manage_fees"
+    MANAGE_COMMITMENTS = "manage_commitments"
     COMMITTEE_BUSINESS = "committee_business"
     MANAGE_COMMITTEE = "manage_committee"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.STAFF: frozenset({Permission.USE_ACCOUNT, Permission.HANDLE_COMPLAINTS,
-                           Permission.MANAGE_FEES}),
+                           Permission.MANAGE_FEES, Permission.MANAGE_COMMITMENTS}),
     Role.COMMITTEE: frozenset({Permission.USE_ACCOUNT, Permission.COMMITTEE_BUSINESS}),
     Role.ADMIN: frozenset(Permission),
 }

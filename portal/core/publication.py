@@ -90,6 +90,14 @@ class PublicationMixin:
         return is_published(self)
 
 
+class LegalBasisMixin:
+    """The document that allows a price or charge, or sets a service commitment."""
+
+    basis_number: Mapped[str] = mapped_column(sa.String(120))
+    basis_title: Mapped[str] = mapped_column(sa.String(300))
+    basis_url: Mapped[str | None] = mapped_column(sa.String(500))
+
+
 def is_published(record: Publishable) -> bool:
     """Whether the record is public (and so can no longer change)."""
     return bool(record.status is PublicationStatus.PUBLISHED)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.complaints.models import District
 from portal.core.models import Base, TimestampMixin, UTCDateTime, enum_type
-from portal.core.publication import PublicationMixin
+from portal.core.publication import LegalBasisMixin, PublicationMixin
 from portal.fees.enums import (
     BasicChargeBasis,
     BillingBasis,
@@ -22,14 +22,6 @@ from portal.fees.enums import (
 
 PRICE = sa.Numeric(12, 4)
 KWH = sa.Numeric(14, 4)
-
-
-class LegalBasisMixin:
-    """The document that allows a price or charge."""
-
-    basis_number: Mapped[str] = mapped_column(sa.String(120))
-    basis_title: Mapped[str] = mapped_column(sa.String(300))
-    basis_url: Mapped[str | None] = mapped_column(sa.String(500))
 
 
 # The districts a tariff is limited to; a tariff without rows applies in every district.

@@ -14,7 +14,7 @@ def _work(page: str) -> list[str]:
 
 @pytest.mark.parametrize(("role", "expected"), [
     ("committee", ["/staff/committee/work/", "/staff/complaints/committee/"]),
-    ("staff", ["/staff/fees/", "/staff/complaints/"]),
+    ("staff", ["/staff/fees/", "/staff/complaints/", "/staff/commitments/"]),
 ])
 def test_the_account_page_leads_to_the_work_of_the_role(client, make_user, auth, role,
                                                          expected):

@@ -1,0 +1,90 @@
+"""``GET /api/v1/commitments``, ``/api/v1/commitments/<code>`` and
+``/api/v1/commitments/<code>/performance[.csv]``: the same figures as the pages, after the
+same disclosure control; a parameter out of range is a 400 naming it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from portal.accounts.roles import open_to_all
+from portal.commitments import report, services
+from portal.commitments.blueprint import api
+from portal.commitments.models import Commitment
+from portal.commitments.performance import min_cell
+from portal.core.api import ApiError, csv_response, only_arguments
+from portal.core.clock import local_today
+
+PERFORMANCE_ARGUMENTS = ("from", "to", "district")
+
+
+def _commitment(code: str) -> Commitment:
+    commitment = services.get_commitment(code)
+    if commitment is None or not report.published_versions(commitment):
+        raise ApiError(404, _("No published commitment has the code “%(code)s”.",
+                              code=code[:40]), "code")
+    return commitment
+
+
+def _summary(commitment: Commitment) -> dict[str, Any]:
+    version = report.current_version(commitment, local_today())
+    return {"code": commitment.code, "source": commitment.source.value,
+            "current": report.version_row(version) if version else None,
+            "url": url_for("commitments_api.commitment", code=commitment.code, _external=True),
+            "page": url_for("commitments.show", code=commitment.code, _external=True)}
+
+
+@api.get("/commitments")
+@open_to_all
+def commitments() -> Response:
+    """Every published commitment with the version in force today."""
+    only_arguments(())
+    return jsonify(commitments=[_summary(c) for c in services.public_commitments()])
+
+
+@api.get("/commitments/<code>")
+@open_to_all
+def commitment(code: str) -> Response:
+    """One commitment with every published version, newest first."""
+    only_arguments(())
+    found = _commitment(code)
+    return jsonify({**_summary(found), "versions": [
+        report.version_row(v) for v in report.published_versions(found)]})
+
+
+def _performance(code: str) -> tuple[Commitment, report.Selection, list[dict[str, Any]]]:
+    only_arguments(PERFORMANCE_ARGUMENTS)
+    found = _commitment(code)
+    known = report.districts()
+    try:
+        selection = report.select(request.args, found, known)
+    except report.ParameterError as refused:
+        raise ApiError(400, refused.message, refused.parameter) from None
+    return found, selection, [report.figure_row(f)
+                              for f in report.monthly(found, selection, known)]
+
+
+@api.get("/commitments/<code>/performance")
+@open_to_all
+def performance(code: str) -> Response:
+    """Month by month, for every district or one: cases, share within the target, median,
+    90th percentile and verdict; counts under k (``below_k``) and hidden ones are null."""
+    found, selection, rows = _performance(code)
+    return jsonify({"commitment": found.code, "from": f"{selection.first:%Y-%m}",
+                    "to": f"{selection.last:%Y-%m}", "district": selection.district or None,
+                    "k": min_cell(), "licence": "CC-BY-4.0", "rows": rows})
+
+
+@api.get("/commitments/<code>/performance.csv")
+@open_to_all
+def performance_csv(code: str) -> Response:
+    """The same as CSV (UTF-8 with a byte-order mark; empty where suppressed)."""
+    found, selection, rows = _performance(code)
+    name = (f"opower-commitment-{found.code}-{selection.first:%Y-%m}-{selection.last:%Y-%m}"
+            f"{'-' + selection.district if selection.district else ''}.csv")
+    return csv_response(name, report.FIELDS, (
+        [("" if row[f] is None else str(row[f]).lower() if isinstance(row[f], bool)
+          else row[f]) for f in report.FIELDS] for row in rows))

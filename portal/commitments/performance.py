@@ -1,0 +1,255 @@
+"""What the measurements say of a commitment for a period and a district, after disclosure
+control.
+
+The number of cases of a commitment is a count like the statistics' counts, and goes through
+the same disclosure control (``portal.stats.disclosure``): each commitment's year is a system
+of two tables, all districts and by district, by month, quarter and year; a count from 1 to
+k-1 is "<k" and complementary cells are hidden so that no total gives it away. Every figure of
+a cell (the share within the target, the median, the 90th percentile, the verdict) is shown only
+where its count is: a figure resting on fewer than k cases is "not enough data".
+
+Several months or districts together: the share within the target is exact (cases within the
+target over cases); the median and 90th percentile are the means of the monthly district
+figures that rest on at least k cases, weighted by their cases (the medians of the months are
+all that is reported, not each case), which the pages say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.commitments.enums import Measure, Verdict
+from portal.commitments.models import Commitment, CommitmentVersion, Measurement
+from portal.complaints.enums import AreaType
+from portal.complaints.models import District
+from portal.core.cache import remember
+from portal.core.publication import PublicationStatus
+from portal.extensions import db
+from portal.stats.catalogue import Table
+from portal.stats.disclosure import Atom, State, build, suppress
+from portal.stats.periods import Granularity, Period, year_periods
+
+TABLES = (Table((), Granularity.MONTH), Table(("district",), Granularity.MONTH))
+ALL = ""  # the district key of the figures for every district
+PLACES = Decimal("0.1")
+
+
+def min_cell() -> int:
+    """k: the statistics' minimum cell size."""
+    return int(current_app.config["STATS_MIN_CELL"])
+
+
+@dataclass(frozen=True)
+class Row:
+    """A month's measurement in one district."""
+
+    month: date
+    district: str
+    cases: int
+    within: int
+    median: Decimal | None
+    p90: Decimal | None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A commitment's figures for one period and one district (``ALL``: every district).
+
+    ``state``: ``published``; ``small`` (fewer than k cases, shown "<k"); ``hidden`` (hidden so
+    that a small count elsewhere cannot be found by subtraction); ``none`` (no case, or no
+    figures reported for the period). Only a published figure has numbers."""
+
+    period: str
+    district: str
+    state: str
+    cases: int | None
+    share: Decimal | None  # percent within the target
+    median: Decimal | None
+    p90: Decimal | None
+    verdict: Verdict
+
+
+def rows(commitment_id: int, first: date, end: date) -> list[Row]:
+    """The measurements of months from ``first`` up to (not including) ``end``."""
+    m = Measurement
+    return [Row(*row) for row in db.session.execute(
+        sa.select(m.month, m.district_code, m.cases, m.within_target, m.median, m.p90)
+        .where(m.commitment_id == commitment_id, m.month >= first, m.month < end)
+        .order_by(m.month, m.district_code))]
+
+
+def covered(year_rows: Iterable[Row], year: int) -> list[Period]:
+    """The periods of a year whose every month has figures (a quarter in course is not
+    published until its last month is reported)."""
+    months = {row.month.month for row in year_rows}
+    return [period for period in year_periods(year) if set(period.months) <= months]
+
+
+def _digest(year_rows: list[Row]) -> str:
+    text = ";".join(f"{r.month}|{r.district}|{r.cases}" for r in year_rows)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def states(commitment_id: int, year: int) -> dict[tuple[str, str], str]:
+    """How each non-zero count of a commitment's year is published, by (period, district):
+    disclosure control over the year's periods. Cached by the counts it rests on."""
+    year_rows = rows(commitment_id, date(year, 1, 1), date(year + 1, 1, 1))
+    k = min_cell()
+
+    def compute() -> dict[tuple[str, str], str]:
+        atoms = [Atom(row.month.month, {"district": row.district}, row.cases)
+                 for row in year_rows if row.cases > 0]
+        if not atoms:
+            return {}
+        system = suppress(build(atoms, covered(year_rows, year), TABLES), k)
+        return {(cell.key.period, cell.key.values[0] if cell.key.values else ALL):
+                cell.state.value for cell in system.cells}
+    found: dict[tuple[str, str], str] = remember(
+        f"commitments:states:{commitment_id}:{year}:{k}:{_digest(year_rows)}", compute)
+    return found
+
+
+def version_on(commitment: Commitment, day: date) -> CommitmentVersion | None:
+    """The published version in force on ``day``, else the earliest published one after it
+    (figures from before a commitment's first version are judged by it)."""
+    published = [v for v in commitment.versions if v.status is PublicationStatus.PUBLISHED]
+    for version in published:
+        if version.effective_from <= day and (version.effective_to is None
+                                              or day <= version.effective_to):
+            return version
+    later = [v for v in published if v.effective_from > day]
+    return min(later, key=lambda v: v.effective_from) if later else None
+
+
+def required_share(version: CommitmentVersion, area_type: AreaType | None) -> Decimal | None:
+    """The share of cases (percent) within the target that keeps the promise in a district
+    of this area type (None: every district, where they all need the same share)."""
+    if version.measure is not Measure.MIN_SHARE:
+        return version.compliance
+    if area_type is not None:
+        return version.target_for(area_type)
+    values = {target.value for target in version.targets}
+    return values.pop() if len(values) == 1 else None
+
+
+def _pooled(values: list[tuple[int, Decimal | None]], k: int) -> Decimal | None:
+    weighted = [(cases, value) for cases, value in values if value is not None and cases >= k]
+    total = sum(cases for cases, _ in weighted)
+    if not total:
+        return None
+    pooled = sum((Decimal(cases) * value for cases, value in weighted), Decimal(0))
+    return (pooled / total).quantize(PLACES, ROUND_HALF_UP)
+
+
+class Judge:
+    """Figures of one commitment, period by period, for every district or one."""
+
+    def __init__(self, commitment: Commitment, districts: list[District]) -> None:
+        self.commitment = commitment
+        self.area = {district.code: district.area_type for district in districts}
+        self.k = min_cell()
+        self._states: dict[int, dict[tuple[str, str], str]] = {}
+
+    def state(self, period: Period, district: str) -> str:
+        """How the period's count is published (``none``: zero)."""
+        if period.year not in self._states:
+            self._states[period.year] = states(self.commitment.id, period.year)
+        return self._states[period.year].get((str(period), district), "none")
+
+    def figure(self, period: Period, district: str, period_rows: list[Row]) -> Figure:
+        """The figures of ``period_rows`` (the period's rows, every district) for a district."""
+        chosen = [row for row in period_rows if district in (ALL, row.district)]
+        state = self.state(period, district) if chosen else "none"
+        if state != State.PUBLISHED.value:
+            verdict = Verdict.NO_DATA if not chosen else Verdict.NOT_ENOUGH
+            return Figure(str(period), district, state, None, None, None, None, verdict)
+        cases = sum(row.cases for row in chosen)
+        within = sum(row.within for row in chosen)
+        share = (Decimal(100 * within) / cases).quantize(PLACES, ROUND_HALF_UP)
+        single = len(chosen) == 1
+        median = chosen[0].median if single else _pooled(
+            [(row.cases, row.median) for row in chosen], self.k)
+        p90 = chosen[0].p90 if single else _pooled([(row.cases, row.p90) for row in chosen],
+                                                   self.k)
+        verdict = self.verdict(period, district, share, chosen)
+        return Figure(str(period), district, state, cases, share, median, p90, verdict)
+
+    def span(self, months: list[Period], district: str, span_rows: list[Row]) -> Figure:
+        """The figures of several months together (the overview's last twelve): published only
+        where every month's count is, so that the sum gives no hidden month away."""
+        label = f"{months[0]}/{months[-1]}"
+        chosen = [row for row in span_rows if district in (ALL, row.district)]
+        if not chosen:
+            return Figure(label, district, "none", None, None, None, None, Verdict.NO_DATA)
+        if any(self.state(month, district) not in (State.PUBLISHED.value, "none")
+               for month in months):
+            return Figure(label, district, "hidden", None, None, None, None,
+                          Verdict.NOT_ENOUGH)
+        whole = Period(months[-1].year, Granularity.MONTH, months[-1].number)
+        figure = self.figure(whole, district, chosen) if len(months) == 1 else None
+        if figure is not None:
+            return figure
+        cases = sum(row.cases for row in chosen)
+        if cases < self.k:
+            return Figure(label, district, "small", None, None, None, None, Verdict.NOT_ENOUGH)
+        share = (Decimal(100 * sum(row.within for row in chosen)) / cases).quantize(
+            PLACES, ROUND_HALF_UP)
+        return Figure(label, district, State.PUBLISHED.value, cases, share,
+                      _pooled([(row.cases, row.median) for row in chosen], self.k),
+                      _pooled([(row.cases, row.p90) for row in chosen], self.k),
+                      self.verdict(months[-1], district, share, chosen))
+
+    def verdict(self, period: Period, district: str, share: Decimal,
+                chosen: list[Row]) -> Verdict:
+        """Met or missed: the share within the target against the share required by the
+        version in force at the period's end; where districts need different shares, every
+        district with enough cases must reach its own."""
+        version = version_on(self.commitment, _last_day(period))
+        if version is None:
+            return Verdict.NO_DATA
+        required = required_share(version, self.area.get(district) if district else None)
+        if required is not None:
+            return Verdict.MET if share >= required else Verdict.MISSED
+        verdicts = []
+        for code in sorted({row.district for row in chosen}):
+            mine = [row for row in chosen if row.district == code]
+            cases = sum(row.cases for row in mine)
+            if cases < self.k:
+                continue
+            own = required_share(version, self.area.get(code))
+            if own is not None:
+                verdicts.append(Decimal(100 * sum(r.within for r in mine)) / cases >= own)
+        if not verdicts:
+            return Verdict.NOT_ENOUGH
+        return Verdict.MET if all(verdicts) else Verdict.MISSED
+
+
+def _last_day(period: Period) -> date:
+    end = period.end
+    return date.fromordinal(end.toordinal() - 1)
+
+
+def months_back(last: date, count: int) -> list[Period]:
+    """The ``count`` months up to and including ``last``'s month, oldest first."""
+    period = Period(last.year, Granularity.MONTH, last.month)
+    found = [period]
+    for _ in range(count - 1):
+        period = period.previous()
+        found.append(period)
+    return found[::-1]
+
+
+def latest_month(commitment_id: int | None = None) -> date | None:
+    """The newest month with figures (of one commitment, or of any)."""
+    select = sa.select(sa.func.max(Measurement.month))
+    if commitment_id is not None:
+        select = select.where(Measurement.commitment_id == commitment_id)
+    found: date | None = db.session.scalar(select)
+    return found

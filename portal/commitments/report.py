@@ -1,0 +1,189 @@
+"""What the public pages and the API show of commitments: one place that reads the request's
+parameters (month range, district) and turns figures into rows, so that the page, its
+downloads and the API always agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal.commitments.models import Commitment, CommitmentVersion
+from portal.commitments.performance import (
+    ALL,
+    Figure,
+    Judge,
+    latest_month,
+    min_cell,
+    months_back,
+    rows,
+    version_on,
+)
+from portal.complaints.models import District
+from portal.core.publication import PublicationStatus
+from portal.extensions import db
+from portal.stats.periods import Granularity, Period
+
+MAX_MONTHS = 60
+OVERVIEW_MONTHS = 12
+
+
+class ParameterError(ValueError):
+    """A parameter out of range: the message (translated) and the parameter's name."""
+
+    def __init__(self, message: str, parameter: str) -> None:
+        super().__init__(message)
+        self.message, self.parameter = message, parameter
+
+
+def districts() -> list[District]:
+    """Every district, in their usual order."""
+    return list(db.session.scalars(sa.select(District).order_by(District.position)))
+
+
+def parse_month(text: str | None, parameter: str) -> date | None:
+    """``YYYY-MM`` -> its first day; None when not given."""
+    if text is None or text == "":
+        return None
+    period = Period.parse(text)
+    if period is None or period.granularity is not Granularity.MONTH:
+        raise ParameterError(_("Write the month as YYYY-MM, for example 2026-10."), parameter)
+    return period.first_day
+
+
+def period_message() -> str:
+    """The message for a malformed period."""
+    return _("Write the period as a year (2026), a quarter (2026-Q3) or a month (2026-10).")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The months and the district asked for."""
+
+    first: date
+    last: date
+    district: str  # ALL: every district
+
+
+def select(args: Any, commitment: Commitment, known: list[District]) -> Selection:
+    """``from``, ``to`` (months, inclusive) and ``district`` from the query string; by default
+    the last twelve months with figures, every district."""
+    district = args.get("district", "") or ALL
+    if district != ALL and district not in {d.code for d in known}:
+        raise ParameterError(_("Unknown district code."), "district")
+    latest = latest_month(commitment.id) or date.today().replace(day=1)
+    last = parse_month(args.get("to"), "to") or latest
+    first = parse_month(args.get("from"), "from") or months_back(last, OVERVIEW_MONTHS)[0] \
+        .first_day
+    if first > last:
+        raise ParameterError(_("“from” must not be after “to”."), "from")
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    if count > MAX_MONTHS:
+        raise ParameterError(_("Ask for at most %(count)s months at a time.", count=MAX_MONTHS),
+                             "from")
+    return Selection(first, last, district)
+
+
+def monthly(commitment: Commitment, selection: Selection,
+            known: list[District]) -> list[Figure]:
+    """One figure per month of the selection, for its district (or every district)."""
+    judge = Judge(commitment, known)
+    found = rows(commitment.id, selection.first, _next(selection.last))
+    figures = []
+    for month in months_back(selection.last, _count(selection)):
+        inside = [row for row in found if row.month == month.first_day]
+        figures.append(judge.figure(month, selection.district, inside))
+    return figures
+
+
+def by_district(commitment: Commitment, period: Period, known: list[District]) -> list[Figure]:
+    """The figures of a calendar period (month, quarter or year), every district and each."""
+    judge = Judge(commitment, known)
+    found = rows(commitment.id, period.first_day, period.end)
+    return [judge.figure(period, code, found) for code in [ALL, *(d.code for d in known)]]
+
+
+def last_twelve(commitment: Commitment, known: list[District]) -> tuple[Figure, Figure] | None:
+    """The last twelve months with figures together, and the latest month alone (every
+    district); None without figures."""
+    latest = latest_month(commitment.id)
+    if latest is None:
+        return None
+    months = months_back(latest, OVERVIEW_MONTHS)
+    found = rows(commitment.id, months[0].first_day, _next(latest))
+    judge = Judge(commitment, known)
+    return (judge.span(months, ALL, found),
+            judge.figure(months[-1], ALL, [r for r in found if r.month == latest]))
+
+
+def _next(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def _count(selection: Selection) -> int:
+    return ((selection.last.year - selection.first.year) * 12 + selection.last.month
+            - selection.first.month + 1)
+
+
+def number(value: Decimal | None) -> str | None:
+    """A decimal without trailing zeros (``31``, ``31.5``), None stays None."""
+    if value is None:
+        return None
+    text = f"{value.normalize():f}"
+    return text
+
+
+def figure_row(figure: Figure) -> dict[str, Any]:
+    """A figure as the API and the downloads give it."""
+    return {"period": figure.period, "district": figure.district or None,
+            "cases": figure.cases, "below_k": figure.state == "small",
+            "suppressed": figure.state in ("small", "hidden"),
+            "share_within_target": number(figure.share), "median": number(figure.median),
+            "p90": number(figure.p90), "verdict": figure.verdict.value}
+
+
+FIELDS = ("period", "district", "cases", "below_k", "suppressed", "share_within_target",
+          "median", "p90", "verdict")
+
+
+def shown_cases(figure: Figure) -> str:
+    """The number of cases as the tables show it: the count, "<k", "hidden" or "–"."""
+    if figure.cases is not None:
+        return f"{figure.cases:,}"
+    if figure.state == "small":
+        return f"<{min_cell()}"
+    if figure.state == "hidden":
+        return _("hidden")
+    return "–"
+
+
+def version_row(version: CommitmentVersion) -> dict[str, Any]:
+    """A published version as the API gives it."""
+    return {
+        "version": version.number, "title_zh": version.title_zh, "title_en": version.title_en,
+        "explanation_zh": version.explanation_zh, "explanation_en": version.explanation_en,
+        "measure": version.measure.value, "unit": version.unit.value,
+        "compliance": number(version.compliance),
+        "targets": [{"area_type": t.area_type.value if t.area_type else None,
+                     "value": number(t.value)} for t in version.targets],
+        "effective_from": version.effective_from.isoformat(),
+        "effective_to": version.effective_to.isoformat() if version.effective_to else None,
+        "basis": {"number": version.basis_number, "title": version.basis_title,
+                  "url": version.basis_url},
+        "published_at": version.published_at.isoformat() if version.published_at else None,
+    }
+
+
+def published_versions(commitment: Commitment) -> list[CommitmentVersion]:
+    """The published versions, newest first."""
+    return sorted((v for v in commitment.versions if v.status is PublicationStatus.PUBLISHED),
+                  key=lambda v: v.number, reverse=True)
+
+
+def current_version(commitment: Commitment, today: date) -> CommitmentVersion | None:
+    """The version in force today (else the nearest published)."""
+    return version_on(commitment, today)
