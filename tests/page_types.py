@@ -40,7 +40,11 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/stats/", "/stats/?type=complaint&district=CENTRAL", "/stats/?type=nonsense",
           "/stats/?type=complaint&category=BIZ-FEE&district=CENTRAL", "/stats/districts",
           "/stats/embed/categories", "/stats/embed/trend", "/stats/embed/deadline?period=x",
-          "/stats/methodology", "/stats/data-dictionary"]
+          "/stats/methodology", "/stats/data-dictionary",
+          "/commitments/", "/commitments/REPAIR-ARRIVAL",
+          "/commitments/REPAIR-ARRIVAL?district=NANLING&period=2025",
+          "/commitments/SUPPLY-RELIABILITY", "/commitments/COMPLAINT-REPLY",
+          "/commitments/REPAIR-ARRIVAL?from=nonsense"]
 STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
          "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
          "/staff/fees/tariffs/new", "/staff/fees/tariffs/{tariff}/versions/new",
@@ -49,7 +53,10 @@ STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/compl
          "/staff/committee/terms/{term}/members/new",
          "/staff/committee/terms/{term}/candidates/new",
          "/staff/committee/members/{member}/resign", "/staff/committee/members/{member}/account",
-         "/staff/committee/members/{resigned}/replace"]
+         "/staff/committee/members/{resigned}/replace",
+         "/staff/commitments/", "/staff/commitments/new", "/staff/commitments/import",
+         "/staff/commitments/REPAIR-ARRIVAL/versions/new",
+         "/staff/commitments/REPAIR-ARRIVAL/versions/1"]
 COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escalated}",
              "/staff/complaints/committee/?status=pending", "/staff/complaints/committee/?month=x",
              "/staff/committee/work/", "/staff/committee/work/decisions/new",

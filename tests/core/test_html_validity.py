@@ -3,6 +3,7 @@ both languages, public, staff and committee pages, and the pages that show a for
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -89,6 +90,13 @@ def test_every_page_type_is_valid_html(app, client, make_user, auth, tmp_path):
     for lang in LANGUAGES:
         for label, response in staff_confirmations(app, client, lang):
             pages.add(label, response)
+        client.get(f"/?lang={lang}")
+        pages.add(f"commitment form errors {lang}", post_form(
+            client, "/staff/commitments/new", {"measure": "max_duration", "unit": "percent"}))
+        pages.add(f"commitment import errors {lang}", post_form(
+            client, "/staff/commitments/import",
+            {"file": (io.BytesIO(b"commitment,month\r\nX,2026-13\r\n"), "bad.csv")},
+            content_type="multipart/form-data"))
     auth.logout()
     make_user("nu-member", role="committee")
     auth.login("nu-member")
