@@ -104,7 +104,7 @@ def _draft(entry: tuple[Any, ...], start: date, end: date | None,
                         start, end, *BASIS)
 
 
-def _commitments(now: datetime) -> None:
+def publish_commitments(now: datetime) -> None:
     published = datetime.combine(START - timedelta(days=20), datetime.min.time(), now.tzinfo)
     for position, entry in enumerate(COMMITMENTS):
         commitment = services.create_commitment(entry[0], Source.IMPORTED, position)
@@ -175,7 +175,7 @@ def _measurements(now: datetime) -> str:
 
 def load(now: datetime) -> list[str]:
     """The demo commitments and their measurements, imported as staff would import them."""
-    _commitments(now)
+    publish_commitments(now)
     data = _measurements(now).encode()
     record = importer.import_file(data, "demo-measurements.csv", None, now, local_today())
     return [f"Demo service commitments: {len(COMMITMENTS) + len(COMPUTED)} published, "
