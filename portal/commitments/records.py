@@ -73,12 +73,18 @@ def _siblings(version: CommitmentVersion) -> Iterable[Any]:
             if other is not version and other.is_published]
 
 
+def _version_page(key: str) -> str:
+    """``commitment:<code>:v<number>``: the version's own page."""
+    _kind, code, number = key.split(":", 2)
+    return url_for("commitments.show_version", code=code, number=int(number.removeprefix("v")))
+
+
 def register(app: Flask) -> None:
     """The commitments' published records."""
     register_kind(app, RecordKind(
         "commitment", _l("Service commitment version"), CommitmentVersion, version_key,
         version_content, _versions, _siblings,
-        page=lambda key: url_for("commitments.show", code=key.split(":")[1])))
+        page=_version_page))
     register_kind(app, RecordKind(
         "commitment_import", _l("Service commitment figures imported"), MeasurementImport,
         import_key, import_content, _imports,

@@ -51,6 +51,19 @@ def _period(text: str | None, commitment: Commitment) -> tuple[Period | None, st
     return (Period(latest.year, Granularity.MONTH, latest.month) if latest else None), None
 
 
+@public.get("/<code>/versions/<int:number>")
+@open_to_all
+def show_version(code: str, number: int) -> Any:
+    """One published version, with its own stable address for citing."""
+    commitment = _commitment_or_404(code)
+    version = next((v for v in report.published_versions(commitment) if v.number == number),
+                   None)
+    if version is None:
+        abort(404)
+    return render_template("commitments/version.html", commitment=commitment,
+                           version=version, versions=report.published_versions(commitment))
+
+
 @public.get("/<code>")
 @open_to_all
 def show(code: str) -> Any:

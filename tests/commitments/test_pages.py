@@ -224,3 +224,15 @@ def test_a_new_version_closes_the_open_one_and_both_are_listed(app, client, comm
     data = client.get("/api/v1/commitments/REPAIR-ARRIVAL").get_json()
     assert [v["version"] for v in data["versions"]] == [2, 1]
     assert data["versions"][1]["effective_to"] == "2026-11-30"
+
+
+def test_each_version_has_its_own_page_linked_from_the_public_record(app, client,
+                                                                      commitments):
+    commitments(figures=False)
+    page = client.get("/commitments/REPAIR-ARRIVAL/versions/1?lang=en")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Version 1" in text and "Urban 45" in text and "50%" in text
+    assert client.get("/commitments/REPAIR-ARRIVAL/versions/9").status_code == 404
+    log = client.get("/transparency/?lang=en").get_data(as_text=True)
+    assert "/commitments/REPAIR-ARRIVAL/versions/1" in log
