@@ -29,6 +29,7 @@ from portal.accounts.forms import ChangePasswordForm, CodeForm, LoginForm
 from portal.accounts.models import User
 from portal.accounts.roles import Permission, open_to_all, permission_required
 from portal.core import transactions
+from portal.core.api import API_PREFIX
 from portal.core.errors import report
 from portal.core.models import utcnow
 from portal.core.urls import safe_local_path
@@ -91,7 +92,13 @@ def _keep_language_only() -> None:
 
 @public.before_app_request
 def _end_idle_session() -> Response | None:
-    """Log out a session that has been idle longer than ``PORTAL_SESSION_IDLE_MINUTES``."""
+    """Log out a session that has been idle longer than ``PORTAL_SESSION_IDLE_MINUTES``.
+
+    The open-data API uses no session: its answers must not vary with the cookie (a shared
+    cache keeps one copy), so its requests neither read the session here nor count as
+    activity."""
+    if request.path.startswith(API_PREFIX + "/"):
+        return None
     now = utcnow().timestamp()
     if SEEN_KEY not in session:
         if "_user_id" in session:  # a session from before idle timeouts: starts counting now

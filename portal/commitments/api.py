@@ -17,6 +17,7 @@ from portal.commitments.models import Commitment
 from portal.commitments.performance import min_cell
 from portal.core.api import ApiError, csv_response, only_arguments
 from portal.core.clock import local_today
+from portal.stats.opendata import LICENCE, csv_value, iso
 
 PERFORMANCE_ARGUMENTS = ("from", "to", "district")
 
@@ -70,21 +71,33 @@ def _performance(code: str) -> tuple[Commitment, report.Selection, list[dict[str
 @api.get("/commitments/<code>/performance")
 @open_to_all
 def performance(code: str) -> Response:
-    """Month by month, for every district or one: cases, share within the target, median,
-    90th percentile and verdict; counts under k (``below_k``) and hidden ones are null."""
+    """Month by month, for every district or one: cases, cases within the target, share
+    within the target, median, 90th percentile and verdict; counts under k (``below_k``) and
+    hidden ones are null."""
     found, selection, rows = _performance(code)
+    imported = report.last_import(found)
+    page = url_for("commitments.show", code=found.code, _external=True)
     return jsonify({"commitment": found.code, "from": f"{selection.first:%Y-%m}",
                     "to": f"{selection.last:%Y-%m}", "district": selection.district or None,
-                    "k": min_cell(), "licence": "CC-BY-4.0", "rows": rows})
+                    "k": min_cell(), "imported_at": iso(imported) if imported else None,
+                    "licence": LICENCE, "citation": report.citation(found, imported, page),
+                    "rows": rows})
 
 
 @api.get("/commitments/<code>/performance.csv")
 @open_to_all
 def performance_csv(code: str) -> Response:
-    """The same as CSV (UTF-8 with a byte-order mark; empty where suppressed)."""
+    """The same as CSV (UTF-8 with a byte-order mark; empty where suppressed). A file has no
+    envelope: its name ends with when the figures were imported, ``Last-Modified`` gives that
+    moment and a ``Link`` header the licence."""
     found, selection, rows = _performance(code)
+    imported = report.last_import(found)
     name = (f"opower-commitment-{found.code}-{selection.first:%Y-%m}-{selection.last:%Y-%m}"
-            f"{'-' + selection.district if selection.district else ''}.csv")
-    return csv_response(name, report.FIELDS, (
-        [("" if row[f] is None else str(row[f]).lower() if isinstance(row[f], bool)
-          else row[f]) for f in report.FIELDS] for row in rows))
+            f"{'-' + selection.district if selection.district else ''}"
+            f"{f'_imported-{imported:%Y%m%dT%H%MZ}' if imported else ''}.csv")
+    response = csv_response(name, report.FIELDS, (
+        [csv_value(row[f]) for f in report.FIELDS] for row in rows))
+    if imported is not None:
+        response.last_modified = imported
+    response.headers["Link"] = f'<{LICENCE["path"]}>; rel="license"'
+    return response

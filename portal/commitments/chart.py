@@ -14,8 +14,12 @@ from portal.stats.charts import COLOUR, FONT
 TARGET_COLOUR = "#a4262c"
 
 
-def trend(figures: list[Figure], required: Decimal | None) -> dict[str, Any]:
-    """One point per month where the figures are published (a gap where they are not)."""
+DASHES = ("dash", "dot", "dashdot")
+
+
+def trend(figures: list[Figure], required: list[tuple[str, Decimal]]) -> dict[str, Any]:
+    """One point per month where the figures are published (a gap where they are not), and a
+    dashed line per share required (one per area type where they differ)."""
     months = [figure.period for figure in figures]
     shares = [float(figure.share) if figure.share is not None else None for figure in figures]
     data: list[dict[str, Any]] = [{
@@ -23,18 +27,18 @@ def trend(figures: list[Figure], required: Decimal | None) -> dict[str, Any]:
         "x": months, "y": shares, "line": {"color": COLOUR, "width": 3},
         "marker": {"size": 8, "symbol": "circle"}, "connectgaps": False,
         "hovertemplate": "%{x}: %{y:.1f}%<extra></extra>"}]
-    if required is not None:
+    for number, (label, value) in enumerate(required):
         data.append({
-            "type": "scatter", "mode": "lines", "name": _("Share required"),
-            "x": months, "y": [float(required)] * len(months),
-            "line": {"color": TARGET_COLOUR, "width": 2, "dash": "dash"},
-            "hovertemplate": _("Required: %(share)s%%", share=format(required.normalize(), "f"))
-            + "<extra></extra>"})
-    low = min([s for s in shares if s is not None] + [float(required or 100)])
+            "type": "scatter", "mode": "lines", "name": label,
+            "x": months, "y": [float(value)] * len(months),
+            "line": {"color": TARGET_COLOUR, "width": 2, "dash": DASHES[number % len(DASHES)]},
+            "hovertemplate": f"{label}: {format(value.normalize(), 'f')}%<extra></extra>"})
+    low = min([s for s in shares if s is not None] + [float(v) for _, v in required] + [100.0])
     return {"data": data, "layout": {
-        "height": 300, "dragmode": False, "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
+        "height": 320, "dragmode": False, "margin": {"l": 10, "r": 20, "t": 40, "b": 40},
         "font": {"family": FONT, "size": 13},
-        "legend": {"orientation": "h", "y": -0.25},
+        # above the plot: on a phone the month labels below would run into it
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "xaxis": {"type": "category", "automargin": True, "fixedrange": True},
         "yaxis": {"title": {"text": _("% within the target")}, "automargin": True,
                   "range": [max(0.0, low - 5), 100.5], "fixedrange": True},

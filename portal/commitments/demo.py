@@ -29,14 +29,12 @@ COMMITMENTS: list[tuple[Any, ...]] = [
      30),
     ("REPAIR-ARRIVAL", Measure.MAX_DURATION, Unit.MINUTES, 50, [(U, 45), (R, 90), (X, 120)],
      "故障抢修到达现场", "Repair crews on site",
-     "抢修人员到达现场的时间平均不超过：城区 45 分钟，农村 90 分钟，边远地区 120 分钟。一个月内"
-     "半数以上的抢修在时限内到达，即为兑现。",
-     "Repair crews reach the site on average within 45 minutes in urban areas, 90 in rural and "
-     "120 in remote ones. A month keeps the promise when at least half of the repairs arrive "
-     "within the target.", 300),
+     "抢修人员到达现场的时间：城区一般不超过 45 分钟，农村 90 分钟，偏远地区 120 分钟。",
+     "Repair crews reach the site within 45 minutes in urban areas as a rule, 90 minutes in "
+     "rural areas and 120 in remote ones.", 300),
     ("REPAIR-RESTORE", Measure.MAX_DURATION, Unit.HOURS, 100, [(U, 3), (R, 4), (X, 4)],
      "到达现场后恢复供电", "Supply restored after arrival",
-     "抢修人员到达现场后恢复供电的时间：城区不超过 3 小时，农村及边远地区不超过 4 小时。",
+     "抢修人员到达现场后恢复供电的时间：城区不超过 3 小时，农村及偏远地区不超过 4 小时。",
      "Supply is restored within 3 hours of the crew's arrival in urban areas and within 4 hours "
      "in rural and remote ones.", 280),
     ("CONNECT-RES", Measure.MAX_DURATION, Unit.WORKING_DAYS, 100, [(None, 5)],
@@ -70,13 +68,13 @@ COMMITMENTS: list[tuple[Any, ...]] = [
     ("SUPPLY-RELIABILITY", Measure.MIN_SHARE, Unit.PERCENT, None, [(U, 99.9), (R, 99.8),
                                                                    (X, 99.8)],
      "供电可靠率", "Supply reliability",
-     "按监测的线路小时计，供电可靠率城区不低于 99.9%，农村及边远地区不低于 99.8%。",
+     "按监测的线路小时计，供电可靠率城区不低于 99.9%，农村及偏远地区不低于 99.8%。",
      "Measured over the monitored feeder hours, supply is available at least 99.9 % of the "
      "time in urban areas and 99.8 % in rural and remote ones.", 86_400),
     ("VOLTAGE-COMPLIANCE", Measure.MIN_SHARE, Unit.PERCENT, None, [(U, 98.5), (R, 97.5),
                                                                    (X, 97.5)],
      "电压合格率", "Voltage compliance",
-     "按监测点小时计，电压合格率城区不低于 98.5%，农村及边远地区不低于 97.5%。",
+     "按监测点小时计，电压合格率城区不低于 98.5%，农村及偏远地区不低于 97.5%。",
      "Measured over the monitoring-point hours, voltage is within limits at least 98.5 % of "
      "the time in urban areas and 97.5 % in rural and remote ones.", 36_000),
 ]

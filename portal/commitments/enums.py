@@ -17,7 +17,7 @@ class Measure(TitledEnum):
 
 
 Measure.TITLES = {
-    "max_duration": _l("Done within"),
+    "max_duration": _l("Time limit"),
     "min_notice": _l("Notice at least"),
     "min_share": _l("Share of at least"),
 }
@@ -71,6 +71,7 @@ class Verdict(TitledEnum):
     MET = "met"
     MISSED = "missed"
     NOT_ENOUGH = "not_enough"
+    HIDDEN = "hidden"
     NO_DATA = "no_data"
 
 
@@ -78,5 +79,6 @@ Verdict.TITLES = {
     "met": _l("Met"),
     "missed": _l("Missed"),
     "not_enough": _l("Not enough data"),
+    "hidden": _l("Not shown"),
     "no_data": _l("No figures"),
 }

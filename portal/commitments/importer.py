@@ -13,9 +13,9 @@ holding a formula counts as text), and a file whose unpacked size or row count i
 proportion is refused before it is read. Every problem is reported with its row (as a
 spreadsheet numbers it: the header is row 1) and column, up to ``MAX_PROBLEMS``.
 
-Importing a month of a commitment replaces all of that month's figures (every district); what
-changed is kept with the import (who, when, the file's SHA-256) and published in the
-transparency log in the same transaction.
+A row replaces the figure of its commitment, month and district, if there was one (the other
+districts' figures stay); what it replaced is kept with the import (who, when, the file's
+SHA-256) and published in the transparency log in the same transaction.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 
 COLUMNS = ("commitment", "month", "district", "cases", "within_target", "median", "p90")
-TEMPLATE = ",".join(COLUMNS) + "\r\nREPAIR-ARRIVAL,2026-10,CENTRAL,412,398,31,52\r\n"
+TEMPLATE = ",".join(COLUMNS) + "\r\n"  # no example row: kept by mistake, it would be imported
+EXAMPLE = "REPAIR-ARRIVAL,2026-10,CENTRAL,412,398,31,52"
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_UNPACKED = 40 * 1024 * 1024  # an XLSX unpacked: generous for 20,000 rows
@@ -227,7 +228,9 @@ class _Reader:
         commitment = self.commitment(number, values.get("commitment", ""), month)
         district = values.get("district", "")
         if district not in self.districts:
-            self.fail(number, "district", _l("Unknown district code."))
+            self.fail(number, "district", _l(
+                "Unknown district code “%(value)s”; the codes are %(codes)s.",
+                value=district[:20], codes=", ".join(sorted(self.districts))))
         cases = self.count(number, "cases", values.get("cases", ""))
         within = self.count(number, "within_target", values.get("within_target", ""))
         if cases is not None and within is not None and within > cases:
@@ -323,8 +326,8 @@ def _old_values(months: list[tuple[int, date]]) -> dict[tuple[int, date, str], V
 
 def _changes(parsed: list[Parsed], old: dict[tuple[int, date, str], Values],
              states_before: dict[tuple[int, str, str], str]) -> list[dict[str, Any]]:
-    """What the import changed, month by month: every figure replaced or removed, each as
-    the public pages showed it before and show it now."""
+    """What the import changed: every figure replaced, as the public pages showed it before
+    and show it now."""
     k = min_cell()
     months = sorted({(p.commitment.id, p.month) for p in parsed})
     new = {(p.commitment.id, p.month, p.district): (p.cases, p.within, p.median, p.p90)
@@ -333,7 +336,7 @@ def _changes(parsed: list[Parsed], old: dict[tuple[int, date, str], Values],
     states_after = _month_states(months)
     changes = []
     for key in sorted(old, key=lambda found: (codes[found[0]], found[1], found[2])):
-        if old[key] == new.get(key):
+        if key not in new or old[key] == new[key]:
             continue
         place = (key[0], f"{key[1]:%Y-%m}", key[2])
         changes.append({"commitment": codes[key[0]], "month": place[1], "district": key[2],
@@ -345,18 +348,22 @@ def _changes(parsed: list[Parsed], old: dict[tuple[int, date, str], Values],
 
 def import_rows(parsed: list[Parsed], data: bytes, filename: str, user: User | None,
                 now: datetime) -> MeasurementImport:
-    """Replace the months the rows cover with them, keep and publish what changed."""
+    """Put the rows in, each replacing the figure of its commitment, month and district (the
+    other districts' figures stay); keep and publish what was replaced."""
     months = sorted({(p.commitment.id, p.month) for p in parsed})
     old, states_before = _old_values(months), _month_states(months)
+    given = {(p.commitment.id, p.month, p.district) for p in parsed}
     record = MeasurementImport(
         imported_at=now, imported_by_id=user.id if user else None,
         filename=filename[:200] or "measurements", sha256=hashlib.sha256(data).hexdigest(),
         rows=len(parsed), months=",".join(sorted({f"{m:%Y-%m}" for _, m in months}))[:400])
     db.session.add(record)
     db.session.flush()
-    for commitment_id, month in months:
-        db.session.execute(sa.delete(Measurement).where(
-            Measurement.commitment_id == commitment_id, Measurement.month == month))
+    for key in old:  # only the figures the file gives again: other districts stay
+        if key in given:
+            db.session.execute(sa.delete(Measurement).where(
+                Measurement.commitment_id == key[0], Measurement.month == key[1],
+                Measurement.district_code == key[2]))
     db.session.add_all(Measurement(
         commitment_id=p.commitment.id, month=p.month, district_code=p.district, cases=p.cases,
         within_target=p.within, median=p.median, p90=p.p90, import_id=record.id)

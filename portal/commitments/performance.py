@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -74,6 +74,7 @@ class Figure:
     median: Decimal | None
     p90: Decimal | None
     verdict: Verdict
+    within: int | None = None  # cases within the target
 
 
 def rows(commitment_id: int, first: date, end: date) -> list[Row]:
@@ -168,18 +169,21 @@ class Judge:
         chosen = [row for row in period_rows if district in (ALL, row.district)]
         state = self.state(period, district) if chosen else "none"
         if state != State.PUBLISHED.value:
-            verdict = Verdict.NO_DATA if not chosen else Verdict.NOT_ENOUGH
+            verdict = (Verdict.NO_DATA if not chosen else Verdict.HIDDEN if state == "hidden"
+                       else Verdict.NOT_ENOUGH)
             return Figure(str(period), district, state, None, None, None, None, verdict)
         cases = sum(row.cases for row in chosen)
         within = sum(row.within for row in chosen)
-        share = (Decimal(100 * within) / cases).quantize(PLACES, ROUND_HALF_UP)
+        exact = Decimal(100 * within) / cases
+        share = shown_share(exact, self.commitment)
         single = len(chosen) == 1
         median = chosen[0].median if single else _pooled(
             [(row.cases, row.median) for row in chosen], self.k)
         p90 = chosen[0].p90 if single else _pooled([(row.cases, row.p90) for row in chosen],
                                                    self.k)
-        verdict = self.verdict(period, district, share, chosen)
-        return Figure(str(period), district, state, cases, share, median, p90, verdict)
+        verdict = self.verdict(period, district, exact, chosen)
+        return Figure(str(period), district, state, cases, share, median, p90, verdict,
+                      within)
 
     def span(self, months: list[Period], district: str, span_rows: list[Row]) -> Figure:
         """The figures of several months together (the overview's last twelve): published only
@@ -190,8 +194,7 @@ class Judge:
             return Figure(label, district, "none", None, None, None, None, Verdict.NO_DATA)
         if any(self.state(month, district) not in (State.PUBLISHED.value, "none")
                for month in months):
-            return Figure(label, district, "hidden", None, None, None, None,
-                          Verdict.NOT_ENOUGH)
+            return Figure(label, district, "hidden", None, None, None, None, Verdict.HIDDEN)
         whole = Period(months[-1].year, Granularity.MONTH, months[-1].number)
         figure = self.figure(whole, district, chosen) if len(months) == 1 else None
         if figure is not None:
@@ -199,12 +202,13 @@ class Judge:
         cases = sum(row.cases for row in chosen)
         if cases < self.k:
             return Figure(label, district, "small", None, None, None, None, Verdict.NOT_ENOUGH)
-        share = (Decimal(100 * sum(row.within for row in chosen)) / cases).quantize(
-            PLACES, ROUND_HALF_UP)
-        return Figure(label, district, State.PUBLISHED.value, cases, share,
+        within = sum(row.within for row in chosen)
+        exact = Decimal(100 * within) / cases
+        return Figure(label, district, State.PUBLISHED.value, cases,
+                      shown_share(exact, self.commitment),
                       _pooled([(row.cases, row.median) for row in chosen], self.k),
                       _pooled([(row.cases, row.p90) for row in chosen], self.k),
-                      self.verdict(months[-1], district, share, chosen))
+                      self.verdict(months[-1], district, exact, chosen), within)
 
     def verdict(self, period: Period, district: str, share: Decimal,
                 chosen: list[Row]) -> Verdict:
@@ -229,6 +233,13 @@ class Judge:
         if not verdicts:
             return Verdict.NOT_ENOUGH
         return Verdict.MET if all(verdicts) else Verdict.MISSED
+
+
+def shown_share(exact: Decimal, commitment: Commitment) -> Decimal:
+    """A share as shown, rounded down (99.95 % is not "100.0 %"): to 0.1, or to 0.01 for a
+    share commitment, whose targets are such as 99.9 %."""
+    share_commitment = any(v.measure is Measure.MIN_SHARE for v in commitment.versions)
+    return exact.quantize(Decimal("0.01") if share_commitment else PLACES, ROUND_FLOOR)
 
 
 def _last_day(period: Period) -> date:

@@ -5,18 +5,24 @@ downloads and the API always agree."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from portal.commitments.models import Commitment, CommitmentVersion
+from portal.commitments.models import (
+    Commitment,
+    CommitmentVersion,
+    Measurement,
+    MeasurementImport,
+)
 from portal.commitments.performance import (
     ALL,
     Figure,
     Judge,
+    covered,
     latest_month,
     min_cell,
     months_back,
@@ -24,7 +30,10 @@ from portal.commitments.performance import (
     version_on,
 )
 from portal.complaints.models import District
+from portal.core.clock import local_today
+from portal.core.formatting import datetime_filter, zone_name
 from portal.core.publication import PublicationStatus
+from portal.core.text import bracketed
 from portal.extensions import db
 from portal.stats.periods import Granularity, Period
 
@@ -75,7 +84,7 @@ def select(args: Any, commitment: Commitment, known: list[District]) -> Selectio
     district = args.get("district", "") or ALL
     if district != ALL and district not in {d.code for d in known}:
         raise ParameterError(_("Unknown district code."), "district")
-    latest = latest_month(commitment.id) or date.today().replace(day=1)
+    latest = latest_month(commitment.id) or _last_ended_month()
     last = parse_month(args.get("to"), "to") or latest
     first = parse_month(args.get("from"), "from") or months_back(last, OVERVIEW_MONTHS)[0] \
         .first_day
@@ -100,11 +109,25 @@ def monthly(commitment: Commitment, selection: Selection,
     return figures
 
 
-def by_district(commitment: Commitment, period: Period, known: list[District]) -> list[Figure]:
-    """The figures of a calendar period (month, quarter or year), every district and each."""
-    judge = Judge(commitment, known)
+def by_district(commitment: Commitment, period: Period, known: list[District]
+                ) -> list[Figure] | None:
+    """The figures of a calendar period (month, quarter or year), every district and each;
+    None if not every month of it is reported yet (a period in course)."""
     found = rows(commitment.id, period.first_day, period.end)
+    if period not in covered(found, period.year):
+        return None
+    judge = Judge(commitment, known)
     return [judge.figure(period, code, found) for code in [ALL, *(d.code for d in known)]]
+
+
+def by_district_over(commitment: Commitment, selection: Selection,
+                     known: list[District]) -> list[Figure]:
+    """The figures of the selected months together, every district and each (a district's
+    only where each month's count of it is published)."""
+    judge = Judge(commitment, known)
+    found = rows(commitment.id, selection.first, _next(selection.last))
+    months = months_back(selection.last, _count(selection))
+    return [judge.span(months, code, found) for code in [ALL, *(d.code for d in known)]]
 
 
 def last_twelve(commitment: Commitment, known: list[District]) -> tuple[Figure, Figure] | None:
@@ -118,6 +141,11 @@ def last_twelve(commitment: Commitment, known: list[District]) -> tuple[Figure, 
     judge = Judge(commitment, known)
     return (judge.span(months, ALL, found),
             judge.figure(months[-1], ALL, [r for r in found if r.month == latest]))
+
+
+def _last_ended_month() -> date:
+    today = local_today()
+    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
 
 
 def _next(month: date) -> date:
@@ -140,13 +168,15 @@ def number(value: Decimal | None) -> str | None:
 def figure_row(figure: Figure) -> dict[str, Any]:
     """A figure as the API and the downloads give it."""
     return {"period": figure.period, "district": figure.district or None,
-            "cases": figure.cases, "below_k": figure.state == "small",
+            "cases": figure.cases, "within_target": figure.within,
+            "below_k": figure.state == "small",
             "suppressed": figure.state in ("small", "hidden"),
             "share_within_target": number(figure.share), "median": number(figure.median),
             "p90": number(figure.p90), "verdict": figure.verdict.value}
 
 
-FIELDS = ("period", "district", "cases", "below_k", "suppressed", "share_within_target",
+FIELDS = ("period", "district", "cases", "within_target", "below_k", "suppressed",
+          "share_within_target",
           "median", "p90", "verdict")
 
 
@@ -187,3 +217,30 @@ def published_versions(commitment: Commitment) -> list[CommitmentVersion]:
 def current_version(commitment: Commitment, today: date) -> CommitmentVersion | None:
     """The version in force today (else the nearest published)."""
     return version_on(commitment, today)
+
+
+def upcoming(commitment: Commitment) -> CommitmentVersion | None:
+    """The next published version, if one starts after today."""
+    today = local_today()
+    later = [v for v in published_versions(commitment) if v.effective_from > today]
+    return min(later, key=lambda v: v.effective_from) if later else None
+
+
+def last_import(commitment: Commitment) -> datetime | None:
+    """When the figures of a commitment were last imported (what the pages show dates
+    from)."""
+    found: datetime | None = db.session.scalar(
+        sa.select(sa.func.max(MeasurementImport.imported_at))
+        .join(Measurement, Measurement.import_id == MeasurementImport.id)
+        .where(Measurement.commitment_id == commitment.id))
+    return found
+
+
+def citation(commitment: Commitment, imported: datetime | None, url: str) -> str:
+    """How to cite a commitment's figures: its page and when they were last imported."""
+    if imported is None:
+        return _("Demo Power Supply Co., Open Power Service, service commitment %(code)s, "
+                 "%(url)s, licensed CC BY 4.0.", code=commitment.code, url=url)
+    return _("Demo Power Supply Co., Open Power Service, service commitment %(code)s, figures "
+             "imported %(moment)s, %(url)s, licensed CC BY 4.0.", code=commitment.code,
+             moment=datetime_filter(imported) + bracketed(zone_name()), url=url)

@@ -20,6 +20,7 @@ from portal.commitments.blueprint import staff
 from portal.commitments.enums import Source
 from portal.commitments.forms import ImportForm, NewCommitmentForm, VersionForm
 from portal.commitments.models import Commitment, CommitmentVersion
+from portal.commitments.report import districts
 from portal.core import transactions
 from portal.core.clock import local_today
 from portal.core.errors import report
@@ -177,7 +178,11 @@ def import_figures() -> Any:
                     replaced=len(importer.changes_of(record))), "success")
             return redirect(url_for("commitments_staff.index"))
     return render_template("commitments/staff_import.html", form=form, problems=problems,
-                           columns=importer.COLUMNS), 400 if form.is_submitted() else 200
+                           columns=importer.COLUMNS, example=importer.EXAMPLE,
+                           districts=districts(),
+                           commitments=[c for c in services.all_commitments()
+                                        if c.source is Source.IMPORTED]), \
+        400 if form.is_submitted() else 200
 
 
 @staff.get("/template.csv")

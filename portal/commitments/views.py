@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 
 from portal.accounts.roles import open_to_all
 from portal.commitments import report, services
 from portal.commitments.blueprint import public
 from portal.commitments.chart import trend
 from portal.commitments.enums import Source
-from portal.commitments.models import Commitment
-from portal.commitments.performance import ALL, latest_month, required_share
+from portal.commitments.models import Commitment, CommitmentVersion
+from portal.commitments.performance import ALL, required_share
+from portal.complaints.models import District
 from portal.core.clock import local_today
 from portal.core.vendor import allow_plotly
-from portal.stats.periods import Granularity, Period
+from portal.stats.periods import Period
 
 
 def _commitment_or_404(code: str) -> Commitment:
@@ -35,20 +38,40 @@ def overview() -> Any:
     for commitment in services.public_commitments():
         version = report.current_version(commitment, today)
         entries.append((commitment, version, report.last_twelve(commitment, known)))
-    return render_template("commitments/overview.html", entries=entries,
-                           computed=Source.IMPORTED)
+    return render_template("commitments/overview.html", entries=entries)
 
 
-def _period(text: str | None, commitment: Commitment) -> tuple[Period | None, str | None]:
-    """The period of the table by district: ``?period=`` (a month, quarter or year), by
-    default the latest month with figures."""
-    if text:
-        period = Period.parse(text)
-        if period is None:
-            return None, "period"
-        return period, None
-    latest = latest_month(commitment.id)
-    return (Period(latest.year, Granularity.MONTH, latest.month) if latest else None), None
+def _period(text: str | None) -> Period | None:
+    """``?period=`` (a month, quarter or year) for the table by district, else None: the
+    selected months together."""
+    if not text:
+        return None
+    period = Period.parse(text)
+    if period is None:
+        raise report.ParameterError(report.period_message(), "period")
+    return period
+
+
+def _required_lines(version: CommitmentVersion | None, district: str,
+                    known: list[District]) -> list[tuple[str, Decimal]]:
+    """The share required, as the chart's dashed lines: one, or one per area type where they
+    differ (every district of a share commitment)."""
+    if version is None:
+        return []
+    area = next((d.area_type for d in known if d.code == district), None)
+    required = required_share(version, area)
+    if required is not None:
+        return [(_("Share required"), required)]
+    return [(_("Share required: %(area)s", area=t.area_type.title if t.area_type
+               else _("other districts")), t.value) for t in version.targets]
+
+
+def _downloads(code: str, selection: report.Selection) -> dict[str, str]:
+    arguments: dict[str, Any] = {"from": f"{selection.first:%Y-%m}",
+                                 "to": f"{selection.last:%Y-%m}",
+                                 "district": selection.district or None}
+    return {"csv": url_for("commitments_api.performance_csv", code=code, **arguments),
+            "json": url_for("commitments_api.performance", code=code, **arguments)}
 
 
 @public.get("/<code>/versions/<int:number>")
@@ -70,33 +93,27 @@ def show(code: str) -> Any:
     """A commitment: what it promises, its trend, the figures by month and by district."""
     commitment = _commitment_or_404(code)
     known = report.districts()
-    today = local_today()
-    version = report.current_version(commitment, today)
-    error, status = None, 200
+    version = report.current_version(commitment, local_today())
+    error = None
     try:
         selection = report.select(request.args, commitment, known)
+        period = _period(request.args.get("period"))
     except report.ParameterError as refused:
-        error, status = refused.message, 400
+        error, period = refused.message, None
         selection = report.select({}, commitment, known)
-    period, bad_period = _period(request.args.get("period"), commitment)
-    if bad_period:
-        error, status = report.period_message(), 400
-        period, _ignored = _period(None, commitment)
     months = report.monthly(commitment, selection, known)
-    required = (required_share(version, next(
-        (d.area_type for d in known if d.code == selection.district), None))
-        if version else None)
-    chart = trend(months, required) if any(f.share is not None for f in months) else None
+    lines = _required_lines(version, selection.district, known)
+    chart = trend(months, lines) if any(f.share is not None for f in months) else None
     if chart is not None:
         allow_plotly()
-    arguments: dict[str, Any] = {"from": f"{selection.first:%Y-%m}",
-                                 "to": f"{selection.last:%Y-%m}",
-                                 "district": selection.district or None}
-    downloads = {"csv": url_for("commitments_api.performance_csv", code=code, **arguments),
-                 "json": url_for("commitments_api.performance", code=code, **arguments)}
     return render_template(
-        "commitments/commitment.html", downloads=downloads, commitment=commitment, version=version,
+        "commitments/commitment.html", downloads=_downloads(code, selection),
+        commitment=commitment, version=version, upcoming=report.upcoming(commitment),
         versions=report.published_versions(commitment), selection=selection, months=months,
-        districts=known, by_district=report.by_district(commitment, period, known)
-        if period else [], period=period, chart=chart, required=required, error=error,
-        all_districts=ALL, shown_cases=report.shown_cases), status
+        districts=known, period=period, chart=chart, error=error, all_districts=ALL,
+        by_district=(report.by_district(commitment, period, known) if period
+                     else report.by_district_over(commitment, selection, known)),
+        computed=commitment.source is not Source.IMPORTED, shown_cases=report.shown_cases,
+        citation=report.citation(commitment, report.last_import(commitment),
+                                 url_for("commitments.show", code=code, _external=True))), \
+        400 if error else 200

@@ -42,6 +42,16 @@ def _api_error(error: ApiError) -> tuple[Response, int]:
     return jsonify(error=body), error.status
 
 
+SAME_FOR_EVERYONE = "portal_same_for_everyone"
+
+
+def same_for_everyone(response: Response) -> Response:
+    """Mark a response that is the same in every language and for every visitor (a published
+    file that never changes): no ``Vary`` on the language or the cookie, no session cookie."""
+    setattr(response, SAME_FOR_EVERYONE, True)
+    return response
+
+
 def _open_to_all(response: Response) -> Response:
     """Anyone may read open data from any site; nothing here uses cookies."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
@@ -50,8 +60,9 @@ def _open_to_all(response: Response) -> Response:
         if response.status_code == 200:
             response.headers.setdefault("Cache-Control", f"public, max-age={CACHE_SECONDS}")
     # Labels and messages follow the reader's language: a shared cache must keep one copy per
-    # language.
-    response.vary.add("Accept-Language")
+    # language (unless it is the same for everyone: ``same_for_everyone``).
+    if not getattr(response, SAME_FOR_EVERYONE, False):
+        response.vary.add("Accept-Language")
     return response
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, Response, g, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user
+
+from portal.core.api import API_PREFIX, SAME_FOR_EVERYONE
 
 CSP_DIRECTIVES = [
     "default-src 'self'",
@@ -54,14 +57,30 @@ def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         if not (framable and name == "X-Frame-Options"):
             response.headers.setdefault(name, value)
-    if request.path.startswith(PRIVATE_PREFIXES) or current_user.is_authenticated:
+    # The open-data API answers everyone alike and never reads the session (so that its
+    # answers do not vary with the cookie); other pages seen signed in are never cached.
+    signed_in = not request.path.startswith(API_PREFIX + "/") and current_user.is_authenticated
+    if request.path.startswith(PRIVATE_PREFIXES) or signed_in:
         # Login and enrolment pages (a TOTP secret), staff pages and exports: never cached.
         response.headers["Cache-Control"] = "no-store"
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed-cookie session, left alone by a response the same for everyone
+    (``portal.core.api.same_for_everyone``: a published file that never changes): Flask
+    would otherwise add ``Vary: Cookie`` to every response, since Flask-Login looks at the
+    session after each request, and a shared cache would keep a copy per visitor."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if getattr(response, SAME_FOR_EVERYONE, False):
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
     """Install the headers and the session-cookie policy."""
+    app.session_interface = SessionInterface()
     app.after_request(add_security_headers)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,

@@ -12,7 +12,7 @@ from flask import abort, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
-from portal.core.api import ApiError, csv_response, only_arguments
+from portal.core.api import ApiError, csv_response, only_arguments, same_for_everyone
 from portal.core.clock import local_today
 from portal.stats import catalogue, figures, opendata, query, snapshots
 from portal.stats.blueprint import api
@@ -148,4 +148,5 @@ def snapshot(month: str) -> Response:
     response = Response(found.data, mimetype="application/zip", headers={
         "Content-Disposition": f"attachment; filename=opower-stats-{found.month}.zip",
         "ETag": f'"{found.sha256}"', "Cache-Control": "public, max-age=31536000, immutable"})
-    return response.make_conditional(request)  # If-None-Match: 304 without the bytes
+    # If-None-Match: 304 without the bytes
+    return same_for_everyone(response).make_conditional(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -64,14 +65,23 @@ def test_a_month_imported_again_is_replaced_and_what_changed_is_published(app, c
         assert "HITECH" in entries[1].content.decode() and "\"<5\"" in entries[1].content.decode()
 
 
-def test_a_month_imported_again_without_a_district_drops_its_figures(app, commitments):
+def test_a_file_with_some_districts_of_a_month_leaves_the_others_as_they_were(app,
+                                                                             commitments):
     commitments()
     with app.app_context():
-        rows = [row for row in month_rows("2026-10") if "NANLING" not in row]
-        importer.import_file(csv_of(*rows), "october.csv", None, NOW, TODAY)
-        nanling = db.session.scalars(sa.select(Measurement.month).where(
-            Measurement.district_code == "NANLING", Measurement.median.is_not(None))).all()
-        assert sorted(f"{month:%Y-%m}" for month in nanling) == ["2026-08", "2026-09"]
+        record = importer.import_file(csv_of("REPAIR-ARRIVAL,2026-10,CENTRAL,410,300,31,52"),
+                                      "october.csv", None, NOW, TODAY)
+        assert [c["district"] for c in importer.changes_of(record)] == ["CENTRAL"]
+        october = dict(db.session.execute(sa.select(
+            Measurement.district_code, Measurement.cases).where(
+            Measurement.median.is_not(None), Measurement.month == date(2026, 10, 1))).all())
+        assert october == {"CENTRAL": 410, "EAST": 300, "HITECH": 150, "WEST-SUB": 120,
+                           "BEISHAN": 90, "NANLING": 3}
+
+
+def test_the_template_holds_the_columns_only(app):
+    """An example row kept by mistake would be imported as the company's figures."""
+    assert importer.TEMPLATE.strip() == HEADER
 
 
 BAD = [

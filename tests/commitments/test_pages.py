@@ -10,13 +10,14 @@ import json
 
 import sqlalchemy as sa
 
-from portal.commitments import performance
+from portal.commitments import importer, performance
 from portal.commitments.models import CommitmentVersion
 from portal.core.publication import PublicationStatus
 from portal.extensions import db
 from portal.stats.disclosure import State, audit, build
 from portal.stats.periods import Granularity, Period
 from portal.transparency.models import LogEntry
+from tests.commitments.conftest import NOW, TODAY
 from tests.conftest import post_form
 
 PERFORMANCE = "/api/v1/commitments/REPAIR-ARRIVAL/performance"
@@ -94,15 +95,20 @@ def test_performance_in_json_and_csv_agree(client, commitments):
     commitments()
     query = {"from": "2026-08", "to": "2026-10", "district": "CENTRAL"}
     data = client.get(PERFORMANCE, query_string=query).get_json()
-    assert data["k"] == 5 and data["licence"] == "CC-BY-4.0"
+    assert data["k"] == 5 and data["licence"]["name"] == "CC-BY-4.0"
+    assert "服务承诺 REPAIR-ARRIVAL，数据导入于" in data["citation"]
     assert [(r["period"], r["cases"], r["share_within_target"], r["verdict"])
             for r in data["rows"]] == [("2026-08", 400, "75", "met"),
                                        ("2026-09", 400, "37.5", "missed"),
                                        ("2026-10", 400, "75", "met")]
     text = client.get(PERFORMANCE + ".csv", query_string=query).data.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [(r["period"], r["cases"], r["verdict"]) for r in rows] == [
-        ("2026-08", "400", "met"), ("2026-09", "400", "missed"), ("2026-10", "400", "met")]
+    assert [(r["period"], r["cases"], r["within_target"], r["verdict"]) for r in rows] == [
+        ("2026-08", "400", "300", "met"), ("2026-09", "400", "150", "missed"),
+        ("2026-10", "400", "300", "met")]
+    response = client.get(PERFORMANCE + ".csv", query_string=query)
+    assert "_imported-" in response.headers["Content-Disposition"]
+    assert 'rel="license"' in response.headers["Link"] and response.last_modified
 
 
 def test_the_share_commitment_is_judged_against_each_area_types_share(client, commitments):
@@ -110,7 +116,7 @@ def test_the_share_commitment_is_judged_against_each_area_types_share(client, co
     rows = client.get("/api/v1/commitments/SUPPLY-RELIABILITY/performance",
                       query_string={"from": "2026-10", "to": "2026-10"}).get_json()["rows"]
     # 50 of 86,400 feeder hours lost: 99.94 %, above 99.9 (urban) and 99.8 (rural, remote)
-    assert rows[0]["share_within_target"] == "99.9" and rows[0]["verdict"] == "met"
+    assert rows[0]["share_within_target"] == "99.94" and rows[0]["verdict"] == "met"
     assert rows[0]["median"] is None
 
 
@@ -236,3 +242,36 @@ def test_each_version_has_its_own_page_linked_from_the_public_record(app, client
     assert client.get("/commitments/REPAIR-ARRIVAL/versions/9").status_code == 404
     log = client.get("/transparency/?lang=en").get_data(as_text=True)
     assert "/commitments/REPAIR-ARRIVAL/versions/1" in log
+
+
+def test_a_share_is_rounded_down_and_judged_exactly(app, client, commitments):
+    """99.95 % is shown as 99.95, never as 100; a month at 99.89 % in an urban district
+    misses 99.9 % even if rounding would make it 99.9."""
+    commitments(figures=False)
+    with app.app_context():
+        importer.import_file(b"commitment,month,district,cases,within_target,median,p90\r\n"
+                            b"SUPPLY-RELIABILITY,2026-10,CENTRAL,100000,99889,,\r\n",
+                            "share.csv", None, NOW, TODAY)
+        db.session.commit()
+    rows = client.get("/api/v1/commitments/SUPPLY-RELIABILITY/performance",
+                      query_string={"from": "2026-10", "to": "2026-10",
+                                    "district": "CENTRAL"}).get_json()["rows"]
+    assert rows[0]["share_within_target"] == "99.88" and rows[0]["verdict"] == "missed"
+
+
+def test_a_hidden_count_says_not_shown_and_a_period_in_course_says_so(client, commitments):
+    commitments()
+    rows = client.get(PERFORMANCE, query_string={"from": "2026-10", "to": "2026-10",
+                                                 "district": "HITECH"}).get_json()["rows"]
+    page = client.get("/commitments/REPAIR-ARRIVAL?lang=en&period=2026-10").get_data(
+        as_text=True)
+    if rows[0]["cases"] is None:
+        assert rows[0]["verdict"] == "hidden"
+    assert "Not shown" in page  # the district hidden beside the small remote one
+    page = client.get("/commitments/REPAIR-ARRIVAL?lang=en&period=2026").get_data(
+        as_text=True)
+    assert "has not ended, or not every month of it is reported yet" in page
+    page = client.get("/commitments/REPAIR-ARRIVAL?lang=en&from=2026-08&to=2026-10"
+                      ).get_data(as_text=True)
+    assert "Figures by district: 2026-08–2026-10" in page
+    assert "3,189" in page

@@ -57,6 +57,16 @@ def test_every_ended_month_has_a_snapshot_with_its_hash(client):
         assert entry["url"].endswith(f"/api/v1/stats/snapshots/{entry['month']}.zip")
         assert "immutable" in response.headers["Cache-Control"]
     assert client.get("/api/v1/stats/snapshots/2026-08.zip").status_code == 404
+
+
+def test_a_snapshot_is_the_same_file_for_every_reader(client):
+    """A shared cache keeps one copy: the file varies neither with the language nor with a
+    session cookie (a reader signed in, or who chose a language, gets the same bytes)."""
+    client.get("/stats/?lang=en")  # a session cookie with a language
+    listed = _get(client, "/api/v1/stats/snapshots").get_json()["snapshots"]
+    response = _snapshot(client, listed[0]["month"])
+    assert response.headers.get("Vary") is None, response.headers.get("Vary")
+    assert "Set-Cookie" not in response.headers
     assert client.get("/api/v1/stats/snapshots/nonsense.zip").status_code == 404
 
 
