@@ -24,11 +24,12 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import User
 from portal.commitments.enums import Measure, Source
 from portal.commitments.models import Commitment, Measurement, MeasurementImport
-from portal.commitments.performance import min_cell, states, version_on
+from portal.commitments.performance import min_cell, restate, states, version_on
 from portal.complaints.models import District
 from portal.core import publication
 from portal.core.errors import DomainError
@@ -52,6 +53,9 @@ MAX_ROWS = 20_000
 MAX_UNPACKED = 40 * 1024 * 1024  # an XLSX unpacked: generous for 20,000 rows
 MAX_PROBLEMS = 20
 MAX_VALUE = 10_000_000
+NUMBER = re.compile(r"[0-9]+")  # ASCII digits only: no sign, exponent, space or full width
+DECIMAL = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 @dataclass(frozen=True)
@@ -92,27 +96,53 @@ NOT_A_TABLE = _l("This file is neither a CSV file nor an Excel workbook (.xlsx).
                  "CSV (UTF-8) or .xlsx and import it again.")
 
 
+TOO_MANY_ROWS = _l("The file has more than %(count)s rows. Import fewer months at a time.",
+                  count="20,000")
+UTF_16 = (b"\xff\xfe", b"\xfe\xff")
+
+
 def read_rows(data: bytes) -> list[list[str]]:
-    """The file's rows as text: an XLSX workbook's first sheet, or CSV in UTF-8 or GBK."""
+    """The file's rows as text: an XLSX workbook's first sheet, or CSV in UTF-8, UTF-16 (with
+    its byte-order mark) or GBK."""
     if not data:
         raise _whole(_l("The file is empty."))
     if len(data) > MAX_BYTES:
         raise _whole(_l("The file is larger than 2 MB. Import fewer months at a time."))
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_rows(data)
-    if b"\x00" in data[:4096] or data.startswith((b"%PDF", b"\xd0\xcf\x11\xe0")):
+    encodings = ["utf-16"] if data.startswith(UTF_16) else ["utf-8-sig", "gb18030"]
+    if encodings != ["utf-16"] and (b"\x00" in data[:4096]
+                                    or data.startswith((b"%PDF", b"\xd0\xcf\x11\xe0"))):
         raise _whole(NOT_A_TABLE)
-    for encoding in ("utf-8-sig", "gb18030"):
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return [row for row in csv.reader(io.StringIO(text, newline=""))]
+        try:
+            return _limited(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+        except csv.Error:  # a field longer than the csv module takes: no table of figures
+            raise _whole(NOT_A_TABLE) from None
     raise _whole(_l("The CSV file is neither UTF-8 nor GBK text. Save it again as "
                     "\u201cCSV UTF-8\u201d."))
 
 
+def _limited(rows: Iterable[Iterable[object]]) -> list[list[str]]:
+    """At most ``MAX_ROWS`` rows besides the header (empty ones count: none is skipped
+    silently), each cut to a few more cells than there are columns (more are refused)."""
+    found: list[list[str]] = []
+    for values in rows:
+        if len(found) > MAX_ROWS:
+            raise _whole(TOO_MANY_ROWS)
+        found.append([_cell_text(value) for value in list(values)[:len(COLUMNS) + 1]])
+    return found
+
+
 def _xlsx_rows(data: bytes) -> list[list[str]]:
+    """The first sheet's cells as text. Formulas are not evaluated: a cell holding one reads
+    as its formula, which no number column takes. Only the first columns are read, so that a
+    sheet declaring thousands of columns costs nothing; any fault of a crafted workbook is a
+    refusal, never an error page."""
     from openpyxl import load_workbook  # only staff imports need it
 
     try:
@@ -123,17 +153,20 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
                                 "months at a time."))
             if "xl/workbook.xml" not in archive.namelist():
                 raise _whole(NOT_A_TABLE)
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except ImportRefused:
+        raise
+    except Exception:  # whatever a crafted archive makes the parser raise
         raise _whole(NOT_A_TABLE) from None
     try:
         sheet = book.worksheets[0]
-        found: list[list[str]] = []
-        for values in sheet.iter_rows(values_only=True):
-            if len(found) > MAX_ROWS + 1:
-                break
-            found.append([_cell_text(value) for value in values])
-        return found
+        if (sheet.max_row or 0) > MAX_ROWS + 1:
+            raise _whole(TOO_MANY_ROWS)
+        return _limited(sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 1))
+    except ImportRefused:
+        raise
+    except Exception:  # a damaged sheet: a refusal, not an error page
+        raise _whole(NOT_A_TABLE) from None
     finally:
         book.close()
 
@@ -146,6 +179,12 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def _last_day(month: date) -> date:
+    """A month's last day: the version in force then judges it (as the pages do)."""
+    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
 
 
 @dataclass(frozen=True)
@@ -175,33 +214,28 @@ class _Reader:
         self.problems.append(ImportProblem(row, column, message))
 
     def count(self, row: int, column: str, text: str) -> int | None:
-        if not text.isascii() or not text.isdigit():
+        if not NUMBER.fullmatch(text):
             self.fail(row, column, _l("Enter a whole number of at least 0."))
             return None
-        value = int(text)
-        if value > MAX_VALUE:
+        if len(text) > 8 or int(text) > MAX_VALUE:
             self.fail(row, column, _l("This number is too large."))
             return None
-        return value
+        return int(text)
 
     def amount(self, row: int, column: str, text: str) -> Decimal | None:
         if not text:
             return None
-        try:
-            value = Decimal(text) if text.isascii() else None
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite() or value < 0 or value > MAX_VALUE:
-            self.fail(row, column, _l("Enter a number of at least 0, or leave it empty."))
+        if not DECIMAL.fullmatch(text) or len(text) > 12 or Decimal(text) > MAX_VALUE:
+            self.fail(row, column, _l("Enter a number of at least 0 with at most 2 decimals, "
+                                      "or leave it empty."))
             return None
-        return value.quantize(Decimal("0.01"))
+        return Decimal(text).quantize(Decimal("0.01"))
 
     def month(self, row: int, text: str) -> date | None:
-        try:
-            year, month = (int(part) for part in text.split("-"))
-            found = date(year, month, 1) if len(text) == 7 and year >= 2000 else None
-        except ValueError:
-            found = None
+        match = MONTH.fullmatch(text)
+        found = None
+        if match and 2000 <= int(match[1]) <= 2100 and 1 <= int(match[2]) <= 12:
+            found = date(int(match[1]), int(match[2]), 1)
         if found is None:
             self.fail(row, "month", _l("Enter the month as YYYY-MM, for example 2026-10."))
             return None
@@ -216,7 +250,7 @@ class _Reader:
             self.fail(row, "commitment", _l("Unknown commitment code, or one whose figures "
                                             "are computed by the portal."))
             return None
-        if month is not None and version_on(found, month) is None:
+        if month is not None and version_on(found, _last_day(month)) is None:
             self.fail(row, "commitment", _l("This commitment has no published version yet."))
             return None
         return found
@@ -239,9 +273,12 @@ class _Reader:
         p90 = self.amount(number, "p90", values.get("p90", ""))
         if median is not None and p90 is not None and p90 < median:
             self.fail(number, "p90", _l("The 90th percentile is below the median."))
-        if (commitment is not None and month is not None
-                and (version := version_on(commitment, month)) is not None
-                and version.measure is Measure.MIN_SHARE and (median or p90) is not None):
+        if (median is None) != (p90 is None) and not len(self.problems) > before:
+            self.fail(number, "median" if median is None else "p90",
+                      _l("Give the median and the 90th percentile both, or neither."))
+        version = version_on(commitment, _last_day(month)) if commitment and month else None
+        if (version is not None and version.measure is Measure.MIN_SHARE
+                and (median is not None or p90 is not None)):
             self.fail(number, "median", _l("A share commitment has no median nor 90th "
                                            "percentile: leave them empty."))
         if len(self.problems) > before or commitment is None or month is None:
@@ -261,8 +298,7 @@ def parse(table: list[list[str]], today: date) -> list[Parsed]:
     if not body:
         raise _whole(_l("The file holds no figures."))
     if len(body) > MAX_ROWS:
-        raise _whole(_l("The file has more than %(count)s rows. Import fewer months at a time.",
-                        count=format(MAX_ROWS, ",")))
+        raise _whole(TOO_MANY_ROWS)
     reader = _Reader(today)
     parsed: list[Parsed] = []
     seen: dict[tuple[str, date, str], int] = {}
@@ -356,7 +392,7 @@ def import_rows(parsed: list[Parsed], data: bytes, filename: str, user: User | N
     record = MeasurementImport(
         imported_at=now, imported_by_id=user.id if user else None,
         filename=filename[:200] or "measurements", sha256=hashlib.sha256(data).hexdigest(),
-        rows=len(parsed), months=",".join(sorted({f"{m:%Y-%m}" for _, m in months}))[:400])
+        rows=len(parsed), months=",".join(sorted({f"{m:%Y-%m}" for _, m in months})))
     db.session.add(record)
     db.session.flush()
     for key in old:  # only the figures the file gives again: other districts stay
@@ -369,6 +405,9 @@ def import_rows(parsed: list[Parsed], data: bytes, filename: str, user: User | N
         within_target=p.within, median=p.median, p90=p.p90, import_id=record.id)
         for p in parsed)
     db.session.flush()
+    for commitment_id, month in months:
+        restate(commitment_id, month, {key[2]: values[0] for key, values in old.items()
+                                       if key[:2] == (commitment_id, month)})
     record.changes = json.dumps(_changes(parsed, old, states_before), ensure_ascii=False,
                                 sort_keys=True)
     db.session.flush()

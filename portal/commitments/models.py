@@ -116,8 +116,27 @@ class MeasurementImport(Base):
     filename: Mapped[str] = mapped_column(sa.String(200))
     sha256: Mapped[str] = mapped_column(sa.String(64))
     rows: Mapped[int]
-    months: Mapped[str] = mapped_column(sa.String(400))  # "2026-09,2026-10"
+    months: Mapped[str] = mapped_column(sa.Text)  # "2026-09,2026-10"
     changes: Mapped[str] = mapped_column(sa.Text, default="[]")
+
+
+class MeasurementState(Base):
+    """How a month's number of cases of a commitment is published, in one district or in
+    every district (``area`` ""): ``published``, ``small`` ("<k") or ``hidden`` (so that a
+    small one cannot be found by subtraction). Decided when the month's figures are imported
+    (``performance.restate``), never by a later month, and kept when they are imported again
+    as far as the new figures allow: so that no two publications differ in what they hide."""
+
+    __tablename__ = "measurement_states"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('published', 'small', 'hidden')", name="state_known"),
+    )
+
+    commitment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    area: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    state: Mapped[str] = mapped_column(sa.String(12))
 
 
 class Measurement(Base):

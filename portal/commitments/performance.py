@@ -2,11 +2,16 @@
 control.
 
 The number of cases of a commitment is a count like the statistics' counts, and goes through
-the same disclosure control (``portal.stats.disclosure``): each commitment's year is a system
-of two tables, all districts and by district, by month, quarter and year; a count from 1 to
-k-1 is "<k" and complementary cells are hidden so that no total gives it away. Every figure of
-a cell (the share within the target, the median, the 90th percentile, the verdict) is shown only
-where its count is: a figure resting on fewer than k cases is "not enough data".
+the same disclosure control (``portal.stats.disclosure``): each month of a commitment is a
+system of two tables, every district and by district; a count from 1 to k-1 is "<k" and a
+complementary cell is hidden so that the total gives none away. The states are decided when the
+month is imported (``restate``) and stored (``MeasurementState``): a later month never changes
+them, and a month imported again keeps what it published and what it hid, as far as the new
+figures allow, so that two publications of a month cannot be subtracted. A longer period (a
+quarter, a year, the last twelve months) is the sum of its months, shown only where every
+month's count is published: it tells nothing the months do not. Every figure of a cell (the
+share within the target, the median, the 90th percentile, the verdict) is shown only where its
+count is: a figure resting on fewer than k cases is "not enough data".
 
 Several months or districts together: the share within the target is exact (cases within the
 target over cases); the median and 90th percentile are the means of the monthly district
@@ -16,7 +21,6 @@ all that is reported, not each case), which the pages say.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -26,14 +30,18 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.commitments.enums import Measure, Verdict
-from portal.commitments.models import Commitment, CommitmentVersion, Measurement
+from portal.commitments.models import (
+    Commitment,
+    CommitmentVersion,
+    Measurement,
+    MeasurementState,
+)
 from portal.complaints.enums import AreaType
 from portal.complaints.models import District
-from portal.core.cache import remember
 from portal.core.publication import PublicationStatus
 from portal.extensions import db
 from portal.stats.catalogue import Table
-from portal.stats.disclosure import Atom, State, build, suppress
+from portal.stats.disclosure import Atom, Cell, State, build, suppress
 from portal.stats.periods import Granularity, Period, year_periods
 
 TABLES = (Table((), Granularity.MONTH), Table(("district",), Granularity.MONTH))
@@ -93,28 +101,52 @@ def covered(year_rows: Iterable[Row], year: int) -> list[Period]:
     return [period for period in year_periods(year) if set(period.months) <= months]
 
 
-def _digest(year_rows: list[Row]) -> str:
-    text = ";".join(f"{r.month}|{r.district}|{r.cases}" for r in year_rows)
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
 def states(commitment_id: int, year: int) -> dict[tuple[str, str], str]:
-    """How each non-zero count of a commitment's year is published, by (period, district):
-    disclosure control over the year's periods. Cached by the counts it rests on."""
-    year_rows = rows(commitment_id, date(year, 1, 1), date(year + 1, 1, 1))
-    k = min_cell()
+    """How each non-zero monthly count of a commitment's year is published, by (month as
+    ``YYYY-MM``, district or ``ALL``), as ``restate`` decided."""
+    m = MeasurementState
+    return {(f"{month:%Y-%m}", area): state for month, area, state in db.session.execute(
+        sa.select(m.month, m.area, m.state).where(
+            m.commitment_id == commitment_id, m.month >= date(year, 1, 1),
+            m.month < date(year + 1, 1, 1)))}
 
-    def compute() -> dict[tuple[str, str], str]:
-        atoms = [Atom(row.month.month, {"district": row.district}, row.cases)
-                 for row in year_rows if row.cases > 0]
-        if not atoms:
-            return {}
-        system = suppress(build(atoms, covered(year_rows, year), TABLES), k)
-        return {(cell.key.period, cell.key.values[0] if cell.key.values else ALL):
-                cell.state.value for cell in system.cells}
-    found: dict[tuple[str, str], str] = remember(
-        f"commitments:states:{commitment_id}:{year}:{k}:{_digest(year_rows)}", compute)
-    return found
+
+def restate(commitment_id: int, month: date, before: dict[str, int]) -> None:
+    """Decide how a month's counts are published, after its figures were imported (``before``:
+    each district's number of cases before the import, none if new). A count published before
+    with the same value stays published; a cell hidden or small before stays hidden; the rest
+    is the statistics' suppression."""
+    k = min_cell()
+    m = MeasurementState
+    previous: dict[str, str] = {area: state for area, state in db.session.execute(
+        sa.select(m.area, m.state).where(m.commitment_id == commitment_id, m.month == month))}
+    db.session.execute(sa.delete(m).where(m.commitment_id == commitment_id, m.month == month))
+    now = {row.district: row.cases for row in rows(commitment_id, month, _next(month))}
+    atoms = [Atom(month.month, {"district": district}, cases)
+             for district, cases in sorted(now.items()) if cases > 0]
+    if not atoms:
+        return
+    system = build(atoms, [Period(month.year, Granularity.MONTH, month.month)], TABLES)
+    old = {ALL: sum(before.values()), **before} if before else {}
+
+    def area(cell: Cell) -> str:
+        return cell.key.values[0] if cell.key.values else ALL
+    fixed = {cell.key: cell.value for cell in system.cells
+             if previous.get(area(cell)) == State.PUBLISHED.value
+             and old.get(area(cell)) == cell.value}
+    suppress(system, k, fixed=fixed)
+    for cell in system.cells:
+        if (cell.state is State.PUBLISHED and cell.key not in fixed
+                and previous.get(area(cell)) in (State.HIDDEN.value, State.SMALL.value)):
+            cell.state = State.HIDDEN  # hiding more only widens what a reader can tell
+    db.session.add_all(MeasurementState(commitment_id=commitment_id, month=month,
+                                        area=area(cell), state=cell.state.value)
+                       for cell in system.cells)
+    db.session.flush()
+
+
+def _next(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
 def version_on(commitment: Commitment, day: date) -> CommitmentVersion | None:
@@ -188,6 +220,8 @@ class Judge:
     def span(self, months: list[Period], district: str, span_rows: list[Row]) -> Figure:
         """The figures of several months together (the overview's last twelve): published only
         where every month's count is, so that the sum gives no hidden month away."""
+        if len(months) == 1:
+            return self.figure(months[0], district, span_rows)
         label = f"{months[0]}/{months[-1]}"
         chosen = [row for row in span_rows if district in (ALL, row.district)]
         if not chosen:
@@ -195,10 +229,6 @@ class Judge:
         if any(self.state(month, district) not in (State.PUBLISHED.value, "none")
                for month in months):
             return Figure(label, district, "hidden", None, None, None, None, Verdict.HIDDEN)
-        whole = Period(months[-1].year, Granularity.MONTH, months[-1].number)
-        figure = self.figure(whole, district, chosen) if len(months) == 1 else None
-        if figure is not None:
-            return figure
         cases = sum(row.cases for row in chosen)
         if cases < self.k:
             return Figure(label, district, "small", None, None, None, None, Verdict.NOT_ENOUGH)

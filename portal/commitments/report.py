@@ -35,7 +35,7 @@ from portal.core.formatting import datetime_filter, zone_name
 from portal.core.publication import PublicationStatus
 from portal.core.text import bracketed
 from portal.extensions import db
-from portal.stats.periods import Granularity, Period
+from portal.stats.periods import FIRST_YEAR, Granularity, Period
 
 MAX_MONTHS = 60
 OVERVIEW_MONTHS = 12
@@ -88,6 +88,7 @@ def select(args: Any, commitment: Commitment, known: list[District]) -> Selectio
     last = parse_month(args.get("to"), "to") or latest
     first = parse_month(args.get("from"), "from") or months_back(last, OVERVIEW_MONTHS)[0] \
         .first_day
+    first = max(first, date(FIRST_YEAR, 1, 1))  # the default range never starts before
     if first > last:
         raise ParameterError(_("“from” must not be after “to”."), "from")
     count = (last.year - first.year) * 12 + last.month - first.month + 1
@@ -117,7 +118,8 @@ def by_district(commitment: Commitment, period: Period, known: list[District]
     if period not in covered(found, period.year):
         return None
     judge = Judge(commitment, known)
-    return [judge.figure(period, code, found) for code in [ALL, *(d.code for d in known)]]
+    months = [Period(period.year, Granularity.MONTH, month) for month in period.months]
+    return [judge.span(months, code, found) for code in [ALL, *(d.code for d in known)]]
 
 
 def by_district_over(commitment: Commitment, selection: Selection,

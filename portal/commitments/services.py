@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
@@ -87,7 +90,9 @@ def check_draft(draft: VersionDraft) -> list[Problem]:
         problems.append(Problem("compliance", _l("A share commitment has no required share "
                                                  "of cases: its target is the share.")))
     if draft.measure is not Measure.MIN_SHARE and (
-            draft.compliance is None or not Decimal(0) < draft.compliance <= Decimal(100)):
+            draft.compliance is None or not draft.compliance.is_finite()
+            or not Decimal(0) < draft.compliance <= Decimal(100)
+            or draft.compliance != draft.compliance.quantize(Decimal("0.01"))):
         problems.append(Problem("compliance", _l("Enter the share of cases that must be "
                                                  "within the target, above 0 and at most "
                                                  "100 percent.")))
@@ -110,9 +115,12 @@ def _check_targets(draft: VersionDraft) -> list[Problem]:
         problems.append(Problem("targets", _l("Enter a target for every district, or one for "
                                               "each area type.")))
     ceiling = MAX_TARGET.get(draft.unit, Decimal(0))
-    if any(not Decimal(0) < target.value <= ceiling for target in draft.targets):
+    if any(not target.value.is_finite() or not Decimal(0) < target.value <= ceiling
+           or target.value != target.value.quantize(Decimal("0.01"))
+           for target in draft.targets):
         problems.append(Problem("targets", _l(
-            "A target must be above 0 and at most %(limit)s %(unit)s.",
+            "A target must be above 0 and at most %(limit)s %(unit)s, with at most 2 "
+            "decimals.",
             limit=format(ceiling, "f"), unit=draft.unit.title)))
     return problems
 
@@ -198,8 +206,27 @@ def publish_version(version: CommitmentVersion, publisher: User | None, now: dat
         CommitmentVersion.commitment_id == version.commitment_id,
         CommitmentVersion.status == PublicationStatus.PUBLISHED,
         CommitmentVersion.id != version.id))).all()
+    _check_successor(version, siblings, now, published_at)
     publication.check_no_overlap(version, siblings, _overlap)
     publication.publish(version, publisher, now, published_at)
+
+
+def _check_successor(version: CommitmentVersion, siblings: Sequence[CommitmentVersion],
+                     now: datetime, published_at: datetime | None) -> None:
+    """A new version keeps the measure and unit of the published ones (the figures imported
+    so far are in that unit; another measure is another commitment), and starts no earlier
+    than the day it is published: months already reported keep the promise they were judged
+    by (``published_at``: a document from before the portal, which may be older)."""
+    if any(other.measure is not version.measure or other.unit is not version.unit
+           for other in siblings):
+        raise CommitmentError([Problem("unit", _l(
+            "A new version keeps the measure and the unit of the published ones: the figures "
+            "reported so far are in them. Another measure is another commitment."))])
+    today = (published_at or now).astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    if siblings and version.effective_from < today:
+        raise CommitmentError([Problem("effective_from", _l(
+            "A new version cannot start before the day it is published: the months reported "
+            "so far keep the promise they were judged by."))])
 
 
 def draft_of(version: CommitmentVersion) -> VersionDraft:

@@ -54,6 +54,9 @@ class Registry:
     reference_loaders: list[Callable[[], None]] = field(default_factory=list)
     # re-encrypt the domain's values with the newest data key; return how many
     key_rotations: list[Callable[[], int]] = field(default_factory=list)
+    # put a reference table that holds state (the log's head) back as the migration made it,
+    # when ``demo reset`` empties everything else
+    reference_resets: list[Callable[[], None]] = field(default_factory=list)
     # whether a complaint whose summary is approved must wait before joining the public list
     listing_holds: list[Callable[[Any], bool]] = field(default_factory=list)
 
@@ -85,6 +88,12 @@ def add_reference_data(app: Flask, tables: Iterable[str], loader: Callable[[], N
     """Name tables that migrations fill with reference data, and how to fill them."""
     registry(app).reference_tables.update(tables)
     registry(app).reference_loaders.append(loader)
+
+
+def add_reference_reset(app: Flask, reset: Callable[[], None]) -> None:
+    """Register how to put a reference table that holds state back as the migrations made it
+    (``demo reset`` empties the other tables, then calls it)."""
+    registry(app).reference_resets.append(reset)
 
 
 def add_key_rotation(app: Flask, rotate: Callable[[], int]) -> None:

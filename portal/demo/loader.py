@@ -70,6 +70,8 @@ def reset_demo_data(now: datetime | None = None) -> list[str]:
     for table in reversed(db.metadata.sorted_tables):
         if table.name not in reference:
             db.session.execute(table.delete())
+    for reset in domains.registry().reference_resets:
+        reset()
     lines = _load_missing(now or utcnow())
     transactions.commit()
     cache.forget_all()  # the new rows may reuse ids (SQLite) that cached entries name

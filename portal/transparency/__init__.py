@@ -30,3 +30,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(records.page_of, "record_page")
     domains.add_navigation(app, NavItem("transparency.index", _l("Public record"), position=80))
     domains.add_reference_data(app, ["transparency_log_head"], services.create_head)
+    domains.add_reference_reset(app, services.empty_head)

@@ -139,6 +139,14 @@ def create_head() -> None:
         db.session.flush()
 
 
+def empty_head() -> None:
+    """Put the head back to the empty log, once every entry and node is deleted (``demo
+    reset``): appending to a head that still counted them would look for their hashes."""
+    head = _lock_head()
+    head.size, head.root = 0, merkle.EMPTY_ROOT
+    db.session.flush()
+
+
 def read_nodes(nodes: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
     """The stored hashes of complete subtrees, in one query; LogCorruptError if one is missing."""
     wanted = set(nodes)

@@ -65,3 +65,17 @@ def test_reset_of_an_empty_database_loads_the_demo(app, runner, quick):
     result = runner.invoke(args=["demo", "reset", "--yes"])
     assert result.exit_code == 0, result.output
     assert _usernames(app) == {"demo-admin", "demo-staff", "demo-committee"}
+
+
+def test_reset_starts_the_public_record_afresh_too(app, runner, quick, monkeypatch):
+    """A data set that publishes (the fee standards) fills the public record: a reset empties
+    it and starts it again, instead of failing on the hashes of entries it deleted."""
+    from portal.fees import demo as fees_demo
+
+    monkeypatch.setattr(domains.registry(app), "demo_loaders",
+                        [("accounts", accounts_demo.load), ("fees", fees_demo.load)])
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    result = runner.invoke(args=["demo", "reset", "--yes"])
+    assert result.exit_code == 0, result.output
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0 and verify.output.startswith("OK"), verify.output

@@ -1,4 +1,4 @@
-"""service commitments: commitments, their versions and targets, measurements and their imports
+"""service commitments: commitments, their versions and targets, measurements, how they are published, and their imports
 
 Revision ID: 9190b8e8599d
 Revises: 8421ea1c12d5
@@ -69,10 +69,19 @@ def upgrade():
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('rows', sa.Integer(), nullable=False),
-    sa.Column('months', sa.String(length=400), nullable=False),
+    sa.Column('months', sa.Text(), nullable=False),
     sa.Column('changes', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['imported_by_id'], ['users.id'], name=op.f('fk_measurement_imports_imported_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_measurement_imports'))
+    )
+    op.create_table('measurement_states',
+    sa.Column('commitment_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('area', sa.String(length=20), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.CheckConstraint("state IN ('published', 'small', 'hidden')", name=op.f('ck_measurement_states_state_known')),
+    sa.ForeignKeyConstraint(['commitment_id'], ['commitments.id'], name=op.f('fk_measurement_states_commitment_id_commitments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('commitment_id', 'month', 'area', name=op.f('pk_measurement_states'))
     )
     op.create_table('commitment_targets',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -122,6 +131,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_commitment_targets_version_id'))
 
     op.drop_table('commitment_targets')
+    op.drop_table('measurement_states')
     op.drop_table('measurement_imports')
     with op.batch_alter_table('commitment_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_commitment_versions_commitment_id'))
