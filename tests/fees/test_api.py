@@ -152,9 +152,11 @@ def _csv_rows(response):
 
 
 def test_every_csv_address_is_tested(app):
-    """The fee standards' CSV addresses (the statistics test theirs: tests/stats)."""
+    """The fee standards' CSV addresses (the statistics and the commitments test theirs:
+    tests/stats, tests/commitments)."""
     served = {rule.rule for rule in app.url_map.iter_rules()
-              if rule.rule.endswith(".csv") and not rule.rule.startswith("/api/v1/stats/")}
+              if rule.rule.endswith(".csv") and not rule.rule.startswith(
+                  ("/api/v1/stats/", "/api/v1/commitments/", "/staff/commitments/"))}
     assert served == {"/api/v1/tariffs.csv", "/api/v1/tariffs/<code>.csv", "/api/v1/fees.csv"}
     assert len(CSV_URLS) == len(served)
 

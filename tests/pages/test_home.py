@@ -119,7 +119,7 @@ def test_the_phone_menu_holds_every_navigation_link(client):
                      r'<span class="menu-icon" aria-hidden="true"></span>Menu</summary>', page)
     in_header = [link for link in links(page) if link["header"]]
     in_menu = [link["href"] for link in in_header if link["menu"]]
-    assert in_menu == ["/", "/tariffs/", "/fees/", "/fees/bill", "/complaints/",
+    assert in_menu == ["/", "/tariffs/", "/fees/", "/fees/bill", "/commitments/", "/complaints/",
                        "/complaints/public", "/stats/", "/committee/", "/transparency/"]
     # The same links again for wide screens, outside the menu; the brand, the language switch
     # and the staff login are outside it too.
