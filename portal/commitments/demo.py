@@ -138,6 +138,8 @@ def _month_rows(chance: random.Random, entry: tuple[Any, ...], month: date,
         within = min(cases, round(cases * (target + (100 - target) - shortfall) / 100))
         return [code, f"{month:%Y-%m}", district[0], str(cases), str(within), "", ""]
     median = target * chance.uniform(0.45, 0.7) * (1.7 if bad else 1)
+    if measure is Measure.MIN_NOTICE:  # notices are given longer ahead than the minimum
+        median = target * chance.uniform(1.4, 2.2) * (0.8 if bad else 1)
     p90 = median * chance.uniform(1.3, 1.8)
     # a promise made to every customer is kept in a good month: every case within the target
     on_time = chance.uniform(0.9, 0.99) if bad else 1.0
