@@ -44,6 +44,7 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/commitments/", "/commitments/REPAIR-ARRIVAL",
           "/commitments/REPAIR-ARRIVAL?district=NANLING&period=2025",
           "/commitments/SUPPLY-RELIABILITY", "/commitments/COMPLAINT-REPLY",
+          "/commitments/COMPLAINT-CONTACT?period=2026-Q2",
           "/commitments/REPAIR-ARRIVAL/versions/1",
           "/commitments/REPAIR-ARRIVAL?from=nonsense"]
 STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",

@@ -13,7 +13,15 @@ from portal.core.domains import NavItem
 def init_app(app: Flask) -> None:
     """Register the public, staff and API pages of commitments and ``flask commitments``."""
     from portal.accounts.roles import Permission
-    from portal.commitments import api, demo, models, records, staff_views, views  # noqa: F401
+    from portal.commitments import (  # noqa: F401
+        api,
+        computed,
+        demo,
+        models,
+        records,
+        staff_views,
+        views,
+    )
     from portal.commitments.blueprint import api as api_blueprint
     from portal.commitments.blueprint import public, staff
     from portal.commitments.cli import commitments_cli
@@ -22,6 +30,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.cli.add_command(commitments_cli)
     records.register(app)
+    app.add_template_global(computed.times_measured, "commitment_times")
     domains.add_navigation(
         app,
         NavItem("commitments.overview", _l("Commitments"), position=45),

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
-from portal.commitments import report, services
+from portal.commitments import computed, report, services
 from portal.commitments.blueprint import api
 from portal.commitments.models import Commitment
 from portal.commitments.performance import min_cell
@@ -80,21 +80,27 @@ def performance(code: str) -> Response:
     return jsonify({"commitment": found.code, "from": f"{selection.first:%Y-%m}",
                     "to": f"{selection.last:%Y-%m}", "district": selection.district or None,
                     "k": min_cell(), "imported_at": iso(imported) if imported else None,
+                    "source": found.source.value,
                     "licence": LICENCE, "citation": report.citation(found, imported, page),
                     "rows": rows})
+
+
+def _moment_name(commitment: Commitment) -> str:
+    return "extracted" if computed.is_computed(commitment) else "imported"
 
 
 @api.get("/commitments/<code>/performance.csv")
 @open_to_all
 def performance_csv(code: str) -> Response:
     """The same as CSV (UTF-8 with a byte-order mark; empty where suppressed). A file has no
-    envelope: its name ends with when the figures were imported, ``Last-Modified`` gives that
-    moment and a ``Link`` header the licence."""
+    envelope: its name ends with when the figures were imported (extracted from the complaints,
+    for a complaint promise), ``Last-Modified`` gives that moment and a ``Link`` header the
+    licence."""
     found, selection, rows = _performance(code)
     imported = report.last_import(found)
     name = (f"opower-commitment-{found.code}-{selection.first:%Y-%m}-{selection.last:%Y-%m}"
             f"{'-' + selection.district if selection.district else ''}"
-            f"{f'_imported-{imported:%Y%m%dT%H%MZ}' if imported else ''}.csv")
+            f"{f'_{_moment_name(found)}-{imported:%Y%m%dT%H%MZ}' if imported else ''}.csv")
     response = csv_response(name, report.FIELDS, (
         [csv_value(row[f]) for f in report.FIELDS] for row in rows))
     if imported is not None:

@@ -172,13 +172,14 @@ def required_share(version: CommitmentVersion, area_type: AreaType | None) -> De
     return values.pop() if len(values) == 1 else None
 
 
-def _pooled(values: list[tuple[int, Decimal | None]], k: int) -> Decimal | None:
+def pooled(values: list[tuple[int, Decimal | None]], k: int) -> Decimal | None:
+    """The mean of the values resting on at least k cases, weighted by their cases."""
     weighted = [(cases, value) for cases, value in values if value is not None and cases >= k]
     total = sum(cases for cases, _ in weighted)
     if not total:
         return None
-    pooled = sum((Decimal(cases) * value for cases, value in weighted), Decimal(0))
-    return (pooled / total).quantize(PLACES, ROUND_HALF_UP)
+    summed = sum((Decimal(cases) * value for cases, value in weighted), Decimal(0))
+    return (summed / total).quantize(PLACES, ROUND_HALF_UP)
 
 
 class Judge:
@@ -209,9 +210,9 @@ class Judge:
         exact = Decimal(100 * within) / cases
         share = shown_share(exact, self.commitment)
         single = len(chosen) == 1
-        median = chosen[0].median if single else _pooled(
+        median = chosen[0].median if single else pooled(
             [(row.cases, row.median) for row in chosen], self.k)
-        p90 = chosen[0].p90 if single else _pooled([(row.cases, row.p90) for row in chosen],
+        p90 = chosen[0].p90 if single else pooled([(row.cases, row.p90) for row in chosen],
                                                    self.k)
         verdict = self.verdict(period, district, exact, chosen)
         return Figure(str(period), district, state, cases, share, median, p90, verdict,
@@ -236,8 +237,8 @@ class Judge:
         exact = Decimal(100 * within) / cases
         return Figure(label, district, State.PUBLISHED.value, cases,
                       shown_share(exact, self.commitment),
-                      _pooled([(row.cases, row.median) for row in chosen], self.k),
-                      _pooled([(row.cases, row.p90) for row in chosen], self.k),
+                      pooled([(row.cases, row.median) for row in chosen], self.k),
+                      pooled([(row.cases, row.p90) for row in chosen], self.k),
                       self.verdict(months[-1], district, exact, chosen), within)
 
     def verdict(self, period: Period, district: str, share: Decimal,

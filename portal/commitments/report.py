@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.commitments import computed
 from portal.commitments.models import (
     Commitment,
     CommitmentVersion,
@@ -35,6 +36,7 @@ from portal.core.formatting import datetime_filter, zone_name
 from portal.core.publication import PublicationStatus
 from portal.core.text import bracketed
 from portal.extensions import db
+from portal.stats import figures as stats_figures
 from portal.stats.periods import FIRST_YEAR, Granularity, Period
 
 MAX_MONTHS = 60
@@ -69,6 +71,13 @@ def period_message() -> str:
     return _("Write the period as a year (2026), a quarter (2026-Q3) or a month (2026-10).")
 
 
+def once(args: Any, names: tuple[str, ...]) -> None:
+    """Refuse a parameter given more than once (a query string's ``MultiDict``)."""
+    for name in names:
+        if hasattr(args, "getlist") and len(args.getlist(name)) > 1:
+            raise ParameterError(_("Give %(name)s only once.", name=name), name)
+
+
 @dataclass(frozen=True)
 class Selection:
     """The months and the district asked for."""
@@ -80,12 +89,14 @@ class Selection:
 
 def select(args: Any, commitment: Commitment, known: list[District]) -> Selection:
     """``from``, ``to`` (months, inclusive) and ``district`` from the query string; by default
-    the last twelve months with figures, every district."""
+    the last twelve months with figures, every district. A parameter given twice is refused
+    rather than one of its values silently chosen."""
+    once(args, ("from", "to", "district"))
     district = args.get("district", "") or ALL
     if district != ALL and district not in {d.code for d in known}:
         raise ParameterError(_("Unknown district code."), "district")
-    latest = latest_month(commitment.id) or _last_ended_month()
-    last = parse_month(args.get("to"), "to") or latest
+    newest = latest(commitment) or _last_ended_month()
+    last = parse_month(args.get("to"), "to") or newest
     first = parse_month(args.get("from"), "from") or months_back(last, OVERVIEW_MONTHS)[0] \
         .first_day
     first = max(first, date(FIRST_YEAR, 1, 1))  # the default range never starts before
@@ -98,10 +109,39 @@ def select(args: Any, commitment: Commitment, known: list[District]) -> Selectio
     return Selection(first, last, district)
 
 
+def judge_of(commitment: Commitment, known: list[District]) -> Judge:
+    """What judges the commitment's figures: its imported measurements, or the statistics'
+    published cells for a complaint commitment (``computed``)."""
+    if computed.is_computed(commitment):
+        return computed.ComputedJudge(commitment, known, stats_figures.current_run())
+    return Judge(commitment, known)
+
+
+def latest(commitment: Commitment) -> date | None:
+    """The newest month with figures."""
+    if computed.is_computed(commitment):
+        return computed.latest_month(stats_figures.current_run())
+    return latest_month(commitment.id)
+
+
+def default_period(commitment: Commitment) -> Period | None:
+    """The period the table by district shows unless one is asked for: for a complaint
+    commitment, whose districts are published by quarter, the latest quarter published;
+    otherwise none (the months chosen, together)."""
+    run = stats_figures.current_run()
+    newest = latest(commitment)
+    if not computed.is_computed(commitment) or run is None or newest is None:
+        return None
+    quarter = Period(newest.year, Granularity.QUARTER, (newest.month + 2) // 3)
+    if not stats_figures.is_published(run, quarter):
+        quarter = quarter.previous()
+    return quarter if stats_figures.is_published(run, quarter) else None
+
+
 def monthly(commitment: Commitment, selection: Selection,
             known: list[District]) -> list[Figure]:
     """One figure per month of the selection, for its district (or every district)."""
-    judge = Judge(commitment, known)
+    judge = judge_of(commitment, known)
     found = rows(commitment.id, selection.first, _next(selection.last))
     figures = []
     for month in months_back(selection.last, _count(selection)):
@@ -115,9 +155,12 @@ def by_district(commitment: Commitment, period: Period, known: list[District]
     """The figures of a calendar period (month, quarter or year), every district and each;
     None if not every month of it is reported yet (a period in course)."""
     found = rows(commitment.id, period.first_day, period.end)
-    if period not in covered(found, period.year):
+    judge = judge_of(commitment, known)
+    if isinstance(judge, computed.ComputedJudge):
+        if judge.run is None or not stats_figures.is_published(judge.run, period):
+            return None
+    elif period not in covered(found, period.year):
         return None
-    judge = Judge(commitment, known)
     months = [Period(period.year, Granularity.MONTH, month) for month in period.months]
     return [judge.span(months, code, found) for code in [ALL, *(d.code for d in known)]]
 
@@ -126,7 +169,7 @@ def by_district_over(commitment: Commitment, selection: Selection,
                      known: list[District]) -> list[Figure]:
     """The figures of the selected months together, every district and each (a district's
     only where each month's count of it is published)."""
-    judge = Judge(commitment, known)
+    judge = judge_of(commitment, known)
     found = rows(commitment.id, selection.first, _next(selection.last))
     months = months_back(selection.last, _count(selection))
     return [judge.span(months, code, found) for code in [ALL, *(d.code for d in known)]]
@@ -135,14 +178,14 @@ def by_district_over(commitment: Commitment, selection: Selection,
 def last_twelve(commitment: Commitment, known: list[District]) -> tuple[Figure, Figure] | None:
     """The last twelve months with figures together, and the latest month alone (every
     district); None without figures."""
-    latest = latest_month(commitment.id)
-    if latest is None:
+    newest = latest(commitment)
+    if newest is None:
         return None
-    months = months_back(latest, OVERVIEW_MONTHS)
-    found = rows(commitment.id, months[0].first_day, _next(latest))
-    judge = Judge(commitment, known)
+    months = months_back(newest, OVERVIEW_MONTHS)
+    found = rows(commitment.id, months[0].first_day, _next(newest))
+    judge = judge_of(commitment, known)
     return (judge.span(months, ALL, found),
-            judge.figure(months[-1], ALL, [r for r in found if r.month == latest]))
+            judge.figure(months[-1], ALL, [r for r in found if r.month == newest]))
 
 
 def _last_ended_month() -> date:
@@ -230,7 +273,9 @@ def upcoming(commitment: Commitment) -> CommitmentVersion | None:
 
 def last_import(commitment: Commitment) -> datetime | None:
     """When the figures of a commitment were last imported (what the pages show dates
-    from)."""
+    from); for a complaint commitment, when the statistics were last extracted."""
+    if computed.is_computed(commitment):
+        return computed.extracted_at(stats_figures.current_run())
     found: datetime | None = db.session.scalar(
         sa.select(sa.func.max(MeasurementImport.imported_at))
         .join(Measurement, Measurement.import_id == MeasurementImport.id)
@@ -240,6 +285,11 @@ def last_import(commitment: Commitment) -> datetime | None:
 
 def citation(commitment: Commitment, imported: datetime | None, url: str) -> str:
     """How to cite a commitment's figures: its page and when they were last imported."""
+    if imported is not None and computed.is_computed(commitment):
+        return _("Demo Power Supply Co., Open Power Service, service commitment %(code)s, "
+                 "figures extracted from the complaints %(moment)s, %(url)s, licensed CC BY "
+                 "4.0.", code=commitment.code,
+                 moment=datetime_filter(imported) + bracketed(zone_name()), url=url)
     if imported is None:
         return _("Demo Power Supply Co., Open Power Service, service commitment %(code)s, "
                  "%(url)s, licensed CC BY 4.0.", code=commitment.code, url=url)

@@ -9,10 +9,9 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.accounts.roles import open_to_all
-from portal.commitments import report, services
+from portal.commitments import computed, report, services
 from portal.commitments.blueprint import public
 from portal.commitments.chart import trend
-from portal.commitments.enums import Source
 from portal.commitments.models import Commitment, CommitmentVersion
 from portal.commitments.performance import ALL, required_share
 from portal.complaints.models import District
@@ -97,10 +96,12 @@ def show(code: str) -> Any:
     error = None
     try:
         selection = report.select(request.args, commitment, known)
+        report.once(request.args, ("period",))
         period = _period(request.args.get("period"))
     except report.ParameterError as refused:
         error, period = refused.message, None
         selection = report.select({}, commitment, known)
+    period = period or report.default_period(commitment)
     months = report.monthly(commitment, selection, known)
     lines = _required_lines(version, selection.district, known)
     chart = trend(months, lines) if any(f.share is not None for f in months) else None
@@ -113,7 +114,7 @@ def show(code: str) -> Any:
         districts=known, period=period, chart=chart, error=error, all_districts=ALL,
         by_district=(report.by_district(commitment, period, known) if period
                      else report.by_district_over(commitment, selection, known)),
-        computed=commitment.source is not Source.IMPORTED, shown_cases=report.shown_cases,
+        computed=computed.is_computed(commitment), shown_cases=report.shown_cases,
         citation=report.citation(commitment, report.last_import(commitment),
                                  url_for("commitments.show", code=code, _external=True))), \
         400 if error else 200

@@ -41,6 +41,13 @@ DIMENSIONS: dict[str, Dimension] = {d.code: d for d in (
               _l("Where the case stands at the time of extraction.")),
     Dimension("deadline", "deadline", _l("Reply deadline"),
               _l("Whether the answer came within the reply deadline (working days).")),
+    Dimension("contact", "contact", _l("First contact"),
+              _l("Whether the first contact came within the case's deadline for it (in "
+                 "hours), as the first-contact commitment counts it: over the same cases as "
+                 "the reply.")),
+    Dimension("reply", "reply", _l("Reply within the deadline"),
+              _l("Whether the answer came within the reply deadline, as the reply commitment "
+                 "counts it: a late answer and a deadline passed without one both miss it.")),
     Dimension("rating", "rating", _l("Rating"),
               _l("The complainant's rating of the answer, 1 to 5, or not rated.")),
     Dimension("resolved", "resolved", _l("Resolved"),
@@ -91,11 +98,13 @@ def _tables(*entries: tuple[str, Granularity]) -> dict[tuple[str, ...], Table]:
 
 
 M, Q, Y = Granularity.MONTH, Granularity.QUARTER, Granularity.YEAR
-# Months carry only totals by one dimension, quarters the outcomes and the crossings of two
+# Months carry only totals by one dimension and the two complaint commitments by district
+# (``portal.commitments.computed`` reads them), quarters the outcomes and the crossings of two
 # dimensions, years the rest: every table by month is linked to its quarter and year, and small
 # cells of a fine table force much else to be hidden.
 TABLES: dict[tuple[str, ...], Table] = _tables(
     ("", M), ("type", M), ("category", M), ("district", M),
+    ("contact", M), ("reply", M), ("district,contact", Q), ("district,reply", Q),
     ("status", Q), ("deadline", Q), ("rating", Q), ("resolved", Q), ("escalated", Q),
     ("finding", Q),
     ("type,category", Q), ("type,district", Q), ("category,district", Q),

@@ -1,8 +1,9 @@
 """The values of the statistics' own dimensions (outcomes of a case), with translated titles.
 
 A case's type, category, district and status keep the complaints domain's vocabulary; these
-say what became of it: whether the answer came within the deadline, the complainant's rating
-and verdict, whether the case went to the users' committee and what the committee found.
+say what became of it: whether the first contact and the answer came within their deadlines,
+the complainant's rating and verdict, whether the case went to the users' committee and what
+the committee found.
 """
 
 from __future__ import annotations
@@ -27,6 +28,38 @@ DeadlineOutcome.TITLES = {
     "overdue": _l("Not answered, deadline passed"),
     "waiting": _l("Not answered yet, within the deadline"),
     "none": _l("No answer due (not accepted or withdrawn)")}
+
+
+class ReplyTarget(TitledEnum):
+    """Whether the answer came within the deadline, as the reply commitment counts it: a late
+    answer and a deadline passed without one both miss it."""
+
+    WITHIN = "within"
+    MISSED = "missed"
+    NONE = "none"
+
+
+ReplyTarget.TITLES = {
+    "within": _l("Answered within the deadline"),
+    "missed": _l("Answered late, or not answered by the deadline"),
+    "none": _l("Not counted: not accepted, withdrawn, or the answer not due yet")}
+
+
+class ContactTarget(TitledEnum):
+    """Whether the first contact came within its deadline (hours), as the first-contact
+    commitment counts it; ``unknown`` for the months made final before it was counted."""
+
+    WITHIN = "within"
+    MISSED = "missed"
+    NONE = "none"
+    UNKNOWN = "unknown"
+
+
+ContactTarget.TITLES = {
+    "within": _l("Contacted within the deadline"),
+    "missed": _l("Contacted late, or not contacted by the deadline"),
+    "none": _l("Not counted: not accepted, withdrawn, or the answer not due yet"),
+    "unknown": _l("Not recorded: the month was final before first contacts were counted")}
 
 
 class RatingValue(TitledEnum):

@@ -24,10 +24,12 @@ from portal.extensions import db
 from portal.stats import catalogue
 from portal.stats.catalogue import Table
 from portal.stats.enums import (
+    ContactTarget,
     DeadlineOutcome,
     EscalatedValue,
     FindingValue,
     RatingValue,
+    ReplyTarget,
     ResolvedValue,
 )
 from portal.stats.models import StatsFigure, StatsRun, StatsTime, StatsWithheld
@@ -36,6 +38,7 @@ from portal.stats.refresh import KEY_SEPARATOR
 
 ENUMS: dict[str, type[TitledEnum]] = {
     "type": ComplaintType, "status": ComplaintStatus, "deadline": DeadlineOutcome,
+    "contact": ContactTarget, "reply": ReplyTarget,
     "rating": RatingValue, "resolved": ResolvedValue, "escalated": EscalatedValue,
     "finding": FindingValue}
 PERCENTILES = {"median": 0.5, "p90": 0.9}

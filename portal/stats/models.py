@@ -37,6 +37,9 @@ class StatsCell(Base):
     district_code: Mapped[str] = mapped_column(sa.String(20))
     status: Mapped[str] = mapped_column(sa.String(24))
     deadline: Mapped[str] = mapped_column(sa.String(16))
+    # "unknown" in the months made final before first contacts were counted
+    contact: Mapped[str] = mapped_column(sa.String(16), server_default="unknown")
+    reply: Mapped[str] = mapped_column(sa.String(16))  # follows from ``deadline``
     rating: Mapped[str] = mapped_column(sa.String(8))
     resolved: Mapped[str] = mapped_column(sa.String(8))
     escalated: Mapped[str] = mapped_column(sa.String(8))
@@ -59,6 +62,7 @@ class StatsCase(Base):
     district_code: Mapped[str] = mapped_column(sa.String(20))
     status: Mapped[str] = mapped_column(sa.String(24))
     deadline: Mapped[str] = mapped_column(sa.String(16))
+    contact: Mapped[str] = mapped_column(sa.String(16), server_default="unknown")
     escalated: Mapped[str] = mapped_column(sa.String(8))
     finding: Mapped[str] = mapped_column(sa.String(24))
 

@@ -32,6 +32,7 @@ from portal.complaints.workdays import is_working_day
 from portal.core.publication import lock_name
 from portal.extensions import db
 from portal.stats import catalogue, frozen
+from portal.stats.catalogue import Table
 from portal.stats.disclosure import (
     Atom,
     CellKey,
@@ -120,6 +121,32 @@ def _deadline(now: datetime) -> sa.ColumnElement[str]:
         else_="waiting")
 
 
+def _counted(now: datetime) -> sa.ColumnElement[bool]:
+    """Whether a case counts for the complaint commitments (first contact, reply): accepted
+    and not withdrawn, and its reply due or given (a case rejected or withdrawn counts in
+    neither, nor one whose answer is not due yet)."""
+    return _deadline(now).in_(["met", "late", "overdue"])
+
+
+def _reply(now: datetime) -> sa.ColumnElement[str]:
+    """The reply commitment's outcome: within the deadline, missed (late, or the deadline
+    passed without an answer), or not counted (``_counted``)."""
+    return sa.case((_deadline(now) == "met", "within"), (_counted(now), "missed"),
+                   else_="none")
+
+
+def _contact(now: datetime) -> sa.ColumnElement[str]:
+    """The first-contact commitment's outcome, as ``_reply`` for the first contact (staff
+    acting on a case contact the complainant: ``complaints.services``), over the same
+    cases."""
+    c = Complaint
+    return sa.case(
+        (sa.not_(_counted(now)), "none"),
+        (sa.and_(c.first_contacted_at.is_not(None),
+                 c.first_contacted_at <= c.first_contact_due_at), "within"),
+        else_="missed")
+
+
 def _grouped_cases(now: datetime, names: list[str] | None = None,
                    *where: sa.ColumnElement[bool], per_case: bool = False) -> sa.Select[Any]:
     """The cases counted by local month and by every dimension's value (or by ``names``);
@@ -130,6 +157,7 @@ def _grouped_cases(now: datetime, names: list[str] | None = None,
         "month": day.month, "type": sa.cast(c.type, sa.String),
         "category_code": c.category_code, "district_code": c.district_code,
         "status": sa.cast(c.status, sa.String), "deadline": _deadline(now),
+        "contact": _contact(now), "reply": _reply(now),
         "rating": sa.func.coalesce(sa.cast(c.rating, sa.String), "none"),
         "resolved": sa.case((c.resolved.is_(None), "none"), (c.resolved.is_(True), "yes"),
                             else_="no"),
@@ -147,12 +175,14 @@ def _grouped_cases(now: datetime, names: list[str] | None = None,
     return select if per_case else select.group_by(*grouped)
 
 
-CELL_COLUMNS = ["month", "type", "category_code", "district_code", "status", "deadline", "rating",
-                "resolved", "escalated", "finding"]
+CELL_COLUMNS = ["month", "type", "category_code", "district_code", "status", "deadline",
+                "contact", "reply", "rating", "resolved", "escalated", "finding"]
 # What the public list of cases shows of each published case (its month, category, district,
-# status and timeline: whether the answer was on time, escalation, the committee's finding): a
-# published case is a case known to be in its group, which the audit must take into account.
-PUBLIC_DIMENSIONS = ("category", "district", "status", "deadline", "escalated", "finding")
+# status and timeline: whether the first contact and the answer were on time, escalation, the
+# committee's finding): a published case is a case known to be in its group, which the audit
+# must take into account (``reply`` follows from ``deadline``).
+PUBLIC_DIMENSIONS = ("category", "district", "status", "deadline", "contact", "escalated",
+                     "finding")
 
 
 CASE_COLUMNS = ["month", *(catalogue.DIMENSIONS[d].column for d in PUBLIC_DIMENSIONS)]
@@ -345,6 +375,9 @@ class Known:
     # Approved cases waiting to be listed (``holds_listing``), and the floors with them.
     waiting: tuple[int, ...] = ()
     waiting_floors: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
+    # Tables the catalogue gained since the year was last computed, and the periods published
+    # then: those tables may be withheld there (``withholding_steps``).
+    added: tuple[list[Table], list[Period]] = ([], [])
 
 
 def year_digest(k: int, periods: list[Period], atoms: list[Atom], known: Known) -> str:
@@ -442,6 +475,8 @@ def _publish_year(year: int, window: tuple[date, date, date | None], k: int,
         return False
     new = [period for period in periods
            if before_last is None or period.end > _after(before_last)]
+    known = replace(known, added=(added_tables(year),
+                                  [period for period in periods if period not in new]))
     protected = _protected(year, lambda: build(atoms, periods, catalogue.TABLES.values()), k,
                            known, new)
     if protected is None:
@@ -467,14 +502,27 @@ def withholding_steps(known: Known, new: list[Period]) -> list[Withheld]:
     """The tables to withhold, try after try: none; those withheld before; then more and more
     of the new periods' tables (``disclosure.withholding``). Without a new period, only what
     was withheld before: the months published then are final, so publishing more of them
-    would fail as it did. A table that holds a count published before is never withheld."""
-    if not new:
-        return [known.withheld]
+    would fail as it did, unless the catalogue gained tables since (``Known.added``), which
+    are then withheld more and more in the periods published before. A table that holds a
+    count published before is never withheld."""
     held = {(key.table, key.period) for key in known.fixed}
-    steps = [frozenset(), known.withheld,
-             *(known.withheld | (step - held)
-               for step in withholding(catalogue.TABLES.values(), new))]
+    steps = [known.withheld]
+    if new:
+        steps = [frozenset(), known.withheld,
+                 *(known.withheld | (step - held)
+                   for step in withholding(catalogue.TABLES.values(), new))]
+    tables, periods = known.added
+    if tables and periods:
+        steps += [steps[-1] | (step - held) for step in withholding(tables, periods)]
     return list(dict.fromkeys(steps))
+
+
+def added_tables(year: int) -> list[Table]:
+    """The catalogue's tables of which a year's stored figures hold nothing, though they hold
+    other tables: added to the catalogue since the year was last computed."""
+    stored = set(db.session.scalars(sa.select(StatsFigure.table_code).distinct()
+                                    .where(StatsFigure.year == year)))
+    return [t for t in catalogue.TABLES.values() if t.code not in stored] if stored else []
 
 
 def _protected(year: int, system_of: Callable[[], System], k: int, known: Known,

@@ -139,6 +139,12 @@ def test_bad_parameters_are_a_400_naming_the_parameter(client, commitments):
     assert page.status_code == 400 and "YYYY-MM" in page.get_data(as_text=True)
     page = client.get("/commitments/REPAIR-ARRIVAL?lang=en&period=2026-Q5")
     assert page.status_code == 400 and "a quarter (2026-Q3)" in page.get_data(as_text=True)
+    # a parameter given twice is refused, not one of its values silently chosen
+    for query in ("district=CENTRAL&district=EAST", "from=2026-08&from=2026-09",
+                  "period=2026&period=2025"):
+        for lang, message in (("en", "only once"), ("zh", "只能")):
+            page = client.get(f"/commitments/REPAIR-ARRIVAL?lang={lang}&{query}")
+            assert page.status_code == 400 and message in page.get_data(as_text=True), query
 
 
 def test_a_commitment_without_a_published_version_is_not_public(app, client, commitments,

@@ -13,6 +13,7 @@ import os
 import random
 import shutil
 import zipfile
+from datetime import timedelta
 from itertools import pairwise
 
 import pytest
@@ -33,10 +34,10 @@ from portal.stats.disclosure import (
     suppress,
     withholding,
 )
-from portal.stats.models import StatsRun, StatsWithheld
+from portal.stats.models import StatsFigure, StatsRun, StatsWithheld
 from portal.stats.periods import Granularity, Period, year_periods
 from tests.core.test_html_validity import Pages
-from tests.stats.conftest import Case, compute, local
+from tests.stats.conftest import CASES, NOW, Case, compute, local
 from tests.stats.test_disclosure import (
     MONTHS,
     YEAR,
@@ -50,7 +51,8 @@ from tests.stats.test_disclosure import (
 
 VOCABULARY = {"type": ["c", "r", "s"], "category": ["A", "B", "C", "D"],
               "district": ["x", "y", "z"], "status": ["open", "done", "rejected"],
-              "deadline": ["met", "late", "none"], "rating": ["1", "5", "none"],
+              "deadline": ["met", "late", "none"], "contact": ["within", "missed", "none"],
+              "reply": ["within", "missed", "none"], "rating": ["1", "5", "none"],
               "resolved": ["yes", "no"], "escalated": ["yes", "no"], "finding": ["none", "up"]}
 
 
@@ -91,7 +93,7 @@ def test_a_quarter_that_would_narrow_a_published_small_count_is_withheld(caplog)
     those months published may be hidden. They are withheld (none of their zeros shown
     either), every count published before stays, and the audit passes."""
     caplog.set_level(logging.INFO, logger="portal.stats.refresh")
-    atoms = random_year(3, 4)
+    atoms = random_year(0, 4)
     published = monthly(atoms, 4)
     withheld = published[2][1]
     # without withholding, keeping February's counts is impossible
@@ -206,7 +208,8 @@ def test_a_withheld_table_is_shown_as_withheld_everywhere(app, client, stats, ad
         compute(local(2026, 10, 1))
         assert set(db.session.execute(sa.select(StatsWithheld.table_code,
                                                 StatsWithheld.period))) == {
-            ("type", "2026-08"), ("category", "2026-08"), ("district", "2026-08")}
+            ("type", "2026-08"), ("category", "2026-08"), ("district", "2026-08"),
+            ("contact", "2026-08"), ("reply", "2026-08")}
         run = db.session.scalar(sa.select(StatsRun))
         assert auditing.audit_year(run, 2026).exposures == []
     monkeypatch.undo()
@@ -247,11 +250,11 @@ def test_a_withheld_table_is_shown_as_withheld_everywhere(app, client, stats, ad
     with app.app_context():
         # the same month again: still withheld (July's counts are final)
         compute(local(2026, 10, 2))
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(StatsWithheld)) == 3
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(StatsWithheld)) == 5
         # September settles: publishing August's tables is tried again, and still cannot be
         # done (August's total is out already: 8, all of them complaints, one of them GRID's)
         compute(local(2026, 10, 31))
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(StatsWithheld)) == 3
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(StatsWithheld)) == 5
         run = db.session.scalar(sa.select(StatsRun))
         assert run.last_month.month == 9
         assert auditing.audit_year(run, 2026).exposures == []
@@ -278,3 +281,62 @@ def test_publishing_beside_a_withheld_table_narrows_none_of_its_small_counts() -
                     checked += 1
             before = {c.key: c.value for c in system.cells if c.state is State.PUBLISHED}
     assert checked >= 10
+
+
+NEW_TABLES = ("contact", "reply", "district,contact", "district,reply")
+
+
+def test_tables_added_to_the_catalogue_keep_every_count_published_before(app, add_cases,
+                                                                         monkeypatch):
+    """A year published before the catalogue gained tables (an upgrade): the next refresh
+    publishes them for the months final already without changing any count published
+    before, and where it could not, it withholds only the added tables there."""
+    old = {dims: table for dims, table in catalogue.TABLES.items()
+           if table.code not in NEW_TABLES}
+    add_cases(CASES)
+    with app.app_context():
+        monkeypatch.setattr(catalogue, "TABLES", old)
+        compute(NOW)
+        monkeypatch.undo()
+        before = {(f.table_code, f.period, f.key): f.count for f in db.session.scalars(
+            sa.select(StatsFigure).where(StatsFigure.state == State.PUBLISHED.value))}
+        assert not {code for code, _, _ in before} & set(NEW_TABLES)
+        # as if publishing the replies by district for the second quarter narrowed a count
+        real = refresh.suppress
+
+        def narrowing(system: System, k: int, fixed=None, withheld=()):
+            in_2026 = any(key.period.startswith("2026") for key in fixed or {})
+            if in_2026 and ("district,reply", "2026-Q2") not in withheld:
+                raise ProtectionError("narrows a count of June")
+            return real(system, k, fixed=fixed, withheld=withheld)
+
+        monkeypatch.setattr(refresh, "suppress", narrowing)
+        compute(NOW + timedelta(hours=1))
+        monkeypatch.undo()
+        after = {(f.table_code, f.period, f.key): (f.count, f.state)
+                 for f in db.session.scalars(sa.select(StatsFigure))}
+        assert all(after[key] == (count, State.PUBLISHED.value)
+                   for key, count in before.items())
+        withheld = set(db.session.execute(sa.select(StatsWithheld.table_code,
+                                                    StatsWithheld.period)))
+        assert ("district,reply", "2026-Q2") in withheld
+        assert {code for code, _ in withheld} <= set(NEW_TABLES)
+        # the added tables are published for the other months final already
+        assert after[("reply", "2026-05", "within")][1] in (State.PUBLISHED.value, "small",
+                                                             "hidden")
+        run = db.session.scalar(sa.select(StatsRun))
+        assert auditing.audit_year(run, 2026).exposures == []
+
+
+def test_added_tables_are_withheld_only_in_the_periods_published_before() -> None:
+    q2 = Period(2026, Granularity.QUARTER, 2)
+    added = [catalogue.TABLES[("district", "reply")]]
+    held = CellKey("district,reply", "2026-Q2", ("CENTRAL", "within"))
+    known = refresh.Known([], {held: 12}, added=(added, [q2, MONTHS[3]]))
+    steps = refresh.withholding_steps(known, [])
+    assert steps[0] == frozenset()  # what was withheld before: nothing
+    # a table that holds a count published before is never withheld
+    assert all(("district,reply", "2026-Q2") not in step for step in steps)
+    assert not refresh.withholding_steps(refresh.Known([], {}, added=(added, [q2])), [])[0]
+    assert ("district,reply", "2026-Q2") in refresh.withholding_steps(
+        refresh.Known([], {}, added=(added, [q2])), [])[-1]
