@@ -94,6 +94,42 @@ def rows(commitment_id: int, first: date, end: date) -> list[Row]:
         .order_by(m.month, m.district_code))]
 
 
+def rows_of(commitment_ids: list[int], first: date, end: date) -> dict[int, list[Row]]:
+    """``rows`` of several commitments in one query, by commitment."""
+    m = Measurement
+    found: dict[int, list[Row]] = {number: [] for number in commitment_ids}
+    for commitment_id, month, district, cases, within, median, p90 in db.session.execute(
+            sa.select(m.commitment_id, m.month, m.district_code, m.cases, m.within_target,
+                      m.median, m.p90)
+            .where(m.commitment_id.in_(commitment_ids), m.month >= first, m.month < end)
+            .order_by(m.commitment_id, m.month, m.district_code)):
+        found[commitment_id].append(Row(month, district, cases, within, median, p90))
+    return found
+
+
+def states_of(commitment_ids: list[int], first: date, end: date
+              ) -> dict[int, dict[int, dict[tuple[str, str], str]]]:
+    """``states`` of several commitments and of the years from ``first``'s to ``end``'s, in
+    one query: by commitment, then by year."""
+    m = MeasurementState
+    years = range(first.year, end.year + 1)
+    found: dict[int, dict[int, dict[tuple[str, str], str]]] = {
+        number: {year: {} for year in years} for number in commitment_ids}
+    for commitment_id, month, area, state in db.session.execute(
+            sa.select(m.commitment_id, m.month, m.area, m.state).where(
+                m.commitment_id.in_(commitment_ids), m.month >= date(first.year, 1, 1),
+                m.month < date(end.year + 1, 1, 1))):
+        found[commitment_id][month.year][(f"{month:%Y-%m}", area)] = state
+    return found
+
+
+def latest_months() -> dict[int, date]:
+    """The newest month with figures of each commitment that has any."""
+    m = Measurement
+    return {commitment_id: month for commitment_id, month in db.session.execute(
+        sa.select(m.commitment_id, sa.func.max(m.month)).group_by(m.commitment_id))}
+
+
 def covered(year_rows: Iterable[Row], year: int) -> list[Period]:
     """The periods of a year whose every month has figures (a quarter in course is not
     published until its last month is reported)."""
@@ -190,6 +226,10 @@ class Judge:
         self.area = {district.code: district.area_type for district in districts}
         self.k = min_cell()
         self._states: dict[int, dict[tuple[str, str], str]] = {}
+
+    def preload(self, by_year: dict[int, dict[tuple[str, str], str]]) -> None:
+        """Use these states (``states_of``) rather than read them year by year."""
+        self._states.update(by_year)
 
     def state(self, period: Period, district: str) -> str:
         """How the period's count is published (``none``: zero)."""

@@ -23,11 +23,15 @@ from portal.commitments.performance import (
     ALL,
     Figure,
     Judge,
+    Row,
     covered,
     latest_month,
+    latest_months,
     min_cell,
     months_back,
     rows,
+    rows_of,
+    states_of,
     version_on,
 )
 from portal.complaints.models import District
@@ -173,6 +177,38 @@ def by_district_over(commitment: Commitment, selection: Selection,
     found = rows(commitment.id, selection.first, _next(selection.last))
     months = months_back(selection.last, _count(selection))
     return [judge.span(months, code, found) for code in [ALL, *(d.code for d in known)]]
+
+
+Overview = tuple[Commitment, CommitmentVersion | None, tuple[Figure, Figure] | None]
+
+
+def overview(commitments: list[Commitment], known: list[District], today: date
+             ) -> list[Overview]:
+    """Each commitment with its version in force and ``last_twelve``, the imported figures of
+    them all read in a few queries (not a few per commitment)."""
+    newest = latest_months()
+    imported = [c.id for c in commitments if not computed.is_computed(c) and c.id in newest]
+    found: dict[int, list[Row]] = {}
+    states: dict[int, dict[int, dict[tuple[str, str], str]]] = {}
+    if imported:
+        first = min(months_back(newest[i], OVERVIEW_MONTHS)[0].first_day for i in imported)
+        end = max(_next(newest[i]) for i in imported)
+        found, states = rows_of(imported, first, end), states_of(imported, first, end)
+    entries: list[Overview] = []
+    for commitment in commitments:
+        version = current_version(commitment, today)
+        if commitment.id not in found:
+            entries.append((commitment, version, last_twelve(commitment, known)))
+            continue
+        judge = judge_of(commitment, known)
+        judge.preload(states[commitment.id])
+        latest_one = newest[commitment.id]
+        months = months_back(latest_one, OVERVIEW_MONTHS)
+        mine = [row for row in found[commitment.id] if row.month >= months[0].first_day]
+        entries.append((commitment, version, (
+            judge.span(months, ALL, mine),
+            judge.figure(months[-1], ALL, [r for r in mine if r.month == latest_one]))))
+    return entries
 
 
 def last_twelve(commitment: Commitment, known: list[District]) -> tuple[Figure, Figure] | None:

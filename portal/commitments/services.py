@@ -250,6 +250,8 @@ def public_commitments() -> list[Commitment]:
     return list(db.session.scalars(
         sa.select(Commitment).where(Commitment.versions.any(
             CommitmentVersion.status == PublicationStatus.PUBLISHED))
+        .options(sa.orm.selectinload(Commitment.versions)
+                 .selectinload(CommitmentVersion.targets))
         .order_by(Commitment.position, Commitment.code)))
 
 

@@ -31,12 +31,8 @@ def _commitment_or_404(code: str) -> Commitment:
 @open_to_all
 def overview() -> Any:
     """Every commitment with its target and the last twelve months' figures."""
-    today = local_today()
-    known = report.districts()
-    entries = []
-    for commitment in services.public_commitments():
-        version = report.current_version(commitment, today)
-        entries.append((commitment, version, report.last_twelve(commitment, known)))
+    entries = report.overview(services.public_commitments(), report.districts(),
+                              local_today())
     return render_template("commitments/overview.html", entries=entries)
 
 
