@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -123,6 +124,18 @@ def csrf_token(client: FlaskClient, url: str) -> str:
 def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
     """Submit the form at ``url`` as a browser would, with its CSRF token."""
     return client.post(url, data={"csrf_token": csrf_token(client, url), **data}, **kwargs)
+
+
+def confirm_form(client: FlaskClient, url: str, data: dict[str, Any] | None = None,
+                 **kwargs: Any) -> Any:
+    """Submit a form whose step asks for a confirmation first (``portal.core.confirmation``),
+    check that it asked, and confirm what the question page showed."""
+    asked = post_form(client, url, data or {})
+    assert asked.status_code == 200, asked.status_code
+    text = asked.get_data(as_text=True)
+    found = re.search(r'name="seen" value="([^"]*)"', text)
+    seen = html.unescape(found.group(1)) if found else ""
+    return post_form(client, url, {**(data or {}), "confirm": "yes", "seen": seen}, **kwargs)
 
 
 @pytest.fixture

@@ -2,15 +2,17 @@
 working days promised), computed from the complaints' own events by the statistics.
 
 They are not a second count beside the statistics: the statistics' refresh counts each case's
-outcome in SQL (``stats.refresh``: dimensions ``contact`` and ``reply``, over the cases accepted
-and not withdrawn whose answer is due or given) into the catalogue's tables, every district by
+outcome in SQL (``stats.refresh``: dimensions ``contact`` and ``reply``, by the first contact
+and the first answer, over the cases not rejected or withdrawn before their deadline) into the
+catalogue's tables, every district by
 month and each district by quarter and year, and protects them with the rest of its figures
 (``stats.disclosure``). These commitments show those published cells as they are: a figure
 whose cells are small or hidden there is "not enough data" or "not shown" here. A district's
 figures for a single month are not published: they would rest on too few cases.
 
 Each case is judged by the deadlines it was given when filed (its category's first-contact
-hours and reply working days, which the complaints domain sets from these same promises).
+hours and reply working days, which the complaints domain sets from these same promises), a
+reopened one by its first answer.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from portal.stats.periods import Granularity, Period, year_periods
 
 DIMENSIONS = {Source.COMPLAINT_CONTACT: "contact", Source.COMPLAINT_REPLY: "reply"}
 # The time whose median and 90th percentile the statistics publish, where the commitment's unit
-# is theirs (working days); the first contact is promised in hours, which they do not measure.
-TIMES = {Source.COMPLAINT_REPLY: "reply"}
+# is theirs (working days: to the first answer); the first contact is promised in hours, which
+# they do not measure.
+TIMES = {Source.COMPLAINT_REPLY: "first_reply"}
 
 
 def is_computed(commitment: Commitment) -> bool:
@@ -127,7 +130,8 @@ class ComputedJudge(Judge):
         measure = TIMES.get(self.commitment.source)
         if measure is None or self.run is None:
             return None, None
-        for times in figures.times(self.run, None if district == ALL else "district", period):
+        for times in figures.times(self.run, None if district == ALL else "district", period,
+                                   (measure,)):
             if times.measure == measure and (times.value or ALL) == district:
                 if times.median is None or times.p90 is None:
                     return None, None

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.commitments import computed
@@ -99,6 +100,11 @@ def select(args: Any, commitment: Commitment, known: list[District]) -> Selectio
     district = args.get("district", "") or ALL
     if district != ALL and district not in {d.code for d in known}:
         raise ParameterError(_("Unknown district code."), "district")
+    if district != ALL and computed.is_computed(commitment):
+        raise ParameterError(_("By district, the figures of this commitment are published "
+                               "for quarters and years only (one district's month would rest "
+                               "on too few cases): see the table by district on its page."),
+                             "district")
     newest = latest(commitment) or _last_ended_month()
     last = parse_month(args.get("to"), "to") or newest
     first = parse_month(args.get("from"), "from") or months_back(last, OVERVIEW_MONTHS)[0] \
@@ -320,15 +326,23 @@ def last_import(commitment: Commitment) -> datetime | None:
 
 
 def citation(commitment: Commitment, imported: datetime | None, url: str) -> str:
-    """How to cite a commitment's figures: its page and when they were last imported."""
+    """How to cite a commitment's figures: its code and title, the page as shown (``url``,
+    with the months, district and period chosen) and when the figures were last imported
+    (extracted, for a complaint promise)."""
+    version = version_on(commitment, local_today())
+    code = commitment.code
+    if version is not None:
+        english = get_locale() is not None and str(get_locale()).startswith("en")
+        title = version.title_en if english else version.title_zh
+        code = f"{code} “{title}”" if english else f"{code}“{title}”"
     if imported is not None and computed.is_computed(commitment):
         return _("Demo Power Supply Co., Open Power Service, service commitment %(code)s, "
-                 "figures extracted from the complaints %(moment)s, %(url)s, licensed CC BY "
-                 "4.0.", code=commitment.code,
+                 "figures extracted from the complaints on %(moment)s, %(url)s, licensed CC BY "
+                 "4.0.", code=code,
                  moment=datetime_filter(imported) + bracketed(zone_name()), url=url)
     if imported is None:
         return _("Demo Power Supply Co., Open Power Service, service commitment %(code)s, "
-                 "%(url)s, licensed CC BY 4.0.", code=commitment.code, url=url)
+                 "%(url)s, licensed CC BY 4.0.", code=code, url=url)
     return _("Demo Power Supply Co., Open Power Service, service commitment %(code)s, figures "
-             "imported %(moment)s, %(url)s, licensed CC BY 4.0.", code=commitment.code,
+             "imported %(moment)s, %(url)s, licensed CC BY 4.0.", code=code,
              moment=datetime_filter(imported) + bracketed(zone_name()), url=url)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -143,6 +143,10 @@ def _apply(version: CommitmentVersion, draft: VersionDraft) -> None:
     version.measure, version.unit, version.compliance = (draft.measure, draft.unit,
                                                           draft.compliance)
     version.effective_from, version.effective_to = draft.effective_from, draft.effective_to
+    if version.id is not None:
+        # Delete the old rows before inserting new ones: unique (version, position) would clash.
+        version.targets.clear()
+        db.session.flush()
     version.targets = [CommitmentTarget(position=n, area_type=t.area_type, value=t.value)
                        for n, t in enumerate(draft.targets)]
 
@@ -191,14 +195,32 @@ def _overlap(other: CommitmentVersion) -> CommitmentError:
         "These dates overlap version %(number)s, which is published.", number=other.number))])
 
 
+class DraftChangedError(CommitmentError):
+    """The draft changed after staff were asked to confirm its publication."""
+
+    def __init__(self) -> None:
+        super().__init__([Problem("status", _l(
+            "This draft changed while the page was open, so nothing was published. Read it "
+            "again and confirm if you still want to publish it."))])
+
+
+def fingerprint(version: CommitmentVersion) -> str:
+    """What staff confirm publishing: every value of the draft that becomes public."""
+    return publication.fingerprint(asdict(draft_of(version)))
+
+
 def publish_version(version: CommitmentVersion, publisher: User | None, now: datetime,
-                    published_at: datetime | None = None) -> None:
+                    published_at: datetime | None = None, seen: str | None = None) -> None:
     """Publish a draft: public and immutable from now on, never overlapping another
-    published version (an open-ended predecessor is closed the day before)."""
+    published version (an open-ended predecessor is closed the day before). ``seen``: the
+    draft's ``fingerprint`` as the confirmation showed it; a draft changed since is refused
+    (``DraftChangedError``)."""
     already = CommitmentError([Problem("status", _l("This version is already published."))])
     publication.guard_unpublished(version, already)
     publication.lock_row(Commitment, version.commitment_id, version)
     publication.guard_unpublished(version, already)
+    if seen is not None and fingerprint(version) != seen:
+        raise DraftChangedError()
     problems = check_draft(draft_of(version))
     if problems:
         raise CommitmentError(problems)

@@ -21,10 +21,13 @@ from portal.commitments.enums import Source
 from portal.commitments.forms import ImportForm, NewCommitmentForm, VersionForm
 from portal.commitments.models import Commitment, CommitmentVersion
 from portal.commitments.report import districts
-from portal.core import transactions
+from portal.core import confirmation, transactions
 from portal.core.clock import local_today
+from portal.core.confirmation import Answer, Question
 from portal.core.errors import report
+from portal.core.formatting import date_filter
 from portal.core.models import utcnow
+from portal.core.text import localized_field
 
 MANAGE = Permission.MANAGE_COMMITMENTS
 CODE = re.compile(services.CODE_PATTERN)
@@ -128,13 +131,43 @@ def edit_version(code: str, number: int) -> Any:
         400 if form.is_submitted() and not version.is_published else 200
 
 
+def _publish_question(version: CommitmentVersion, state: str) -> Question:
+    code, number = version.commitment.code, version.number
+    return Question(
+        title=_("Publish version %(number)s of “%(title)s”?", number=number,
+                title=localized_field(version, "title")),
+        consequences=[
+            _("It is public at once and goes into the public record; it can never be changed "
+              "or deleted afterwards."),
+            _("The published version in force before it, if open-ended, ends the day before "
+              "this one starts.")],
+        facts=[(_("Code"), code),
+               (_("In force from"), date_filter(version.effective_from, "long"))],
+        action=url_for("commitments_staff.publish", code=code, number=number),
+        confirm_label=_("Yes, publish it"),
+        cancel_url=url_for("commitments_staff.edit_version", code=code, number=number),
+        cancel_label=_("Back to the draft"), state=state)
+
+
 @staff.post("/<code>/versions/<int:number>/publish")
 @permission_required(MANAGE)
-def publish(code: str, number: int) -> Response:
-    """Publish a draft; it becomes public and immutable, and goes into the public record."""
+def publish(code: str, number: int) -> Any:
+    """Publish a draft after a confirmation; it becomes public and immutable, and goes into
+    the public record. A draft changed since the question is asked about again (409)."""
     version = _version_or_404(code, number)
+    if version.is_published:
+        report(services.CommitmentError([services.Problem("status",
+                                                          services.PUBLISHED_IS_FINAL)]))
+        return redirect(url_for("commitments_staff.edit_version", code=code, number=number))
+    state = services.fingerprint(version)
+    reply = confirmation.answer(state=state)
+    if reply is not Answer.GIVEN:
+        return confirmation.ask(_publish_question(version, state), reply)
     try:
-        services.publish_version(version, current_user, utcnow())
+        services.publish_version(version, current_user, utcnow(), seen=state)
+    except services.DraftChangedError:
+        return confirmation.ask(_publish_question(version, services.fingerprint(version)),
+                                Answer.CHANGED)
     except services.CommitmentError as error:
         report(error)
         return redirect(url_for("commitments_staff.edit_version", code=code, number=number))
@@ -144,14 +177,25 @@ def publish(code: str, number: int) -> Response:
 
 @staff.post("/<code>/versions/<int:number>/delete")
 @permission_required(MANAGE)
-def delete(code: str, number: int) -> Response:
-    """Throw a draft away."""
+def delete(code: str, number: int) -> Any:
+    """Throw a draft away, after a confirmation."""
     version = _version_or_404(code, number)
-    try:
-        services.delete_draft(version)
-    except services.CommitmentError as error:
-        report(error)
+    if version.is_published:
+        report(services.CommitmentError([services.Problem("status",
+                                                          services.PUBLISHED_IS_FINAL)]))
         return redirect(url_for("commitments_staff.edit_version", code=code, number=number))
+    state = services.fingerprint(version)
+    reply = confirmation.answer(state=state)
+    if reply is not Answer.GIVEN:
+        back = url_for("commitments_staff.edit_version", code=code, number=number)
+        return confirmation.ask(Question(
+            title=_("Delete the draft of version %(number)s of %(code)s?", number=number,
+                    code=code),
+            consequences=[_("The draft is deleted for good.")],
+            action=url_for("commitments_staff.delete", code=code, number=number),
+            confirm_label=_("Yes, delete the draft"), cancel_url=back,
+            cancel_label=_("Back to the draft"), state=state), reply)
+    services.delete_draft(version)
     flash(_("The draft was deleted."), "success")
     return redirect(url_for("commitments_staff.index"))
 

@@ -61,6 +61,16 @@ def _required_lines(version: CommitmentVersion | None, district: str,
                else _("other districts")), t.value) for t in version.targets]
 
 
+def _shown(selection: report.Selection, period: Period | None) -> dict[str, str]:
+    """The page's parameters as shown: what a citation links to."""
+    shown = {"from": f"{selection.first:%Y-%m}", "to": f"{selection.last:%Y-%m}"}
+    if selection.district:
+        shown["district"] = selection.district
+    if period is not None:
+        shown["period"] = str(period)
+    return shown
+
+
 def _downloads(code: str, selection: report.Selection) -> dict[str, str]:
     arguments: dict[str, Any] = {"from": f"{selection.first:%Y-%m}",
                                  "to": f"{selection.last:%Y-%m}",
@@ -112,5 +122,6 @@ def show(code: str) -> Any:
                      else report.by_district_over(commitment, selection, known)),
         computed=computed.is_computed(commitment), shown_cases=report.shown_cases,
         citation=report.citation(commitment, report.last_import(commitment),
-                                 url_for("commitments.show", code=code, _external=True))), \
+                                 url_for("commitments.show", code=code, _external=True,
+                                         **_shown(selection, period)))), \
         400 if error else 200

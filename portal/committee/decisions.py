@@ -287,7 +287,7 @@ def check_publication(decision: Decision, user: User | None, now: datetime) -> N
 
 def fingerprint(decision: Decision) -> str:
     """What a member confirms publishing: every part of the draft that becomes public."""
-    return services.fingerprint({
+    return publication.fingerprint({
         "status": decision.status.value, "meeting": decision.meeting_id,
         "amends": decision.amends_id, "category": decision.category.value,
         "title": [decision.title_zh, decision.title_en],

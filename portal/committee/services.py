@@ -4,14 +4,11 @@ replacements, accounts linked to members. Services check, change, ``flush()`` an
 
 from __future__ import annotations
 
-import hashlib
-import json
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -44,13 +41,6 @@ class DraftChangedError(CommitteeError):
 
     message = _l("This draft changed while the page was open, so nothing was published. Read "
                  "it again and confirm if you still want to publish it.")
-
-
-def fingerprint(content: Mapping[str, Any] | Sequence[Any]) -> str:
-    """One hash of everything a publication makes public: what the confirmation page saw, sent
-    back with the answer and compared, after the lock, with the record as it is then."""
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def check_seen(current: str, seen: str | None) -> None:

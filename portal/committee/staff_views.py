@@ -30,7 +30,7 @@ from portal.committee.forms import (
     TermForm,
 )
 from portal.committee.models import CommitteeMember, Term
-from portal.core import confirmation, transactions
+from portal.core import confirmation, publication, transactions
 from portal.core.confirmation import Answer, Question
 from portal.core.errors import report
 from portal.core.models import utcnow
@@ -138,7 +138,7 @@ def _figures(term: Term) -> str:
     question was open is asked about again."""
     fees = ",".join(f"{fee.customer_class.value}={fee.fees}" for fee in
                     sorted(term.fees, key=lambda fee: fee.customer_class.value))
-    sources = services.fingerprint([[fee.customer_class.value, fee.source, fee.source_url]
+    sources = publication.fingerprint([[fee.customer_class.value, fee.source, fee.source_url]
                                     for fee in sorted(term.fees,
                                                       key=lambda fee: fee.customer_class.value)])
     return (f"{term.status.value}|{term.starts_on}|{term.ends_on}|{term.total_seats}|"

@@ -20,7 +20,9 @@ webhook) must be handed to ``portal.core.transactions.after_commit``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -96,6 +98,13 @@ class LegalBasisMixin:
     basis_number: Mapped[str] = mapped_column(sa.String(120))
     basis_title: Mapped[str] = mapped_column(sa.String(300))
     basis_url: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+def fingerprint(content: Mapping[str, Any] | Sequence[Any]) -> str:
+    """One hash of everything a publication makes public: what the confirmation page saw, sent
+    back with the answer and compared, after the lock, with the record as it is then."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def is_published(record: Publishable) -> bool:

@@ -40,14 +40,16 @@ DIMENSIONS: dict[str, Dimension] = {d.code: d for d in (
     Dimension("status", "status", _l("Status"),
               _l("Where the case stands at the time of extraction.")),
     Dimension("deadline", "deadline", _l("Reply deadline"),
-              _l("Whether the answer came within the reply deadline (working days).")),
+              _l("Whether the first answer came within the reply deadline the case was given "
+                 "when filed (working days).")),
     Dimension("contact", "contact", _l("First contact"),
               _l("Whether the first contact came within the case's deadline for it (in "
                  "hours), as the first-contact commitment counts it: over the same cases as "
                  "the reply.")),
-    Dimension("reply", "reply", _l("Reply within the deadline"),
-              _l("Whether the answer came within the reply deadline, as the reply commitment "
-                 "counts it: a late answer and a deadline passed without one both miss it.")),
+    Dimension("reply", "reply", _l("First answer"),
+              _l("Whether the first answer came within the reply deadline the case was given "
+                 "when filed, as the reply commitment counts it: a late first answer and a "
+                 "deadline passed without one both miss it.")),
     Dimension("rating", "rating", _l("Rating"),
               _l("The complainant's rating of the answer, 1 to 5, or not rated.")),
     Dimension("resolved", "resolved", _l("Resolved"),

@@ -31,8 +31,9 @@ DeadlineOutcome.TITLES = {
 
 
 class ReplyTarget(TitledEnum):
-    """Whether the answer came within the deadline, as the reply commitment counts it: a late
-    answer and a deadline passed without one both miss it."""
+    """Whether the first answer came within the deadline the case was given when filed, as the
+    reply commitment counts it: a late first answer and a deadline passed without one both
+    miss it."""
 
     WITHIN = "within"
     MISSED = "missed"
@@ -40,9 +41,9 @@ class ReplyTarget(TitledEnum):
 
 
 ReplyTarget.TITLES = {
-    "within": _l("Answered within the deadline"),
-    "missed": _l("Answered late, or not answered by the deadline"),
-    "none": _l("Not counted: not accepted, withdrawn, or the answer not due yet")}
+    "within": _l("First answer within the deadline"),
+    "missed": _l("First answer late, or none by the deadline"),
+    "none": _l("Not counted: rejected or withdrawn before the deadline, or not due yet")}
 
 
 class ContactTarget(TitledEnum):
@@ -58,7 +59,7 @@ class ContactTarget(TitledEnum):
 ContactTarget.TITLES = {
     "within": _l("Contacted within the deadline"),
     "missed": _l("Contacted late, or not contacted by the deadline"),
-    "none": _l("Not counted: not accepted, withdrawn, or the answer not due yet"),
+    "none": _l("Not counted: rejected or withdrawn before the deadline, or not due yet"),
     "unknown": _l("Not recorded: the month was final before first contacts were counted")}
 
 

@@ -5,7 +5,6 @@ per refresh (names and customer counts too: they are read again after each refre
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -173,28 +172,25 @@ class Times:
 
 
 def percentile(histogram: list[tuple[int, int]], fraction: float) -> float:
-    """``percentile_cont`` of the values a histogram ``[(value, count), ...]`` counts: linear
-    interpolation between the two nearest ranks, as PostgreSQL computes it."""
+    """``percentile_disc`` of the values a histogram ``[(value, count), ...]`` counts: the
+    smallest value that at least ``fraction`` of the cases do not exceed, as PostgreSQL
+    computes it. A whole number of days: an interpolated one would tell, by its fraction, how
+    many cases there are, which the counts may hide."""
     ordered = sorted(histogram)
     total = sum(count for _, count in ordered)
-    position = fraction * (total - 1)
-    below, share = math.floor(position), position - math.floor(position)
-
-    def at(rank: int) -> int:
-        seen = 0
-        for value, count in ordered:
-            seen += count
-            if rank < seen:
-                return value
-        return ordered[-1][0]
-    low = at(below)
-    return float(low if share == 0 else low + share * (at(below + 1) - low))
+    seen = 0
+    for value, count in ordered:
+        seen += count
+        if seen >= fraction * total:
+            return float(value)
+    return float(ordered[-1][0])
 
 
-def times(run: StatsRun, dim: str | None, period: Period) -> list[Times]:
-    """Median and 90th percentile of the working days to a first contact and to the reply,
-    in total or by one dimension (``catalogue.TIME_DIMENSIONS``), for cases registered in
-    ``period``."""
+def times(run: StatsRun, dim: str | None, period: Period,
+          measures: tuple[str, ...] = ("first_contact", "reply")) -> list[Times]:
+    """Median and 90th percentile of the working days to a first contact and to the reply
+    (or to the first answer, ``first_reply``: the reply commitment's), in total or by one
+    dimension (``catalogue.TIME_DIMENSIONS``), for cases registered in ``period``."""
     column = getattr(StatsTime, catalogue.DIMENSIONS[dim].column) if dim else sa.literal("")
 
     within = sa.and_(StatsTime.month >= period.first_day, StatsTime.month < period.end)
@@ -214,7 +210,7 @@ def times(run: StatsRun, dim: str | None, period: Period) -> list[Times]:
     computed = cache.remember(f"{run_key(run)}:times:{dim}:{period}", compute)
     values = vocabulary(dim) if dim else [("", "")]
     found = []
-    for measure in ("first_contact", "reply"):
+    for measure in measures:
         for code, label in values:
             cases, median, p90 = computed.get((measure, code), (0, 0.0, 0.0))
             enough = cases >= run.min_cell  # a median tells nothing of how many
@@ -226,13 +222,13 @@ def times(run: StatsRun, dim: str | None, period: Period) -> list[Times]:
 
 def _percentiles_in_postgresql(column: Any, within: sa.ColumnElement[bool]
                                ) -> dict[tuple[str, str], tuple[int, float, float]]:
-    """PostgreSQL's own ``percentile_cont`` over the histogram's cases (each bucket repeated
+    """PostgreSQL's own ``percentile_disc`` over the histogram's cases (each bucket repeated
     ``count`` times by ``generate_series``)."""
     repeat = sa.func.generate_series(1, StatsTime.count).table_valued("n").alias("repeat")
     ordered = StatsTime.days
     query = (sa.select(StatsTime.measure, column, sa.func.count(),
-                       sa.func.percentile_cont(0.5).within_group(ordered),
-                       sa.func.percentile_cont(0.9).within_group(ordered))
+                       sa.func.percentile_disc(0.5).within_group(ordered),
+                       sa.func.percentile_disc(0.9).within_group(ordered))
              .select_from(StatsTime).join(repeat, sa.true())
              .where(within).group_by(StatsTime.measure, column))
     return {(measure, str(value)): (int(cases), float(median), float(p90))

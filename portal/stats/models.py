@@ -87,7 +87,8 @@ class StatsTime(Base):
     __tablename__ = "stats_times"
     __table_args__ = (
         sa.CheckConstraint("count > 0", name="count_positive"),
-        sa.CheckConstraint("measure IN ('first_contact', 'reply')", name="measure_known"),
+        sa.CheckConstraint("measure IN ('first_contact', 'reply', 'first_reply')",
+                           name="measure_known"),
         sa.Index("ix_stats_times_measure_month", "measure", "month"),
     )
 

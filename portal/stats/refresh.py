@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.complaints.enums import ComplaintStatus, EventKind
-from portal.complaints.models import Complaint, ComplaintEvent
+from portal.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
 from portal.complaints.workdays import is_working_day
 from portal.core.publication import lock_name
 from portal.extensions import db
@@ -111,37 +111,62 @@ def _local_day(moment: Any) -> sa.ColumnElement[date]:
             .order_by(StatsDay.starts_at.desc()).limit(1).scalar_subquery())
 
 
+def _first_answer() -> tuple[sa.ColumnElement[datetime], sa.ColumnElement[datetime]]:
+    """When a case was first answered, and the reply deadline it was given when filed: a
+    reopened case's ``replied_at`` and ``reply_due_at`` are those of its new answer, so its
+    first answer is its first move to "replied" and its first deadline the end of the reply's
+    working days (its category's) after the day of registration, in the statistics'
+    calendar."""
+    c, event = Complaint, sa.orm.aliased(ComplaintEvent)
+    registered, due = sa.orm.aliased(StatsDay), sa.orm.aliased(StatsDay)
+    reopened = c.reopen_count > 0
+    first = (sa.select(sa.func.min(event.created_at))
+             .where(event.complaint_id == c.id, event.kind == EventKind.STATUS,
+                    event.to_status == ComplaintStatus.REPLIED).scalar_subquery())
+    days = (sa.select(ComplaintCategory.reply_working_days)
+            .where(ComplaintCategory.code == c.category_code).scalar_subquery())
+    deadline = (sa.select(sa.func.min(due.ends_at))
+                .where(due.working_ordinal == sa.select(registered.working_ordinal)
+                       .where(registered.day == _local_day(c.registered_at))
+                       .scalar_subquery() + days).scalar_subquery())
+    return (sa.case((reopened, first), else_=c.replied_at),
+            sa.case((reopened, deadline), else_=c.reply_due_at))
+
+
 def _deadline(now: datetime) -> sa.ColumnElement[str]:
-    c = Complaint
+    """Whether the case's first answer came within the deadline it was given when filed
+    (``_first_answer``: a reopened case keeps its first): met, late, overdue (no answer, the
+    deadline passed), waiting (not yet), or none: rejected or withdrawn before its deadline
+    without an answer (no answer was due then, even if the rejection was appealed later)."""
+    c, event = Complaint, sa.orm.aliased(ComplaintEvent)
+    answered, deadline = _first_answer()
+    ended = sa.exists().where(
+        event.complaint_id == c.id, event.kind == EventKind.STATUS,
+        event.to_status.in_([ComplaintStatus.REJECTED, ComplaintStatus.WITHDRAWN]),
+        event.created_at <= deadline)
     return sa.case(
-        (sa.and_(c.replied_at.is_not(None), c.replied_at <= c.reply_due_at), "met"),
-        (c.replied_at.is_not(None), "late"),
-        (c.status.in_([ComplaintStatus.REJECTED, ComplaintStatus.WITHDRAWN]), "none"),
-        (c.reply_due_at < now, "overdue"),
+        (sa.and_(answered.is_not(None), answered <= deadline), "met"),
+        (answered.is_not(None), "late"),
+        (ended, "none"),
+        (deadline < now, "overdue"),
         else_="waiting")
 
 
-def _counted(now: datetime) -> sa.ColumnElement[bool]:
-    """Whether a case counts for the complaint commitments (first contact, reply): accepted
-    and not withdrawn, and its reply due or given (a case rejected or withdrawn counts in
-    neither, nor one whose answer is not due yet)."""
-    return _deadline(now).in_(["met", "late", "overdue"])
-
-
 def _reply(now: datetime) -> sa.ColumnElement[str]:
-    """The reply commitment's outcome: within the deadline, missed (late, or the deadline
-    passed without an answer), or not counted (``_counted``)."""
-    return sa.case((_deadline(now) == "met", "within"), (_counted(now), "missed"),
+    """The reply commitment's outcome, which follows from ``_deadline``: within (met), missed
+    (late or overdue), or not counted (none, or waiting: not due yet)."""
+    deadline = _deadline(now)
+    return sa.case((deadline == "met", "within"), (deadline.in_(["late", "overdue"]), "missed"),
                    else_="none")
 
 
 def _contact(now: datetime) -> sa.ColumnElement[str]:
-    """The first-contact commitment's outcome, as ``_reply`` for the first contact (staff
-    acting on a case contact the complainant: ``complaints.services``), over the same
-    cases."""
+    """The first-contact commitment's outcome, over the cases the reply counts (``_reply``
+    not "none"): within its deadline or missed (staff acting on a case contact the
+    complainant: ``complaints.services``)."""
     c = Complaint
     return sa.case(
-        (sa.not_(_counted(now)), "none"),
+        (_reply(now) == "none", "none"),
         (sa.and_(c.first_contacted_at.is_not(None),
                  c.first_contacted_at <= c.first_contact_due_at), "within"),
         else_="missed")
@@ -278,7 +303,9 @@ def _aggregate_times(since: datetime | None) -> None:
     c = Complaint
     where = [] if since is None else [c.registered_at >= since]
     registered, done = sa.orm.aliased(StatsDay), sa.orm.aliased(StatsDay)
-    for measure, moment in (("first_contact", c.first_contacted_at), ("reply", c.replied_at)):
+    # the first answer, too: the reply commitment's times (``_first_answer``)
+    for measure, moment in (("first_contact", c.first_contacted_at), ("reply", c.replied_at),
+                            ("first_reply", _first_answer()[0])):
         days = done.working_ordinal - registered.working_ordinal
         grouped = [registered.month, sa.literal(measure), sa.cast(c.type, sa.String),
                    c.category_code, c.district_code, days]
@@ -503,7 +530,7 @@ def withholding_steps(known: Known, new: list[Period]) -> list[Withheld]:
     of the new periods' tables (``disclosure.withholding``). Without a new period, only what
     was withheld before: the months published then are final, so publishing more of them
     would fail as it did, unless the catalogue gained tables since (``Known.added``), which
-    are then withheld more and more in the periods published before. A table that holds a
+    are then withheld period after period in the periods published before. A table that holds a
     count published before is never withheld."""
     held = {(key.table, key.period) for key in known.fixed}
     steps = [known.withheld]
@@ -512,8 +539,14 @@ def withholding_steps(known: Known, new: list[Period]) -> list[Withheld]:
                  *(known.withheld | (step - held)
                    for step in withholding(catalogue.TABLES.values(), new))]
     tables, periods = known.added
-    if tables and periods:
-        steps += [steps[-1] | (step - held) for step in withholding(tables, periods)]
+    withheld = steps[-1]
+    # one period at a time, the longest and latest first: an upgrade keeps as many of the
+    # added tables as it can, for months whose counts are final and would stay withheld
+    for period in sorted(periods, key=lambda p: (p.granularity, -p.first_day.toordinal())):
+        added = {(t.code, str(period)) for t in tables if t.offers(period)} - held
+        if added - withheld:
+            withheld = withheld | added
+            steps.append(withheld)
     return list(dict.fromkeys(steps))
 
 

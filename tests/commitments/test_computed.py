@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from portal.commitments import services
@@ -107,8 +108,8 @@ def test_the_reply_counts_working_days_with_holidays_and_adjusted_weekends(clien
     assert (april["cases"], april["within_target"], april["share_within_target"]) == \
         (10, 5, "50")
     assert april["verdict"] == "missed"
-    # working days to the answer: 4 (Saturday 9 May) and 5 (Monday 11 May)
-    assert (april["median"], april["p90"]) == ("4.5", "5")
+    # working days to the answer: 4 (Saturday 9 May) and 5 (Monday 11 May); whole days
+    assert (april["median"], april["p90"]) == ("4", "5")
 
 
 def test_the_first_contact_counts_24_hours_to_the_minute(client, computed):
@@ -146,8 +147,15 @@ def test_districts_are_published_by_quarter_not_by_month(client, computed):
     assert rows["Central District"][:2] == ["5", "100.0%"]
     assert rows["East District"][:2] == ["5", "0.0%"]
     assert rows["Beishan County"][0] == "–"
-    month = rows_of(client, "COMPLAINT-REPLY", district="CENTRAL")["2026-04"]
-    assert month["verdict"] == "hidden" and month["cases"] is None
+    # not by month: the API says so rather than give months that all read "not shown"
+    response = client.get("/api/v1/commitments/COMPLAINT-REPLY/performance?district=CENTRAL",
+                          headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["parameter"] == "district" and "quarters and years" in error["message"]
+    page = client.get("/commitments/COMPLAINT-REPLY?district=CENTRAL&lang=zh")
+    assert page.status_code == 400 and "季度和年度" in page.get_data(as_text=True)
+    assert 'id="district"' not in client.get("/commitments/COMPLAINT-REPLY").text
 
 
 def test_the_overview_and_the_page_show_the_computed_figures_in_both_languages(client,
@@ -170,3 +178,40 @@ def test_the_computed_figures_cannot_be_imported(app, client, computed):
             (",".join(importer.COLUMNS) + "\r\nCOMPLAINT-REPLY,2026-04,CENTRAL,10,9,,\r\n")
             .encode(), "x.csv", None, NOW, datetime(2026, 8, 15).date())
 
+
+
+def test_a_reopened_case_is_judged_by_its_first_answer_and_an_appealed_rejection_not_at_all(
+        app, client, add_cases):  # noqa: F811
+    """May 2026: five cases answered the next working day, reopened and answered again after
+    two weeks: the promise was kept (the first answer), and their times are those of the first
+    answer. Five rejected on the day and then taken to the committee: no answer was due."""
+    from portal.complaints import services as complaints
+    from portal.complaints.enums import ActorKind, ComplaintStatus
+    from portal.complaints.models import Complaint
+    from portal.extensions import db
+
+    publish(app)
+    filed = L(2026, 5, 11, 10)  # a Monday
+    add_cases([Case(filed, accepted=filed + timedelta(hours=1), reply=L(2026, 5, 12, 10))
+               for _ in range(5)]
+              + [Case(filed, district="EAST", rejected=filed + timedelta(hours=2))
+                 for _ in range(5)])
+    with app.app_context():
+        for complaint in db.session.scalars(sa.select(Complaint)):
+            if complaint.status is ComplaintStatus.REPLIED:
+                complaints.change_status(complaint, ComplaintStatus.REOPENED,
+                                         ActorKind.COMPLAINANT, L(2026, 5, 13, 9),
+                                         reason="问题没有解决。")
+                complaints.change_status(complaint, ComplaintStatus.IN_PROGRESS,
+                                         ActorKind.STAFF, L(2026, 5, 13, 10))
+                complaints.reply(complaint, None, "再次答复", L(2026, 5, 29, 10))
+            else:
+                complaints.change_status(complaint, ComplaintStatus.ESCALATED,
+                                         ActorKind.COMPLAINANT, L(2026, 5, 14, 9),
+                                         reason="不同意不予受理。")
+        db.session.commit()
+        compute(NOW)
+    may = rows_of(client, "COMPLAINT-REPLY")["2026-05"]
+    assert (may["cases"], may["within_target"]) == (5, 5)  # the appeals count in neither
+    assert (may["median"], may["p90"]) == ("1", "1")  # to the first answer
+    assert rows_of(client, "COMPLAINT-CONTACT")["2026-05"]["cases"] == 5

@@ -16,7 +16,7 @@ from portal.commitments.models import Commitment, Measurement, MeasurementImport
 from portal.extensions import db
 from portal.transparency.models import LogEntry
 from tests.commitments.conftest import HEADER, NOW, TODAY, csv_of, month_rows
-from tests.conftest import post_form
+from tests.conftest import confirm_form, post_form
 
 AREAS = ("", "CENTRAL", "EAST", "HITECH", "WEST-SUB", "BEISHAN", "NANLING")
 
@@ -220,8 +220,8 @@ def test_a_new_version_keeps_the_unit_and_does_not_start_in_the_past(app, client
         response = post_form(client, "/staff/commitments/REPAIR-ARRIVAL/versions/new",
                              {**common, **changes})
         assert response.status_code == 302
-        response = post_form(client, f"/staff/commitments/REPAIR-ARRIVAL/versions/{number}"
-                             "/publish", {}, follow_redirects=True)
+        response = confirm_form(client, f"/staff/commitments/REPAIR-ARRIVAL/versions/{number}"
+                                "/publish", follow_redirects=True)
         text = response.get_data(as_text=True)
         assert ("keeps the measure and the unit" in text
                 or "cannot start before the day it is published" in text), changes

@@ -5,8 +5,10 @@ staff's versions: checked, published into the public record, immutable afterward
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 
 import sqlalchemy as sa
 
@@ -18,7 +20,7 @@ from portal.stats.disclosure import State, audit, build
 from portal.stats.periods import Granularity, Period
 from portal.transparency.models import LogEntry
 from tests.commitments.conftest import NOW, TODAY
-from tests.conftest import post_form
+from tests.conftest import confirm_form, post_form
 
 PERFORMANCE = "/api/v1/commitments/REPAIR-ARRIVAL/performance"
 
@@ -28,7 +30,7 @@ def test_the_overview_shows_each_target_beside_what_was_measured(client, commitm
     page = client.get("/commitments/?lang=en").get_data(as_text=True)
     assert "Repair crews on site" in page and "Supply reliability" in page
     assert "Urban 45" in page and "Remote 120" in page and "minutes" in page
-    assert "Within the target, last 12 months" in page
+    assert "Within the target <span class=\"small\">2025-11–2026-10</span>" in page
     # three months: 1,063 cases in each of August and October, 1,063 in September
     assert "3,189" in page
     assert "✓" in page and "Met" in page  # words and an icon, never colour alone
@@ -96,7 +98,7 @@ def test_performance_in_json_and_csv_agree(client, commitments):
     query = {"from": "2026-08", "to": "2026-10", "district": "CENTRAL"}
     data = client.get(PERFORMANCE, query_string=query).get_json()
     assert data["k"] == 5 and data["licence"]["name"] == "CC-BY-4.0"
-    assert "服务承诺 REPAIR-ARRIVAL，数据导入于" in data["citation"]
+    assert "服务承诺 REPAIR-ARRIVAL“故障抢修到达现场”，数据导入于" in data["citation"]
     assert [(r["period"], r["cases"], r["share_within_target"], r["verdict"])
             for r in data["rows"]] == [("2026-08", 400, "75", "met"),
                                        ("2026-09", 400, "37.5", "missed"),
@@ -164,7 +166,11 @@ def test_a_commitment_without_a_published_version_is_not_public(app, client, com
     publish = post_form(client, "/staff/commitments/HALL-WAIT/versions/1",
                         {}, follow_redirects=False)
     assert publish.status_code in (200, 400)  # the form page itself, not the publish action
-    response = post_form(client, "/staff/commitments/HALL-WAIT/versions/1/publish", {})
+    # publishing asks first: nothing is public until the answer
+    asked = post_form(client, "/staff/commitments/HALL-WAIT/versions/1/publish", {})
+    assert asked.status_code == 200 and "HALL-WAIT" in asked.get_data(as_text=True)
+    assert client.get("/commitments/HALL-WAIT").status_code == 404
+    response = confirm_form(client, "/staff/commitments/HALL-WAIT/versions/1/publish")
     assert response.status_code == 302
     assert client.get("/commitments/HALL-WAIT").status_code == 200
     with app.app_context():
@@ -231,8 +237,8 @@ def test_a_new_version_closes_the_open_one_and_both_are_listed(app, client, comm
         "target_remote": "110", "effective_from": "2026-12-01", "basis_number": "n2",
         "basis_title": "t2"})
     assert response.status_code == 302
-    assert post_form(client, "/staff/commitments/REPAIR-ARRIVAL/versions/2/publish",
-                     {}).status_code == 302
+    assert confirm_form(client, "/staff/commitments/REPAIR-ARRIVAL/versions/2/publish"
+                        ).status_code == 302
     data = client.get("/api/v1/commitments/REPAIR-ARRIVAL").get_json()
     assert [v["version"] for v in data["versions"]] == [2, 1]
     assert data["versions"][1]["effective_to"] == "2026-11-30"
@@ -281,3 +287,45 @@ def test_a_hidden_count_says_not_shown_and_a_period_in_course_says_so(client, co
                       ).get_data(as_text=True)
     assert "Figures by district: 2026-08–2026-10" in page
     assert "3,189" in page
+
+
+def test_publishing_or_deleting_a_draft_asks_first_and_a_changed_draft_is_asked_again(
+        app, client, commitments, make_user, auth):
+    commitments(figures=False)
+    make_user("staffer", role="staff")
+    auth.login("staffer")
+    client.get("/?lang=en")
+    draft = {"title_zh": "故障抢修到达现场", "title_en": "Repair crews on site",
+             "explanation_zh": "说明。", "explanation_en": "Text.", "measure": "max_duration",
+             "unit": "minutes", "compliance": "50", "target_urban": "40",
+             "target_rural": "80", "target_remote": "110", "effective_from": "2026-12-01",
+             "basis_number": "n2", "basis_title": "t2"}
+    assert post_form(client, "/staff/commitments/REPAIR-ARRIVAL/versions/new",
+                     draft).status_code == 302
+    url = "/staff/commitments/REPAIR-ARRIVAL/versions/2"
+    asked = post_form(client, url + "/publish", {})
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "can never be changed" in text
+    seen = html.unescape(re.search(r'name="seen" value="([^"]*)"', text).group(1))
+    # the draft changes while the question is open (another tab): asked again, not published
+    assert post_form(client, url, {**draft, "target_urban": "35"}).status_code == 302
+    again = post_form(client, url + "/publish", {"confirm": "yes", "seen": seen})
+    assert again.status_code == 409 and "changed while this page was open" in \
+        again.get_data(as_text=True)
+    with app.app_context():
+        version = db.session.scalar(sa.select(CommitmentVersion).where(
+            CommitmentVersion.number == 2))
+        assert version.status is PublicationStatus.DRAFT
+    # a forged answer is refused
+    assert post_form(client, url + "/publish", {"confirm": "nope", "seen": seen}
+                     ).status_code == 400
+    # deleting asks too, then deletes
+    asked = post_form(client, url + "/delete", {})
+    assert asked.status_code == 200 and "deleted for good" in asked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(
+            CommitmentVersion)) == 3
+    assert confirm_form(client, url + "/delete").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(
+            CommitmentVersion)) == 2

@@ -4,7 +4,6 @@ published."""
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -180,30 +179,43 @@ def test_the_histogram_holds_every_answered_case(app, stats):
 # Percentiles ---------------------------------------------------------------------------------
 
 def reference_percentile(values: list[int], fraction: float) -> float:
-    """percentile_cont as PostgreSQL documents it: the value at position fraction x (n - 1) of
-    the sorted values, interpolated linearly between the two nearest."""
+    """percentile_disc as PostgreSQL documents it: the first value, in order, whose position
+    equals or exceeds the fraction (its cumulative share of the values)."""
     ordered = sorted(values)
-    position = fraction * (len(ordered) - 1)
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (position - low) * (ordered[high] - ordered[low])
+    for position, value in enumerate(ordered, start=1):
+        if position >= fraction * len(ordered):
+            return value
+    return ordered[-1]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 30)), min_size=1, max_size=12),
        st.floats(0, 1))
-def test_percentile_of_a_histogram_is_percentile_cont_of_its_values(histogram, fraction):
+def test_percentile_of_a_histogram_is_percentile_disc_of_its_values(histogram, fraction):
     values = [value for value, count in histogram for _ in range(count)]
-    assert percentile(histogram, fraction) == pytest.approx(
-        reference_percentile(values, fraction), abs=1e-9)
+    assert percentile(histogram, fraction) == reference_percentile(values, fraction)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(1, 30)), min_size=1, max_size=8),
+       st.integers(1, 30))
+def test_a_percentile_does_not_tell_how_many_cases_there_are(histogram, more):
+    """Whole days: the same cases and a few more of the same times give the same kind of
+    number, never a fraction that would reveal the count (the attack: an interpolated
+    90th percentile of 5.4 days told that n - 1 is a multiple of 10 plus 4)."""
+    for fraction in (0.5, 0.9):
+        assert percentile(histogram, fraction).is_integer()
+        bigger = [(value, count + more) for value, count in histogram]
+        assert percentile(bigger, fraction).is_integer()
 
 
 def test_percentiles_of_the_published_times(app, stats):
     """2026-Q2: 17 answered cases, 15 in one working day, one in 8 and one in 11: the 90th
-    percentile is at rank 0.9 x 16 = 14.4, 1 + 0.4 x (8 - 1) = 3.8."""
+    percentile is the 16th case (0.9 x 17 = 15.3): 8 working days."""
     with app.app_context():
         run = db.session.scalar(sa.select(StatsRun))
         total = {t.measure: t for t in figures.times(run, None, Period.parse("2026-Q2"))}
-        assert (total["reply"].median, total["reply"].p90) == (1.0, pytest.approx(3.8))
+        assert (total["reply"].median, total["reply"].p90) == (1.0, 8.0)
         by_category = {(t.measure, t.value): t for t in figures.times(
             run, "category", Period.parse("2026-Q2"))}
         # 3 answered cases of bills and tariffs: fewer than k, not published
@@ -211,11 +223,11 @@ def test_percentiles_of_the_published_times(app, stats):
         assert by_category[("reply", "BIZ-FEE")].median == 1.0
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="percentile_cont needs PostgreSQL")
+@pytest.mark.skipif(not POSTGRES_URL, reason="percentile_disc needs PostgreSQL")
 @pytest.mark.parametrize("period", ["2026-Q2", "2025-Q4", "2026-06", "2026-04..2026-07"])
-def test_percentiles_equal_postgresqls_percentile_cont(app, stats, period):
+def test_percentiles_equal_postgresqls_percentile_disc(app, stats, period):
     """The raw working days of each case, counted day by day in Python, given to PostgreSQL's
-    percentile_cont, and the same computed on the complaints with the calendar table, give the
+    percentile_disc, and the same computed on the complaints with the calendar table, give the
     published median and 90th percentile (where published)."""
     periods = period.split("..")
     first, last = Period.parse(periods[0]), Period.parse(periods[-1])
@@ -227,13 +239,13 @@ def test_percentiles_equal_postgresqls_percentile_cont(app, stats, period):
             Complaint.replied_at.is_not(None)))]
         values = [_working_days(c.registered_at, c.replied_at) for c in in_period]
         median, p90 = db.session.execute(sa.text(
-            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v),"
-            " percentile_cont(0.9) WITHIN GROUP (ORDER BY v) FROM unnest(CAST(:values AS int[])) v"
+            "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY v),"
+            " percentile_disc(0.9) WITHIN GROUP (ORDER BY v) FROM unnest(CAST(:values AS int[])) v"
         ), {"values": values}).one()
         on_complaints = db.session.execute(sa.text(
-            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d.working_ordinal"
+            "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY d.working_ordinal"
             "   - r.working_ordinal),"
-            " percentile_cont(0.9) WITHIN GROUP (ORDER BY d.working_ordinal - r.working_ordinal)"
+            " percentile_disc(0.9) WITHIN GROUP (ORDER BY d.working_ordinal - r.working_ordinal)"
             " FROM complaints c"
             " JOIN stats_days r ON c.registered_at >= r.starts_at AND c.registered_at < r.ends_at"
             " JOIN stats_days d ON c.replied_at >= d.starts_at AND c.replied_at < d.ends_at"
