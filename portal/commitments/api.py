@@ -1,9 +1,11 @@
-"""``GET /api/v1/commitments``, ``/api/v1/commitments/<code>`` and
-``/api/v1/commitments/<code>/performance[.csv]``: the same figures as the pages, after the
-same disclosure control; a parameter out of range is a 400 naming it."""
+"""``GET /api/v1/commitments``, ``/api/v1/commitments/<code>``,
+``/api/v1/commitments/<code>/performance[.csv]`` (month by month) and
+``/api/v1/commitments/<code>/districts[.csv]`` (by district for a period): the same figures as
+the pages, after the same disclosure control; a parameter out of range is a 400 naming it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import jsonify, request, url_for
@@ -20,6 +22,7 @@ from portal.core.clock import local_today
 from portal.stats.opendata import LICENCE, csv_value, iso
 
 PERFORMANCE_ARGUMENTS = ("from", "to", "district")
+DISTRICT_ARGUMENTS = ("from", "to", "period")
 
 
 def _commitment(code: str) -> Commitment:
@@ -85,6 +88,17 @@ def performance(code: str) -> Response:
                     "rows": rows})
 
 
+def _csv(name: str, rows: list[dict[str, Any]], imported: datetime | None) -> Response:
+    """Rows as a CSV download: ``Last-Modified`` when the figures were imported (extracted),
+    and the licence in a ``Link`` header."""
+    response = csv_response(name, report.FIELDS, (
+        [csv_value(row[f]) for f in report.FIELDS] for row in rows))
+    if imported is not None:
+        response.last_modified = imported
+    response.headers["Link"] = f'<{LICENCE["path"]}>; rel="license"'
+    return response
+
+
 def _moment_name(commitment: Commitment) -> str:
     return "extracted" if computed.is_computed(commitment) else "imported"
 
@@ -101,9 +115,50 @@ def performance_csv(code: str) -> Response:
     name = (f"opower-commitment-{found.code}-{selection.first:%Y-%m}-{selection.last:%Y-%m}"
             f"{'-' + selection.district if selection.district else ''}"
             f"{f'_{_moment_name(found)}-{imported:%Y%m%dT%H%MZ}' if imported else ''}.csv")
-    response = csv_response(name, report.FIELDS, (
-        [csv_value(row[f]) for f in report.FIELDS] for row in rows))
-    if imported is not None:
-        response.last_modified = imported
-    response.headers["Link"] = f'<{LICENCE["path"]}>; rel="license"'
-    return response
+    return _csv(name, rows, imported)
+
+
+def _by_district(code: str) -> tuple[Commitment, str, list[dict[str, Any]]]:
+    """The figures by district of ``period`` (a year, quarter or month), or of the months
+    ``from``-``to`` together; by default as the page shows them."""
+    only_arguments(DISTRICT_ARGUMENTS)
+    found = _commitment(code)
+    known = report.districts()
+    try:
+        period = report.parse_period(request.args.get("period"))
+        selection = report.select(request.args, found, known)
+    except report.ParameterError as refused:
+        raise ApiError(400, refused.message, refused.parameter) from None
+    period = period or report.default_period(found)
+    figures = (report.by_district(found, period, known) if period
+               else report.by_district_over(found, selection, known))
+    if figures is None:
+        assert period is not None
+        raise ApiError(400, report.unavailable_message(found, period), "period")
+    label = str(period) if period else f"{selection.first:%Y-%m}/{selection.last:%Y-%m}"
+    return found, label, [report.figure_row(f) for f in figures]
+
+
+@api.get("/commitments/<code>/districts")
+@open_to_all
+def districts(code: str) -> Response:
+    """Every district and each for one period (the first row: every district), as the
+    commitment page's table by district; counts under k and hidden ones are null."""
+    found, label, rows = _by_district(code)
+    imported = report.last_import(found)
+    page = url_for("commitments.show", code=found.code, _external=True)
+    return jsonify({"commitment": found.code, "period": label, "k": min_cell(),
+                    "imported_at": iso(imported) if imported else None,
+                    "source": found.source.value, "licence": LICENCE,
+                    "citation": report.citation(found, imported, page), "rows": rows})
+
+
+@api.get("/commitments/<code>/districts.csv")
+@open_to_all
+def districts_csv(code: str) -> Response:
+    """The same as CSV (UTF-8 with a byte-order mark; empty where suppressed)."""
+    found, label, rows = _by_district(code)
+    imported = report.last_import(found)
+    name = (f"opower-commitment-{found.code}-districts-{label.replace('/', '-')}"
+            f"{f'_{_moment_name(found)}-{imported:%Y%m%dT%H%MZ}' if imported else ''}.csv")
+    return _csv(name, rows, imported)

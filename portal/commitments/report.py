@@ -71,6 +71,26 @@ def parse_month(text: str | None, parameter: str) -> date | None:
     return period.first_day
 
 
+def parse_period(text: str | None) -> Period | None:
+    """``?period=`` (a month, quarter or year) for the figures by district, else None: the
+    selected months together (the latest quarter published, for a complaint promise)."""
+    if not text:
+        return None
+    period = Period.parse(text)
+    if period is None:
+        raise ParameterError(period_message(), "period")
+    return period
+
+
+def unavailable_message(commitment: Commitment, period: Period) -> str:
+    """Why a period's figures by district cannot be given yet."""
+    if computed.is_computed(commitment):
+        return _("%(period)s is not published yet: choose a quarter or a year whose months the "
+                 "statistics have published.", period=str(period))
+    return _("%(period)s has not ended, or not every month of it is reported yet: choose a "
+             "month, or a period that has ended.", period=str(period))
+
+
 def period_message() -> str:
     """The message for a malformed period."""
     return _("Write the period as a year (2026), a quarter (2026-Q3) or a month (2026-10).")

@@ -36,17 +36,6 @@ def overview() -> Any:
     return render_template("commitments/overview.html", entries=entries)
 
 
-def _period(text: str | None) -> Period | None:
-    """``?period=`` (a month, quarter or year) for the table by district, else None: the
-    selected months together."""
-    if not text:
-        return None
-    period = Period.parse(text)
-    if period is None:
-        raise report.ParameterError(report.period_message(), "period")
-    return period
-
-
 def _required_lines(version: CommitmentVersion | None, district: str,
                     known: list[District]) -> list[tuple[str, Decimal]]:
     """The share required, as the chart's dashed lines: one, or one per area type where they
@@ -71,12 +60,18 @@ def _shown(selection: report.Selection, period: Period | None) -> dict[str, str]
     return shown
 
 
-def _downloads(code: str, selection: report.Selection) -> dict[str, str]:
+def _downloads(code: str, selection: report.Selection, period: Period | None
+               ) -> dict[str, str]:
+    """The page's tables as data: month by month, and by district."""
     arguments: dict[str, Any] = {"from": f"{selection.first:%Y-%m}",
                                  "to": f"{selection.last:%Y-%m}",
                                  "district": selection.district or None}
+    by_district: dict[str, Any] = {"period": str(period)} if period else {
+        "from": arguments["from"], "to": arguments["to"]}
     return {"csv": url_for("commitments_api.performance_csv", code=code, **arguments),
-            "json": url_for("commitments_api.performance", code=code, **arguments)}
+            "json": url_for("commitments_api.performance", code=code, **arguments),
+            "districts_csv": url_for("commitments_api.districts_csv", code=code, **by_district),
+            "districts_json": url_for("commitments_api.districts", code=code, **by_district)}
 
 
 @public.get("/<code>/versions/<int:number>")
@@ -103,7 +98,7 @@ def show(code: str) -> Any:
     try:
         selection = report.select(request.args, commitment, known)
         report.once(request.args, ("period",))
-        period = _period(request.args.get("period"))
+        period = report.parse_period(request.args.get("period"))
     except report.ParameterError as refused:
         error, period = refused.message, None
         selection = report.select({}, commitment, known)
@@ -114,13 +109,14 @@ def show(code: str) -> Any:
     if chart is not None:
         allow_plotly()
     return render_template(
-        "commitments/commitment.html", downloads=_downloads(code, selection),
+        "commitments/commitment.html", downloads=_downloads(code, selection, period),
         commitment=commitment, version=version, upcoming=report.upcoming(commitment),
         versions=report.published_versions(commitment), selection=selection, months=months,
         districts=known, period=period, chart=chart, error=error, all_districts=ALL,
         by_district=(report.by_district(commitment, period, known) if period
                      else report.by_district_over(commitment, selection, known)),
         computed=computed.is_computed(commitment), shown_cases=report.shown_cases,
+        unavailable=report.unavailable_message(commitment, period) if period else None,
         citation=report.citation(commitment, report.last_import(commitment),
                                  url_for("commitments.show", code=code, _external=True,
                                          **_shown(selection, period)))), \

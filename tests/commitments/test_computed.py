@@ -156,6 +156,14 @@ def test_districts_are_published_by_quarter_not_by_month(client, computed):
     page = client.get("/commitments/COMPLAINT-REPLY?district=CENTRAL&lang=zh")
     assert page.status_code == 400 and "季度和年度" in page.get_data(as_text=True)
     assert 'id="district"' not in client.get("/commitments/COMPLAINT-REPLY").text
+    # the quarter by district as data: by default the latest quarter published
+    data = client.get("/api/v1/commitments/COMPLAINT-REPLY/districts").get_json()
+    assert data["period"] == "2026-Q2" and data["source"] == "complaint_reply"
+    rows = {row["district"]: row for row in data["rows"]}
+    assert (rows["CENTRAL"]["cases"], rows["CENTRAL"]["share_within_target"]) == (5, "100")
+    assert (rows["EAST"]["cases"], rows["EAST"]["within_target"]) == (5, 0)
+    refused = client.get("/api/v1/commitments/COMPLAINT-REPLY/districts?period=2026-Q3")
+    assert refused.status_code == 400 and refused.get_json()["error"]["parameter"] == "period"
 
 
 def test_the_overview_and_the_page_show_the_computed_figures_in_both_languages(client,

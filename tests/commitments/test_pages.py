@@ -329,3 +329,31 @@ def test_publishing_or_deleting_a_draft_asks_first_and_a_changed_draft_is_asked_
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(
             CommitmentVersion)) == 2
+
+
+def test_the_table_by_district_is_open_data_too(client, commitments):
+    """What the page's table by district shows, as JSON and CSV, for a period or the months
+    chosen together, with the same suppression; bad parameters are a 400 naming them."""
+    commitments()
+    url = "/api/v1/commitments/REPAIR-ARRIVAL/districts"
+    data = client.get(url, query_string={"period": "2026-10"}).get_json()
+    assert data["period"] == "2026-10" and data["k"] == 5
+    rows = {row["district"]: row for row in data["rows"]}
+    assert rows[None]["cases"] is not None  # every district first
+    assert rows["NANLING"]["cases"] is None and rows["NANLING"]["suppressed"]
+    page = client.get("/commitments/REPAIR-ARRIVAL?period=2026-10&lang=en").get_data(
+        as_text=True)
+    assert f"{rows['CENTRAL']['cases']:,}" in page
+    assert "/api/v1/commitments/REPAIR-ARRIVAL/districts.csv?period=2026-10" in page
+    text = client.get(url + ".csv", query_string={"period": "2026-10"}).get_data(
+        as_text=True).lstrip("\ufeff")
+    parsed = list(csv.DictReader(io.StringIO(text)))
+    assert [row["district"] for row in parsed][1:] == [r["district"] for r in data["rows"]][1:]
+    together = client.get(url, query_string={"from": "2026-08", "to": "2026-10"}).get_json()
+    assert together["period"] == "2026-08/2026-10"
+    for query, parameter in (({"period": "2026-Q5"}, "period"), ({"period": "2026-Q4"}, "period"),
+                             ({"district": "CENTRAL"}, "district"),
+                             ({"from": "2026-13"}, "from")):
+        response = client.get(url, query_string=query, headers={"Accept-Language": "en"})
+        assert response.status_code == 400, query
+        assert response.get_json()["error"]["parameter"] == parameter, query
