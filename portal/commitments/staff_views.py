@@ -149,6 +149,12 @@ def _publish_question(version: CommitmentVersion, state: str) -> Question:
         cancel_label=_("Back to the draft"), state=state)
 
 
+def _already_published(code: str, number: int) -> Response:
+    """A step meant for a draft, asked of a published version (another tab published it)."""
+    report(services.CommitmentError([services.Problem("status", services.PUBLISHED_IS_FINAL)]))
+    return redirect(url_for("commitments_staff.edit_version", code=code, number=number))
+
+
 @staff.post("/<code>/versions/<int:number>/publish")
 @permission_required(MANAGE)
 def publish(code: str, number: int) -> Any:
@@ -156,9 +162,7 @@ def publish(code: str, number: int) -> Any:
     the public record. A draft changed since the question is asked about again (409)."""
     version = _version_or_404(code, number)
     if version.is_published:
-        report(services.CommitmentError([services.Problem("status",
-                                                          services.PUBLISHED_IS_FINAL)]))
-        return redirect(url_for("commitments_staff.edit_version", code=code, number=number))
+        return _already_published(code, number)
     state = services.fingerprint(version)
     reply = confirmation.answer(state=state)
     if reply is not Answer.GIVEN:
@@ -181,9 +185,7 @@ def delete(code: str, number: int) -> Any:
     """Throw a draft away, after a confirmation."""
     version = _version_or_404(code, number)
     if version.is_published:
-        report(services.CommitmentError([services.Problem("status",
-                                                          services.PUBLISHED_IS_FINAL)]))
-        return redirect(url_for("commitments_staff.edit_version", code=code, number=number))
+        return _already_published(code, number)
     state = services.fingerprint(version)
     reply = confirmation.answer(state=state)
     if reply is not Answer.GIVEN:
