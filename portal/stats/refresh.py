@@ -111,39 +111,42 @@ def _local_day(moment: Any) -> sa.ColumnElement[date]:
             .order_by(StatsDay.starts_at.desc()).limit(1).scalar_subquery())
 
 
-def _first_answer() -> tuple[sa.ColumnElement[datetime], sa.ColumnElement[datetime]]:
+Day = Any  # an alias of ``StatsDay``: the day a case was registered, joined by the caller
+
+
+def _first_answer(registered: Day) -> tuple[sa.ColumnElement[datetime],
+                                             sa.ColumnElement[datetime]]:
     """When a case was first answered, and the reply deadline it was given when filed: a
     reopened case's ``replied_at`` and ``reply_due_at`` are those of its new answer, so its
     first answer is its first move to "replied" and its first deadline the end of the reply's
-    working days (its category's) after the day of registration, in the statistics'
-    calendar."""
-    c, event = Complaint, sa.orm.aliased(ComplaintEvent)
-    registered, due = sa.orm.aliased(StatsDay), sa.orm.aliased(StatsDay)
+    working days (its category's) after its day of registration (``registered``, joined by the
+    query), in the statistics' calendar."""
+    c, event, due = Complaint, sa.orm.aliased(ComplaintEvent), sa.orm.aliased(StatsDay)
     reopened = c.reopen_count > 0
     first = (sa.select(sa.func.min(event.created_at))
              .where(event.complaint_id == c.id, event.kind == EventKind.STATUS,
-                    event.to_status == ComplaintStatus.REPLIED).scalar_subquery())
+                    event.to_status == ComplaintStatus.REPLIED)
+             .correlate(c).scalar_subquery())
     days = (sa.select(ComplaintCategory.reply_working_days)
-            .where(ComplaintCategory.code == c.category_code).scalar_subquery())
+            .where(ComplaintCategory.code == c.category_code).correlate(c).scalar_subquery())
     deadline = (sa.select(sa.func.min(due.ends_at))
-                .where(due.working_ordinal == sa.select(registered.working_ordinal)
-                       .where(registered.day == _local_day(c.registered_at))
-                       .scalar_subquery() + days).scalar_subquery())
+                .where(due.working_ordinal == registered.working_ordinal + days)
+                .correlate(c, registered).scalar_subquery())
     return (sa.case((reopened, first), else_=c.replied_at),
             sa.case((reopened, deadline), else_=c.reply_due_at))
 
 
-def _deadline(now: datetime) -> sa.ColumnElement[str]:
+def _deadline(now: datetime, registered: Day) -> sa.ColumnElement[str]:
     """Whether the case's first answer came within the deadline it was given when filed
     (``_first_answer``: a reopened case keeps its first): met, late, overdue (no answer, the
     deadline passed), waiting (not yet), or none: rejected or withdrawn before its deadline
     without an answer (no answer was due then, even if the rejection was appealed later)."""
     c, event = Complaint, sa.orm.aliased(ComplaintEvent)
-    answered, deadline = _first_answer()
+    answered, deadline = _first_answer(registered)
     ended = sa.exists().where(
         event.complaint_id == c.id, event.kind == EventKind.STATUS,
         event.to_status.in_([ComplaintStatus.REJECTED, ComplaintStatus.WITHDRAWN]),
-        event.created_at <= deadline)
+        event.created_at <= deadline).correlate(c, registered)
     return sa.case(
         (sa.and_(answered.is_not(None), answered <= deadline), "met"),
         (answered.is_not(None), "late"),
@@ -152,21 +155,21 @@ def _deadline(now: datetime) -> sa.ColumnElement[str]:
         else_="waiting")
 
 
-def _reply(now: datetime) -> sa.ColumnElement[str]:
+def _reply(now: datetime, registered: Day) -> sa.ColumnElement[str]:
     """The reply commitment's outcome, which follows from ``_deadline``: within (met), missed
     (late or overdue), or not counted (none, or waiting: not due yet)."""
-    deadline = _deadline(now)
+    deadline = _deadline(now, registered)
     return sa.case((deadline == "met", "within"), (deadline.in_(["late", "overdue"]), "missed"),
                    else_="none")
 
 
-def _contact(now: datetime) -> sa.ColumnElement[str]:
+def _contact(now: datetime, registered: Day) -> sa.ColumnElement[str]:
     """The first-contact commitment's outcome, over the cases the reply counts (``_reply``
     not "none"): within its deadline or missed (staff acting on a case contact the
     complainant: ``complaints.services``)."""
     c = Complaint
     return sa.case(
-        (_reply(now) == "none", "none"),
+        (_reply(now, registered) == "none", "none"),
         (sa.and_(c.first_contacted_at.is_not(None),
                  c.first_contacted_at <= c.first_contact_due_at), "within"),
         else_="missed")
@@ -181,8 +184,8 @@ def _grouped_cases(now: datetime, names: list[str] | None = None,
     columns = {
         "month": day.month, "type": sa.cast(c.type, sa.String),
         "category_code": c.category_code, "district_code": c.district_code,
-        "status": sa.cast(c.status, sa.String), "deadline": _deadline(now),
-        "contact": _contact(now), "reply": _reply(now),
+        "status": sa.cast(c.status, sa.String), "deadline": _deadline(now, day),
+        "contact": _contact(now, day), "reply": _reply(now, day),
         "rating": sa.func.coalesce(sa.cast(c.rating, sa.String), "none"),
         "resolved": sa.case((c.resolved.is_(None), "none"), (c.resolved.is_(True), "yes"),
                             else_="no"),
@@ -305,7 +308,7 @@ def _aggregate_times(since: datetime | None) -> None:
     registered, done = sa.orm.aliased(StatsDay), sa.orm.aliased(StatsDay)
     # the first answer, too: the reply commitment's times (``_first_answer``)
     for measure, moment in (("first_contact", c.first_contacted_at), ("reply", c.replied_at),
-                            ("first_reply", _first_answer()[0])):
+                            ("first_reply", _first_answer(registered)[0])):
         days = done.working_ordinal - registered.working_ordinal
         grouped = [registered.month, sa.literal(measure), sa.cast(c.type, sa.String),
                    c.category_code, c.district_code, days]
