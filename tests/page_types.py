@@ -46,7 +46,8 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/commitments/SUPPLY-RELIABILITY", "/commitments/COMPLAINT-REPLY",
           "/commitments/COMPLAINT-CONTACT?period=2026-Q2",
           "/commitments/REPAIR-ARRIVAL/versions/1",
-          "/commitments/REPAIR-ARRIVAL?from=nonsense"]
+          "/commitments/REPAIR-ARRIVAL?from=nonsense",
+          "/commitments/COMPLAINT-REPLY?period=2026Q3"]
 STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
          "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
          "/staff/fees/tariffs/new", "/staff/fees/tariffs/{tariff}/versions/new",

@@ -94,14 +94,20 @@ def show(code: str) -> Any:
     commitment = _commitment_or_404(code)
     known = report.districts()
     version = report.current_version(commitment, local_today())
-    error = None
+    refusals: list[report.ParameterError] = []
     try:
         selection = report.select(request.args, commitment, known)
+    except report.ParameterError as refused:
+        refusals.append(refused)
+        selection = report.select({}, commitment, known)
+    try:  # a wrong period keeps the months chosen, and the period typed is shown again
         report.once(request.args, ("period",))
         period = report.parse_period(request.args.get("period"))
     except report.ParameterError as refused:
-        error, period = refused.message, None
-        selection = report.select({}, commitment, known)
+        refusals.append(refused)
+        period = None
+    error = refusals[0].message if refusals else None
+    period_error = next((r.message for r in refusals if r.parameter == "period"), None)
     period = period or report.default_period(commitment)
     months = report.monthly(commitment, selection, known)
     lines = _required_lines(version, selection.district, known)
@@ -116,6 +122,8 @@ def show(code: str) -> Any:
         by_district=(report.by_district(commitment, period, known) if period
                      else report.by_district_over(commitment, selection, known)),
         computed=computed.is_computed(commitment), shown_cases=report.shown_cases,
+        period_error=period_error,
+        period_typed=request.args.get("period", "")[:40] if period_error else None,
         unavailable=report.unavailable_message(commitment, period) if period else None,
         citation=report.citation(commitment, report.last_import(commitment),
                                  url_for("commitments.show", code=code, _external=True,

@@ -141,6 +141,11 @@ def test_bad_parameters_are_a_400_naming_the_parameter(client, commitments):
     assert page.status_code == 400 and "YYYY-MM" in page.get_data(as_text=True)
     page = client.get("/commitments/REPAIR-ARRIVAL?lang=en&period=2026-Q5")
     assert page.status_code == 400 and "a quarter (2026-Q3)" in page.get_data(as_text=True)
+    # a wrong period is named beside its field, typed as it was; the months chosen stay
+    page = client.get("/commitments/REPAIR-ARRIVAL?lang=en&from=2026-08&to=2026-10"
+                      "&period=2026Q3").get_data(as_text=True)
+    assert 'id="period-error"' in page and 'value="2026Q3"' in page
+    assert 'aria-invalid="true"' in page and 'value="2026-08"' in page
     # a parameter given twice is refused, not one of its values silently chosen
     for query in ("district=CENTRAL&district=EAST", "from=2026-08&from=2026-09",
                   "period=2026&period=2025"):
