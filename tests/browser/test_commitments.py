@@ -52,3 +52,32 @@ def test_a_commitment_on_a_desktop_and_a_phone(chromium, live_server):
         _accessible(page)
         screenshot(page, f"commitment-page-{viewport['width']}-{locale}")
         context.close()
+
+
+def test_a_complaint_promise_computed_from_the_demo_complaints(chromium, live_server):
+    """The reply promise from the demo complaints: its months, its quarter by district and a
+    wrong period named beside its field, on screen where the answer lands (#districts), both
+    languages."""
+    from portal.demo.loader import load_demo_data
+
+    with live_server.app.app_context():
+        load_demo_data()
+    for viewport, locale, within in ((PHONE, "zh-CN", "达标比例"), (DESKTOP, "en", "Within")):
+        context = chromium.new_context(viewport=viewport, base_url=live_server.url,
+                                       locale=locale)
+        page = context.new_page()
+        page.goto("/commitments/COMPLAINT-REPLY")
+        page.wait_for_selector("figure.chart-figure:not([hidden]) .main-svg", timeout=10_000)
+        assert within in page.locator("#districts-caption").locator("..").inner_text()
+        assert page.locator("#district").count() == 0  # by quarter only
+        _fits(page, viewport["width"])
+        _accessible(page)
+        screenshot(page, f"commitment-complaint-reply-{viewport['width']}-{locale}")
+        page.locator("#period").fill("2026Q3")
+        page.locator("#period").press("Enter")
+        page.wait_for_selector("#period-error")
+        assert "#districts" in page.url
+        top = page.evaluate("document.getElementById('period-error').getBoundingClientRect().top")
+        assert 0 <= top < viewport["height"]
+        _accessible(page)
+        context.close()
