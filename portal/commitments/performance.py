@@ -126,8 +126,11 @@ def states_of(commitment_ids: list[int], first: date, end: date
 def latest_months() -> dict[int, date]:
     """The newest month with figures of each commitment that has any."""
     m = Measurement
+    # one index look-up per commitment (a GROUP BY would read every month ever imported)
+    newest = (sa.select(sa.func.max(m.month)).where(m.commitment_id == Commitment.id)
+              .correlate(Commitment).scalar_subquery())
     return {commitment_id: month for commitment_id, month in db.session.execute(
-        sa.select(m.commitment_id, sa.func.max(m.month)).group_by(m.commitment_id))}
+        sa.select(Commitment.id, newest)) if month is not None}
 
 
 def covered(year_rows: Iterable[Row], year: int) -> list[Period]:
