@@ -130,8 +130,7 @@ def _by_district(code: str) -> tuple[Commitment, str, list[dict[str, Any]]]:
     except report.ParameterError as refused:
         raise ApiError(400, refused.message, refused.parameter) from None
     period = period or report.default_period(found)
-    figures = (report.by_district(found, period, known) if period
-               else report.by_district_over(found, selection, known))
+    figures = report.districts_table(found, period, selection, known)
     if figures is None:
         assert period is not None
         raise ApiError(400, report.unavailable_message(found, period), "period")

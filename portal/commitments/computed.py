@@ -20,9 +20,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from portal.commitments.enums import Source, Verdict
+from flask import g, has_request_context
+
+from portal.commitments.enums import Source
 from portal.commitments.models import Commitment
-from portal.commitments.performance import ALL, Figure, Judge, Row, pooled, shown_share
+from portal.commitments.performance import (
+    ALL,
+    Figure,
+    Judge,
+    Row,
+    pooled,
+    shown_share,
+    unshown,
+)
 from portal.complaints.models import District
 from portal.stats import catalogue, figures
 from portal.stats.models import StatsRun
@@ -45,6 +55,16 @@ def times_measured(commitment: Commitment) -> bool:
     return not is_computed(commitment) or commitment.source in TIMES
 
 
+def statistics_run() -> StatsRun | None:
+    """The statistics' last refresh, read once per request (the pages ask several times)."""
+    if not has_request_context():
+        return figures.current_run()
+    if "commitments_statistics_run" not in g:
+        g.commitments_statistics_run = figures.current_run()
+    found: StatsRun | None = g.commitments_statistics_run
+    return found
+
+
 def latest_month(run: StatsRun | None) -> date | None:
     """The newest month the statistics published."""
     return run.last_month if run is not None else None
@@ -65,14 +85,18 @@ class ComputedJudge(Judge):
         self.run = run
         self.dim = DIMENSIONS[commitment.source]
 
+    def covers(self, period: Period, period_rows: list[Row]) -> bool:
+        """Whether the statistics have published the period."""
+        return self.run is not None and figures.is_published(self.run, period)
+
     def figure(self, period: Period, district: str, period_rows: list[Row]) -> Figure:
         """The period's figures for every district (any period) or one (quarters and years)."""
         label = str(period)
         run = self.run
         if run is None or not figures.is_published(run, period):
-            return Figure(label, district, "none", None, None, None, None, Verdict.NO_DATA)
+            return unshown(label, district, "none")
         if district != ALL and period.granularity is Granularity.MONTH:
-            return Figure(label, district, "hidden", None, None, None, None, Verdict.HIDDEN)
+            return unshown(label, district, "hidden")
         dims = (self.dim,) if district == ALL else ("district", self.dim)
         table = catalogue.table_for(dims)
         assert table is not None  # the catalogue publishes both
@@ -85,11 +109,10 @@ class ComputedJudge(Judge):
             shown = [cell for cell in (within, missed) if cell.count is not None]
             small = (len(shown) == 1 and shown[0].count == 0
                      and {within.state, missed.state} == {"published", "small"})
-            return Figure(label, district, "small" if small else "hidden", None, None, None,
-                          None, Verdict.NOT_ENOUGH if small else Verdict.HIDDEN)
+            return unshown(label, district, "small" if small else "hidden")
         cases = within.count + missed.count
         if cases == 0:
-            return Figure(label, district, "none", None, None, None, None, Verdict.NO_DATA)
+            return unshown(label, district, "none")
         exact = Decimal(100 * within.count) / cases
         median, p90 = self._times(period, district)
         return Figure(label, district, "published", cases, shown_share(exact, self.commitment),
@@ -105,7 +128,7 @@ class ComputedJudge(Judge):
             return self.figure(whole, district, span_rows)
         if district != ALL:
             label = f"{months[0]}/{months[-1]}"
-            return Figure(label, district, "hidden", None, None, None, None, Verdict.HIDDEN)
+            return unshown(label, district, "hidden")
         each = [self.figure(month, ALL, []) for month in months]
         # The first months of the statistics (one begun part way, and the one hidden beside
         # it) are left out rather than hide the whole span: the figures cover the months from
@@ -114,9 +137,9 @@ class ComputedJudge(Judge):
             each.pop(0)
         label = f"{each[0].period}/{months[-1]}" if len(each) > 1 else each[0].period
         if all(f.state == "none" for f in each):
-            return Figure(label, district, "none", None, None, None, None, Verdict.NO_DATA)
+            return unshown(label, district, "none")
         if any(f.state not in ("published", "none") for f in each):
-            return Figure(label, district, "hidden", None, None, None, None, Verdict.HIDDEN)
+            return unshown(label, district, "hidden")
         cases = sum(f.cases or 0 for f in each)
         within = sum(f.within or 0 for f in each)
         exact = Decimal(100 * within) / cases

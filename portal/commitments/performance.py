@@ -85,6 +85,15 @@ class Figure:
     within: int | None = None  # cases within the target
 
 
+# The verdict of a figure shown without numbers, by its state.
+UNSHOWN = {"none": Verdict.NO_DATA, "hidden": Verdict.HIDDEN, "small": Verdict.NOT_ENOUGH}
+
+
+def unshown(period: str, district: str, state: str) -> Figure:
+    """A figure without numbers: no figures (``none``), ``hidden`` or ``small``."""
+    return Figure(period, district, state, None, None, None, None, UNSHOWN[state])
+
+
 def rows(commitment_id: int, first: date, end: date) -> list[Row]:
     """The measurements of months from ``first`` up to (not including) ``end``."""
     m = Measurement
@@ -234,6 +243,10 @@ class Judge:
         """Use these states (``states_of``) rather than read them year by year."""
         self._states.update(by_year)
 
+    def covers(self, period: Period, period_rows: list[Row]) -> bool:
+        """Whether every month of a calendar period is reported (``period_rows``: its rows)."""
+        return period in covered(period_rows, period.year)
+
     def state(self, period: Period, district: str) -> str:
         """How the period's count is published (``none``: zero)."""
         if period.year not in self._states:
@@ -269,13 +282,13 @@ class Judge:
         label = f"{months[0]}/{months[-1]}"
         chosen = [row for row in span_rows if district in (ALL, row.district)]
         if not chosen:
-            return Figure(label, district, "none", None, None, None, None, Verdict.NO_DATA)
+            return unshown(label, district, "none")
         if any(self.state(month, district) not in (State.PUBLISHED.value, "none")
                for month in months):
-            return Figure(label, district, "hidden", None, None, None, None, Verdict.HIDDEN)
+            return unshown(label, district, "hidden")
         cases = sum(row.cases for row in chosen)
         if cases < self.k:
-            return Figure(label, district, "small", None, None, None, None, Verdict.NOT_ENOUGH)
+            return unshown(label, district, "small")
         within = sum(row.within for row in chosen)
         exact = Decimal(100 * within) / cases
         return Figure(label, district, State.PUBLISHED.value, cases,

@@ -25,7 +25,6 @@ from portal.commitments.performance import (
     Figure,
     Judge,
     Row,
-    covered,
     latest_month,
     latest_months,
     min_cell,
@@ -143,14 +142,14 @@ def judge_of(commitment: Commitment, known: list[District]) -> Judge:
     """What judges the commitment's figures: its imported measurements, or the statistics'
     published cells for a complaint commitment (``computed``)."""
     if computed.is_computed(commitment):
-        return computed.ComputedJudge(commitment, known, stats_figures.current_run())
+        return computed.ComputedJudge(commitment, known, computed.statistics_run())
     return Judge(commitment, known)
 
 
 def latest(commitment: Commitment) -> date | None:
     """The newest month with figures."""
     if computed.is_computed(commitment):
-        return computed.latest_month(stats_figures.current_run())
+        return computed.latest_month(computed.statistics_run())
     return latest_month(commitment.id)
 
 
@@ -158,7 +157,7 @@ def default_period(commitment: Commitment) -> Period | None:
     """The period the table by district shows unless one is asked for: for a complaint
     commitment, whose districts are published by quarter, the latest quarter published;
     otherwise none (the months chosen, together)."""
-    run = stats_figures.current_run()
+    run = computed.statistics_run()
     newest = latest(commitment)
     if not computed.is_computed(commitment) or run is None or newest is None:
         return None
@@ -186,13 +185,19 @@ def by_district(commitment: Commitment, period: Period, known: list[District]
     None if not every month of it is reported yet (a period in course)."""
     found = rows(commitment.id, period.first_day, period.end)
     judge = judge_of(commitment, known)
-    if isinstance(judge, computed.ComputedJudge):
-        if judge.run is None or not stats_figures.is_published(judge.run, period):
-            return None
-    elif period not in covered(found, period.year):
+    if not judge.covers(period, found):
         return None
     months = [Period(period.year, Granularity.MONTH, month) for month in period.months]
     return [judge.span(months, code, found) for code in [ALL, *(d.code for d in known)]]
+
+
+def districts_table(commitment: Commitment, period: Period | None, selection: Selection,
+                    known: list[District]) -> list[Figure] | None:
+    """The table by district the page and the API show: of ``period``, else of the selected
+    months together (``by_district``, ``by_district_over``)."""
+    if period is not None:
+        return by_district(commitment, period, known)
+    return by_district_over(commitment, selection, known)
 
 
 def by_district_over(commitment: Commitment, selection: Selection,
@@ -337,7 +342,7 @@ def last_import(commitment: Commitment) -> datetime | None:
     """When the figures of a commitment were last imported (what the pages show dates
     from); for a complaint commitment, when the statistics were last extracted."""
     if computed.is_computed(commitment):
-        return computed.extracted_at(stats_figures.current_run())
+        return computed.extracted_at(computed.statistics_run())
     found: datetime | None = db.session.scalar(
         sa.select(sa.func.max(MeasurementImport.imported_at))
         .join(Measurement, Measurement.import_id == MeasurementImport.id)

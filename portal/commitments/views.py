@@ -63,9 +63,7 @@ def _shown(selection: report.Selection, period: Period | None) -> dict[str, str]
 def _downloads(code: str, selection: report.Selection, period: Period | None
                ) -> dict[str, str]:
     """The page's tables as data: month by month, and by district."""
-    arguments: dict[str, Any] = {"from": f"{selection.first:%Y-%m}",
-                                 "to": f"{selection.last:%Y-%m}",
-                                 "district": selection.district or None}
+    arguments: dict[str, Any] = dict(_shown(selection, None))
     by_district: dict[str, Any] = {"period": str(period)} if period else {
         "from": arguments["from"], "to": arguments["to"]}
     return {"csv": url_for("commitments_api.performance_csv", code=code, **arguments),
@@ -119,8 +117,7 @@ def show(code: str) -> Any:
         commitment=commitment, version=version, upcoming=report.upcoming(commitment),
         versions=report.published_versions(commitment), selection=selection, months=months,
         districts=known, period=period, chart=chart, error=error, all_districts=ALL,
-        by_district=(report.by_district(commitment, period, known) if period
-                     else report.by_district_over(commitment, selection, known)),
+        by_district=report.districts_table(commitment, period, selection, known),
         computed=computed.is_computed(commitment), shown_cases=report.shown_cases,
         period_error=period_error,
         period_typed=request.args.get("period", "")[:40] if period_error else None,

@@ -241,14 +241,14 @@ CONTENT = ("decision_id", "title_zh", "title_en", "unit_zh", "unit_en", "happene
 def fingerprint(notice: Notice) -> str:
     """What a member confirms publishing: every part of the draft notice that becomes public."""
     return publication.fingerprint({"status": notice.status.value,
-                                 **{name: getattr(notice, name) for name in CONTENT}})
+                                    **{name: getattr(notice, name) for name in CONTENT}})
 
 
 def update_fingerprint(update: NoticeUpdate) -> str:
     """What a member confirms publishing: the draft update's text and whether it closes."""
     return publication.fingerprint({"status": update.status.value, "notice": update.notice_id,
-                                 "body": [update.body_zh, update.body_en],
-                                 "closes": update.closes})
+                                    "body": [update.body_zh, update.body_en],
+                                    "closes": update.closes})
 
 
 def publish_notice(notice: Notice, user: User | None, now: datetime,
