@@ -32,6 +32,7 @@ DOMAINS = (
     "portal.committee",
     "portal.stats",
     "portal.commitments",
+    "portal.open311",
     "portal.demo",
 )
 

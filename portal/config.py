@@ -174,6 +174,17 @@ OPTIONS: tuple[Option, ...] = (
            "change it once checkpoints are published."),
     Option("LOG_KEY_NAME", "",
            "Name of the checkpoints' signing key (no `+` nor spaces); empty: the origin."),
+    Option("OPEN311_JURISDICTION", "",
+           "The Open311 `jurisdiction_id` of this portal; empty: the host of "
+           "`PORTAL_PUBLIC_URL` (or `localhost`). A request naming another is refused."),
+    Option("OPEN311_KEY_LIMIT", "60 per minute;5000 per day",
+           "Open311 service requests that one partner's key may file, unless the key has a "
+           "limit of its own (`apikeys create --rate-limit`)."),
+    Option("OPEN311_READ_LIMIT", "120 per minute",
+           "Open311 reads (services, requests) per client address."),
+    Option("OPEN311_MAX_REQUESTS", 1000,
+           "Most service requests one Open311 GET requests answers (the newest first).",
+           _parse_int),
     Option("TRUSTED_HOSTS", "",
            "Host names (comma-separated) the portal answers to; requests for other hosts get "
            "400. Empty: any host (set `PORTAL_PUBLIC_URL` so that links never use it)."),

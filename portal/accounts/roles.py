@@ -45,6 +45,7 @@ class Permission(enum.StrEnum):
     MANAGE_COMMITMENTS = "manage_commitments"
     COMMITTEE_BUSINESS = "committee_business"
     MANAGE_COMMITTEE = "manage_committee"
+    MANAGE_PARTNERS = "manage_partners"  # Open311 partners' API keys
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from babel.dates import format_skeleton
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
@@ -28,11 +29,20 @@ from portal.complaints import codes
 from portal.complaints.attachments import ACCEPT
 from portal.complaints.enums import ComplaintStatus, ComplaintType, FindingOutcome
 from portal.complaints.models import Complaint
-from portal.complaints.queries import CaseFilters, CommitteeFilters, CommitteeStatus, Facets, Month
+from portal.complaints.queries import (
+    WEB_CHANNEL,
+    CaseFilters,
+    CommitteeFilters,
+    CommitteeStatus,
+    Facets,
+    Month,
+)
 from portal.complaints.services import MAX_REASONS, MIN_REASONS, Filing, categories, districts
 from portal.core.forms import PortalForm
 from portal.core.text import bracketed
+from portal.extensions import db
 from portal.i18n import current_language
+from portal.open311.models import ApiKey
 
 REQUIRED = _l("This field is required.")
 
@@ -378,6 +388,7 @@ class InboxFilterForm(FilterForm):
 
     status = SelectField(_l("Status"), choices=[], validate_choice=False)
     type = SelectField(_l("Type"), choices=[], validate_choice=False)
+    channel = SelectField(_l("Channel"), choices=[], validate_choice=False)
     overdue = BooleanField(_l("Overdue only"))
     mine = BooleanField(_l("Assigned to me"))
 
@@ -386,6 +397,8 @@ class InboxFilterForm(FilterForm):
         self.status.choices = [("", str(_l("Open and escalated"))), (ALL, str(_l("All")))] + [
             (s.value, s.title) for s in ComplaintStatus]
         self.type.choices = [("", str(_l("All"))), *ComplaintType.choices()]
+        self.channel.choices = [("", str(_l("All"))),
+                                (WEB_CHANNEL, str(_l("The portal's form"))), *channel_choices()]
 
     def to_filters(self, user_id: int | None = None) -> CaseFilters:
         """Every filter of the inbox; ``mine`` means assigned to ``user_id``."""
@@ -395,7 +408,15 @@ class InboxFilterForm(FilterForm):
             status=None if status in {None, ALL} else ComplaintStatus(status),
             open_only=status is None, type=ComplaintType(kind) if kind else None,
             overdue=bool(self.overdue.data),
-            assignee_id=user_id if self.mine.data else None)
+            assignee_id=user_id if self.mine.data else None,
+            channel=_choice(self.channel.data, {value for value, _label in self.channel.choices
+                                                if value}))
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    """The partner channels (Open311 keys, revoked ones too: their cases stay)."""
+    return [(str(key_id), channel) for key_id, channel in db.session.execute(
+        sa.select(ApiKey.id, ApiKey.channel).order_by(ApiKey.channel, ApiKey.id))]
 
 
 def _one_of(values: set[str], message: Any) -> Any:

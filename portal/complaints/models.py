@@ -17,6 +17,7 @@ from portal.complaints.enums import (
     FindingOutcome,
 )
 from portal.core.models import Base, UTCDateTime, enum_type, utcnow
+from portal.open311.models import ApiKey  # a complaint's channel: mapped before complaints
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -138,10 +139,13 @@ class Complaint(Base):
     # the committee should decide (``COMMITTEE_WORKING_DAYS`` working days later).
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     committee_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The partner channel whose key filed the case through Open311 (None: the portal's form).
+    api_key_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_keys.id"), index=True)
 
     category: Mapped[ComplaintCategory] = relationship()
     district: Mapped[District] = relationship()
     assigned_to: Mapped[User | None] = relationship()
+    api_key: Mapped[ApiKey | None] = relationship()
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan")
     attachments: Mapped[list[ComplaintAttachment]] = relationship(

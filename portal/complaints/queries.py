@@ -67,6 +67,9 @@ class Month:
         return datetime(self.year, self.month, 1, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
+WEB_CHANNEL = "web"
+
+
 @dataclass(frozen=True)
 class CaseFilters:
     """What a list is narrowed to; None (or False) means no narrowing."""
@@ -80,6 +83,8 @@ class CaseFilters:
     overdue: bool = False
     assignee_id: int | None = None
     month: Month | None = None  # registered in this local month
+    # Filed through the portal's own form (WEB_CHANNEL) or a partner's key (its id, as text).
+    channel: str | None = None
 
     def but(self, **changes: Any) -> CaseFilters:
         """These filters with some changed."""
@@ -100,6 +105,10 @@ def _conditions(filters: CaseFilters) -> list[sa.ColumnElement[bool]]:
         conditions.append(Complaint.public_summary.contains(filters.text, autoescape=True))
     if filters.open_only:
         conditions.append(Complaint.status.in_([*OPEN, ComplaintStatus.ESCALATED]))
+    if filters.channel == WEB_CHANNEL:
+        conditions.append(Complaint.api_key_id.is_(None))
+    elif filters.channel is not None:
+        conditions.append(Complaint.api_key_id == int(filters.channel))
     if filters.month is not None:
         zone = _zone()
         conditions += [Complaint.registered_at >= filters.month.start(zone),
@@ -194,7 +203,8 @@ def inbox(filters: CaseFilters, now: datetime) -> sa.Select[Complaint]:
         query = query.where(_overdue(now))
     waiting = sa.case((Complaint.status.in_(OPEN_STATUSES), 0), else_=1)
     return query.options(selectinload(Complaint.category), selectinload(Complaint.district),
-                         selectinload(Complaint.assigned_to)).order_by(
+                         selectinload(Complaint.assigned_to),
+                         selectinload(Complaint.api_key)).order_by(
         waiting, Complaint.reply_due_at, Complaint.id)
 
 

@@ -78,6 +78,7 @@ class Filing:
     consent_contact: bool = False
     consent_publish: bool = False
     language: str = "zh_Hans_CN"
+    api_key_id: int | None = None  # filed by a partner channel (Open311)
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def submit_complaint(filing: Filing, submission_key: str, now: datetime) -> Rece
         contact_phone_enc=protection.encrypt(filing.contact_phone),
         contact_email_enc=protection.encrypt(filing.contact_email),
         consent_contact=filing.consent_contact, consent_publish=filing.consent_publish,
-        language=filing.language,
+        language=filing.language, api_key_id=filing.api_key_id,
         status=ComplaintStatus.REGISTERED, registered_at=now,
         first_contact_due_at=now + timedelta(hours=category.first_contact_hours),
         reply_due_at=reply_due(now, category.reply_working_days, zone), reopen_count=0)

@@ -66,9 +66,10 @@ def _open_to_all(response: Response) -> Response:
     return response
 
 
-def api_blueprint(name: str, import_name: str) -> Blueprint:
-    """A blueprint under ``/api/v1`` with the API's errors, CORS and caching headers."""
-    blueprint = Blueprint(name, import_name, url_prefix=API_PREFIX)
+def api_blueprint(name: str, import_name: str, url_prefix: str = API_PREFIX) -> Blueprint:
+    """A blueprint under ``/api/v1`` (or another prefix: Open311's) with the API's errors, CORS
+    and caching headers."""
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
     csrf.exempt(blueprint)
     blueprint.register_error_handler(ApiError, _api_error)
     blueprint.after_request(_open_to_all)

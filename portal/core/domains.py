@@ -59,6 +59,9 @@ class Registry:
     reference_resets: list[Callable[[], None]] = field(default_factory=list)
     # whether a complaint whose summary is approved must wait before joining the public list
     listing_holds: list[Callable[[Any], bool]] = field(default_factory=list)
+    # path prefix -> how errors there are written (status, message) -> response: a standard
+    # API with an error format of its own (Open311)
+    error_bodies: list[tuple[str, Callable[[int, str], Any]]] = field(default_factory=list)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -105,6 +108,12 @@ def add_listing_hold(app: Flask, hold: Callable[[Any], bool]) -> None:
     """Register a check that keeps an approved complaint off the public list for now (True):
     the domain that holds it back lists it later (sets ``listed_at``)."""
     registry(app).listing_holds.append(hold)
+
+
+def add_error_body(app: Flask, prefix: str, render: Callable[[int, str], Any]) -> None:
+    """Write the portal's errors (404, 405, 413, 429, 500, 503...) under ``prefix`` with
+    ``render(status, message)`` instead of a page or the API's JSON."""
+    registry(app).error_bodies.append((prefix, render))
 
 
 def load_reference_data() -> None:

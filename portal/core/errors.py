@@ -22,7 +22,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.core import transactions
+from portal.core import domains, transactions
 from portal.extensions import limiter
 
 
@@ -96,6 +96,9 @@ def render_error(code: int, message: str | None = None) -> tuple[Response | str,
     """Render the page or JSON body for an HTTP error code."""
     title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     text = message or str(default_message)
+    for prefix, render in domains.registry().error_bodies:
+        if request.path.startswith(prefix):
+            return render(code, text), code
     if wants_json():
         return jsonify(error={"status": code, "title": str(title), "message": text}), code
     try:

@@ -1,0 +1,237 @@
+"""Open311 GeoReport v2 under ``/open311/v2``: discovery, services, a service's definition,
+service requests read and filed. Every call answers JSON or XML (``.json`` / ``.xml``), errors
+in the specification's format."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, g, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from werkzeug.wrappers import Response
+
+from portal.accounts.roles import open_to_all
+from portal.core import transactions
+from portal.core.formatting import deadline_filter
+from portal.core.models import utcnow
+from portal.extensions import limiter
+from portal.open311 import catalogue, filing, keys, reading
+from portal.open311.blueprint import open311
+from portal.open311.formats import (
+    FORMATS,
+    Open311Error,
+    error_response,
+    format_of,
+    respond,
+)
+from portal.open311.models import ApiKey
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When the services or this endpoint last changed as the specification means it (discovery).
+CHANGESET = "2026-11-29T00:00:00Z"
+
+
+@open311.errorhandler(Open311Error)
+def _refused(error: Open311Error) -> Response:
+    return error_response(format_of(request.path), [error])
+
+
+@open311.errorhandler(filing.Invalid)
+def _invalid(error: filing.Invalid) -> Response:
+    return error_response(format_of(request.path), error.errors)
+
+
+def _format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise Open311Error(404, _("Ask for .json or .xml: the portal serves no other format."))
+    return fmt
+
+
+def _presented() -> str:
+    source = request.form if request.method == "POST" else request.args
+    return source.get("api_key", "")
+
+
+def _current_key() -> ApiKey | None:
+    """The key the request presents, looked up once (None: none, or not one of ours)."""
+    if "open311_key" not in g:
+        presented = _presented()
+        g.open311_key = keys.find(presented) if presented else None
+    found: ApiKey | None = g.open311_key
+    return found
+
+
+def _key(required: bool) -> ApiKey | None:
+    """The request's key, active; Open311Error 403 if one is needed or one that is not valid
+    was given. A request with a valid key counts as one of its uses."""
+    if not _presented():
+        if required:
+            raise Open311Error(403, _("An api_key is needed to file a service request: the "
+                                      "portal's administrators give one to each partner "
+                                      "channel."))
+        return None
+    key = _current_key()
+    if key is None or not key.active:
+        raise Open311Error(403, _("This api_key is not valid: it is unknown or was revoked."))
+    keys.record_use(key, utcnow())
+    return key
+
+
+def _key_limit() -> str:
+    key = _current_key()
+    return (key.rate_limit if key is not None and key.rate_limit else
+            str(current_app.config["OPEN311_KEY_LIMIT"]))
+
+
+def _limit_key() -> str:
+    key = _current_key()
+    return f"open311-key:{key.id}" if key is not None else get_remote_address()
+
+
+def _read_limit() -> str:
+    return str(current_app.config["OPEN311_READ_LIMIT"])
+
+
+limit_by_key = limiter.limit(_key_limit, key_func=_limit_key, methods=["POST"])
+limit_reads = limiter.limit(_read_limit, methods=["GET"])
+
+
+def _check_jurisdiction(values: Any) -> None:
+    given = values.get("jurisdiction_id", "")
+    if given and given != jurisdiction():
+        raise Open311Error(404, _("This endpoint serves the jurisdiction “%(ours)s” only.",
+                                  ours=jurisdiction()))
+
+
+def jurisdiction() -> str:
+    """The jurisdiction_id of this endpoint."""
+    return str(current_app.config["OPEN311_JURISDICTION"] or current_app.config["SERVER_NAME"]
+               or "localhost")
+
+
+@open311.get("/discovery.<fmt>")
+@limit_reads
+@open_to_all
+def discovery(fmt: str) -> Response:
+    """Where the endpoint is, which specification and formats it serves, how to get a key."""
+    fmt = _format(fmt)
+    return respond(fmt, "discovery", {
+        "changeset": CHANGESET,
+        "contact": _("Service hotline %(hotline)s; the portal's address: %(url)s",
+                     hotline=current_app.config["SERVICE_HOTLINE"],
+                     url=url_for("pages.home", _external=True)),
+        "key_service": _("Partner channels (hotlines, civic apps) get a key from the portal's "
+                         "administrators; reading needs none."),
+        "endpoints": [{"specification": SPECIFICATION,
+                       "url": url_for("open311.discovery", fmt=fmt, _external=True)
+                       .rsplit("/", 1)[0],
+                       "changeset": CHANGESET, "type": "production",
+                       "formats": ["text/xml", "application/json"]}]})
+
+
+@open311.get("/services.<fmt>")
+@limit_reads
+@open_to_all
+def services(fmt: str) -> Response:
+    """One service per complaint category."""
+    fmt = _format(fmt)
+    _only(request.args, {"jurisdiction_id", "lang"})
+    _check_jurisdiction(request.args)
+    return respond(fmt, "services", catalogue.service_list())
+
+
+@open311.get("/services/<service_code>.<fmt>")
+@limit_reads
+@open_to_all
+def service_definition(service_code: str, fmt: str) -> Response:
+    """A service's attributes: the type, the district and the optional fields."""
+    fmt = _format(fmt)
+    _only(request.args, {"jurisdiction_id", "lang"})
+    _check_jurisdiction(request.args)
+    category = catalogue.find_service(service_code)
+    if category is None:
+        raise Open311Error(404, _("service_code “%(code)s” is not a service; GET services "
+                                  "lists them.", code=service_code[:40]))
+    return respond(fmt, "service_definition", catalogue.definition(category))
+
+
+def _only(values: Any, known: set[str]) -> None:
+    for name in values:
+        if name not in known:
+            raise Open311Error(400, _("%(name)s is not a parameter of this call; it takes: "
+                                      "%(known)s.", name=name[:60],
+                                      known=", ".join(sorted(known))))
+
+
+@open311.get("/requests.<fmt>")
+@limit_reads
+@open_to_all
+def requests(fmt: str) -> Response:
+    """Published cases (and, for a key, the cases it filed, by their tracking numbers)."""
+    fmt = _format(fmt)
+    _check_jurisdiction(request.args)
+    search = reading.parse(request.args, utcnow())
+    key = _key(required=False)
+    return _private(respond(fmt, "service_requests", reading.find(search, key)), key)
+
+
+@open311.get("/requests/<service_request_id>.<fmt>")
+@limit_reads
+@open_to_all
+def one_request(service_request_id: str, fmt: str) -> Response:
+    """One service request, as a list of one (the specification's shape)."""
+    fmt = _format(fmt)
+    _only(request.args, {"jurisdiction_id", "api_key", "lang"})
+    _check_jurisdiction(request.args)
+    key = _key(required=False)
+    row = reading.find_one(service_request_id, key)
+    if row is None:
+        raise Open311Error(404, _("There is no public service request “%(id)s”.",
+                                  id=service_request_id[:40]))
+    return _private(respond(fmt, "service_requests", [row]), key)
+
+
+def _private(response: Response, key: ApiKey | None) -> Response:
+    """What a key reads is for that partner only: no shared cache may keep it."""
+    if key is not None:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@open311.post("/requests.<fmt>")
+@limit_by_key
+@open_to_all
+def create_request(fmt: str) -> Response:
+    """File a complaint for a partner channel: the answer carries the tracking number as
+    service_request_id and, this once, the secret code with which the complainant follows it."""
+    fmt = _format(fmt)
+    key = _key(required=True)
+    assert key is not None
+    try:
+        _check_jurisdiction(request.form)
+        receipt = filing.file(request.form, key, request.headers.get("Idempotency-Key"),
+                              utcnow())
+    except (filing.Invalid, Open311Error) as error:
+        # Nothing of the request is kept but the count of the key's uses.
+        transactions.rollback()
+        keys.record_use(key, utcnow())
+        transactions.keep_despite_refusal()
+        return error_response(fmt, error.errors if isinstance(error, filing.Invalid)
+                              else [error])
+    case = receipt.complaint
+    body = {"service_request_id": case.tracking_number, "service_notice": _notice(
+        case.first_contact_due_at, case.reply_due_at, receipt.duplicate), "account_id": None,
+        "secret_code": None if receipt.duplicate else receipt.formatted_code}
+    return respond(fmt, "service_requests", [body], 200 if receipt.duplicate else 201)
+
+
+def _notice(contact_due: datetime, reply_due: datetime, duplicate: bool) -> str:
+    if duplicate:
+        return _("This request was filed before (same Idempotency-Key); its secret code was "
+                 "given only with the first answer.")
+    return _("Registered. First contact by %(contact)s, an answer by %(reply)s. The "
+             "complainant follows the case with the tracking number and the secret code, "
+             "which is shown only this once.", contact=deadline_filter(contact_due),
+             reply=deadline_filter(reply_due))

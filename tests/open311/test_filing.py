@@ -1,0 +1,189 @@
+"""POST requests: a partner files a complaint with its key, through the form's rules."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree
+
+import pytest
+
+from portal.complaints import services
+from portal.core import protection
+from portal.extensions import db
+from tests.open311.conftest import BASE, GOOD, complaint, stored
+
+
+def _post(client, data, fmt="json", **kwargs):
+    return client.post(f"{BASE}/requests.{fmt}", data=data, **kwargs)
+
+
+def test_a_partner_files_a_complaint_and_gets_its_number_and_code_once(app, client, key):
+    response = _post(client, {"api_key": key, **GOOD, "attribute[type]": "report",
+                              "first_name": "张", "last_name": "三", "phone": "13800000000",
+                              "attribute[consent_contact]": "yes",
+                              "attribute[consent_publish]": "yes",
+                              "address_string": "滨河路 1 号（虚构）"})
+    assert response.status_code == 201
+    assert response.content_type == "application/json; charset=utf-8"
+    [answer] = response.get_json()
+    number, code = answer["service_request_id"], answer["secret_code"]
+    assert number.startswith("TS-") and len(code) == 19
+    case = complaint(app, number)
+    assert (case.category_code, case.district_code, case.type.value) == (
+        "BIZ-FEE", "CENTRAL", "report")
+    assert case.subject == GOOD["description"][:40]  # no subject given: the description's start
+    assert case.consent_contact and case.consent_publish
+    assert case.location == "滨河路 1 号（虚构）"
+    assert case.api_key_id is not None
+    with app.app_context():
+        # The complainant follows it with the code, as if filed on the portal.
+        assert services.find_for_tracking(number, code) is not None
+        found = services.find_by_number(number)
+        assert protection.decrypt(found.contact_name_enc) == "张 三"
+        assert protection.decrypt(found.contact_phone_enc) == "13800000000"
+
+
+def test_the_channel_shows_in_the_staff_inbox_and_on_the_case(app, client, key, auth,
+                                                             make_user):
+    number = _post(client, {"api_key": key, **GOOD}).get_json()[0]["service_request_id"]
+    make_user("alice", "staff")
+    auth.login()
+    inbox = client.get("/staff/complaints/").get_data(as_text=True)
+    assert "12345 市民热线" in inbox
+    case = client.get(f"/staff/complaints/{number}").get_data(as_text=True)
+    assert "12345 市民热线" in case
+    web = client.get("/staff/complaints/?channel=web&status=all").get_data(as_text=True)
+    assert number not in web
+    with app.app_context():
+        key_id = complaint(app, number).api_key_id
+    partner = client.get(f"/staff/complaints/?channel={key_id}&status=all")
+    assert number in partner.get_data(as_text=True)
+
+
+def test_the_same_idempotency_key_files_once_and_never_shows_the_code_again(app, client, key):
+    first = _post(client, {"api_key": key, **GOOD}, headers={"Idempotency-Key": "call-77"})
+    again = _post(client, {"api_key": key, **GOOD}, headers={"Idempotency-Key": "call-77"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json()[0]["service_request_id"] == again.get_json()[0]["service_request_id"]
+    assert again.get_json()[0]["secret_code"] is None
+    assert stored(app)[0] == 1
+
+
+def test_another_partners_idempotency_key_is_its_own(app, client, make_key):
+    one, _ = make_key("one")
+    two, _ = make_key("two", channel="市民 App")
+    for key in (one, two):
+        assert _post(client, {"api_key": key, **GOOD},
+                     headers={"Idempotency-Key": "same"}).status_code == 201
+    assert stored(app)[0] == 2
+
+
+def test_xml_answer_has_the_specifications_elements(client, key):
+    response = _post(client, {"api_key": key, **GOOD}, fmt="xml")
+    assert response.status_code == 201
+    assert response.content_type == "text/xml; charset=utf-8"
+    assert response.data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    root = ElementTree.fromstring(response.data)
+    assert root.tag == "service_requests"
+    request = root.find("request")
+    assert request is not None
+    assert request.findtext("service_request_id", "").startswith("TS-")
+    assert request.findtext("service_notice")
+
+
+@pytest.mark.parametrize(("data", "status", "says"), [
+    ({}, 403, "api_key"),
+    ({"api_key": "ops_" + "x" * 43}, 403, "not valid"),
+    ({"api_key": "KEY", "service_code": "NOPE"}, 400, "NOPE"),
+    ({"api_key": "KEY", "attribute[district]": "MARS"}, 400, "MARS"),
+    ({"api_key": "KEY", "attribute[type]": "praise"}, 400, "praise"),
+    ({"api_key": "KEY", "attribute[colour]": "red"}, 400, "attribute[colour]"),
+    ({"api_key": "KEY", "description": "长" * 4001}, 400, "4,000"),
+    ({"api_key": "KEY", "description": ""}, 400, "description"),
+    ({"api_key": "KEY", "service_code": ""}, 400, "service_code"),
+    ({"api_key": "KEY", "attribute[district]": ""}, 400, "attribute[district]"),
+    ({"api_key": "KEY", "email": "not-an-address"}, 400, "email"),
+    ({"api_key": "KEY", "phone": "12"}, 400, "phone"),
+    ({"api_key": "KEY", "attribute[account_number]": "12ab"}, 400, "account_number"),
+    ({"api_key": "KEY", "attribute[occurred_on]": "yesterday"}, 400, "occurred_on"),
+    ({"api_key": "KEY", "lat": "91", "long": "120"}, 400, "lat"),
+    ({"api_key": "KEY", "lat": "30"}, 400, "lat"),
+    ({"api_key": "KEY", "media_url": "http://example.com/a.jpg"}, 400, "media_url"),
+    ({"api_key": "KEY", "attribute[consent_contact]": "yes"}, 400, "phone number"),
+    ({"api_key": "KEY", "jurisdiction_id": "elsewhere.example"}, 404, "localhost"),
+    ({"api_key": "KEY", "colour": "red"}, 400, "colour"),
+    ({"api_key": "KEY", "description": "a\x00b"}, 400, "description"),
+])
+def test_bad_requests_are_refused_in_the_open311_format_and_nothing_is_written(
+        app, client, key, data, status, says):
+    before = stored(app)
+    sent = {**GOOD, **data}
+    if sent.get("api_key") == "KEY":
+        sent["api_key"] = key
+    for name, value in data.items():
+        if value == "" and name in sent:
+            del sent[name]
+    if not data:
+        sent.pop("api_key", None)
+    response = _post(client, sent, headers={"Accept-Language": "en"})
+    assert response.status_code == status
+    errors = response.get_json()
+    assert isinstance(errors, list) and errors
+    assert all(set(error) == {"code", "description"} for error in errors)
+    assert errors[0]["code"] == status
+    assert any(says in error["description"] for error in errors), errors
+    assert stored(app) == before
+
+
+def test_errors_are_translated(client, key):
+    response = _post(client, {"api_key": key, **GOOD, "attribute[district]": "MARS"},
+                     headers={"Accept-Language": "zh-CN"})
+    assert "不是" in response.get_json()[0]["description"]
+
+
+def test_a_revoked_key_is_refused_at_once(app, client, make_key, runner):
+    key, key_id = make_key("gone")
+    assert _post(client, {"api_key": key, **GOOD}).status_code == 201
+    result = runner.invoke(args=["apikeys", "revoke", "gone"])
+    assert result.exit_code == 0, result.output
+    response = _post(client, {"api_key": key, **GOOD}, fmt="xml")
+    assert response.status_code == 403
+    root = ElementTree.fromstring(response.data)
+    assert root.tag == "errors"
+    assert root.find("error/code").text == "403"
+    assert stored(app)[0] == 1
+
+
+def test_each_request_with_a_key_is_counted_refused_ones_too(app, client, make_key):
+    key, key_id = make_key()
+    _post(client, {"api_key": key, **GOOD})
+    _post(client, {"api_key": key, **GOOD, "service_code": "NOPE"})
+    client.get(f"{BASE}/requests.json", query_string={"api_key": key})
+    from portal.open311.models import ApiKey
+    with app.app_context():
+        row = db.session.get(ApiKey, key_id)
+        assert row.requests == 3 and row.last_used_at is not None
+
+
+def test_each_key_has_its_own_rate_limit(make_app, tmp_path):
+    app = make_app(RATELIMIT_ENABLED=True, OPEN311_KEY_LIMIT="2 per minute")
+    client = app.test_client()
+    from portal.core.models import utcnow
+    from portal.open311 import keys
+    with app.app_context():
+        _row, one = keys.create("one", "甲", "甲渠道", utcnow())
+        _row, two = keys.create("two", "乙", "乙渠道", utcnow(), "5 per minute")
+        db.session.commit()
+    answers = [_post(client, {"api_key": one, **GOOD}).status_code for _ in range(3)]
+    assert answers == [201, 201, 429]
+    refused = _post(client, {"api_key": one, **GOOD}, fmt="xml")
+    assert refused.status_code == 429
+    assert ElementTree.fromstring(refused.data).find("error/code").text == "429"
+    assert "Retry-After" in refused.headers
+    # The other key has its own count (and a limit of its own).
+    assert [_post(client, {"api_key": two, **GOOD}).status_code for _ in range(3)] == [201] * 3
+
+
+def test_the_answer_is_json_that_a_strict_parser_reads(client, key):
+    response = _post(client, {"api_key": key, **GOOD})
+    assert json.loads(response.data.decode("utf-8"))[0]["account_id"] is None
