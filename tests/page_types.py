@@ -59,7 +59,8 @@ STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/compl
          "/staff/committee/members/{resigned}/replace",
          "/staff/commitments/", "/staff/commitments/new", "/staff/commitments/import",
          "/staff/commitments/REPAIR-ARRIVAL/versions/new",
-         "/staff/commitments/REPAIR-ARRIVAL/versions/1"]
+         "/staff/commitments/REPAIR-ARRIVAL/versions/1", "/staff/partners/",
+         "/staff/complaints/?channel=web"]
 COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escalated}",
              "/staff/complaints/committee/?status=pending", "/staff/complaints/committee/?month=x",
              "/staff/committee/work/", "/staff/committee/work/decisions/new",

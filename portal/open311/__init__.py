@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
     from flask import request
 
     from portal.accounts.roles import Permission
-    from portal.open311 import models, staff_views, views  # noqa: F401  (routes and models)
+    from portal.open311 import demo, models, staff_views, views  # noqa: F401  (routes, models)
     from portal.open311.blueprint import PREFIX, open311, staff
     from portal.open311.cli import apikeys_cli
     from portal.open311.formats import Open311Error, error_response, format_of
@@ -27,3 +27,4 @@ def init_app(app: Flask) -> None:
         format_of(request.path), [Open311Error(status, message)]))
     domains.add_navigation(app, NavItem("open311_staff.index", _l("Partners"),
                                         Permission.MANAGE_PARTNERS, position=160))
+    domains.add_demo_loader(app, "open311", demo.load)

@@ -142,7 +142,7 @@ def test_errors_are_translated(client, key):
 
 
 def test_a_revoked_key_is_refused_at_once(app, client, make_key, runner):
-    key, key_id = make_key("gone")
+    key, _key_id = make_key("gone")
     assert _post(client, {"api_key": key, **GOOD}).status_code == 201
     result = runner.invoke(args=["apikeys", "revoke", "gone"])
     assert result.exit_code == 0, result.output

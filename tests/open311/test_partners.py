@@ -35,7 +35,7 @@ def test_apikeys_refuses_a_duplicate_name_a_bad_limit_and_an_unknown_key(runner)
     args = ["apikeys", "create", "city", "--owner", "甲", "--channel", "乙"]
     assert runner.invoke(args=args).exit_code == 0
     again = runner.invoke(args=args)
-    assert again.exit_code == 1 and "already" in again.output
+    assert again.exit_code == 1 and "city" in again.output
     bad = runner.invoke(args=["apikeys", "create", "b", "--owner", "甲", "--channel", "乙",
                               "--rate-limit", "lots"])
     assert bad.exit_code == 1 and "per minute" in bad.output
