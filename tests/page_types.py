@@ -47,7 +47,7 @@ PUBLIC = ["/", "/about", "/tariffs/", "/tariffs/{tariff}", "/tariffs/{tou}", "/t
           "/commitments/COMPLAINT-CONTACT?period=2026-Q2",
           "/commitments/REPAIR-ARRIVAL/versions/1",
           "/commitments/REPAIR-ARRIVAL?from=nonsense",
-          "/commitments/COMPLAINT-REPLY?period=2026Q3"]
+          "/commitments/COMPLAINT-REPLY?period=2026Q3", "/api/"]
 STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/complaints/{case}",
          "/staff/fees/", "/staff/fees/items/", "/staff/fees/items/new",
          "/staff/fees/tariffs/new", "/staff/fees/tariffs/{tariff}/versions/new",

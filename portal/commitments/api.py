@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
@@ -17,12 +18,51 @@ from portal.commitments import computed, report, services
 from portal.commitments.blueprint import api
 from portal.commitments.models import Commitment
 from portal.commitments.performance import min_cell
+from portal.core import apidoc
 from portal.core.api import ApiError, csv_response, only_arguments
+from portal.core.apidoc import LANG, Param, documented
 from portal.core.clock import local_today
 from portal.stats.opendata import LICENCE, csv_value, iso
 
 PERFORMANCE_ARGUMENTS = ("from", "to", "district")
 DISTRICT_ARGUMENTS = ("from", "to", "period")
+
+TAG = "commitments"
+NUMBER: dict[str, Any] = {"type": ["string", "null"], "description": "A decimal as text."}
+NULLABLE_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+VERSION = apidoc.schema("CommitmentVersion", {"type": "object", "required": [
+    "version", "title_zh", "measure", "unit", "targets", "effective_from"], "properties": {
+    "version": {"type": "integer"}, "title_zh": {"type": "string"},
+    "title_en": NULLABLE_TEXT, "explanation_zh": NULLABLE_TEXT,
+    "explanation_en": NULLABLE_TEXT, "measure": {"type": "string"},
+    "unit": {"type": "string"}, "compliance": NUMBER,
+    "targets": {"type": "array", "items": {"type": "object", "properties": {
+        "area_type": NULLABLE_TEXT, "value": NUMBER}}},
+    "effective_from": {"type": "string", "format": "date"},
+    "effective_to": {"type": ["string", "null"], "format": "date"},
+    "basis": {"type": "object"}, "published_at": NULLABLE_TEXT}})
+SUMMARY: dict[str, Any] = {"type": "object", "required": ["code", "source", "current", "url"],
+                           "properties": {"code": {"type": "string"},
+                                          "source": {"type": "string"},
+                                          "current": {"oneOf": [VERSION, {"type": "null"}]},
+                                          "url": {"type": "string"},
+                                          "page": {"type": "string"}}}
+FIGURE = apidoc.schema("CommitmentFigure", {"type": "object", "required": [
+    "period", "cases", "suppressed", "verdict"], "properties": {
+    "period": {"type": "string"}, "district": NULLABLE_TEXT,
+    "cases": {"type": ["integer", "null"]}, "within_target": {"type": ["integer", "null"]},
+    "below_k": {"type": "boolean"}, "suppressed": {"type": "boolean"},
+    "share_within_target": NUMBER, "median": NUMBER, "p90": NUMBER,
+    "verdict": {"type": "string"}}})
+FIGURES_OF: dict[str, Any] = {
+    "commitment": {"type": "string"}, "k": {"type": "integer"},
+    "imported_at": NULLABLE_TEXT, "source": {"type": "string"}, "licence": {"type": "object"},
+    "citation": {"type": "string"}, "rows": {"type": "array", "items": FIGURE}}
+CODE = Param("code", _l("A commitment's code, e.g. REPAIR-ARRIVAL."), location="path")
+MONTHS = [Param("from", _l("The first month, YYYY-MM (default: a year before the last).")),
+          Param("to", _l("The last month, YYYY-MM (default: the latest published)."))]
+CSV_ANSWER = apidoc.Answer(_l("The same rows as CSV (UTF-8 with a byte-order mark)."),
+                           {apidoc.CSV: None})
 
 
 def _commitment(code: str) -> Commitment:
@@ -42,6 +82,9 @@ def _summary(commitment: Commitment) -> dict[str, Any]:
 
 
 @api.get("/commitments")
+@documented(TAG, _l("Every published commitment"), params=[LANG],
+            ok={"type": "object", "required": ["commitments"], "properties": {
+                "commitments": {"type": "array", "items": SUMMARY}}})
 @open_to_all
 def commitments() -> Response:
     """Every published commitment with the version in force today."""
@@ -50,6 +93,9 @@ def commitments() -> Response:
 
 
 @api.get("/commitments/<code>")
+@documented(TAG, _l("A commitment with its published versions"), params=[CODE, LANG],
+            ok={**SUMMARY, "properties": {**SUMMARY["properties"], "versions": {
+                "type": "array", "items": VERSION}}}, errors=(404,))
 @open_to_all
 def commitment(code: str) -> Response:
     """One commitment with every published version, newest first."""
@@ -72,6 +118,13 @@ def _performance(code: str) -> tuple[Commitment, report.Selection, list[dict[str
 
 
 @api.get("/commitments/<code>/performance")
+@documented(TAG, _l("A commitment's measured performance, month by month"),
+            params=[CODE, *MONTHS, Param("district", _l("A district's code (imported "
+                                                        "commitments only).")), LANG],
+            ok={"type": "object", "required": ["commitment", "from", "to", "rows"],
+                "properties": {**FIGURES_OF, "from": {"type": "string"},
+                               "to": {"type": "string"}, "district": NULLABLE_TEXT}},
+            errors=(404,))
 @open_to_all
 def performance(code: str) -> Response:
     """Month by month, for every district or one: cases, cases within the target, share
@@ -104,6 +157,9 @@ def _moment_name(commitment: Commitment) -> str:
 
 
 @api.get("/commitments/<code>/performance.csv")
+@documented(TAG, _l("A commitment's measured performance as CSV"),
+            params=[CODE, *MONTHS, Param("district", _l("A district's code.")), LANG],
+            ok=CSV_ANSWER, errors=(404,))
 @open_to_all
 def performance_csv(code: str) -> Response:
     """The same as CSV (UTF-8 with a byte-order mark; empty where suppressed). A file has no
@@ -139,6 +195,12 @@ def _by_district(code: str) -> tuple[Commitment, str, list[dict[str, Any]]]:
 
 
 @api.get("/commitments/<code>/districts")
+@documented(TAG, _l("A commitment's performance by district for a period"),
+            params=[CODE, *MONTHS, Param("period", _l("A year (2026) or quarter (2026-Q2) "
+                                                      "instead of months.")), LANG],
+            ok={"type": "object", "required": ["commitment", "period", "rows"],
+                "properties": {**FIGURES_OF, "period": {"type": "string"}}},
+            errors=(404,))
 @open_to_all
 def districts(code: str) -> Response:
     """Every district and each for one period (the first row: every district), as the
@@ -153,6 +215,9 @@ def districts(code: str) -> Response:
 
 
 @api.get("/commitments/<code>/districts.csv")
+@documented(TAG, _l("A commitment's performance by district as CSV"),
+            params=[CODE, *MONTHS, Param("period", _l("A year or a quarter.")), LANG],
+            ok=CSV_ANSWER, errors=(404,))
 @open_to_all
 def districts_csv(code: str) -> Response:
     """The same as CSV (UTF-8 with a byte-order mark; empty where suppressed)."""

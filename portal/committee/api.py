@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
@@ -19,12 +20,38 @@ from portal.committee import decimal_of, decisions, notices, queries, services
 from portal.committee.apportionment import Apportionment
 from portal.committee.blueprint import api
 from portal.committee.models import CommitteeMember, Decision, Notice, Term
-from portal.core.api import ApiError, page_arguments, paginated
+from portal.core import apidoc
+from portal.core.api import PAGING, ApiError, page_arguments, page_schema, paginated
+from portal.core.apidoc import LANG, Param, documented
 from portal.core.clock import local_today
 from portal.extensions import db
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+
+TAG = "committee"
+TEXT: dict[str, Any] = {"type": "string"}
+MAYBE: dict[str, Any] = {"type": ["string", "null"]}
+DECISION_PROPERTIES: dict[str, Any] = {
+    "number": TEXT, "title_zh": TEXT, "title_en": MAYBE, "category": TEXT, "body_zh": TEXT,
+    "outcome": TEXT, "votes": {"type": "object", "properties": {
+        name: {"type": ["integer", "null"]} for name in ("for", "against", "abstain", "absent")}},
+    "amends": MAYBE, "amended_by": {"type": "array", "items": TEXT}, "url": TEXT}
+DECISION = apidoc.schema("Decision", {"type": "object", "required": [
+    "number", "title_zh", "category", "outcome", "votes", "url"],
+    "properties": DECISION_PROPERTIES})
+NOTICE = apidoc.schema("Notice", {"type": "object", "required": [
+    "number", "title_zh", "happened_on", "state", "decision", "updates", "url"], "properties": {
+    "number": TEXT, "title_zh": TEXT, "title_en": MAYBE, "unit_zh": TEXT, "unit_en": MAYBE,
+    "happened_on": {"type": "string", "format": "date"}, "action_due": TEXT,
+    "state": {"enum": ["open", "overdue", "closed"]}, "closed_on": MAYBE, "decision": TEXT,
+    "published_at": MAYBE, "updates": {"type": "array", "items": {"type": "object"}},
+    "url": TEXT}})
+ON = Param("on", _l("A day, YYYY-MM-DD (default: today)."), {"type": "string", "format": "date"})
+SEARCH = [Param("q", _l("Words or a number.")),
+          Param("start", _l("From this day, YYYY-MM-DD."), {"type": "string", "format": "date"}),
+          Param("end", _l("Until this day, YYYY-MM-DD."), {"type": "string", "format": "date"})]
+NUMBER = Param("number", _l("The record's number, e.g. UC-2026-007."), location="path")
 
 def _day() -> date:
     raw = request.args.get("on", "")
@@ -71,6 +98,13 @@ def member_json(member: CommitteeMember) -> dict[str, Any]:
 
 
 @api.get("/committee")
+@documented(TAG, _l("The term in force on a day, its seats and members"), params=[ON, LANG],
+            ok={"type": "object", "required": ["on", "term", "seats", "members"],
+                "properties": {"on": TEXT, "term": {"type": ["object", "null"]},
+                               "seats": {"type": ["object", "null"]},
+                               "members": {"type": "array", "items": {"type": "object"}},
+                               "candidates": {"type": "array"},
+                               "seated": {"type": "array", "items": {"type": "integer"}}}})
 @open_to_all
 def committee() -> Response:
     """The term in force on ``on`` (default today), its seats and its members."""
@@ -121,6 +155,10 @@ def _searched(form: Any) -> Any:
 
 
 @api.get("/decisions")
+@documented(TAG, _l("Published decisions, newest first"),
+            params=[*SEARCH, Param("category", _l("A category's code.")),
+                    Param("outcome", _l("An outcome's code.")), *PAGING, LANG],
+            ok=page_schema("decisions", DECISION))
 @open_to_all
 def decisions_index() -> Response:
     """Published decisions, newest first, a page at a time, searched as the public list is
@@ -136,6 +174,12 @@ def decisions_index() -> Response:
 
 
 @api.get("/decisions/<number>")
+@documented(TAG, _l("One published decision"), params=[NUMBER, LANG],
+            ok={"allOf": [DECISION, {"type": "object", "required": ["roll_call"],
+                                     "properties": {name: {"type": "array"} for name in (
+                                         "roll_call", "complaints", "notices", "tariffs",
+                                         "fee_items", "attachments")}}]},
+            errors=(404,))
 @open_to_all
 def decision_detail(number: str) -> Response:
     """One published decision, with its roll call, links and files."""
@@ -180,6 +224,9 @@ def notice_json(notice: Notice, today: date) -> dict[str, Any]:
 
 
 @api.get("/notices")
+@documented(TAG, _l("Published notices of irregular service, newest first"),
+            params=[*SEARCH, Param("state", _l("open, overdue or closed.")), *PAGING, LANG],
+            ok=page_schema("notices", NOTICE))
 @open_to_all
 def notices_index() -> Response:
     """Published notices, newest first, a page at a time, searched as the public list is
@@ -196,6 +243,8 @@ def notices_index() -> Response:
 
 
 @api.get("/notices/<number>")
+@documented(TAG, _l("One published notice with its updates"), params=[NUMBER, LANG],
+            ok=NOTICE, errors=(404,))
 @open_to_all
 def notice_detail(number: str) -> Response:
     """One published notice with its updates."""

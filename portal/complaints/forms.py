@@ -38,7 +38,7 @@ from portal.complaints.queries import (
     Month,
 )
 from portal.complaints.services import MAX_REASONS, MIN_REASONS, Filing, categories, districts
-from portal.core.forms import PortalForm
+from portal.core.forms import DateWithin, PortalForm
 from portal.core.text import bracketed
 from portal.extensions import db
 from portal.i18n import current_language
@@ -72,7 +72,8 @@ class ComplaintForm(PortalForm):
     description = TextAreaField(_l("What happened?"), validators=[
         DataRequired(REQUIRED), Length(max=4000, message=_l("At most 4,000 characters."))],
         render_kw={"rows": 8, "maxlength": 4000})
-    occurred_on = DateField(_l("When did it happen? (optional)"), validators=[Optional()])
+    occurred_on = DateField(_l("When did it happen? (optional)"),
+                            validators=[Optional(), DateWithin()])
     location = StringField(_l("Where did it happen? (optional)"), validators=[
         Optional(), Length(max=200, message=_l("At most 200 characters."))])
     account_number = StringField(_l("Customer account number (optional)"), validators=[
@@ -414,9 +415,11 @@ class InboxFilterForm(FilterForm):
 
 
 def channel_choices() -> list[tuple[str, str]]:
-    """The partner channels (Open311 keys, revoked ones too: their cases stay)."""
-    return [(str(key_id), channel) for key_id, channel in db.session.execute(
-        sa.select(ApiKey.id, ApiKey.channel).order_by(ApiKey.channel, ApiKey.id))]
+    """The partner channels (Open311 keys, revoked ones too: their cases stay), each with its
+    key's name, since two keys may serve one channel."""
+    return [(str(key_id), f"{channel}{bracketed(name)}") for key_id, channel, name in
+            db.session.execute(sa.select(ApiKey.id, ApiKey.channel, ApiKey.name)
+                               .order_by(ApiKey.channel, ApiKey.id))]
 
 
 def _one_of(values: set[str], message: Any) -> Any:

@@ -14,9 +14,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from werkzeug.wrappers import Response
 
+from portal.core import apidoc
 from portal.core.paging import parse_page
 from portal.core.templating import query_args
 from portal.extensions import csrf
@@ -42,6 +44,35 @@ def _api_error(error: ApiError) -> tuple[Response, int]:
     return jsonify(error=body), error.status
 
 
+ERROR = apidoc.schema("Error", {
+    "type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["status", "message"], "properties": {
+            "status": {"type": "integer"}, "message": {"type": "string"},
+            "title": {"type": "string"},
+            "parameter": {"type": "string",
+                          "description": "The parameter the message is about."}}}}})
+
+
+def _error_answer(status: int) -> apidoc.Answer:
+    headers = {"Retry-After": "Seconds to wait."} if status in (429, 503) else {}
+    return apidoc.Answer("", {apidoc.JSON: ERROR}, headers)
+
+
+apidoc.error_answers(API_PREFIX, _error_answer)
+PAGING = [apidoc.Param("page", _l("The page, from 1."),
+                       {"type": "integer", "minimum": 1, "maximum": 100_000}),
+          apidoc.Param("per_page", _l("Items per page (at most 500)."),
+                       {"type": "integer", "minimum": 1, "maximum": PER_PAGE_MAX})]
+
+
+def page_schema(key: str, item: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a page of ``paginated``: ``key`` holds the items."""
+    return {"type": "object", "required": [key, "page", "per_page", "total", "links"],
+            "properties": {key: {"type": "array", "items": item},
+                           "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                           "total": {"type": "integer"},
+                           "links": {"type": "object", "additionalProperties": {
+                               "type": "string"}}}}
 SAME_FOR_EVERYONE = "portal_same_for_everyone"
 
 

@@ -46,7 +46,9 @@ class PortalForm(FlaskForm):
         """
         for field in _leaf_fields(iter(self)):
             if isinstance(field.data, str):
-                field.data = field.data.translate(LINE_BREAKS)
+                # A browser sends a textarea's line break as CRLF, which its maxlength counted
+                # as one character: so does every length limit here.
+                field.data = field.data.replace("\r\n", "\n").translate(LINE_BREAKS)
         valid = super().validate(extra_validators=extra_validators)
         for field in _leaf_fields(iter(self)):
             if isinstance(field.data, str) and has_control_characters(field.data):

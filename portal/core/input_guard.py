@@ -14,10 +14,15 @@ import re
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 
-# C0 controls but tab, line feed and return; and the invisible direction controls (embeddings,
+# C0 controls but tab, line feed and return; the invisible direction controls (embeddings,
 # overrides, isolates: U+202A-U+202E, U+2066-U+2069), with which "Trojan Source" text shows
-# something else than it holds (a title that reads backwards).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# something else than it holds (a title that reads backwards); and the noncharacters
+# (U+FDD0-U+FDEF and the last two code points of every plane), which XML does not allow and
+# HTML calls a parse error: one stored in a case broke the Open311 XML feed.
+NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+CONTROL_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069" + NONCHARACTERS + "]")
 
 
 def has_control_characters(text: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from flask import Flask, request, url_for
 from flask_babel import get_locale
@@ -31,15 +31,33 @@ def query_args(**changes: Any) -> dict[str, Any]:
 PATH_SAFE = "/-._~!$&'()*+,;=:@"
 
 
+def _page_to_switch() -> str | None:
+    """For a page answering a POST to an address that takes no GET (a confirmation, a form
+    shown again), the page the form was sent from (this site's only; else home), without its
+    ``lang``: a link to the POST's own address would be a 405. None: the page itself."""
+    rule = request.url_rule
+    if request.method in ("GET", "HEAD") or rule is None or "GET" in (rule.methods or ()):
+        return None
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path.startswith("/"):
+        return url_for("pages.home")
+    query = [(k, v) for k, v in parse_qsl(referrer.query, keep_blank_values=True) if k != "lang"]
+    path = quote(referrer.path.lstrip("/\\"), safe=PATH_SAFE)
+    return "/" + path + ("?" + urlencode(query) if query else "")
+
+
 def language_links() -> list[dict[str, Any]]:
     """One link per language to the current page and query, with ``lang`` replaced."""
     current = str(get_locale())
     args = query_args()
     links = []
+    back = _page_to_switch()
     for code in SUPPORTED_LOCALES:
         query: dict[str, Any] = {**args, "lang": code}
         view_args = request.view_args or {}
-        if request.endpoint and request.endpoint != "static":
+        if back is not None:
+            href = back + ("&" if "?" in back else "?") + urlencode({"lang": code})
+        elif request.endpoint and request.endpoint != "static":
             href = url_for(request.endpoint, **view_args, **query)
         else:
             # A page without a route (404): its own path, which must stay on this site even

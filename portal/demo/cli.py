@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.engine import make_url
 
 from portal.demo.loader import RealDataError, load_demo_data, reset_demo_data
 
@@ -61,6 +62,9 @@ def _save_private(path: Path, text: str, append: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
     fd = os.open(path, flags, 0o600)
+    # Several databases may share an instance folder: say which one these lines are for.
+    database = make_url(str(current_app.config["DATABASE_URL"])).render_as_string(
+        hide_password=True)
     with os.fdopen(fd, "a" if append else "w", encoding="utf-8") as handle:
-        handle.write(text)
+        handle.write(f"--- {database}\n{text}")
     click.echo(f"(Also written to {path}.)")

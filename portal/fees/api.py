@@ -9,15 +9,25 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
-from portal.core.api import ApiError, csv_response, page_arguments, paginated
+from portal.core import apidoc
+from portal.core.api import (
+    PAGING,
+    ApiError,
+    csv_response,
+    page_arguments,
+    page_schema,
+    paginated,
+)
+from portal.core.apidoc import LANG, Param, documented
 from portal.core.clock import local_today, parse_day
 from portal.extensions import db
 from portal.fees import services
-from portal.fees.bill_input import parse_usage
+from portal.fees.bill_input import LABELS, NUMBERS, parse_usage
 from portal.fees.billing import QUANTITY, Bill, BillInputError, calculate
 from portal.fees.blueprint import api
 from portal.fees.exchange import fee_item_data, version_data
@@ -28,6 +38,39 @@ PRICE_HEADER = ["tariff_code", "tariff_name_zh", "tariff_name_en", "customer_cla
                 "basis_number", "basis_title", "billing_basis", "tier", "tier_upper_kwh",
                 "period", "price_yuan_per_kwh", "basic_charge_basis", "basic_charge_rate"]
 
+
+TAG = "fees"
+MAYBE: dict[str, Any] = {"type": ["string", "null"]}
+VERSION = apidoc.schema("TariffVersion", {"type": "object", "required": [
+    "number", "status", "effective_from", "legal_basis"], "properties": {
+    "number": {"type": "integer"}, "status": {"type": "string"},
+    "effective_from": {"type": "string", "format": "date"},
+    "effective_to": {"type": ["string", "null"], "format": "date"},
+    "legal_basis": {"type": "object"}, "billing_basis": MAYBE,
+    "tiers": {"type": "array"}, "hours": {"type": "array"}}})
+TARIFF: dict[str, Any] = {"type": "object", "required": ["code", "name_zh", "customer_class",
+                                                         "voltage_level", "url"],
+                          "properties": {"code": {"type": "string"},
+                                         "name_zh": {"type": "string"}, "name_en": MAYBE,
+                                         "customer_class": {"type": "string"},
+                                         "voltage_level": {"type": "string"},
+                                         "districts": {"type": "array"},
+                                         "url": {"type": "string"},
+                                         "page": {"type": "string"}}}
+FEE_ITEM = apidoc.schema("FeeItem", {"type": "object", "required": [
+    "code", "name_zh", "amount", "status", "legal_basis"], "properties": {
+    "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": MAYBE,
+    "amount": {"type": ["string", "null"], "description": "Yuan as text; null: free."},
+    "status": {"type": "string"}, "legal_basis": {"type": "object"},
+    "effective_from": MAYBE, "abolished_on": MAYBE}})
+ON = Param("on", _l("The day whose versions are in force, YYYY-MM-DD (default: today)."),
+           {"type": "string", "format": "date"})
+CODE = Param("code", _l("A tariff's code, e.g. RES-TIER-ZJ."), location="path")
+KWH: dict[str, Any] = {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"}
+USAGE = [Param(name, LABELS[name], KWH) for name in NUMBERS if name in LABELS] + [
+    Param("months", LABELS["months"], {"type": "string", "pattern": "^[0-9]{1,3}$"})]
+CSV_ANSWER = apidoc.Answer(_l("One row per price, as CSV (UTF-8 with a byte-order mark)."),
+                           {apidoc.CSV: None})
 
 def _day() -> date:
     try:
@@ -64,6 +107,10 @@ def _with(response: Response, **fields: Any) -> Response:
 
 
 @api.get("/tariffs")
+@documented(TAG, _l("Tariffs with the version in force on a day"), params=[ON, *PAGING, LANG],
+            ok={"allOf": [page_schema("tariffs", {"allOf": [TARIFF, {"properties": {
+                "version": {"oneOf": [VERSION, {"type": "null"}]}}}]}),
+                {"properties": {"on": {"type": "string"}}}]})
 @open_to_all
 def tariffs() -> Response:
     """The tariffs with the version in force on ``on`` (default today; null if none), a page
@@ -97,6 +144,8 @@ def _price_rows(tariff: Tariff, versions: list[TariffVersion]) -> list[list[Any]
 
 
 @api.get("/tariffs.csv")
+@documented(TAG, _l("The prices of the versions in force on a day, as CSV"),
+            params=[ON, LANG], ok=CSV_ANSWER)
 @open_to_all
 def tariffs_csv() -> Any:
     """One row per price of the versions in force on ``on``."""
@@ -111,6 +160,9 @@ def tariffs_csv() -> Any:
 
 
 @api.get("/tariffs/<code>")
+@documented(TAG, _l("A tariff with all its published versions"), params=[CODE, LANG],
+            ok={"allOf": [TARIFF, {"required": ["versions"], "properties": {
+                "versions": {"type": "array", "items": VERSION}}}]}, errors=(404,))
 @open_to_all
 def tariff_detail(code: str) -> dict[str, Any]:
     """A tariff with all its published versions, oldest first."""
@@ -120,6 +172,8 @@ def tariff_detail(code: str) -> dict[str, Any]:
 
 
 @api.get("/tariffs/<code>.csv")
+@documented(TAG, _l("Every published price of a tariff, as CSV"), params=[CODE, LANG],
+            ok=CSV_ANSWER, errors=(404,))
 @open_to_all
 def tariff_csv(code: str) -> Any:
     """One row per price of every published version of a tariff."""
@@ -129,6 +183,14 @@ def tariff_csv(code: str) -> Any:
 
 
 @api.get("/tariffs/<code>/bill")
+@documented(TAG, _l("A bill for the consumption given"), params=[CODE, ON, *USAGE, LANG],
+            ok={"type": "object", "required": ["tariff", "on", "version", "lines", "total"],
+                "properties": {"tariff": {"type": "string"}, "on": {"type": "string"},
+                               "version": {"type": "object"}, "currency": {"const": "CNY"},
+                               "lines": {"type": "array", "items": {"type": "object"}},
+                               "total": {"type": "string"}, "previous_kwh": MAYBE,
+                               "year_to_date_kwh": MAYBE}},
+            errors=(404,))
 @open_to_all
 def bill(code: str) -> dict[str, Any]:
     """One bill for the consumption given, under the version in force on ``on``.
@@ -181,6 +243,8 @@ FEE_HEADER = ["code", "name_zh", "name_en", "amount_yuan", "unit_zh", "unit_en",
 
 
 @api.get("/fees")
+@documented(TAG, _l("Service charges, in force and abolished"), params=[*PAGING, LANG],
+            ok=page_schema("fee_items", FEE_ITEM))
 @open_to_all
 def fees() -> Response:
     """The fee items, in force and abolished (``amount`` null means free), a page at a time."""
@@ -192,6 +256,8 @@ def fees() -> Response:
 
 
 @api.get("/fees.csv")
+@documented(TAG, _l("Service charges as CSV"), params=[LANG], ok=apidoc.Answer(
+    _l("One row per service charge, as CSV."), {apidoc.CSV: None}))
 @open_to_all
 def fees_csv() -> Any:
     """Every fee item as CSV."""

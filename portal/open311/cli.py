@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from portal.core import transactions
 from portal.core.models import utcnow
@@ -25,7 +26,8 @@ def create(name: str, owner: str, channel: str, rate_limit: str | None) -> None:
     try:
         row, key = keys.create(name, owner, channel, utcnow(), rate_limit)
     except keys.ApiKeyError as error:
-        raise click.ClickException(str(error.message)) from None
+        with force_locale("en"):  # as the commands' other messages
+            raise click.ClickException(str(error.message)) from None
     transactions.commit()
     click.echo(f"Key for {row.name} ({row.channel}), shown this once; give it to "
                f"{row.owner} over a safe channel:")
@@ -44,7 +46,7 @@ def list_keys() -> None:
         used = f"{key.last_used_at:%Y-%m-%d %H:%M}Z" if key.last_used_at else "never"
         click.echo(f"{key.name}\t{key.prefix}…\t{key.channel}\t{key.owner}\t"
                    f"created {key.created_at:%Y-%m-%d}\tlast used {used}\t"
-                   f"{key.requests} requests\t{usage.filed} complaints\t{state}")
+                   f"requests: {key.requests}\tcomplaints filed: {usage.filed}\t{state}")
 
 
 @apikeys_cli.command("revoke")

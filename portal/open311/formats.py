@@ -4,6 +4,7 @@ names, and its error format (``[{"code": 400, "description": "..."}]`` /
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -33,12 +34,17 @@ def w3c(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# What XML 1.0 cannot carry (controls, surrogates, U+FFFE/U+FFFF): written as U+FFFD, so that
+# a document stays well-formed whatever a stored text or an echoed parameter holds.
+NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return NOT_XML.sub("\ufffd", str(value))
 
 
 def _fill(element: ElementTree.Element, value: Any) -> None:

@@ -14,6 +14,7 @@ from limits import parse_many
 
 from portal.complaints.models import Complaint
 from portal.core.errors import DomainError
+from portal.core.input_guard import has_control_characters
 from portal.extensions import db
 from portal.open311.models import ApiKey
 
@@ -46,6 +47,8 @@ def create(name: str, owner: str, channel: str, now: datetime,
            rate_limit: str | None = None) -> tuple[ApiKey, str]:
     """A new key for a partner; returns the row and the key, which is shown this once."""
     name, owner, channel = name.strip(), owner.strip(), channel.strip()
+    if any(has_control_characters(text) for text in (name, owner, channel)):
+        raise ApiKeyError(_l("Names may not hold control characters."))
     if not name or len(name) > 60 or not owner or len(owner) > 200 or not channel \
             or len(channel) > 100:
         raise ApiKeyError(_l("Give a name (at most 60 characters), an owner (at most 200) and "

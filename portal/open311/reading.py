@@ -23,8 +23,10 @@ from werkzeug.datastructures import MultiDict
 from portal.complaints import codes, queries, services
 from portal.complaints.enums import FINISHED_STATUSES, EventKind
 from portal.complaints.models import Complaint
+from portal.core.text import joined
 from portal.extensions import db
 from portal.i18n import current_language
+from portal.open311.filing import W3C
 from portal.open311.formats import Open311Error, w3c
 from portal.open311.models import ApiKey
 
@@ -46,11 +48,13 @@ class Search:
     statuses: tuple[str, ...] = ()
 
 
-def parse_moment(name: str, text: str) -> datetime:
-    """A W3C date and time with its zone (or a date, taken as midnight UTC)."""
+def parse_moment(name: str, text: str, end: bool = False) -> datetime:
+    """A W3C date and time with its zone, or a day where the portal is: from its midnight, or
+    (``end``) to the next, so that a day given as end_date is included."""
     value = text.strip()
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if W3C.fullmatch(
+            value) else None
     except ValueError:
         moment = None
     if moment is None or (len(value) > 10 and moment.tzinfo is None) or not \
@@ -58,8 +62,10 @@ def parse_moment(name: str, text: str) -> datetime:
         raise Open311Error(400, _("%(name)s must be a W3C date and time such as "
                                   "2026-11-05T08:15:30+08:00 (or 2026-11-05), from 2000 to "
                                   "2100.", name=name))
-    if moment.tzinfo is None:  # a day: from its midnight where the portal is
+    if moment.tzinfo is None:  # a day
         moment = moment.replace(tzinfo=ZoneInfo(str(current_app.config["TIMEZONE"])))
+        if end:
+            moment += timedelta(days=1) - timedelta(microseconds=1)
     return moment
 
 
@@ -73,7 +79,7 @@ def parse(args: MultiDict[str, str], now: datetime) -> Search:
         if name not in PARAMETERS:
             raise Open311Error(400, _("%(name)s is not a parameter of this call; it takes: "
                                       "%(known)s.", name=name[:60],
-                                      known=", ".join(sorted(PARAMETERS))))
+                                      known=joined(sorted(PARAMETERS))))
         if len(args.getlist(name)) > 1:
             raise Open311Error(400, _("Give %(name)s only once.", name=name[:60]))
     ids = _list(args, "service_request_id")
@@ -99,7 +105,7 @@ def parse(args: MultiDict[str, str], now: datetime) -> Search:
 
 def _range(args: MultiDict[str, str], now: datetime) -> tuple[datetime, datetime]:
     start = parse_moment("start_date", args["start_date"]) if args.get("start_date") else None
-    end = parse_moment("end_date", args["end_date"]) if args.get("end_date") else None
+    end = parse_moment("end_date", args["end_date"], end=True) if args.get("end_date") else None
     if start is None and end is None:
         end = now
     if start is None:
@@ -127,7 +133,8 @@ def _published() -> sa.Select[Complaint]:
 def find(search: Search, key: ApiKey | None) -> list[dict[str, Any]]:
     """The service requests a search finds, newest first, at most OPEN311_MAX_REQUESTS."""
     if search.ids:
-        return [row for row in (find_one(one, key) for one in search.ids) if row is not None]
+        unique = dict.fromkeys(search.ids)  # each once, in the order asked
+        return [row for row in (find_one(one, key) for one in unique) if row is not None]
     query = _published().where(Complaint.registered_at >= search.start,
                                Complaint.registered_at <= search.end)
     if search.service_codes:

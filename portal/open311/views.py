@@ -4,20 +4,24 @@ in the specification's format."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
 from portal.core import transactions
-from portal.core.formatting import deadline_filter
+from portal.core.apidoc import Param, documented
 from portal.core.models import utcnow
+from portal.core.text import joined
 from portal.extensions import limiter
-from portal.open311 import catalogue, filing, keys, reading
+from portal.open311 import catalogue, filing, keys, reading, schemas
 from portal.open311.blueprint import open311
 from portal.open311.formats import (
     FORMATS,
@@ -27,6 +31,7 @@ from portal.open311.formats import (
     respond,
 )
 from portal.open311.models import ApiKey
+from portal.open311.schemas import FORMAT, JURISDICTION, LANG, TAG, both
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When the services or this endpoint last changed as the specification means it (discovery).
@@ -50,14 +55,24 @@ def _format(fmt: str) -> str:
 
 
 def _presented() -> str:
-    source = request.form if request.method == "POST" else request.args
-    return source.get("api_key", "")
+    """The key the request names: a POST's form field (or, as some clients send it, the query
+    string's), a GET's query string."""
+    if request.method == "POST":
+        fields = filing.sent()
+        return (fields.get("api_key", "") if fields is not None else "") or \
+            request.args.get("api_key", "")
+    return request.args.get("api_key", "")
 
 
 def _current_key() -> ApiKey | None:
-    """The key the request presents, looked up once (None: none, or not one of ours)."""
+    """The key the request presents, looked up once (None: none, or not one of ours). Never
+    raises: the rate limiter calls it first, and takes an error there for its store failing;
+    a body too large is refused by the view itself."""
     if "open311_key" not in g:
-        presented = _presented()
+        try:
+            presented = _presented()
+        except HTTPException:
+            presented = ""
         g.open311_key = keys.find(presented) if presented else None
     found: ApiKey | None = g.open311_key
     return found
@@ -95,12 +110,13 @@ def _read_limit() -> str:
 
 
 limit_by_key = limiter.limit(_key_limit, key_func=_limit_key, methods=["POST"])
-limit_reads = limiter.limit(_read_limit, methods=["GET"])
+# One count of reads per client address for every call (HEAD runs the view too).
+limit_reads = limiter.shared_limit(_read_limit, scope="open311-reads", methods=["GET", "HEAD"])
 
 
 def _check_jurisdiction(values: Any) -> None:
     given = values.get("jurisdiction_id", "")
-    if given and given != jurisdiction():
+    if given and given.lower() != jurisdiction().lower():
         raise Open311Error(404, _("This endpoint serves the jurisdiction “%(ours)s” only.",
                                   ours=jurisdiction()))
 
@@ -112,11 +128,16 @@ def jurisdiction() -> str:
 
 
 @open311.get("/discovery.<fmt>")
+@documented(TAG, _l("Discovery: the endpoint, its specification and formats"),
+            params=[FORMAT], ok=both(_l("The discovery document."), schemas.DISCOVERY),
+            errors=(404, 429))
 @limit_reads
 @open_to_all
 def discovery(fmt: str) -> Response:
     """Where the endpoint is, which specification and formats it serves, how to get a key."""
     fmt = _format(fmt)
+    _only(request.args, READS)
+    _check_jurisdiction(request.args)
     return respond(fmt, "discovery", {
         "changeset": CHANGESET,
         "contact": _("Service hotline %(hotline)s; the portal's address: %(url)s",
@@ -132,23 +153,31 @@ def discovery(fmt: str) -> Response:
 
 
 @open311.get("/services.<fmt>")
+@documented(TAG, _l("The services: one per complaint category"),
+            params=[FORMAT, JURISDICTION, LANG], ok=both(_l("The services."), schemas.SERVICES),
+            errors=(400, 404, 429))
 @limit_reads
 @open_to_all
 def services(fmt: str) -> Response:
     """One service per complaint category."""
     fmt = _format(fmt)
-    _only(request.args, {"jurisdiction_id", "lang"})
+    _only(request.args, READS)
     _check_jurisdiction(request.args)
     return respond(fmt, "services", catalogue.service_list())
 
 
 @open311.get("/services/<service_code>.<fmt>")
+@documented(TAG, _l("A service's definition: the attributes a request takes"),
+            params=[Param("service_code", _l("A service's code."), location="path"), FORMAT,
+                    JURISDICTION, LANG],
+            ok=both(_l("The service's attributes."), schemas.DEFINITION),
+            errors=(400, 404, 429))
 @limit_reads
 @open_to_all
 def service_definition(service_code: str, fmt: str) -> Response:
     """A service's attributes: the type, the district and the optional fields."""
     fmt = _format(fmt)
-    _only(request.args, {"jurisdiction_id", "lang"})
+    _only(request.args, READS)
     _check_jurisdiction(request.args)
     category = catalogue.find_service(service_code)
     if category is None:
@@ -157,15 +186,28 @@ def service_definition(service_code: str, fmt: str) -> Response:
     return respond(fmt, "service_definition", catalogue.definition(category))
 
 
+# What every read takes: a key is accepted (and ignored) where it changes nothing, since many
+# clients send it with every call.
+READS = {"jurisdiction_id", "api_key", "lang"}
+
+
 def _only(values: Any, known: set[str]) -> None:
     for name in values:
         if name not in known:
             raise Open311Error(400, _("%(name)s is not a parameter of this call; it takes: "
                                       "%(known)s.", name=name[:60],
-                                      known=", ".join(sorted(known))))
+                                      known=joined(sorted(known))))
+        if len(values.getlist(name)) > 1:
+            raise Open311Error(400, _("Give %(name)s only once.", name=name[:60]))
 
 
 @open311.get("/requests.<fmt>")
+@documented(TAG, _l("Published service requests, newest first"),
+            description=_l("Cases whose complainants agreed to publication, with the approved "
+                           "summary; the last 90 days unless dates are given."),
+            params=[FORMAT, *schemas.SEARCH],
+            ok=both(_l("The service requests found."), schemas.REQUESTS),
+            errors=(400, 403, 404, 429))
 @limit_reads
 @open_to_all
 def requests(fmt: str) -> Response:
@@ -178,12 +220,18 @@ def requests(fmt: str) -> Response:
 
 
 @open311.get("/requests/<service_request_id>.<fmt>")
+@documented(TAG, _l("One service request"),
+            params=[Param("service_request_id", _l("A public number (or, with api_key, a "
+                                                   "tracking number its key filed)."),
+                          location="path"), FORMAT, JURISDICTION, schemas.API_KEY, LANG],
+            ok=both(_l("A list of one service request."), schemas.REQUESTS),
+            errors=(400, 403, 404, 429))
 @limit_reads
 @open_to_all
 def one_request(service_request_id: str, fmt: str) -> Response:
     """One service request, as a list of one (the specification's shape)."""
     fmt = _format(fmt)
-    _only(request.args, {"jurisdiction_id", "api_key", "lang"})
+    _only(request.args, READS)
     _check_jurisdiction(request.args)
     key = _key(required=False)
     row = reading.find_one(service_request_id, key)
@@ -201,18 +249,33 @@ def _private(response: Response, key: ApiKey | None) -> Response:
 
 
 @open311.post("/requests.<fmt>")
+@documented(TAG, _l("File a complaint for a partner channel"),
+            description=_l("Needs a partner's api_key. The answer gives the tracking number "
+                           "and, this once, the complainant's secret code. An "
+                           "Idempotency-Key header makes a request sent again file nothing "
+                           "new (200)."),
+            params=[FORMAT, LANG, Param("Idempotency-Key", _l("The same value for a request "
+                                                              "sent again (optional)."),
+                                        location="header")],
+            body=schemas.FILING, status=201,
+            ok=both(_l("Filed: the tracking number and the secret code."), schemas.CREATED),
+            more={200: both(_l("Filed before with this Idempotency-Key: the same answer."),
+                            schemas.CREATED)},
+            errors=(400, 403, 404, 409, 415, 429))
 @limit_by_key
 @open_to_all
 def create_request(fmt: str) -> Response:
     """File a complaint for a partner channel: the answer carries the tracking number as
     service_request_id and, this once, the secret code with which the complainant follows it."""
     fmt = _format(fmt)
+    fields = filing.sent()
+    if fields is None:
+        raise filing.not_a_form()
     key = _key(required=True)
     assert key is not None
     try:
-        _check_jurisdiction(request.form)
-        receipt = filing.file(request.form, key, request.headers.get("Idempotency-Key"),
-                              utcnow())
+        _check_jurisdiction(fields)
+        receipt = filing.file(fields, key, request.headers.get("Idempotency-Key"), utcnow())
     except (filing.Invalid, Open311Error) as error:
         # Nothing of the request is kept but the count of the key's uses.
         transactions.rollback()
@@ -223,15 +286,28 @@ def create_request(fmt: str) -> Response:
     case = receipt.complaint
     body = {"service_request_id": case.tracking_number, "service_notice": _notice(
         case.first_contact_due_at, case.reply_due_at, receipt.duplicate), "account_id": None,
-        "secret_code": None if receipt.duplicate else receipt.formatted_code}
-    return respond(fmt, "service_requests", [body], 200 if receipt.duplicate else 201)
+        "secret_code": receipt.formatted_code}
+    response = respond(fmt, "service_requests", [body], 200 if receipt.duplicate else 201)
+    response.headers["Cache-Control"] = "no-store"  # it carries the secret code
+    return response
+
+
+def _local(moment: datetime) -> str:
+    """A deadline where the portal is, with its offset from UTC: ``2026-12-03 23:59 (UTC+08:00)``
+    (a deadline at midnight is the end of the day before)."""
+    local = moment.astimezone(ZoneInfo(str(current_app.config["TIMEZONE"])))
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        local -= timedelta(minutes=1)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def _notice(contact_due: datetime, reply_due: datetime, duplicate: bool) -> str:
     if duplicate:
-        return _("This request was filed before (same Idempotency-Key); its secret code was "
-                 "given only with the first answer.")
+        return _("This request was filed before with the same Idempotency-Key: this is its "
+                 "first answer again, secret code included. First contact by %(contact)s, an "
+                 "answer by %(reply)s.", contact=_local(contact_due), reply=_local(reply_due))
     return _("Registered. First contact by %(contact)s, an answer by %(reply)s. The "
-             "complainant follows the case with the tracking number and the secret code, "
-             "which is shown only this once.", contact=deadline_filter(contact_due),
-             reply=deadline_filter(reply_due))
+             "complainant follows the case with the tracking number and the secret code; "
+             "give the code to the complainant and keep no copy.", contact=_local(contact_due),
+             reply=_local(reply_due))

@@ -11,7 +11,7 @@ from portal.core.domains import NavItem
 
 def init_app(app: Flask) -> None:
     """Register the pages and their navigation links."""
-    from portal.pages import views  # noqa: F401  (the routes of the blueprint)
+    from portal.pages import api_views, views  # noqa: F401  (the routes of the blueprint)
     from portal.pages.blueprint import public
 
     app.register_blueprint(public)

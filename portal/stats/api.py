@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
+from portal.core import apidoc
 from portal.core.api import ApiError, csv_response, only_arguments, same_for_everyone
+from portal.core.apidoc import LANG, Param, documented
 from portal.core.clock import local_today
 from portal.stats import catalogue, figures, opendata, query, snapshots
 from portal.stats.blueprint import api
@@ -28,6 +31,23 @@ def _run() -> StatsRun:
 
 COUNT_ARGUMENTS = ("group_by", "period", *catalogue.DIMENSIONS)
 TIME_ARGUMENTS = ("group_by", "period")
+
+TAG = "stats"
+ENVELOPE: dict[str, Any] = {
+    "period": {"type": "string"}, "group_by": {"type": "array", "items": {"type": "string"}},
+    "k": {"type": "integer"}, "extracted_at": {"type": "string"},
+    "time_zone": {"type": "string"}, "licence": {"type": "object"},
+    "citation": {"type": "string"}, "rows": {"type": "array", "items": {"type": "object"}}}
+ENVELOPED = {"type": "object", "required": ["k", "extracted_at", "licence", "rows"],
+             "properties": ENVELOPE}
+GROUP_BY = Param("group_by", _l("Up to three dimensions, comma-separated (see the "
+                                "catalogue)."))
+PERIOD = Param("period", _l("A year (2026), quarter (2026-Q3), month (2026-07) or a range "
+                            "of one of them (2025-01..2025-12); default: the latest."))
+FILTERS = [Param(code, _l("Narrow to this value of the dimension (its code)."))
+           for code in catalogue.DIMENSIONS]
+CSV_ANSWER = apidoc.Answer(_l("The same rows as CSV (UTF-8 with a byte-order mark)."),
+                           {apidoc.CSV: None})
 
 
 def _checked(run: StatsRun, parse: Any) -> Any:
@@ -45,6 +65,11 @@ def _counts() -> tuple[StatsRun, query.Query, list[dict[str, Any]]]:
 
 
 @api.get("/stats/complaints")
+@documented(TAG, _l("Complaint counts by up to three dimensions"),
+            params=[GROUP_BY, PERIOD, *FILTERS, LANG],
+            ok={**ENVELOPED, "properties": {**ENVELOPE, "filters": {"type": "object"},
+                                            "table": {"type": "string"}}},
+            errors=(404,))
 @open_to_all
 def complaints() -> Response:
     """Counts of complaints by up to three dimensions for a period or a range of periods."""
@@ -55,6 +80,8 @@ def complaints() -> Response:
 
 
 @api.get("/stats/complaints.csv")
+@documented(TAG, _l("Complaint counts as CSV"), params=[GROUP_BY, PERIOD, *FILTERS, LANG],
+            ok=CSV_ANSWER, errors=(404,))
 @open_to_all
 def complaints_csv() -> Response:
     """The same counts as CSV (UTF-8 with a byte-order mark; suppressed counts empty)."""
@@ -87,6 +114,8 @@ def _times() -> tuple[StatsRun, str | None, list[Any], list[dict[str, Any]]]:
 
 
 @api.get("/stats/times")
+@documented(TAG, _l("Working days to a first contact and to the reply"),
+            params=[GROUP_BY, PERIOD, LANG], ok=ENVELOPED, errors=(404,))
 @open_to_all
 def times() -> Response:
     """Median and 90th percentile of working days to a first contact and to the reply."""
@@ -96,6 +125,8 @@ def times() -> Response:
 
 
 @api.get("/stats/times.csv")
+@documented(TAG, _l("Working days to a first contact and to the reply, as CSV"),
+            params=[GROUP_BY, PERIOD, LANG], ok=CSV_ANSWER, errors=(404,))
 @open_to_all
 def times_csv() -> Response:
     """The same times as CSV."""
@@ -107,6 +138,14 @@ def times_csv() -> Response:
 
 
 @api.get("/stats/catalogue")
+@documented(TAG, _l("The published tables and every dimension with its codes"), params=[LANG],
+            ok={"type": "object", "required": ["dimensions", "tables", "licence"],
+                "properties": {"k": {"type": ["integer", "null"]},
+                               "first_month": {"type": ["string", "null"]},
+                               "last_month": {"type": ["string", "null"]},
+                               "dimensions": {"type": "array", "items": {"type": "object"}},
+                               "tables": {"type": "array", "items": {"type": "object"}},
+                               "licence": {"type": "object"}}})
 @open_to_all
 def catalogue_index() -> Response:
     """Every published table with the period lengths it is published for, and the dimensions."""
@@ -127,6 +166,10 @@ def catalogue_index() -> Response:
 
 
 @api.get("/stats/snapshots")
+@documented(TAG, _l("The monthly snapshots"), params=[LANG],
+            ok={"type": "object", "required": ["snapshots"], "properties": {"snapshots": {
+                "type": "array", "items": {"type": "object", "required": [
+                    "month", "sha256", "url"]}}}})
 @open_to_all
 def snapshot_index() -> Response:
     """The monthly snapshots, each with its address and SHA-256."""
@@ -138,6 +181,10 @@ def snapshot_index() -> Response:
 
 
 @api.get("/stats/snapshots/<month>.zip")
+@documented(TAG, _l("A month's snapshot, a zip with a Frictionless data package"),
+            params=[Param("month", _l("The month, YYYY-MM."), location="path"), LANG],
+            ok=apidoc.Answer(_l("The zip; it never changes."), {"application/zip": None}),
+            errors=(404,))
 @open_to_all
 def snapshot(month: str) -> Response:
     """A month's snapshot: a zip with a Frictionless ``datapackage.json``; never changes."""

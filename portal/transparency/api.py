@@ -11,10 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
 from portal.core.api import ApiError
+from portal.core.apidoc import Param, documented
 from portal.extensions import db
 from portal.transparency import services
 from portal.transparency.blueprint import api
@@ -24,6 +26,10 @@ MAX_ENTRIES = 1000
 MAX_CHECKPOINTS = 1000
 LARGEST = 2**62
 
+
+TAG = "transparency"
+WHOLE: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": LARGEST}
+HASHES: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
 
 def integer_argument(name: str, default: int | None = None) -> int:
     """A whole number of 0 or more from the query, else ApiError(400) naming it."""
@@ -55,6 +61,10 @@ def entry_json(entry: LogEntry) -> dict[str, Any]:
 
 
 @api.get("/transparency/key")
+@documented(TAG, _l("The log's origin and its checkpoints' verifier key"),
+            ok={"type": "object", "required": ["origin", "key_name", "vkey", "public_key"],
+                "properties": {name: {"type": "string"} for name in (
+                    "origin", "key_name", "vkey", "public_key")}})
 @open_to_all
 def key() -> Response:
     """The log's origin and the verifier key of its checkpoints."""
@@ -65,6 +75,14 @@ def key() -> Response:
 
 
 @api.get("/transparency/entries")
+@documented(TAG, _l("Entries of the log, start to end - 1"),
+            params=[Param("start", _l("The first entry's index (default 0)."), WHOLE),
+                    Param("end", _l("One past the last entry (default: 1,000 entries on)."),
+                          WHOLE)],
+            ok={"type": "object", "required": ["tree_size", "start", "end", "entries"],
+                "properties": {"tree_size": {"type": "integer"}, "start": {"type": "integer"},
+                               "end": {"type": "integer"}, "entries": {
+                                   "type": "array", "items": {"type": "object"}}}})
 @open_to_all
 def entries() -> Response:
     """Entries ``start`` (default 0) to ``end`` - 1 (default: 1,000 entries, or to the end)."""
@@ -82,6 +100,13 @@ def entries() -> Response:
 
 
 @api.get("/transparency/proof/inclusion")
+@documented(TAG, _l("The inclusion proof of an entry"),
+            params=[Param("index", _l("The entry's index."), WHOLE, required=True),
+                    Param("tree_size", _l("The tree's size (default: the latest "
+                                          "checkpoint's)."), WHOLE)],
+            ok={"type": "object", "required": ["index", "tree_size", "leaf_hash", "hashes"],
+                "properties": {"index": {"type": "integer"}, "tree_size": {"type": "integer"},
+                               "leaf_hash": {"type": "string"}, "hashes": HASHES}})
 @open_to_all
 def inclusion() -> Response:
     """The inclusion proof of entry ``index`` in the tree of ``tree_size`` entries (default:
@@ -101,6 +126,12 @@ def inclusion() -> Response:
 
 
 @api.get("/transparency/proof/consistency")
+@documented(TAG, _l("The consistency proof between two sizes of the tree"),
+            params=[Param("first", _l("The smaller tree's size."), WHOLE, required=True),
+                    Param("second", _l("The larger tree's size (default: the log's)."), WHOLE)],
+            ok={"type": "object", "required": ["first", "second", "hashes"],
+                "properties": {"first": {"type": "integer"}, "second": {"type": "integer"},
+                               "tree_size": {"type": "integer"}, "hashes": HASHES}})
 @open_to_all
 def consistency() -> Response:
     """The consistency proof from the tree of ``first`` entries to that of ``second``."""
@@ -115,6 +146,12 @@ def consistency() -> Response:
 
 
 @api.get("/transparency/checkpoints")
+@documented(TAG, _l("Signed checkpoints, oldest first"),
+            params=[Param("since", _l("Only checkpoints of trees larger than this."), WHOLE)],
+            ok={"type": "object", "required": ["checkpoints"], "properties": {
+                "checkpoints": {"type": "array", "items": {"type": "object", "required": [
+                    "tree_size", "root", "note", "created_at"]}},
+                "next": {"type": "string"}}})
 @open_to_all
 def checkpoints() -> Response:
     """Every signed checkpoint of a tree larger than ``since`` entries, oldest first."""

@@ -24,7 +24,7 @@ def test_apikeys_create_list_and_revoke(app, runner, client):
         assert row.key_hash == keys.digest(key) and key not in (row.prefix + row.key_hash)
     assert client.post(f"{BASE}/requests.json", data={"api_key": key, **GOOD}).status_code == 201
     listed = runner.invoke(args=["apikeys", "list"])
-    assert "12345 市民热线" in listed.output and "1 complaints" in listed.output
+    assert "12345 市民热线" in listed.output and "complaints filed: 1" in listed.output
     assert "active" in listed.output and key not in listed.output
     assert runner.invoke(args=["apikeys", "revoke", "city"]).exit_code == 0
     assert "revoked" in runner.invoke(args=["apikeys", "list"]).output
@@ -35,7 +35,7 @@ def test_apikeys_refuses_a_duplicate_name_a_bad_limit_and_an_unknown_key(runner)
     args = ["apikeys", "create", "city", "--owner", "甲", "--channel", "乙"]
     assert runner.invoke(args=args).exit_code == 0
     again = runner.invoke(args=args)
-    assert again.exit_code == 1 and "city" in again.output
+    assert again.exit_code == 1 and "already" in again.output
     bad = runner.invoke(args=["apikeys", "create", "b", "--owner", "甲", "--channel", "乙",
                               "--rate-limit", "lots"])
     assert bad.exit_code == 1 and "per minute" in bad.output
@@ -74,3 +74,27 @@ def test_revoking_from_the_page_asks_first_and_stops_the_key_at_once(app, client
     assert f'action="{url}"' not in page  # no button for a revoked key
     assert client.post("/staff/partners/999/revoke",
                        data={"csrf_token": token}).status_code == 404
+
+
+def test_apikeys_refuses_control_characters(runner):
+    made = runner.invoke(args=["apikeys", "create", "x", "--owner", "<script>",
+                               "--channel", "c\x01\u202e"])
+    assert made.exit_code == 1 and "control" in made.output
+
+
+def test_the_language_switch_of_a_confirmation_goes_back_to_the_page_it_came_from(
+        client, auth, make_user, make_key):
+    # A link to the POST's own address answered 405 (found on this page; every confirmation
+    # and every form shown again after a POST had the same link).
+    _key, key_id = make_key()
+    make_user("admin", "admin")
+    auth.login("admin")
+    token = csrf_token(client, "/staff/partners/")
+    asked = client.post(f"/staff/partners/{key_id}/revoke", data={"csrf_token": token},
+                        headers={"Referer": "http://localhost/staff/partners/?x=1&lang=zh"})
+    page = asked.get_data(as_text=True)
+    assert 'href="/staff/partners/?x=1&amp;lang=en"' in page
+    assert f'href="/staff/partners/{key_id}/revoke?lang=en"' not in page
+    elsewhere = client.post(f"/staff/partners/{key_id}/revoke", data={"csrf_token": token},
+                            headers={"Referer": "https://evil.example/x"})
+    assert 'href="/?lang=en"' in elsewhere.get_data(as_text=True)

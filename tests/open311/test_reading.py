@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -132,6 +133,10 @@ def test_filters_by_service_status_and_dates(client, publish):
     end = (now - timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%S+08:00")
     assert ids(start_date=start, end_date=end) == {old}
     assert ids(service_request_id=f"{fee},{old}") == {fee, old}  # ids override the rest
+    # A day given as end_date is included, to its last moment where the portal is.
+    day = (now - timedelta(days=4)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert closed in ids(start_date=(day - timedelta(days=3)).isoformat(),
+                         end_date=day.isoformat())
 
 
 def test_at_most_the_configured_number_of_requests(make_app):
@@ -184,3 +189,28 @@ def test_a_method_the_call_does_not_take_is_405_in_the_open311_format(client):
     response = client.delete(f"{BASE}/requests.xml")
     assert response.status_code == 405
     assert _xml(response).find("error/code").text == "405"
+
+
+def test_reads_share_one_limit_per_client_head_included(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, OPEN311_READ_LIMIT="3 per minute")
+    client = app.test_client()
+    assert client.head(f"{BASE}/requests.json").status_code == 200
+    assert client.get(f"{BASE}/services.json").status_code == 200
+    assert client.get(f"{BASE}/discovery.json").status_code == 200
+    refused = client.head(f"{BASE}/services/BIZ-FEE.json")
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+
+
+def test_every_read_takes_a_key_a_jurisdiction_in_any_case_and_refuses_the_rest(client, key):
+    for url in ("/discovery.json", "/services.json", "/services/BIZ-FEE.json"):
+        assert client.get(f"{BASE}{url}", query_string={
+            "api_key": key, "jurisdiction_id": "LOCALHOST"}).status_code == 200, url
+        assert client.get(f"{BASE}{url}?foo=1").status_code == 400, url
+        assert client.get(f"{BASE}{url}?lang=en&lang=zh").status_code == 400, url
+
+
+def test_an_id_asked_twice_is_answered_once(client, publish):
+    _number, public_id = publish()
+    rows = client.get(f"{BASE}/requests.json",
+                      query_string={"service_request_id": f"{public_id},{public_id}"}).get_json()
+    assert len(rows) == 1
