@@ -28,11 +28,11 @@ DOMAINS = (
     "portal.accounts",
     "portal.fees",
     "portal.complaints",
+    "portal.open311",
     "portal.transparency",
     "portal.committee",
     "portal.stats",
     "portal.commitments",
-    "portal.open311",
     "portal.demo",
 )
 

@@ -38,6 +38,7 @@ FORMAT = Param("fmt", _l("The format: json or xml."),
                {"type": "string", "enum": ["json", "xml"]}, location="path")
 JURISDICTION = Param("jurisdiction_id", _l("This endpoint's jurisdiction (optional)."))
 LANG = apidoc.LANG
+ANY_KEY = Param("api_key", _l("A partner's key: accepted, and not needed here."))
 API_KEY = Param("api_key", _l("A partner's key: also finds the cases it filed, by their "
                               "tracking numbers."))
 

@@ -129,7 +129,8 @@ def jurisdiction() -> str:
 
 @open311.get("/discovery.<fmt>")
 @documented(TAG, _l("Discovery: the endpoint, its specification and formats"),
-            params=[FORMAT], ok=both(_l("The discovery document."), schemas.DISCOVERY),
+            params=[FORMAT, JURISDICTION, schemas.ANY_KEY, LANG],
+            ok=both(_l("The discovery document."), schemas.DISCOVERY),
             errors=(404, 429))
 @limit_reads
 @open_to_all
@@ -154,7 +155,8 @@ def discovery(fmt: str) -> Response:
 
 @open311.get("/services.<fmt>")
 @documented(TAG, _l("The services: one per complaint category"),
-            params=[FORMAT, JURISDICTION, LANG], ok=both(_l("The services."), schemas.SERVICES),
+            params=[FORMAT, JURISDICTION, schemas.ANY_KEY, LANG],
+            ok=both(_l("The services."), schemas.SERVICES),
             errors=(400, 404, 429))
 @limit_reads
 @open_to_all
@@ -169,7 +171,7 @@ def services(fmt: str) -> Response:
 @open311.get("/services/<service_code>.<fmt>")
 @documented(TAG, _l("A service's definition: the attributes a request takes"),
             params=[Param("service_code", _l("A service's code."), location="path"), FORMAT,
-                    JURISDICTION, LANG],
+                    JURISDICTION, schemas.ANY_KEY, LANG],
             ok=both(_l("The service's attributes."), schemas.DEFINITION),
             errors=(400, 404, 429))
 @limit_reads

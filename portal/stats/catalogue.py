@@ -50,6 +50,9 @@ DIMENSIONS: dict[str, Dimension] = {d.code: d for d in (
               _l("Whether the first answer came within the reply deadline the case was given "
                  "when filed, as the reply commitment counts it: a late first answer and a "
                  "deadline passed without one both miss it.")),
+    Dimension("channel", "channel", _l("Channel"),
+              _l("How the case reached the portal: through its own form, or from a partner "
+                 "channel (a city hotline, an app) through Open311.")),
     Dimension("rating", "rating", _l("Rating"),
               _l("The complainant's rating of the answer, 1 to 5, or not rated.")),
     Dimension("resolved", "resolved", _l("Resolved"),
@@ -108,7 +111,7 @@ TABLES: dict[tuple[str, ...], Table] = _tables(
     ("", M), ("type", M), ("category", M), ("district", M),
     ("contact", M), ("reply", M), ("district,contact", Q), ("district,reply", Q),
     ("status", Q), ("deadline", Q), ("rating", Q), ("resolved", Q), ("escalated", Q),
-    ("finding", Q),
+    ("finding", Q), ("channel", Q),
     ("type,category", Q), ("type,district", Q), ("category,district", Q),
     ("category,deadline", Q), ("district,deadline", Q),
     ("type,category,district", Y),

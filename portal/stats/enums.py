@@ -63,6 +63,18 @@ ContactTarget.TITLES = {
     "unknown": _l("Not recorded: the month was final before first contacts were counted")}
 
 
+class ChannelValue(TitledEnum):
+    """How the case reached the portal: its own form, or a partner channel's key (Open311).
+    Every case filed before partner channels existed came through the form."""
+
+    PORTAL = "portal"
+    PARTNER = "partner"
+
+
+ChannelValue.TITLES = {"portal": _l("The portal's form"),
+                       "partner": _l("A partner channel (Open311)")}
+
+
 class RatingValue(TitledEnum):
     """The complainant's rating of the answer, or none."""
 

@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.stats import catalogue
 from portal.stats.catalogue import Table
 from portal.stats.enums import (
+    ChannelValue,
     ContactTarget,
     DeadlineOutcome,
     EscalatedValue,
@@ -37,7 +38,7 @@ from portal.stats.refresh import KEY_SEPARATOR
 
 ENUMS: dict[str, type[TitledEnum]] = {
     "type": ComplaintType, "status": ComplaintStatus, "deadline": DeadlineOutcome,
-    "contact": ContactTarget, "reply": ReplyTarget,
+    "contact": ContactTarget, "reply": ReplyTarget, "channel": ChannelValue,
     "rating": RatingValue, "resolved": ResolvedValue, "escalated": EscalatedValue,
     "finding": FindingValue}
 PERCENTILES = {"median": 0.5, "p90": 0.9}

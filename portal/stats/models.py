@@ -40,6 +40,8 @@ class StatsCell(Base):
     # "unknown" in the months made final before first contacts were counted
     contact: Mapped[str] = mapped_column(sa.String(16), server_default="unknown")
     reply: Mapped[str] = mapped_column(sa.String(16))  # follows from ``deadline``
+    # every case before partner channels came through the portal's form
+    channel: Mapped[str] = mapped_column(sa.String(16), server_default="portal")
     rating: Mapped[str] = mapped_column(sa.String(8))
     resolved: Mapped[str] = mapped_column(sa.String(8))
     escalated: Mapped[str] = mapped_column(sa.String(8))

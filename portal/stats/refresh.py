@@ -186,6 +186,7 @@ def _grouped_cases(now: datetime, names: list[str] | None = None,
         "category_code": c.category_code, "district_code": c.district_code,
         "status": sa.cast(c.status, sa.String), "deadline": _deadline(now, day),
         "contact": _contact(now, day), "reply": _reply(now, day),
+        "channel": sa.case((c.api_key_id.is_(None), "portal"), else_="partner"),
         "rating": sa.func.coalesce(sa.cast(c.rating, sa.String), "none"),
         "resolved": sa.case((c.resolved.is_(None), "none"), (c.resolved.is_(True), "yes"),
                             else_="no"),
@@ -204,7 +205,7 @@ def _grouped_cases(now: datetime, names: list[str] | None = None,
 
 
 CELL_COLUMNS = ["month", "type", "category_code", "district_code", "status", "deadline",
-                "contact", "reply", "rating", "resolved", "escalated", "finding"]
+                "contact", "reply", "channel", "rating", "resolved", "escalated", "finding"]
 # What the public list of cases shows of each published case (its month, category, district,
 # status and timeline: whether the first contact and the answer were on time, escalation, the
 # committee's finding): a published case is a case known to be in its group, which the audit

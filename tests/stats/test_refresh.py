@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from portal.complaints.models import Complaint
 from portal.complaints.workdays import is_working_day
 from portal.extensions import db
+from portal.open311 import keys
 from portal.stats import figures
 from portal.stats.figures import percentile
 from portal.stats.models import StatsCell, StatsFigure, StatsRun, StatsSnapshot, StatsTime
@@ -40,7 +41,7 @@ def test_the_counts_add_up_to_the_number_of_cases(app, stats):
         assert run.extracted_at == NOW
         # every dimension splits the same cases
         for column in ("type", "category_code", "district_code", "status", "deadline",
-                       "rating", "resolved", "escalated", "finding"):
+                       "channel", "rating", "resolved", "escalated", "finding"):
             assert sum(_cells_by(column).values()) == len(CASES), column
 
 
@@ -412,3 +413,16 @@ def figures_of(year, period):
     return {(f.period, f.table_code, f.key): (f.count, f.state)
             for f in db.session.scalars(sa.select(StatsFigure).where(
                 StatsFigure.year == year, StatsFigure.period == period))}
+
+
+def test_each_case_counts_by_the_channel_it_came_through(app, add_cases):
+    # Cases filed with a partner's Open311 key are "partner", the others "portal".
+    add_cases([Case(local(2026, 6, 1)), Case(local(2026, 6, 2)), Case(local(2026, 6, 3))])
+    with app.app_context():
+        row, _key = keys.create("hotline", "甲", "12345 市民热线", NOW)
+        first = db.session.scalar(sa.select(Complaint).order_by(Complaint.id))
+        first.api_key_id = row.id
+        db.session.commit()
+        compute()
+        assert _cells_by("channel") == {"partner": 1, "portal": 2}
+        assert "channel" in {dims for table in figures.catalogue.TABLES for dims in table}
