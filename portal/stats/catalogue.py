@@ -111,7 +111,7 @@ TABLES: dict[tuple[str, ...], Table] = _tables(
     ("", M), ("type", M), ("category", M), ("district", M),
     ("contact", M), ("reply", M), ("district,contact", Q), ("district,reply", Q),
     ("status", Q), ("deadline", Q), ("rating", Q), ("resolved", Q), ("escalated", Q),
-    ("finding", Q), ("channel", Q),
+    ("finding", Q), ("channel", Y),
     ("type,category", Q), ("type,district", Q), ("category,district", Q),
     ("category,deadline", Q), ("district,deadline", Q),
     ("type,category,district", Y),

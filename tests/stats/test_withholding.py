@@ -52,7 +52,8 @@ from tests.stats.test_disclosure import (
 VOCABULARY = {"type": ["c", "r", "s"], "category": ["A", "B", "C", "D"],
               "district": ["x", "y", "z"], "status": ["open", "done", "rejected"],
               "deadline": ["met", "late", "none"], "contact": ["within", "missed", "none"],
-              "reply": ["within", "missed", "none"], "rating": ["1", "5", "none"],
+              "reply": ["within", "missed", "none"], "channel": ["portal", "partner"],
+              "rating": ["1", "5", "none"],
               "resolved": ["yes", "no"], "escalated": ["yes", "no"], "finding": ["none", "up"]}
 
 
