@@ -36,6 +36,7 @@ from portal.open311.schemas import FORMAT, JURISDICTION, LANG, TAG, both
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When the services or this endpoint last changed as the specification means it (discovery).
 CHANGESET = "2026-11-29T00:00:00Z"
+REPLAY_WINDOW = timedelta(days=1)
 
 
 @open311.errorhandler(Open311Error)
@@ -286,9 +287,13 @@ def create_request(fmt: str) -> Response:
         return error_response(fmt, error.errors if isinstance(error, filing.Invalid)
                               else [error])
     case = receipt.complaint
+    # The code is only ever in the answer to the filing itself: a retry of the same request
+    # (same key, Idempotency-Key and complaint) within a day gets that answer again, as a client
+    # whose first answer was lost needs; later, or by any other call, never.
+    replay = not receipt.duplicate or utcnow() - case.registered_at <= REPLAY_WINDOW
     body = {"service_request_id": case.tracking_number, "service_notice": _notice(
-        case.first_contact_due_at, case.reply_due_at, receipt.duplicate), "account_id": None,
-        "secret_code": receipt.formatted_code}
+        case.first_contact_due_at, case.reply_due_at, receipt.duplicate, replay),
+        "account_id": None, "secret_code": receipt.formatted_code if replay else None}
     response = respond(fmt, "service_requests", [body], 200 if receipt.duplicate else 201)
     response.headers["Cache-Control"] = "no-store"  # it carries the secret code
     return response
@@ -304,7 +309,10 @@ def _local(moment: datetime) -> str:
     return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
-def _notice(contact_due: datetime, reply_due: datetime, duplicate: bool) -> str:
+def _notice(contact_due: datetime, reply_due: datetime, duplicate: bool, replay: bool) -> str:
+    if duplicate and not replay:
+        return _("This request was filed more than a day ago with the same Idempotency-Key; "
+                 "its secret code is no longer given.")
     if duplicate:
         return _("This request was filed before with the same Idempotency-Key: this is its "
                  "first answer again, secret code included. First contact by %(contact)s, an "

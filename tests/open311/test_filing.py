@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
@@ -287,3 +288,18 @@ def test_a_too_large_body_does_not_lift_the_keys_limit(make_app):
     assert _post(client, {"api_key": one, **GOOD, "device_id": "x" * 70_000}).status_code \
         in (413, 429)
     assert _post(client, {"api_key": one, **GOOD}).status_code == 429
+
+
+def test_a_retry_a_day_later_files_nothing_and_gets_no_code(app, client, key, monkeypatch):
+    first = _post(client, {"api_key": key, **GOOD}, headers={"Idempotency-Key": "call-79"})
+    number = first.get_json()[0]["service_request_id"]
+    with app.app_context():
+        found = services.find_by_number(number)
+        found.registered_at -= timedelta(days=1, minutes=1)
+        db.session.commit()
+    again = _post(client, {"api_key": key, **GOOD}, headers={"Idempotency-Key": "call-79",
+                                                              "Accept-Language": "en"})
+    assert again.status_code == 200
+    [answer] = again.get_json()
+    assert answer["service_request_id"] == number and answer["secret_code"] is None
+    assert "no longer" in answer["service_notice"]
