@@ -14,6 +14,7 @@ from portal.core import protection
 from portal.core.models import utcnow
 from portal.extensions import db
 from portal.open311 import keys
+from tests.complaints.conftest import open_case
 from tests.open311.conftest import BASE, GOOD, complaint, stored
 
 
@@ -303,3 +304,12 @@ def test_a_retry_a_day_later_files_nothing_and_gets_no_code(app, client, key, mo
     [answer] = again.get_json()
     assert answer["service_request_id"] == number and answer["secret_code"] is None
     assert "no longer" in answer["service_notice"]
+
+
+def test_the_complainant_sees_the_channel_the_case_came_through(client, key):
+    answer = _post(client, {"api_key": key, **GOOD}).get_json()[0]
+    opened = open_case(client, answer["service_request_id"], answer["secret_code"])
+    assert opened.status_code == 302
+    page = client.get(opened.headers["Location"])
+    assert page.status_code == 200
+    assert "12345 市民热线" in page.get_data(as_text=True)
