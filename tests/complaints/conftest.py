@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +33,22 @@ def file_complaint(app):
             return receipt.complaint.tracking_number, receipt.formatted_code
 
     return factory
+
+
+def publish_case(at: datetime, key: str, status=None, summary="营业厅收取临时接电费 200 元。",
+                 **filing):
+    """File a case at ``at`` (with consent), bring it to ``status`` and approve its summary two
+    hours later; returns its tracking number and public identifier. In an app context."""
+    receipt = services.submit_complaint(
+        services.Filing(**{**FILING, "consent_publish": True, **filing}), key, at)
+    complaint = receipt.complaint
+    if status is ComplaintStatus.WITHDRAWN:
+        services.change_status(complaint, status, ActorKind.COMPLAINANT, at + timedelta(hours=1))
+    elif status is not None:
+        services.change_status(complaint, status, ActorKind.STAFF, at, reason="理由")
+    services.approve_summary(complaint, None, summary, at + timedelta(hours=2))
+    db.session.commit()
+    return complaint.tracking_number, complaint.public_id
 
 
 def open_case(client, number, code):

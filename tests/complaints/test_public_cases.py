@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from portal.complaints import codes, services
-from portal.complaints.enums import ActorKind, ComplaintStatus
+from portal.complaints.enums import ComplaintStatus
 from portal.complaints.models import Complaint
 from portal.core.models import utcnow
 from portal.extensions import db
-from tests.complaints.conftest import FILING, open_case
+from tests.complaints.conftest import open_case, publish_case
 from tests.conftest import unmigrated_app
 
 S = ComplaintStatus
@@ -37,18 +37,7 @@ def publish(app):
 
     def factory(at=EARLY_MARCH, status=None, summary="营业厅收取临时接电费 200 元。", **filing):
         with app.app_context():
-            receipt = services.submit_complaint(
-                services.Filing(**{**FILING, "consent_publish": True, **filing}),
-                f"public-{next(counter)}", at)
-            complaint = receipt.complaint
-            if status is S.WITHDRAWN:
-                services.change_status(complaint, S.WITHDRAWN, ActorKind.COMPLAINANT,
-                                       at + timedelta(hours=1))
-            elif status is not None:
-                services.change_status(complaint, status, ActorKind.STAFF, at, reason="理由")
-            services.approve_summary(complaint, None, summary, at + timedelta(hours=2))
-            db.session.commit()
-            return complaint.tracking_number, complaint.public_id
+            return publish_case(at, f"public-{next(counter)}", status, summary, **filing)
 
     return factory
 

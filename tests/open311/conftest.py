@@ -7,14 +7,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from portal.complaints import services
-from portal.complaints.enums import ActorKind
 from portal.complaints.models import Complaint
 from portal.core.models import utcnow
 from portal.core.numbering import YearCounter
 from portal.extensions import db
 from portal.open311 import keys
-from tests.complaints.conftest import FILING
+from tests.complaints.conftest import publish_case
 
 BASE = "/open311/v2"
 GOOD = {"service_code": "BIZ-FEE", "attribute[district]": "CENTRAL",
@@ -42,21 +40,14 @@ def key(make_key):
 
 @pytest.fixture
 def publish(app):
-    """A published case registered at ``at``; returns (tracking number, public id)."""
+    """A published case registered at ``at`` (three days ago); returns (tracking number,
+    public id)."""
     counter = iter(range(10_000))
 
-    def factory(at=None, status=None, summary="营业厅收取临时接电费 200 元。", **filing):
-        at = at or utcnow() - timedelta(days=3)
+    def factory(at=None, status=None, **filing):
         with app.app_context():
-            receipt = services.submit_complaint(
-                services.Filing(**{**FILING, "consent_publish": True, **filing}),
-                f"public-{next(counter)}", at)
-            complaint = receipt.complaint
-            if status is not None:
-                services.change_status(complaint, status, ActorKind.STAFF, at, reason="理由")
-            services.approve_summary(complaint, None, summary, at + timedelta(hours=2))
-            db.session.commit()
-            return complaint.tracking_number, complaint.public_id
+            return publish_case(at or utcnow() - timedelta(days=3), f"public-{next(counter)}",
+                                status, **filing)
 
     return factory
 
