@@ -28,7 +28,7 @@ PERFORMANCE_ARGUMENTS = ("from", "to", "district")
 DISTRICT_ARGUMENTS = ("from", "to", "period")
 
 TAG = "commitments"
-NUMBER: dict[str, Any] = {"type": ["string", "null"], "description": "A decimal as text."}
+NUMBER: dict[str, Any] = {"type": ["string", "null"], "description": _l("A decimal as text.")}
 NULLABLE_TEXT: dict[str, Any] = {"type": ["string", "null"]}
 VERSION = apidoc.schema("CommitmentVersion", {"type": "object", "required": [
     "version", "title_zh", "measure", "unit", "targets", "effective_from"], "properties": {

@@ -50,11 +50,11 @@ ERROR = apidoc.schema("Error", {
             "status": {"type": "integer"}, "message": {"type": "string"},
             "title": {"type": "string"},
             "parameter": {"type": "string",
-                          "description": "The parameter the message is about."}}}}})
+                          "description": _l("The parameter the message is about.")}}}}})
 
 
 def _error_answer(status: int) -> apidoc.Answer:
-    headers = {"Retry-After": "Seconds to wait."} if status in (429, 503) else {}
+    headers = {"Retry-After": _l("Seconds to wait.")} if status in (429, 503) else {}
     return apidoc.Answer("", {apidoc.JSON: ERROR}, headers)
 
 

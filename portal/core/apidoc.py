@@ -18,6 +18,7 @@ checks the running API against it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -227,11 +228,14 @@ def build(app: Flask | None = None, title: Any = "", description: Any = "",
         if operation is None:
             continue
         path = _path(rule)
-        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(path, rule, operation,
-                                                                    rule.endpoint)
+        methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        for method in methods:
+            name = rule.endpoint if len(methods) == 1 else f"{rule.endpoint}.{method.lower()}"
+            paths.setdefault(path, {})[method.lower()] = _operation(path, rule, operation, name)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     for name, text in tags.items():
         spec.tag({"name": name, "description": str(text)})
-    return spec.to_dict()
+    # Schemas hold lazy strings (descriptions in the reader's language): made text here.
+    document: dict[str, Any] = json.loads(json.dumps(spec.to_dict(), default=str))
+    return document

@@ -86,7 +86,8 @@ CSRF_TEXT = _l("This form has expired or was sent from another page. Please relo
 
 def wants_json() -> bool:
     """Machine clients (the API, health checks) get JSON errors; people get a page."""
-    if request.path.startswith(("/api/", "/healthz", "/readyz")):
+    # /api/ itself is a page for people (the API reference); what is under /api/v1/ is not
+    if request.path.startswith(("/api/v1/", "/api/openapi.json", "/healthz", "/readyz")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and not request.accept_mimetypes.accept_html

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from flask import Flask, request, url_for
 from flask_babel import get_locale
@@ -42,7 +42,7 @@ def _page_to_switch() -> str | None:
     if referrer.netloc != request.host or not referrer.path.startswith("/"):
         return url_for("pages.home")
     query = [(k, v) for k, v in parse_qsl(referrer.query, keep_blank_values=True) if k != "lang"]
-    path = quote(referrer.path.lstrip("/\\"), safe=PATH_SAFE)
+    path = quote(unquote(referrer.path).lstrip("/\\"), safe=PATH_SAFE)
     return "/" + path + ("?" + urlencode(query) if query else "")
 
 

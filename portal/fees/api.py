@@ -60,7 +60,7 @@ TARIFF: dict[str, Any] = {"type": "object", "required": ["code", "name_zh", "cus
 FEE_ITEM = apidoc.schema("FeeItem", {"type": "object", "required": [
     "code", "name_zh", "amount", "status", "legal_basis"], "properties": {
     "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": MAYBE,
-    "amount": {"type": ["string", "null"], "description": "Yuan as text; null: free."},
+    "amount": {"type": ["string", "null"], "description": _l("Yuan as text; null: free.")},
     "status": {"type": "string"}, "legal_basis": {"type": "object"},
     "effective_from": MAYBE, "abolished_on": MAYBE}})
 ON = Param("on", _l("The day whose versions are in force, YYYY-MM-DD (default: today)."),

@@ -19,6 +19,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from portal.complaints import codes, services
 from portal.complaints.forms import ComplaintForm
 from portal.complaints.models import Complaint
+from portal.core import protection
+from portal.core.forms import CONTROL_CHARACTER_MESSAGE
 from portal.core.input_guard import has_control_characters
 from portal.core.text import joined
 from portal.i18n import current_language
@@ -78,17 +80,20 @@ def sent() -> MultiDict[str, str] | None:
 
 
 def _decoded() -> MultiDict[str, str] | None:
+    """Only a urlencoded form: Werkzeug decodes multipart parts leniently (GBK text would be
+    filed as U+FFFD), and the specification's clients send urlencoded forms anyway."""
     if (request.content_length or 0) > MAX_BODY:
         raise RequestEntityTooLarge()  # a complaint is a few kB: no need to read 50 MB first
     charset = request.mimetype_params.get("charset", "utf-8").lower().replace("_", "-")
-    if charset not in ("utf-8", "utf8") or request.mimetype not in (FORM, "multipart/form-data"):
+    if charset not in ("utf-8", "utf8") or request.mimetype != FORM:
         return None
-    if request.mimetype != FORM:
-        return MultiDict(request.form) if not request.files else None
+    # Read at most one byte more than a body may hold: a chunked body has no Content-Length.
+    body = request.stream.read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        raise RequestEntityTooLarge()
     try:
-        text = request.get_data(cache=True).decode("utf-8")
-        return MultiDict(parse_qsl(text, keep_blank_values=True, encoding="utf-8",
-                                   errors="strict"))
+        return MultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True,
+                                   encoding="utf-8", errors="strict"))
     except UnicodeDecodeError:
         return None
 
@@ -219,7 +224,9 @@ def _form_errors(form: ComplaintForm, named: set[str]) -> list[Open311Error]:
         parameter = NAMES.get(str(field), str(field))
         if parameter in named:
             continue
-        errors.extend(_bad(_named(parameter, message), parameter) for message in messages)
+        # control characters are refused above, in the API's words
+        errors.extend(_bad(_named(parameter, message), parameter) for message in messages
+                      if str(message) != str(CONTROL_CHARACTER_MESSAGE))
     return errors
 
 
@@ -235,10 +242,22 @@ def submission_key(key: ApiKey, idempotency: str | None) -> str:
 
 
 def _same_request(complaint: Complaint, form: ComplaintForm) -> bool:
-    """Whether a complaint found by its Idempotency-Key is the one this request asks for."""
+    """Whether a complaint found by its Idempotency-Key is the one this request asks for:
+    the same fields as filed (contact details included, read back decrypted)."""
     filing = form.to_filing()
-    return (complaint.category_code, complaint.district_code, complaint.description) == (
-        filing.category_code, filing.district_code, filing.description.strip())
+    stored = (complaint.type, complaint.category_code, complaint.district_code,
+              complaint.subject, complaint.description, complaint.occurred_on,
+              complaint.location, complaint.consent_contact, complaint.consent_publish,
+              *(protection.decrypt(value) for value in (
+                  complaint.contact_name_enc, complaint.contact_phone_enc,
+                  complaint.contact_email_enc, complaint.account_number_enc)))
+    asked = (filing.type, filing.category_code, filing.district_code, filing.subject.strip(),
+             filing.description.strip(), filing.occurred_on,
+             (filing.location or "").strip() or None, filing.consent_contact,
+             filing.consent_publish, *(value or None for value in (
+                 filing.contact_name, filing.contact_phone, filing.contact_email,
+                 filing.account_number)))
+    return stored == asked
 
 
 def file(fields: MultiDict[str, str], key: ApiKey, idempotency: str | None,

@@ -37,7 +37,8 @@ def _check_limit(rate_limit: str | None) -> None:
     if rate_limit is None:
         return
     try:
-        parse_many(rate_limit)
+        if not all(item.amount > 0 for item in parse_many(rate_limit)):
+            raise ValueError(rate_limit)
     except ValueError:
         raise ApiKeyError(_l("Write the rate limit as “60 per minute” or “60 per minute;"
                              "1000 per day”.")) from None

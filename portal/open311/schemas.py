@@ -82,8 +82,9 @@ CREATED = apidoc.schema("Open311Created", {"type": "array", "minItems": 1, "maxI
                                            "items": {
     "type": "object", "required": ["service_request_id", "service_notice"], "properties": {
         "service_request_id": TEXT, "service_notice": TEXT, "account_id": MAYBE_TEXT,
-        "secret_code": {"type": ["string", "null"], "description":
-                        "The complainant's secret code, given only in the first answer."}}}})
+        "secret_code": {"type": ["string", "null"], "description": _l(
+            "The complainant's secret code: in the answer to the filing only (and to a retry "
+            "of it within a day).")}}}})
 FILING = {"type": "object", "required": ["api_key", "service_code", "description"],
           "properties": {
               "api_key": TEXT, "jurisdiction_id": TEXT, "service_code": TEXT,

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
+from portal.complaints.enums import ComplaintStatus
 from portal.core import transactions
 from portal.core.apidoc import Param, documented
 from portal.core.models import utcnow
@@ -257,14 +258,16 @@ def _private(response: Response, key: ApiKey | None) -> Response:
                            "and, this once, the complainant's secret code. An "
                            "Idempotency-Key header makes a request sent again file nothing "
                            "new (200)."),
-            params=[FORMAT, LANG, Param("Idempotency-Key", _l("The same value for a request "
+            params=[FORMAT, LANG, Param("api_key", _l("The partner's key, if not in the form."
+                                                      )),
+                    Param("Idempotency-Key", _l("The same value for a request "
                                                               "sent again (optional)."),
                                         location="header")],
             body=schemas.FILING, status=201,
             ok=both(_l("Filed: the tracking number and the secret code."), schemas.CREATED),
             more={200: both(_l("Filed before with this Idempotency-Key: the same answer."),
                             schemas.CREATED)},
-            errors=(400, 403, 404, 409, 415, 429))
+            errors=(400, 403, 404, 409, 413, 415, 429))
 @limit_by_key
 @open_to_all
 def create_request(fmt: str) -> Response:
@@ -288,9 +291,11 @@ def create_request(fmt: str) -> Response:
                               else [error])
     case = receipt.complaint
     # The code is only ever in the answer to the filing itself: a retry of the same request
-    # (same key, Idempotency-Key and complaint) within a day gets that answer again, as a client
-    # whose first answer was lost needs; later, or by any other call, never.
-    replay = not receipt.duplicate or utcnow() - case.registered_at <= REPLAY_WINDOW
+    # (same key, Idempotency-Key and complaint) within a day, while nothing has happened to
+    # the case, gets that answer again, as a client whose first answer was lost needs; later,
+    # or by any other call, never.
+    replay = not receipt.duplicate or (utcnow() - case.registered_at <= REPLAY_WINDOW
+                                       and case.status is ComplaintStatus.REGISTERED)
     body = {"service_request_id": case.tracking_number, "service_notice": _notice(
         case.first_contact_due_at, case.reply_due_at, receipt.duplicate, replay),
         "account_id": None, "secret_code": receipt.formatted_code if replay else None}
@@ -311,8 +316,8 @@ def _local(moment: datetime) -> str:
 
 def _notice(contact_due: datetime, reply_due: datetime, duplicate: bool, replay: bool) -> str:
     if duplicate and not replay:
-        return _("This request was filed more than a day ago with the same Idempotency-Key; "
-                 "its secret code is no longer given.")
+        return _("This request was filed before with the same Idempotency-Key, more than a "
+                 "day ago or the case has moved on since: its secret code is no longer given.")
     if duplicate:
         return _("This request was filed before with the same Idempotency-Key: this is its "
                  "first answer again, secret code included. First contact by %(contact)s, an "

@@ -48,3 +48,15 @@ def test_the_reference_page_lists_every_operation_in_both_languages(app, client)
             path = rule.rule.replace("<", "{").replace(">", "}")
             path = path.replace("{int(max=2147483647):", "{")
             assert path.split("{")[0] in page, path
+
+
+def test_the_chinese_document_has_no_english_descriptions(client):
+    text = client.get("/api/openapi.json?lang=zh").get_data(as_text=True)
+    for english in ("Seconds to wait.", "The parameter the message is about.",
+                    "A decimal as text.", "Success."):
+        assert english not in text
+
+
+def test_an_error_on_the_reference_page_is_a_page(client):
+    response = client.get("/api/?q=%01", headers={"Accept": "text/html"})
+    assert response.status_code == 400 and response.mimetype == "text/html"

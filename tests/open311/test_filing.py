@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 from datetime import timedelta
+from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
 
 from portal.complaints import services
+from portal.complaints.enums import ActorKind, ComplaintStatus
 from portal.core import protection
 from portal.core.models import utcnow
 from portal.extensions import db
@@ -313,3 +315,52 @@ def test_the_complainant_sees_the_channel_the_case_came_through(client, key):
     page = client.get(opened.headers["Location"])
     assert page.status_code == 200
     assert "12345 市民热线" in page.get_data(as_text=True)
+
+
+def test_multipart_is_refused_so_that_no_charset_slips_through(app, client, key):
+    # Werkzeug decodes multipart parts leniently: GBK text was filed as U+FFFD.
+    body = (b"--X\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n"
+            + "营业厅收费没有依据".encode("gbk") + b"\r\n--X--\r\n")
+    response = client.post(f"{BASE}/requests.json?api_key={key}", data=body,
+                           content_type="multipart/form-data; boundary=X")
+    assert response.status_code == 415
+    assert stored(app)[0] == 0
+
+
+def test_a_chunked_body_is_bounded_too(app, client, key):
+    body = urlencode({"api_key": key, **GOOD, "device_id": "a" * 70_000}).encode()
+    response = client.post(f"{BASE}/requests.json", input_stream=io.BytesIO(body),
+                           content_type="application/x-www-form-urlencoded",
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413
+    assert stored(app)[0] == 0
+
+
+def test_a_retry_after_the_case_moved_on_gets_no_code(app, client, key):
+    first = _post(client, {"api_key": key, **GOOD}, headers={"Idempotency-Key": "call-80"})
+    number, code = first.get_json()[0]["service_request_id"], first.get_json()[0]["secret_code"]
+    with app.app_context():
+        found = services.find_for_tracking(number, code)
+        services.change_status(found, ComplaintStatus.WITHDRAWN, ActorKind.COMPLAINANT,
+                               utcnow())
+        db.session.commit()
+    again = _post(client, {"api_key": key, **GOOD}, headers={"Idempotency-Key": "call-80"})
+    assert again.status_code == 200 and again.get_json()[0]["secret_code"] is None
+
+
+@pytest.mark.parametrize("change", [{"attribute[consent_publish]": "yes"},
+                                    {"attribute[type]": "suggestion"}, {"phone": "13900000000"},
+                                    {"attribute[subject]": "另一个标题"}])
+def test_the_same_idempotency_key_with_any_other_field_is_409(client, key, change):
+    _post(client, {"api_key": key, **GOOD}, headers={"Idempotency-Key": "call-81"})
+    again = _post(client, {"api_key": key, **GOOD, **change},
+                  headers={"Idempotency-Key": "call-81"})
+    assert again.status_code == 409
+
+
+def test_a_noncharacter_in_a_name_is_one_error_in_the_apis_words(client, key):
+    response = _post(client, {"api_key": key, **GOOD, "first_name": "\U0001fffe"},
+                     headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert [e["description"] for e in response.get_json()] == [
+        "first_name: remove the control characters from it."]

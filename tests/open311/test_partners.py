@@ -98,3 +98,9 @@ def test_the_language_switch_of_a_confirmation_goes_back_to_the_page_it_came_fro
     elsewhere = client.post(f"/staff/partners/{key_id}/revoke", data={"csrf_token": token},
                             headers={"Referer": "https://evil.example/x"})
     assert 'href="/?lang=en"' in elsewhere.get_data(as_text=True)
+
+
+def test_apikeys_refuses_a_limit_of_nothing(runner):
+    made = runner.invoke(args=["apikeys", "create", "x", "--owner", "甲", "--channel", "乙",
+                               "--rate-limit", "0 per minute"])
+    assert made.exit_code == 1
