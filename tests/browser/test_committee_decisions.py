@@ -79,7 +79,9 @@ def _committee(live_server) -> dict[str, Any]:
 
 
 def _fits(page: Any, width: int) -> None:
-    """No sideways scrolling and no table cell too narrow to read."""
+    """No sideways scrolling and no table cell too narrow to read (once the page has loaded
+    with its stylesheet)."""
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
     assert problems(page) == []
 

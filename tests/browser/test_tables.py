@@ -92,7 +92,11 @@ def with_lang(path: str, lang: str) -> str:
 
 
 def problems(page: Any, expect_table: bool = False) -> list[str]:
-    """What is wrong with the page shown: narrow cells, sideways scrolling, no table."""
+    """What is wrong with the page shown: narrow cells, sideways scrolling, no table.
+
+    Measured once the page has loaded with its stylesheet: right after a click that navigates,
+    an unstyled page measured wide (2319 px for long unbroken words, seen once in CI-like runs)."""
+    page.wait_for_load_state("load")
     found = page.evaluate(MEASURE)
     where = page.url.split("//", 1)[-1].split("/", 1)[-1]
     wrong = [f"/{where}: {cell}" for cell in found["narrow"]]
