@@ -102,11 +102,11 @@ def test_committee_pending_list(chromium, live_server, viewport, lang):
     assert download.value.suggested_filename == "attachment-1.png"
     page.locator("#decision-reasons").fill(REASONS)
     page.locator("#decision-submit").click()
-    assert page.locator(".error-summary").is_visible()  # no finding chosen
+    page.locator(".error-summary").wait_for()  # no finding chosen (waits for the answer)
     assert serious_violations(page) == []
     page.locator("#decision-outcome-0").check()
     page.locator("#decision-submit").click()
-    assert page.locator(".event-finding").last.is_visible()
+    page.locator(".event-finding").last.wait_for()  # the answer to the submit, once loaded
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"committee-case-{lang}-{width}")
     assert serious_violations(page) == []

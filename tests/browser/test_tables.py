@@ -134,7 +134,7 @@ def test_every_table_reads_on_a_phone(chromium, live_server, demo, lang):
     page.locator("#rows-0-fee").select_option("TEMP-CONN")
     page.locator("#rows-0-amount").fill("200")
     page.locator("form.bill-check #submit").click()
-    assert page.locator("#findings-title").is_visible()
+    page.locator("#findings-title").wait_for()
     wrong += problems(page)
 
     log_in(page, "root", demo["password"], demo["secret"])
@@ -167,7 +167,7 @@ def test_complaint_check_step_fits_a_phone_with_long_unbroken_words(page, lang):
     page.locator("#contact_email").fill("e" * 64 + "@" + "d" * 60 + ".example.com")
     page.locator("#consent_contact").check()
     page.locator("#check").click()
-    assert page.locator("#confirm").is_visible()
+    page.locator("#confirm").wait_for()
     assert "S" * 200 in page.locator("main").inner_text()
     screenshot(page, f"complaint-check-long-{lang}-360")
     assert problems(page) == []
@@ -178,5 +178,5 @@ def test_complaint_check_step_fits_a_phone_with_long_unbroken_words(page, lang):
     assert problems(page) == []
     page.locator("#code").fill(code)
     page.locator("main form [type=submit]").last.click()
-    assert page.locator(".timeline").is_visible()
+    page.locator(".timeline").wait_for()
     assert problems(page) == []
