@@ -73,6 +73,8 @@ def page_schema(key: str, item: dict[str, Any]) -> dict[str, Any]:
                            "total": {"type": "integer"},
                            "links": {"type": "object", "additionalProperties": {
                                "type": "string"}}}}
+
+
 SAME_FOR_EVERYONE = "portal_same_for_everyone"
 
 

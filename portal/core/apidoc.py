@@ -3,8 +3,8 @@
 Each API view declares what it takes and answers beside its route::
 
     @api.get("/tariffs/<code>")
-    @documented(TAG, _l("A tariff with all its published versions"),
-                params=[ON], ok=ref("TariffDetail"), errors=(400, 404))
+    @documented(TAG, _l("A tariff with all its published versions"), params=[CODE, LANG],
+                ok={"allOf": [TARIFF, ...]}, errors=(404,))
     @open_to_all
     def tariff_detail(code): ...
 

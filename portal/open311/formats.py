@@ -16,7 +16,7 @@ FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=
 # A list inside an element: the name of each of its items (the specification's plurals).
 ITEMS = {"endpoints": "endpoint", "formats": "format", "attributes": "attribute",
          "values": "value", "services": "service", "service_requests": "request",
-         "errors": "error", "service_definition": "attribute"}
+         "errors": "error"}
 
 
 class Open311Error(Exception):
