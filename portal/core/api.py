@@ -16,6 +16,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal.core import apidoc
@@ -113,19 +114,31 @@ def api_blueprint(name: str, import_name: str, url_prefix: str = API_PREFIX) -> 
 COMMON_ARGUMENTS = frozenset({"lang"})
 
 
+def argument_problem(allowed: Iterable[str], args: MultiDict[str, str] | None = None
+                     ) -> tuple[str, str] | None:
+    """The first query parameter (of ``args``, default the request's) the call does not take,
+    or one given twice: (message, parameter); None if there is none. Every API refuses it in
+    its own error format."""
+    args = request.args if args is None else args
+    known = COMMON_ARGUMENTS | set(allowed)
+    for name in args:
+        if name not in known:
+            takes = sorted(set(allowed))
+            return (_("Unknown parameter “%(name)s”; this call takes: %(known)s.",
+                      name=name[:40], known=", ".join(takes)) if takes else
+                    _("Unknown parameter “%(name)s”; this call takes none.", name=name[:40]),
+                    name)
+        if len(args.getlist(name)) > 1:
+            return _("Give %(name)s only once.", name=name[:40]), name
+    return None
+
+
 def only_arguments(allowed: Iterable[str]) -> None:
     """Refuse (400 naming the parameter) a query parameter the call does not take, or one
     given twice: a misspelt or repeated filter must not silently widen the answer."""
-    known = COMMON_ARGUMENTS | set(allowed)
-    for name in request.args:
-        if name not in known:
-            takes = sorted(set(allowed))
-            raise ApiError(400, _("Unknown parameter “%(name)s”; this call takes: %(known)s.",
-                                  name=name[:40], known=", ".join(takes)) if takes else
-                           _("Unknown parameter “%(name)s”; this call takes none.",
-                             name=name[:40]), name)
-        if len(request.args.getlist(name)) > 1:
-            raise ApiError(400, _("Give %(name)s only once.", name=name), name)
+    problem = argument_problem(allowed)
+    if problem is not None:
+        raise ApiError(400, *problem)
 
 
 def page_arguments() -> tuple[int, int]:

@@ -61,24 +61,27 @@ def datetime_filter(value: datetime | None, style: str = "medium") -> str:
     return str(format_datetime(value, style))
 
 
+def deadline_end(value: datetime) -> datetime:
+    """A deadline that falls at midnight where the portal is, as the last minute of the day
+    before ("by the end of"); any other as it is."""
+    local = to_user_timezone(value)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return value - timedelta(minutes=1)
+    return value
+
+
 def deadline_filter(value: datetime | None) -> str:
     """A deadline that falls at midnight is shown as 23:59 of the day before ("by the end of")."""
     if value is None:
         return ""
-    local = to_user_timezone(value)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        value = value - timedelta(minutes=1)
-    return datetime_filter(value, "short")
+    return datetime_filter(deadline_end(value), "short")
 
 
 def deadline_date_filter(value: datetime | None) -> str:
     """The day a deadline ends on (a deadline at midnight ends the day before), for lists."""
     if value is None:
         return ""
-    local = to_user_timezone(value)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        local = local - timedelta(minutes=1)
-    return str(format_date(local.date(), "medium"))
+    return str(format_date(to_user_timezone(deadline_end(value)).date(), "medium"))
 
 
 def month_filter(value: date | datetime | None) -> str:

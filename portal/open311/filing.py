@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 import math
 import re
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from portal.core.input_guard import has_control_characters
 from portal.core.text import joined
 from portal.i18n import current_language
 from portal.open311 import catalogue
-from portal.open311.formats import Open311Error
+from portal.open311.formats import Open311Error, parse_w3c
 from portal.open311.models import ApiKey
 
 # The specification's parameters that the portal reads; ``attribute[...]`` come on top.
@@ -45,8 +45,6 @@ NAMES = {"category": "service_code", "district": "attribute[district]",
          "consent_publish": "attribute[consent_publish]"}
 SUBJECT_FROM_DESCRIPTION = 40
 IDEMPOTENCY_MAX = 100
-# The W3C note's profile of ISO 8601: a day, or a moment with its zone.
-W3C = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 FORM = "application/x-www-form-urlencoded"
 MAX_BODY = 64 * 1024
@@ -147,25 +145,18 @@ def _location(fields: MultiDict[str, str], errors: list[Open311Error]) -> str:
 
 
 def _occurred(value: str, errors: list[Open311Error]) -> str:
-    """The day it happened where the portal is: a day as given, a moment taken in
+    """The day it happened where the portal is: a day as given, a moment's day in
     PORTAL_TIMEZONE (the form asks for the day only)."""
     if not value:
         return ""
-    try:
-        if not W3C.fullmatch(value):
-            raise ValueError(value)
-        if len(value) == 10:
-            return date.fromisoformat(value).isoformat()
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            raise ValueError(value)
-        zone = ZoneInfo(str(current_app.config["TIMEZONE"]))
-        return moment.astimezone(zone).date().isoformat()
-    except (ValueError, OverflowError):
+    zone = str(current_app.config["TIMEZONE"])
+    moment = parse_w3c(value, zone)
+    if moment is None or not 2000 <= moment.year <= 2100:  # the form's years; no overflow
         errors.append(_bad(_named("attribute[occurred_on]", _(
             "write a day such as 2026-11-05, or a W3C date and time with its zone such as "
             "2026-11-05T08:15:30+08:00.")), "attribute[occurred_on]"))
         return ""
+    return moment.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 def _name(fields: MultiDict[str, str]) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 from flask import Response, json
 
@@ -25,6 +26,23 @@ class Open311Error(Exception):
     def __init__(self, status: int, description: str, parameter: str | None = None) -> None:
         super().__init__(description)
         self.status, self.description, self.parameter = status, description, parameter
+
+
+# The W3C note's profile of ISO 8601: a day, or a moment with its zone.
+W3C = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?")
+
+
+def parse_w3c(text: str, zone: str) -> datetime | None:
+    """A W3C moment with its zone, or a day taken from its midnight in ``zone``; None if the
+    text is neither (or no such day or time exists)."""
+    value = text.strip()
+    if not W3C.fullmatch(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(zone))
 
 
 def w3c(moment: datetime | None) -> str | None:

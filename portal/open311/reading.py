@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,11 +22,11 @@ from werkzeug.datastructures import MultiDict
 from portal.complaints import codes, queries, services
 from portal.complaints.enums import FINISHED_STATUSES, EventKind
 from portal.complaints.models import Complaint
-from portal.core.text import joined
+from portal.core.api import argument_problem
 from portal.extensions import db
 from portal.i18n import current_language
-from portal.open311.filing import W3C
-from portal.open311.formats import Open311Error, w3c
+from portal.open311 import catalogue
+from portal.open311.formats import Open311Error, parse_w3c, w3c
 from portal.open311.models import ApiKey
 
 MAX_DAYS = 90
@@ -51,21 +50,13 @@ class Search:
 def parse_moment(name: str, text: str, end: bool = False) -> datetime:
     """A W3C date and time with its zone, or a day where the portal is: from its midnight, or
     (``end``) to the next, so that a day given as end_date is included."""
-    value = text.strip()
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if W3C.fullmatch(
-            value) else None
-    except ValueError:
-        moment = None
-    if moment is None or (len(value) > 10 and moment.tzinfo is None) or not \
-            2000 <= moment.year <= 2100:
+    moment = parse_w3c(text, str(current_app.config["TIMEZONE"]))
+    if moment is None or not 2000 <= moment.year <= 2100:
         raise Open311Error(400, _("%(name)s must be a W3C date and time such as "
                                   "2026-11-05T08:15:30+08:00 (or 2026-11-05), from 2000 to "
                                   "2100.", name=name))
-    if moment.tzinfo is None:  # a day
-        moment = moment.replace(tzinfo=ZoneInfo(str(current_app.config["TIMEZONE"])))
-        if end:
-            moment += timedelta(days=1) - timedelta(microseconds=1)
+    if end and len(text.strip()) == len("2026-11-05"):  # a day
+        moment += timedelta(days=1) - timedelta(microseconds=1)
     return moment
 
 
@@ -75,23 +66,18 @@ def _list(args: MultiDict[str, str], name: str) -> tuple[str, ...]:
 
 def parse(args: MultiDict[str, str], now: datetime) -> Search:
     """The search a GET requests asks for, checked (Open311Error naming the parameter)."""
-    for name in args:
-        if name not in PARAMETERS:
-            raise Open311Error(400, _("%(name)s is not a parameter of this call; it takes: "
-                                      "%(known)s.", name=name[:60],
-                                      known=joined(sorted(PARAMETERS))))
-        if len(args.getlist(name)) > 1:
-            raise Open311Error(400, _("Give %(name)s only once.", name=name[:60]))
+    problem = argument_problem(PARAMETERS, args)
+    if problem is not None:
+        raise Open311Error(400, problem[0], problem[1])
     ids = _list(args, "service_request_id")
     if len(ids) > MAX_IDS:
         raise Open311Error(400, _("Ask for at most %(most)s service_request_id at once.",
                                   most=MAX_IDS))
     if ids:  # the specification: they override every other argument
         return Search(ids=ids)
-    known = {c.code for c in services.categories()}
     codes_ = _list(args, "service_code")
     for code in codes_:
-        if code not in known:
+        if catalogue.find_service(code) is None:
             raise Open311Error(400, _("service_code “%(code)s” is not a service; GET services "
                                       "lists them.", code=code[:40]))
     statuses = _list(args, "status")
@@ -163,7 +149,7 @@ def find_one(identifier: str, key: ApiKey | None) -> dict[str, Any] | None:
 
 
 def _common(case: Complaint, updated: Sequence[datetime]) -> dict[str, Any]:
-    category = next((c for c in services.categories() if c.code == case.category_code), None)
+    category = catalogue.find_service(case.category_code)
     language = current_language()
     district = case.district.name(language)
     status = "closed" if case.status in FINISHED_STATUSES else "open"

@@ -18,9 +18,10 @@ from werkzeug.wrappers import Response
 from portal.accounts.roles import open_to_all
 from portal.complaints.enums import ComplaintStatus
 from portal.core import transactions
+from portal.core.api import argument_problem
 from portal.core.apidoc import Param, documented
+from portal.core.formatting import deadline_end
 from portal.core.models import utcnow
-from portal.core.text import joined
 from portal.extensions import limiter
 from portal.open311 import catalogue, filing, keys, reading, schemas
 from portal.open311.blueprint import open311
@@ -43,11 +44,6 @@ REPLAY_WINDOW = timedelta(days=1)
 @open311.errorhandler(Open311Error)
 def _refused(error: Open311Error) -> Response:
     return error_response(format_of(request.path), [error])
-
-
-@open311.errorhandler(filing.Invalid)
-def _invalid(error: filing.Invalid) -> Response:
-    return error_response(format_of(request.path), error.errors)
 
 
 def _format(fmt: str) -> str:
@@ -139,7 +135,7 @@ def jurisdiction() -> str:
 def discovery(fmt: str) -> Response:
     """Where the endpoint is, which specification and formats it serves, how to get a key."""
     fmt = _format(fmt)
-    _only(request.args, READS)
+    _only(READS)
     _check_jurisdiction(request.args)
     return respond(fmt, "discovery", {
         "changeset": CHANGESET,
@@ -165,7 +161,7 @@ def discovery(fmt: str) -> Response:
 def services(fmt: str) -> Response:
     """One service per complaint category."""
     fmt = _format(fmt)
-    _only(request.args, READS)
+    _only(READS)
     _check_jurisdiction(request.args)
     return respond(fmt, "services", catalogue.service_list())
 
@@ -181,7 +177,7 @@ def services(fmt: str) -> Response:
 def service_definition(service_code: str, fmt: str) -> Response:
     """A service's attributes: the type, the district and the optional fields."""
     fmt = _format(fmt)
-    _only(request.args, READS)
+    _only(READS)
     _check_jurisdiction(request.args)
     category = catalogue.find_service(service_code)
     if category is None:
@@ -195,14 +191,10 @@ def service_definition(service_code: str, fmt: str) -> Response:
 READS = {"jurisdiction_id", "api_key", "lang"}
 
 
-def _only(values: Any, known: set[str]) -> None:
-    for name in values:
-        if name not in known:
-            raise Open311Error(400, _("%(name)s is not a parameter of this call; it takes: "
-                                      "%(known)s.", name=name[:60],
-                                      known=joined(sorted(known))))
-        if len(values.getlist(name)) > 1:
-            raise Open311Error(400, _("Give %(name)s only once.", name=name[:60]))
+def _only(known: set[str]) -> None:
+    problem = argument_problem(known)
+    if problem is not None:
+        raise Open311Error(400, problem[0], problem[1])
 
 
 @open311.get("/requests.<fmt>")
@@ -235,7 +227,7 @@ def requests(fmt: str) -> Response:
 def one_request(service_request_id: str, fmt: str) -> Response:
     """One service request, as a list of one (the specification's shape)."""
     fmt = _format(fmt)
-    _only(request.args, READS)
+    _only(READS)
     _check_jurisdiction(request.args)
     key = _key(required=False)
     row = reading.find_one(service_request_id, key)
@@ -307,9 +299,7 @@ def create_request(fmt: str) -> Response:
 def _local(moment: datetime) -> str:
     """A deadline where the portal is, with its offset from UTC: ``2026-12-03 23:59 (UTC+08:00)``
     (a deadline at midnight is the end of the day before)."""
-    local = moment.astimezone(ZoneInfo(str(current_app.config["TIMEZONE"])))
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        local -= timedelta(minutes=1)
+    local = deadline_end(moment).astimezone(ZoneInfo(str(current_app.config["TIMEZONE"])))
     offset = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
