@@ -33,16 +33,20 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(database_url: str, workers: int = 2, threads: int = 1,
-             extra_env: dict[str, str] | None = None) -> Iterator[int]:
-    """Run the portal under gunicorn on a free port; yields the port."""
+             extra_env: dict[str, str] | None = None, app: str = "portal:create_app()",
+             pids: list[int] | None = None) -> Iterator[int]:
+    """Run the portal (or ``app``) under gunicorn on a free port; yields the port. The master's
+    process id is appended to ``pids`` if given."""
     port = free_port()
     env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_SECRET_KEY": "bench",
            "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_RATELIMIT_ENABLED": "false",
            **(extra_env or {})}
     process = subprocess.Popen(
         [str(GUNICORN), "--workers", str(workers), "--threads", str(threads), "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "portal:create_app()"],
+         f"127.0.0.1:{port}", "--log-level", "warning", app],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL)  # gunicorn.conf.py's access log
+    if pids is not None:
+        pids.append(process.pid)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -60,12 +64,12 @@ def gunicorn(database_url: str, workers: int = 2, threads: int = 1,
         process.wait(timeout=20)
 
 
-def get(port: int, path: str, connection: http.client.HTTPConnection | None = None
-        ) -> tuple[int, float]:
+def get(port: int, path: str, connection: http.client.HTTPConnection | None = None,
+        headers: dict[str, str] | None = None) -> tuple[int, float]:
     """(status, seconds) of one GET."""
     conn = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     started = time.perf_counter()
-    conn.request("GET", path)
+    conn.request("GET", path, headers=headers or {})
     response = conn.getresponse()
     response.read()
     elapsed = time.perf_counter() - started
@@ -75,7 +79,8 @@ def get(port: int, path: str, connection: http.client.HTTPConnection | None = No
 
 
 def throughput(port: int, paths: list[str], clients: int, seconds: float,
-               max_requests: int = 200_000) -> dict[str, float]:
+               max_requests: int = 200_000, headers: dict[str, str] | None = None
+               ) -> dict[str, float]:
     """Requests per second and latency percentiles with ``clients`` keep-alive clients."""
     latencies: list[float] = []
     failures = 0
@@ -89,7 +94,7 @@ def throughput(port: int, paths: list[str], clients: int, seconds: float,
         mine: list[float] = []
         bad = 0
         while time.monotonic() < stop_at and len(mine) < max_requests // clients:
-            status, elapsed = get(port, paths[index % len(paths)], conn)
+            status, elapsed = get(port, paths[index % len(paths)], conn, headers)
             index += 1
             mine.append(elapsed)
             bad += status >= 400
@@ -150,6 +155,20 @@ def hidden_fields(page: str) -> dict[str, str]:
             value = re.search(r'value="([^"]*)"', tag)
             fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
     return fields
+
+
+def worker_rss_mib(master: int) -> list[float]:
+    """Resident memory (MiB) of each worker process of a gunicorn master (Linux /proc)."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines()
+                          if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(master):
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
 
 
 def percentiles(latencies: list[float]) -> dict[str, float]:

@@ -12,6 +12,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
+from portal.core import page_cache, public_changes
 from portal.core.transactions import TransactionalFlask
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": settings["DATABASE_PRE_PING"],
+                                   "hide_parameters": True},
         BABEL_DEFAULT_LOCALE=settings["DEFAULT_LOCALE"],
         BABEL_DEFAULT_TIMEZONE=settings["TIMEZONE"],
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
@@ -65,6 +67,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     for name in DOMAINS:
         import_module(name).init_app(app)
+    page_cache.install(app)  # its look-up runs after every other check of a request
+    public_changes.listen()  # after the domains' own commit hooks
     return app
 
 
@@ -98,6 +102,8 @@ def _init_extensions(app: Flask) -> None:
 
     i18n.check_catalogues(TRANSLATIONS)
     db.init_app(app)
+    page_cache.init_app(app)  # first: its after-request hook runs last
+    public_changes.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True,
                      compare_type=True)
     babel.init_app(app, locale_selector=i18n.select_locale)

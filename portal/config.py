@@ -91,8 +91,19 @@ OPTIONS: tuple[Option, ...] = (
            "Seconds to wait for the rate-limit store; unreachable, limits fall back to each "
            "process's memory (with a warning in the log).", _parse_seconds),
     Option("CACHE_REDIS_URL", "",
-           "Redis shared by the workers' cache of published prices, e.g. "
+           "Redis shared by the workers' cache of published prices and public pages, e.g. "
            "`redis://127.0.0.1:6379/1`; empty: each process caches in its own memory."),
+    Option("PAGE_CACHE", True,
+           "Keep public pages and open-data answers for anonymous readers until something "
+           "public changes.", _parse_bool),
+    Option("PAGE_CACHE_ENTRIES", 400,
+           "Pages each process keeps in its own memory (without Redis).", _parse_positive),
+    Option("PAGE_CACHE_MAX_AGE", 0,
+           "Seconds a proxy may serve a public page without asking again; 0: it must ask "
+           "(`If-None-Match`) each time, so it is never late after a publication.", _parse_int),
+    Option("DATABASE_PRE_PING", False,
+           "Test each pooled database connection before use (a round trip per request); "
+           "for networks that drop idle connections.", _parse_bool),
     Option("RATELIMIT_ENABLED", True, "Turn rate limiting off only for local experiments.",
            _parse_bool),
     Option("LOGIN_RATE_LIMIT", "10 per minute;50 per hour",

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff)
     app.cli.add_command(users_cli)
     redirects.moved(app, "/accounts/users", "/staff/accounts/users")
+    domains.add_private_tables(app, "users")  # no public page names a staff account
     domains.add_navigation(app, NavItem("accounts_staff.users", _l("Accounts"),
                                         Permission.MANAGE_USERS, position=190))
     domains.add_demo_loader(app, "accounts", demo.load)

@@ -22,6 +22,7 @@ from portal.core import apidoc
 from portal.core.api import ApiError, csv_response, only_arguments
 from portal.core.apidoc import LANG, Param, documented
 from portal.core.clock import local_today
+from portal.core.page_cache import cacheable
 from portal.stats.opendata import LICENCE, csv_value, iso
 
 PERFORMANCE_ARGUMENTS = ("from", "to", "district")
@@ -86,6 +87,7 @@ def _summary(commitment: Commitment) -> dict[str, Any]:
             ok={"type": "object", "required": ["commitments"], "properties": {
                 "commitments": {"type": "array", "items": SUMMARY}}})
 @open_to_all
+@cacheable
 def commitments() -> Response:
     """Every published commitment with the version in force today."""
     only_arguments(())
@@ -97,6 +99,7 @@ def commitments() -> Response:
             ok={**SUMMARY, "properties": {**SUMMARY["properties"], "versions": {
                 "type": "array", "items": VERSION}}}, errors=(404,))
 @open_to_all
+@cacheable
 def commitment(code: str) -> Response:
     """One commitment with every published version, newest first."""
     only_arguments(())
@@ -126,6 +129,7 @@ def _performance(code: str) -> tuple[Commitment, report.Selection, list[dict[str
                                "to": {"type": "string"}, "district": NULLABLE_TEXT}},
             errors=(404,))
 @open_to_all
+@cacheable
 def performance(code: str) -> Response:
     """Month by month, for every district or one: cases, cases within the target, share
     within the target, median, 90th percentile and verdict; counts under k (``below_k``) and
@@ -161,6 +165,7 @@ def _moment_name(commitment: Commitment) -> str:
             params=[CODE, *MONTHS, Param("district", _l("A district's code.")), LANG],
             ok=CSV_ANSWER, errors=(404,))
 @open_to_all
+@cacheable
 def performance_csv(code: str) -> Response:
     """The same as CSV (UTF-8 with a byte-order mark; empty where suppressed). A file has no
     envelope: its name ends with when the figures were imported (extracted from the complaints,
@@ -202,6 +207,7 @@ def _by_district(code: str) -> tuple[Commitment, str, list[dict[str, Any]]]:
                 "properties": {**FIGURES_OF, "period": {"type": "string"}}},
             errors=(404,))
 @open_to_all
+@cacheable
 def districts(code: str) -> Response:
     """Every district and each for one period (the first row: every district), as the
     commitment page's table by district; counts under k and hidden ones are null."""
@@ -219,6 +225,7 @@ def districts(code: str) -> Response:
             params=[CODE, *MONTHS, Param("period", _l("A year or a quarter.")), LANG],
             ok=CSV_ANSWER, errors=(404,))
 @open_to_all
+@cacheable
 def districts_csv(code: str) -> Response:
     """The same as CSV (UTF-8 with a byte-order mark; empty where suppressed)."""
     found, label, rows = _by_district(code)

@@ -16,6 +16,7 @@ from portal.commitments.models import Commitment, CommitmentVersion
 from portal.commitments.performance import ALL, required_share
 from portal.complaints.models import District
 from portal.core.clock import local_today
+from portal.core.page_cache import cacheable
 from portal.core.vendor import allow_plotly
 from portal.stats.periods import Period
 
@@ -29,6 +30,7 @@ def _commitment_or_404(code: str) -> Commitment:
 
 @public.get("/")
 @open_to_all
+@cacheable
 def overview() -> Any:
     """Every commitment with its target and the last twelve months' figures."""
     entries = report.overview(services.public_commitments(), report.districts(),
@@ -74,6 +76,7 @@ def _downloads(code: str, selection: report.Selection, period: Period | None
 
 @public.get("/<code>/versions/<int:number>")
 @open_to_all
+@cacheable
 def show_version(code: str, number: int) -> Any:
     """One published version, with its own stable address for citing."""
     commitment = _commitment_or_404(code)
@@ -87,6 +90,7 @@ def show_version(code: str, number: int) -> Any:
 
 @public.get("/<code>")
 @open_to_all
+@cacheable
 def show(code: str) -> Any:
     """A commitment: what it promises, its trend, the figures by month and by district."""
     commitment = _commitment_or_404(code)

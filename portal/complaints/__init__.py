@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         committee_views,
         demo,
         models,
+        publicity,
         reference,
         services,
         staff_views,
@@ -41,3 +42,7 @@ def init_app(app: Flask) -> None:
     domains.add_demo_loader(app, "complaints", demo.load)
     domains.add_reference_data(app, ["complaint_categories", "districts"], reference.load)
     domains.add_key_rotation(app, services.rotate_data_key)
+    domains.add_private_tables(app, "complaint_attachments", "tracking_throttles",
+                               "year_counters")
+    for table in ("complaints", "complaint_events"):
+        domains.add_public_judge(app, table, publicity.public_row)

@@ -42,6 +42,7 @@ from portal.core import confirmation
 from portal.core.confirmation import Answer, Question
 from portal.core.errors import DomainError, report
 from portal.core.models import utcnow
+from portal.core.page_cache import cacheable
 from portal.core.paging import page_of
 from portal.core.templating import query_args
 from portal.extensions import db as db  # tests reach the session through this module
@@ -269,6 +270,7 @@ def case_attachment(complaint: Complaint, attachment_id: int) -> Any:
 
 @public.get("/public")
 @open_to_all
+@cacheable
 def public_cases() -> Any:
     """Cases whose complainant agreed and whose summary staff approved: searchable, filtered by
     month, status, category and district, with the number of cases each filter value shows."""

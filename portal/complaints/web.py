@@ -24,6 +24,7 @@ from portal.complaints.attachments import (
     given_name,
 )
 from portal.complaints.models import Complaint, ComplaintAttachment
+from portal.core import page_cache
 from portal.extensions import db, limiter
 
 FORM_KEYS = "complaint_forms"
@@ -176,8 +177,10 @@ def send_preview(attachment: ComplaintAttachment) -> Response:
 
 
 def no_store(response: Response) -> Response:
-    """Complaint pages hold personal data and codes: no browser or proxy may keep a copy."""
-    response.headers.setdefault("Cache-Control", "no-store")
+    """Complaint pages hold personal data and codes: no browser or proxy may keep a copy
+    (except of the public cases as an anonymous reader sees them)."""
+    if not page_cache.in_use():
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 

@@ -46,11 +46,12 @@ def init_app(app: Flask) -> None:
     app.extensions[DOWN_UNTIL] = [0.0]  # until when (monotonic clock) Redis is left alone
 
 
-def _usable() -> bool:
+def usable() -> bool:
+    """Whether the cache may be asked (not while Redis is known to be unreachable)."""
     return bool(time.monotonic() >= current_app.extensions[DOWN_UNTIL][0])
 
 
-def _failed(what: str, key: str) -> None:
+def failed(what: str, key: str) -> None:
     """An unreachable cache slows pages down, it never breaks them: note it and stop asking."""
     current_app.extensions[DOWN_UNTIL][0] = time.monotonic() + RETRY_SECONDS
     current_app.logger.warning("cache unavailable (%s %s); not used for %d seconds", what, key,
@@ -59,12 +60,12 @@ def _failed(what: str, key: str) -> None:
 
 def remember(key: str, compute: Callable[[], T]) -> T:
     """The cached value of ``key``, computed and stored on a miss."""
-    if not _usable():
+    if not usable():
         return compute()
     try:
         value = cache.get(key)
     except Exception:
-        _failed("reading", key)
+        failed("reading", key)
         return compute()
     if value is not None:
         return cast(T, value)
@@ -72,27 +73,27 @@ def remember(key: str, compute: Callable[[], T]) -> T:
     try:
         cache.set(key, value)
     except Exception:
-        _failed("storing", key)
+        failed("storing", key)
     return value
 
 
 def forget(key: str) -> None:
     """Drop ``key``, so that the next reader computes it again."""
-    if not _usable():
+    if not usable():
         return
     try:
         cache.delete(key)
     except Exception:
-        _failed("dropping", key)
+        failed("dropping", key)
 
 
 def forget_all() -> None:
     """Drop every entry of this portal (its key prefix): after the demo data is reset, new rows
     may get the ids of deleted ones. A process's own memory cache is only its own: restart the
     server after a reset."""
-    if not _usable():
+    if not usable():
         return
     try:
         cache.clear()
     except Exception:
-        _failed("clearing", "*")
+        failed("clearing", "*")

@@ -62,6 +62,11 @@ class Registry:
     # path prefix -> how errors there are written (status, message) -> response: a standard
     # API with an error format of its own (Open311)
     error_bodies: list[tuple[str, Callable[[int, str], Any]]] = field(default_factory=list)
+    # tables whose rows the public never sees (users, throttles): writing them leaves the
+    # cached public pages as they are (``portal.core.public_changes``)
+    private_tables: set[str] = field(default_factory=set)
+    # table -> whether a written row of it is public (a complaint once listed)
+    public_judges: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -114,6 +119,18 @@ def add_error_body(app: Flask, prefix: str, render: Callable[[int, str], Any]) -
     """Write the portal's errors (404, 405, 413, 429, 500, 503...) under ``prefix`` with
     ``render(status, message)`` instead of a page or the API's JSON."""
     registry(app).error_bodies.append((prefix, render))
+
+
+def add_private_tables(app: Flask, *tables: str) -> None:
+    """Name tables that no public page or open-data call shows: a write to them does not
+    empty the cache of public pages."""
+    registry(app).private_tables.update(tables)
+
+
+def add_public_judge(app: Flask, table: str, judge: Callable[[Any], bool]) -> None:
+    """Tell how to judge whether a written row of ``table`` changes something public (a
+    complaint does only once it is on the public list); without a judge, every row does."""
+    registry(app).public_judges[table] = judge
 
 
 def load_reference_data() -> None:

@@ -25,6 +25,7 @@ from portal.core.api import (
 )
 from portal.core.apidoc import LANG, Param, documented
 from portal.core.clock import local_today, parse_day
+from portal.core.page_cache import cacheable
 from portal.extensions import db
 from portal.fees import services
 from portal.fees.bill_input import LABELS, NUMBERS, parse_usage
@@ -112,6 +113,7 @@ def _with(response: Response, **fields: Any) -> Response:
                 "version": {"oneOf": [VERSION, {"type": "null"}]}}}]}),
                 {"properties": {"on": {"type": "string"}}}]})
 @open_to_all
+@cacheable
 def tariffs() -> Response:
     """The tariffs with the version in force on ``on`` (default today; null if none), a page
     at a time (``page``, ``per_page``; ``Link`` headers name the other pages)."""
@@ -147,6 +149,7 @@ def _price_rows(tariff: Tariff, versions: list[TariffVersion]) -> list[list[Any]
 @documented(TAG, _l("The prices of the versions in force on a day, as CSV"),
             params=[ON, LANG], ok=CSV_ANSWER)
 @open_to_all
+@cacheable
 def tariffs_csv() -> Any:
     """One row per price of the versions in force on ``on``."""
     day = _day()
@@ -164,6 +167,7 @@ def tariffs_csv() -> Any:
             ok={"allOf": [TARIFF, {"required": ["versions"], "properties": {
                 "versions": {"type": "array", "items": VERSION}}}]}, errors=(404,))
 @open_to_all
+@cacheable
 def tariff_detail(code: str) -> dict[str, Any]:
     """A tariff with all its published versions, oldest first."""
     tariff = _tariff(code)
@@ -175,6 +179,7 @@ def tariff_detail(code: str) -> dict[str, Any]:
 @documented(TAG, _l("Every published price of a tariff, as CSV"), params=[CODE, LANG],
             ok=CSV_ANSWER, errors=(404,))
 @open_to_all
+@cacheable
 def tariff_csv(code: str) -> Any:
     """One row per price of every published version of a tariff."""
     tariff = _tariff(code)
@@ -192,6 +197,7 @@ def tariff_csv(code: str) -> Any:
                                "year_to_date_kwh": MAYBE}},
             errors=(404,))
 @open_to_all
+@cacheable
 def bill(code: str) -> dict[str, Any]:
     """One bill for the consumption given, under the version in force on ``on``.
 
@@ -200,22 +206,29 @@ def bill(code: str) -> dict[str, Any]:
     bill (default 0), or ``year_to_date_kwh`` the year-to-date including it (年累计电量);
     the bill's kWh are billed at the tiers they fall in, counted on from there.
     """
-    tariff = _tariff(code)
-    day = _day()
-    version = services.version_in_force(tariff, day)
+    refused: ApiError | None = None
+    try:
+        day = _day()
+    except ApiError as error:  # a tariff that does not exist is still told first
+        refused, day = error, local_today()
+    exists, version = services.in_force_on(code, day)
+    if not exists:
+        raise ApiError(404, _("There is no tariff with this code."), "code")
+    if refused is not None:
+        raise refused
     if version is None:
         raise ApiError(400, _("No version of this tariff was in force on %(date)s.",
                               date=day.isoformat()), "on")
     try:
-        result = calculate(services.published_structure(version), parse_usage(request.args))
+        result = calculate(version.structure, parse_usage(request.args))
     except BillInputError as error:
         raise ApiError(400, error.message, error.parameter) from None
-    return _bill_body(tariff, day, version, result)
+    return _bill_body(day, version, result)
 
 
-def _bill_body(tariff: Tariff, day: date, version: TariffVersion, result: Bill) -> dict[str, Any]:
+def _bill_body(day: date, version: services.InForce, result: Bill) -> dict[str, Any]:
     return {
-        "tariff": tariff.code, "on": day.isoformat(),
+        "tariff": version.tariff_code, "on": day.isoformat(),
         "version": {"number": version.number,
                     "effective_from": version.effective_from.isoformat(),
                     "effective_to": (version.effective_to.isoformat()
@@ -246,6 +259,7 @@ FEE_HEADER = ["code", "name_zh", "name_en", "amount_yuan", "unit_zh", "unit_en",
 @documented(TAG, _l("Service charges, in force and abolished"), params=[*PAGING, LANG],
             ok=page_schema("fee_items", FEE_ITEM))
 @open_to_all
+@cacheable
 def fees() -> Response:
     """The fee items, in force and abolished (``amount`` null means free), a page at a time."""
     page, per_page = page_arguments()
@@ -259,6 +273,7 @@ def fees() -> Response:
 @documented(TAG, _l("Service charges as CSV"), params=[LANG], ok=apidoc.Answer(
     _l("One row per service charge, as CSV."), {apidoc.CSV: None}))
 @open_to_all
+@cacheable
 def fees_csv() -> Any:
     """Every fee item as CSV."""
     rows = []

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.accounts.roles import open_to_all
 from portal.core.clock import local_today, parse_day
+from portal.core.page_cache import cacheable
 from portal.extensions import db
 from portal.fees import finder, services
 from portal.fees.bill_check import ChargeClaim, EnergyFinding, check_bill, judge_energy
@@ -55,6 +56,7 @@ def error_items(errors: dict[str, str]) -> list[tuple[str, str, str]]:
 
 @public.get("/fees/bill")
 @open_to_all
+@cacheable
 def my_bill() -> Any:
     """Which tariff is mine? A few questions (a GET form), then the tariff to work out a bill."""
     found = finder.find(request.args, finder.candidates_on(local_today()))
@@ -95,6 +97,7 @@ def _day_or_error() -> tuple[date, str | None]:
 
 @public.get("/tariffs/<code>/bill")
 @open_to_all
+@cacheable
 def bill_calculator(code: str) -> Any:
     """Work out a bill under one tariff (the JSON form is /api/v1/tariffs/<code>/bill)."""
     tariff = _tariff_or_404(code)

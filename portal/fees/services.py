@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.complaints.models import District
-from portal.core import publication
+from portal.core import page_cache, publication
 from portal.core.cache import forget, remember
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
@@ -370,6 +370,40 @@ def versions_in_force(tariffs: Sequence[Tariff], day: date) -> dict[int, TariffV
 def version_in_force(tariff: Tariff, day: date) -> TariffVersion | None:
     """The published version of ``tariff`` in force on ``day``."""
     return versions_in_force([tariff], day).get(tariff.id)
+
+
+@dataclass(frozen=True)
+class InForce:
+    """What the calculator needs of the version of a tariff in force on a day: plain values,
+    kept between requests until something public changes."""
+
+    tariff_code: str
+    number: int
+    effective_from: date
+    effective_to: date | None
+    basis_number: str
+    basis_title: str
+    basis_url: str | None
+    structure: PriceStructure
+
+
+def in_force_on(code: str, day: date) -> tuple[bool, InForce | None]:
+    """(whether the tariff exists, its version in force on ``day`` if any), cached under the
+    public-changes counter (``page_cache.generation``): no query while nothing is published."""
+    def look_up() -> tuple[bool, InForce | None]:
+        tariff = get_tariff(code)
+        version = version_in_force(tariff, day) if tariff is not None else None
+        if tariff is None or version is None:
+            return tariff is not None, None
+        return True, InForce(tariff.code, version.number, version.effective_from,
+                             version.effective_to, version.basis_number, version.basis_title,
+                             version.basis_url, published_structure(version))
+
+    counter = page_cache.generation()
+    if counter is None:
+        return look_up()
+    return remember(f"fees:in-force:{counter}:{code.strip().upper()}:{day.isoformat()}",
+                    look_up)
 
 
 def in_force_today(version: TariffVersion) -> bool:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
 from portal.core.clock import local_today, parse_day
+from portal.core.page_cache import cacheable
 from portal.core.paging import page_of
 from portal.core.vendor import allow_plotly
 from portal.fees import services
@@ -63,6 +64,7 @@ def _grouped(tariffs: list[Tariff], day: date) -> list[tuple[CustomerClass, list
 
 @public.get("/tariffs/")
 @open_to_all
+@cacheable
 def list_tariffs() -> Any:
     """Every tariff, grouped by customer class, with the version in force on a date."""
     day, error = _requested_day()
@@ -89,6 +91,7 @@ def _render_version(tariff: Tariff, version: TariffVersion | None, day: date | N
 
 @public.get("/tariffs/<code>")
 @open_to_all
+@cacheable
 def show_tariff(code: str) -> Any:
     """The version in force today, or on ``?on=YYYY-MM-DD``."""
     tariff = _tariff_or_404(code)
@@ -104,6 +107,7 @@ def show_tariff(code: str) -> Any:
 
 @public.get("/tariffs/<code>/versions/<int:number>")
 @open_to_all
+@cacheable
 def show_version(code: str, number: int) -> Any:
     """One published version, with its own stable address for citing."""
     tariff = _tariff_or_404(code)
@@ -115,6 +119,7 @@ def show_version(code: str, number: int) -> Any:
 
 @public.get("/tariffs/<code>/history")
 @open_to_all
+@cacheable
 def tariff_history(code: str) -> str:
     """Every published version, and a form to compare two."""
     tariff = _tariff_or_404(code)
@@ -124,6 +129,7 @@ def tariff_history(code: str) -> str:
 
 @public.get("/tariffs/<code>/compare")
 @open_to_all
+@cacheable
 def compare(code: str) -> Any:
     """What changed between two published versions (``?a=1&b=2``)."""
     tariff = _tariff_or_404(code)
@@ -148,6 +154,7 @@ def _fee_items_page(status: FeeStatus) -> Pagination:
 
 @public.get("/fees/")
 @open_to_all
+@cacheable
 def list_fee_items() -> str:
     """Service charges in force, and free services."""
     return render_template("fees/fee_items.html", pagination=_fee_items_page(FeeStatus.ACTIVE))
@@ -155,6 +162,7 @@ def list_fee_items() -> str:
 
 @public.get("/fees/abolished")
 @open_to_all
+@cacheable
 def abolished_fees() -> str:
     """Charges that have been abolished: nobody may be asked to pay them."""
     return render_template("fees/abolished.html",
@@ -163,6 +171,7 @@ def abolished_fees() -> str:
 
 @public.get("/tariffs/feed.atom")
 @open_to_all
+@cacheable
 def feed() -> Response:
     """Atom feed of published tariff versions and fee-item changes, newest first."""
     entries = feed_entries(current_language())

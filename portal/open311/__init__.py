@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(open311)
     app.register_blueprint(staff)
     app.cli.add_command(apikeys_cli)
+    domains.add_private_tables(app, "api_keys")  # each request counts in its key's row
     domains.add_error_body(app, PREFIX, lambda status, message: error_response(
         format_of(request.path), [Open311Error(status, message)]))
     domains.add_navigation(app, NavItem("open311_staff.index", _l("Partners"),

@@ -11,12 +11,14 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
 from portal.core import mail
+from portal.core.page_cache import cacheable
 from portal.extensions import db, limiter
 from portal.pages.blueprint import public
 
 
 @public.get("/")
 @open_to_all
+@cacheable
 def home() -> str:
     """What residents, committee members and journalists can do here."""
     return render_template("pages/home.html")
@@ -24,6 +26,7 @@ def home() -> str:
 
 @public.get("/about")
 @open_to_all
+@cacheable
 def about() -> str:
     """About the portal and how it treats personal data, in plain language."""
     return render_template("pages/about.html")

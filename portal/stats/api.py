@@ -17,6 +17,7 @@ from portal.core import apidoc
 from portal.core.api import ApiError, csv_response, only_arguments, same_for_everyone
 from portal.core.apidoc import LANG, Param, documented
 from portal.core.clock import local_today
+from portal.core.page_cache import cacheable
 from portal.stats import catalogue, figures, opendata, query, snapshots
 from portal.stats.blueprint import api
 from portal.stats.models import StatsRun
@@ -71,6 +72,7 @@ def _counts() -> tuple[StatsRun, query.Query, list[dict[str, Any]]]:
                                             "table": {"type": "string"}}},
             errors=(404,))
 @open_to_all
+@cacheable
 def complaints() -> Response:
     """Counts of complaints by up to three dimensions for a period or a range of periods."""
     run, checked, rows = _counts()
@@ -83,6 +85,7 @@ def complaints() -> Response:
 @documented(TAG, _l("Complaint counts as CSV"), params=[GROUP_BY, PERIOD, *FILTERS, LANG],
             ok=CSV_ANSWER, errors=(404,))
 @open_to_all
+@cacheable
 def complaints_csv() -> Response:
     """The same counts as CSV (UTF-8 with a byte-order mark; suppressed counts empty)."""
     run, checked, rows = _counts()
@@ -117,6 +120,7 @@ def _times() -> tuple[StatsRun, str | None, list[Any], list[dict[str, Any]]]:
 @documented(TAG, _l("Working days to a first contact and to the reply"),
             params=[GROUP_BY, PERIOD, LANG], ok=ENVELOPED, errors=(404,))
 @open_to_all
+@cacheable
 def times() -> Response:
     """Median and 90th percentile of working days to a first contact and to the reply."""
     run, dim, periods, rows = _times()
@@ -128,6 +132,7 @@ def times() -> Response:
 @documented(TAG, _l("Working days to a first contact and to the reply, as CSV"),
             params=[GROUP_BY, PERIOD, LANG], ok=CSV_ANSWER, errors=(404,))
 @open_to_all
+@cacheable
 def times_csv() -> Response:
     """The same times as CSV."""
     run, dim, periods, rows = _times()
@@ -147,6 +152,7 @@ def times_csv() -> Response:
                                "tables": {"type": "array", "items": {"type": "object"}},
                                "licence": {"type": "object"}}})
 @open_to_all
+@cacheable
 def catalogue_index() -> Response:
     """Every published table with the period lengths it is published for, and the dimensions."""
     only_arguments(())
@@ -171,6 +177,7 @@ def catalogue_index() -> Response:
                 "type": "array", "items": {"type": "object", "required": [
                     "month", "sha256", "url"]}}}})
 @open_to_all
+@cacheable
 def snapshot_index() -> Response:
     """The monthly snapshots, each with its address and SHA-256."""
     only_arguments(())

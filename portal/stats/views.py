@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from portal.accounts.roles import open_to_all
 from portal.core.clock import local_today
+from portal.core.page_cache import cacheable
 from portal.core.security import allow_framing
 from portal.core.vendor import allow_plotly
 from portal.stats import catalogue, figures, opendata, panels, query, snapshots
@@ -71,6 +72,7 @@ def _no_figures(run: StatsRun | None) -> Any:
 
 @public.get("/")
 @open_to_all
+@cacheable
 def dashboard() -> Any:
     """Counts, deadlines, satisfaction and times for a period, narrowed by type, category and
     district; every view is a permalink."""
@@ -92,6 +94,7 @@ def dashboard() -> Any:
 
 @public.get("/districts")
 @open_to_all
+@cacheable
 def districts() -> Any:
     """Small multiples: each district's monthly counts over a year or a quarter."""
     run = figures.current_run()
@@ -138,6 +141,7 @@ def _framable(body: str, status: int) -> tuple[str, int]:
 
 @public.get("/methodology")
 @open_to_all
+@cacheable
 def methodology() -> Any:
     """The rules: what counts, the time zone, k, suppression and its audit, freshness."""
     return render_template("stats/methodology.html", run=figures.current_run(),
@@ -147,6 +151,7 @@ def methodology() -> Any:
 
 @public.get("/data-dictionary")
 @open_to_all
+@cacheable
 def data_dictionary() -> Any:
     """Every column of the open data, every dimension's codes, every table of the catalogue."""
     return render_template("stats/dictionary.html", run=figures.current_run(),

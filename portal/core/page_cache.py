@@ -1,0 +1,230 @@
+"""Whole public pages and open-data answers for anonymous readers, kept until something public
+changes (``portal.core.public_changes``).
+
+A view opts in with ``@cacheable``. Its answer to an anonymous GET is kept under a key made of
+the code's build, the public-changes counter, today's date where the customers live, the
+language and the path with its query: a publication, a change of day, a language or a new
+deployment each make a new key, and the old entries are never asked for again (they age out).
+The counter is read from the database on each such request: one small query instead of the
+page's own.
+
+What is never kept: a signed-in visitor's page (or one whose browser holds a session with
+anything but its language: a pending message, a case opened with its code), an answer that
+is not 200, that sets a cookie or touches the session (a form's CSRF token), that says
+``no-store``, or a HEAD answered without a body. A kept page is served whole, headers
+included, after the usual before-request checks (input guard, rate limits), and the after-
+request hooks run on it again.
+
+Every cacheable answer carries an ``ETag`` (of its body), a ``Last-Modified`` (the last public
+change, or the start of the day) and ``Cache-Control: public, no-cache`` (a proxy may keep it
+and ask again with ``If-None-Match``: a 304 costs no page), or ``max-age`` if
+``PORTAL_PAGE_CACHE_MAX_AGE`` allows proxies to be that many seconds late. Pages are kept in
+each process's memory (``PORTAL_PAGE_CACHE_ENTRIES`` pages) or, with ``PORTAL_CACHE_REDIS_URL``,
+in the Redis the workers share; an unreachable Redis means no cache, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import get_locale
+from flask_caching import Cache
+from werkzeug.wrappers import Response
+
+from portal.core import cache as shared_cache
+from portal.core import public_changes
+from portal.core.clock import local_today
+
+F = TypeVar("F", bound=Callable[..., Any])
+MARK = "portal_cacheable"
+EXTENSION = "portal.page_cache"
+# What an anonymous visitor's session may hold without changing the page: its language, the
+# CSRF token of a form it opened elsewhere, Flask-Login's bookkeeping (which it may add while
+# the page is built).
+BOOKKEEPING = frozenset({"_fresh", "_permanent", "_id"})
+HARMLESS_SESSION_KEYS = frozenset({"lang", "csrf_token"}) | BOOKKEEPING
+# Headers of one answer only, never kept.
+OWN_HEADERS = frozenset({"set-cookie", "date", "x-request-id", "content-length"})
+MAX_QUERY = 1024  # a longer query string is answered but not kept
+pages = Cache()
+
+
+def cacheable(view: F) -> F:
+    """Let the page cache keep this view's answers to anonymous GETs (the view's answer must
+    depend only on its path, query, language, today's date and public data)."""
+    setattr(view, MARK, True)
+    return view
+
+
+def in_use() -> bool:
+    """Whether this request's answer may be kept (a blueprint that marks its pages
+    ``no-store`` leaves such an answer alone)."""
+    return bool(g.get("page_cache"))
+
+
+def _build_id(roots: list[Path]) -> str:
+    """A digest of the code, templates and catalogues that render pages: a deployment (or a
+    template edited in development) never serves pages built by the previous one."""
+    digest = hashlib.sha256()
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".html", ".mo", ".txt", ".xml", ".json"):
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size};".encode())
+    return digest.hexdigest()[:12]
+
+
+def _anonymous() -> bool:
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        return False
+    return set(session.keys()) <= HARMLESS_SESSION_KEYS
+
+
+def _wanted() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return (current_app.config["PAGE_CACHE"] and request.method in ("GET", "HEAD")
+            and getattr(view, MARK, False) and len(request.query_string) <= MAX_QUERY
+            and _anonymous())
+
+
+def _key(generation: int) -> str:
+    path = hashlib.sha256(request.full_path.encode("utf-8", "surrogateescape")).hexdigest()
+    build = current_app.extensions[EXTENSION]
+    return f"page:{build}:{generation}:{local_today().isoformat()}:{get_locale()}:{path}"
+
+
+def _last_modified(changed_at: datetime) -> datetime:
+    """The later of the last public change and the start of today (pages show today's
+    prices), in whole seconds as HTTP dates are."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    midnight = datetime.combine(local_today(), time(), zone).astimezone(UTC)
+    moment = changed_at if changed_at.tzinfo else changed_at.replace(tzinfo=UTC)
+    return max(moment, midnight).replace(microsecond=0)
+
+
+def generation() -> int | None:
+    """The public-changes counter as this request first read it (one query per request): a
+    key for anything derived from public data (None: unknown, do not cache)."""
+    if not has_request_context():  # a command may publish, then read: ask each time
+        state = public_changes.current()
+        return state[0] if state is not None else None
+    if "public_generation" not in g:
+        g.public_generation = public_changes.current()
+    return g.public_generation[0] if g.public_generation is not None else None
+
+
+def _fetch() -> Response | None:
+    """Before the view: the kept answer, if any. Notes what ``_keep`` needs."""
+    if not _wanted():
+        return None
+    generation()
+    state = g.public_generation
+    if state is None:
+        return None
+    counter, changed_at = state
+    g.page_cache = {"key": _key(counter), "modified": _last_modified(changed_at),
+                    "session": _session_state()}
+    kept = _read(g.page_cache["key"])
+    if kept is None:
+        return None
+    g.page_cache["hit"] = True
+    status, headers, body = kept
+    return current_app.response_class(body, status=status, headers=headers)
+
+
+def _read(key: str) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    if not shared_cache.usable():
+        return None
+    try:
+        value = pages.get(key)
+    except Exception:
+        shared_cache.failed("reading", "a page")
+        return None
+    return value if isinstance(value, tuple) else None
+
+
+def _session_state() -> dict[str, Any]:
+    return {key: value for key, value in session.items() if key not in BOOKKEEPING}
+
+
+def _storable(response: Response, noted: dict[str, Any]) -> bool:
+    """A 200 to a GET, the same for every anonymous reader of this language: it set no cookie,
+    left the session as it was, and holds no form's CSRF token (which comes from the
+    session)."""
+    return (response.status_code == 200 and not response.direct_passthrough
+            and not response.is_streamed and request.method == "GET"
+            and "Set-Cookie" not in response.headers
+            and "no-store" not in (response.headers.get("Cache-Control") or "")
+            and "csrf_token" not in g and _session_state() == noted["session"])
+
+
+def _headers(response: Response) -> None:
+    """Validators and caching headers of a cacheable answer."""
+    noted = g.page_cache
+    if not request.path.startswith("/api/"):
+        seconds = current_app.config["PAGE_CACHE_MAX_AGE"]
+        response.headers["Cache-Control"] = (f"public, max-age={seconds}" if seconds
+                                             else "public, no-cache")
+    response.vary.update(("Accept-Language", "Cookie"))
+    response.last_modified = noted["modified"]
+    if "ETag" not in response.headers:
+        response.add_etag()
+
+
+def _keep(response: Response) -> Response:
+    """After every other hook: store a fresh cacheable answer, and answer a conditional
+    request with 304."""
+    noted = g.get("page_cache")
+    if noted is None or response.status_code != 200:
+        return response
+    if not noted.get("hit"):
+        if not _storable(response, noted):
+            return response
+        _headers(response)
+        _write(noted["key"], response)
+    return response.make_conditional(request)
+
+
+def _write(key: str, response: Response) -> None:
+    if not shared_cache.usable():
+        return
+    headers = [(name, value) for name, value in response.headers.items()
+               if name.lower() not in OWN_HEADERS]
+    try:
+        pages.set(key, (response.status_code, headers, response.get_data()))
+    except Exception:
+        shared_cache.failed("storing", "a page")
+
+
+def init_app(app: Flask) -> None:
+    """Bind the page store. Call before other after-request hooks are added (``_keep`` must
+    run last, so it sees the answer as sent); ``install`` adds the look-up once the domains'
+    hooks are in place."""
+    redis_url = app.config.get("CACHE_REDIS_URL") or ""
+    prefix = shared_cache.key_prefix(str(app.config["SQLALCHEMY_DATABASE_URI"]))
+    config: dict[str, Any] = {
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_KEY_PREFIX": prefix, "CACHE_DEFAULT_TIMEOUT": 24 * 3600,
+        "CACHE_THRESHOLD": app.config["PAGE_CACHE_ENTRIES"]}
+    if redis_url:
+        config.update(CACHE_REDIS_URL=redis_url, CACHE_OPTIONS={
+            "socket_connect_timeout": shared_cache.REDIS_TIMEOUT_SECONDS,
+            "socket_timeout": shared_cache.REDIS_TIMEOUT_SECONDS})
+    pages.init_app(app, config=config)
+    root = Path(__file__).resolve().parent.parent.parent
+    roots = [root / "portal", root / "templates", root / "translations"]
+    app.extensions[EXTENSION] = os.environ.get("PORTAL_BUILD") or _build_id(
+        [each for each in roots if each.is_dir()])
+    app.after_request(_keep)
+
+
+def install(app: Flask) -> None:
+    """Add the look-up after every other before-request hook of the app."""
+    app.before_request(_fetch)

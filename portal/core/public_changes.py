@@ -1,0 +1,152 @@
+"""When did anything the public can see last change? One counter, raised in the transaction
+that changes it: the page cache (``portal.core.page_cache``) keys its pages on it.
+
+Every write through the session is judged when it is committed, without a domain having to
+remember to say so:
+
+- a write to a table that a domain declared private (``domains.add_private_tables``: users,
+  throttles, API keys' counters...) changes nothing public;
+- a row of a table with a judge (``domains.add_public_judge``: a complaint counts only once it
+  is on the public list) changes something public if its judge says so;
+- a write to any other table, and any statement run through ``Session.execute`` that inserts,
+  updates or deletes (judged tables included: a bulk statement is not judged row by row),
+  changes something public.
+
+Forgetting to declare a private table costs speed (pages rebuilt more often than needed), never
+correctness. Work outside the session (a raw connection) calls ``changed()`` itself.
+
+The counter row is raised just before the commit, in the same transaction, so that a reader
+sees both the change and the new counter or neither. Readers read the counter before anything
+else: a page built from older data is stored under the older counter, which nobody asks for
+any more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, has_app_context
+from flask_sqlalchemy.session import Session as PortalSession
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.core import domains
+from portal.core.models import Base, UTCDateTime, utcnow
+from portal.extensions import db
+
+CHANGED = "portal.public_changed"
+TABLE = "public_changes"
+_DML = re.compile(r"^\s*(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from)\s+\"?(\w+)",
+                  re.IGNORECASE)
+
+
+class PublicChange(Base):
+    """The one row counting the changes of what the public sees."""
+
+    __tablename__ = TABLE
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(sa.BigInteger, default=1)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def changed(session: Session | None = None) -> None:
+    """Something public changes in this transaction (for work the session cannot see)."""
+    (session or db.session()).info[CHANGED] = True
+
+
+def current() -> tuple[int, datetime] | None:
+    """(counter, when it last moved) as committed; None if the row is missing."""
+    row = db.session.execute(sa.select(PublicChange.generation, PublicChange.changed_at)
+                             .where(PublicChange.id == 1)).first()
+    return (int(row[0]), row[1]) if row is not None else None
+
+
+def _private() -> frozenset[str]:
+    return frozenset(domains.registry().private_tables | {TABLE})
+
+
+def _judges() -> dict[str, Callable[[Any], bool]]:
+    return domains.registry().public_judges
+
+
+def _table_of(statement: Any) -> str | None:
+    """The table a DML statement writes; "" if it writes but the table is unknown; None if it
+    does not write."""
+    if isinstance(statement, sa.TextClause):
+        match = _DML.match(statement.text)
+        return match.group(1).lower() if match else None
+    if isinstance(statement, (sa.Insert, sa.Update, sa.Delete)):
+        table = statement.table
+        return str(getattr(table, "name", "")) or ""
+    return None
+
+
+def _on_execute(state: Any) -> None:
+    """A statement through ``Session.execute``: a write to a table that is not private."""
+    if not has_app_context() or state.session.info.get(CHANGED):
+        return
+    table = _table_of(state.statement)
+    if table is not None and table not in _private():
+        state.session.info[CHANGED] = True
+
+
+def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """Rows the flush writes: judged by their table (and judge)."""
+    if not has_app_context() or session.info.get(CHANGED):
+        return
+    private, judges = _private(), _judges()
+    for record in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(getattr(record, "__table__", None), "name", "")
+        if table in private:
+            continue
+        judge = judges.get(table)
+        if judge is None or judge(record):
+            session.info[CHANGED] = True
+            return
+
+
+def _before_commit(session: Session) -> None:
+    """Raise the counter, in this transaction, if something public changed."""
+    if not has_app_context():
+        return
+    session.flush()
+    if not session.info.pop(CHANGED, False):
+        return
+    session.execute(sa.update(PublicChange).where(PublicChange.id == 1).values(
+        generation=PublicChange.generation + 1, changed_at=utcnow()))
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(CHANGED, None)
+
+
+def seed() -> None:
+    """The counter's row, as the migration makes it (a database made by ``create_all``)."""
+    if db.session.get(PublicChange, 1) is None:
+        db.session.add(PublicChange(id=1, generation=1, changed_at=utcnow()))
+        db.session.flush()
+
+
+_listening: list[bool] = []
+
+
+def init_app(app: Flask) -> None:
+    """Seed the counter's row with the reference data."""
+    domains.add_reference_data(app, [TABLE], seed)
+
+
+def listen() -> None:
+    """Judge every session's writes (once per process, after the hooks the domains add)."""
+    if _listening:
+        return
+    _listening.append(True)
+    # The portal's sessions only (Flask-SQLAlchemy's class), not a script's own Session.
+    for name, listener in (("do_orm_execute", _on_execute), ("before_flush", _on_flush),
+                           ("before_commit", _before_commit), ("after_commit", _forget),
+                           ("after_rollback", _forget)):
+        sa.event.listen(PortalSession, name, listener)
+

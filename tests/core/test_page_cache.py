@@ -1,0 +1,259 @@
+"""core.page_cache and core.public_changes: public pages kept for anonymous readers until
+something public changes, and never one reader's page for another."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from portal.complaints import services as complaint_services
+from portal.complaints.enums import ActorKind, EventKind
+from portal.complaints.models import Complaint, ComplaintEvent
+from portal.core import page_cache, public_changes
+from portal.core.models import utcnow
+from portal.extensions import db
+from portal.fees import demo, services
+from portal.fees.enums import FeeStatus
+from portal.fees.models import FeeItem
+from tests.complaints.conftest import FILING
+from tests.conftest import post_form
+from tests.fees.conftest import demo_fees, make_tariff  # noqa: F401  (fixtures)
+
+ZH = {"Accept-Language": "zh-CN"}
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def fees(app, demo_fees):  # noqa: F811
+    return app
+
+
+@pytest.fixture
+def demo_fees_loader():
+    def load(app):
+        with app.app_context():
+            demo.load(utcnow())
+            db.session.commit()
+    return load
+
+
+def _behind_its_back(app, name_en):
+    """Rename a fee item without the portal's session: the cache cannot know."""
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE fee_items SET name_en = :name WHERE code = 'HIGH-REL'"),
+                           {"name": name_en})
+
+
+def _generation(app):
+    with app.app_context():
+        return public_changes.current()[0]
+
+
+def test_an_anonymous_page_is_kept_until_something_public_changes(fees, client):
+    first = client.get("/fees/", headers=EN)
+    assert first.status_code == 200
+    _behind_its_back(fees, "Renamed quietly")
+    kept = client.get("/fees/", headers=EN)
+    assert kept.get_data() == first.get_data()
+    assert "Renamed quietly" not in kept.get_data(as_text=True)
+    with fees.app_context():  # a change through the portal: the counter moves
+        db.session.add(FeeItem(code="NEW-FEE", name_zh="新收费", name_en="A new charge",
+                               amount=Decimal("2.00"), status=FeeStatus.ACTIVE,
+                               basis_number="n", basis_title="t"))
+        db.session.commit()
+    fresh = client.get("/fees/", headers=EN).get_data(as_text=True)
+    assert "A new charge" in fresh and "Renamed quietly" in fresh
+
+
+def test_work_outside_the_session_says_so_itself(fees, client):
+    client.get("/fees/", headers=EN)
+    _behind_its_back(fees, "Renamed by a script")
+    assert "Renamed by a script" not in client.get("/fees/", headers=EN).get_data(as_text=True)
+    with fees.app_context():
+        public_changes.changed()
+        db.session.commit()
+    assert "Renamed by a script" in client.get("/fees/", headers=EN).get_data(as_text=True)
+
+
+def test_validators_and_conditional_requests(fees, client):
+    page = client.get("/tariffs/", headers=ZH)
+    assert page.headers["Cache-Control"] == "public, no-cache"
+    assert {"Accept-Language", "Cookie"} <= set(page.vary)
+    assert page.headers["ETag"] and page.last_modified is not None
+    assert "Set-Cookie" not in page.headers
+    again = client.get("/tariffs/", headers={**ZH, "If-None-Match": page.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    since = client.get("/tariffs/", headers={
+        **ZH, "If-Modified-Since": page.headers["Last-Modified"]})
+    assert since.status_code == 304
+    other = client.get("/tariffs/", headers={**EN, "If-None-Match": page.headers["ETag"]})
+    assert other.status_code == 200  # the English page is another page
+    head = client.head("/tariffs/", headers=ZH)
+    assert head.status_code == 200 and head.headers["ETag"] == page.headers["ETag"]
+
+
+def test_a_proxy_may_be_allowed_to_be_late(make_app, demo_fees_loader):
+    app = make_app(PAGE_CACHE_MAX_AGE=60)
+    demo_fees_loader(app)
+    assert app.test_client().get("/fees/").headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_never_one_language_for_another(fees, client):
+    chinese = client.get("/tariffs/", headers=ZH).get_data(as_text=True)
+    english = client.get("/tariffs/", headers=EN).get_data(as_text=True)
+    assert 'lang="zh-Hans-CN"' in chinese and 'lang="en"' in english
+    switched = client.get("/tariffs/?lang=en", headers=ZH)  # the session now says English
+    assert 'lang="en"' in switched.get_data(as_text=True)
+    assert 'lang="en"' in client.get("/tariffs/", headers=ZH).get_data(as_text=True)
+    other = fees.test_client()
+    assert 'lang="zh-Hans-CN"' in other.get("/tariffs/", headers=ZH).get_data(as_text=True)
+
+
+def test_never_a_staff_view_for_the_public_nor_the_public_view_for_staff(
+        fees, client, make_user, auth):
+    public = client.get("/fees/", headers=EN).get_data(as_text=True)
+    make_user("kept", role="admin")
+    auth.login("kept")
+    signed_in = client.get("/fees/", headers=EN)
+    assert signed_in.headers["Cache-Control"] == "no-store"
+    assert "Log out" in signed_in.get_data(as_text=True) and "Log out" not in public
+    anonymous = fees.test_client().get("/fees/", headers=EN).get_data(as_text=True)
+    assert "Log out" not in anonymous and "kept" not in anonymous
+
+
+def test_never_a_draft_and_never_late_after_a_publication(fees, client, make_tariff):  # noqa: F811
+    make_tariff("T-CACHE", start=date(2020, 1, 1))
+    before = client.get("/tariffs/T-CACHE/history?lang=en").get_data(as_text=True)
+    assert before.count("/tariffs/T-CACHE/versions/") == 1
+    number = make_tariff("T-CACHE", start=date(2024, 1, 1), publish=False)  # a draft
+    drafted = client.get("/tariffs/T-CACHE/history?lang=en").get_data(as_text=True)
+    assert f"/tariffs/T-CACHE/versions/{number}" not in drafted
+    with fees.app_context():
+        tariff = services.get_tariff("T-CACHE")
+        version = next(v for v in tariff.versions if v.number == number)
+        services.publish_version(version, None, utcnow())
+        db.session.commit()
+    after = client.get("/tariffs/T-CACHE/history?lang=en").get_data(as_text=True)
+    assert f"/tariffs/T-CACHE/versions/{number}" in after
+
+
+def test_private_writes_leave_the_pages_alone(fees, client, make_user, auth):
+    client.get("/fees/", headers=EN)
+    counter = _generation(fees)
+    make_user("someone", role="staff")  # users are private
+    other = fees.test_client()
+    post_form(other, "/complaints/new", {})  # refused: nothing written
+    assert _generation(fees) == counter
+
+
+def test_a_message_waiting_in_the_session_is_never_lost(fees, client):
+    client.get("/fees/", headers=EN)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "A message for this reader")]
+    page = client.get("/fees/", headers=EN).get_data(as_text=True)
+    assert "A message for this reader" in page
+
+
+def test_what_is_not_kept(fees, client):
+    bad = client.get("/tariffs/?on=not-a-date", headers=EN)
+    assert bad.status_code == 400 and "ETag" not in bad.headers
+    missing = client.get("/tariffs/NO-SUCH", headers=EN)
+    assert missing.status_code == 404
+    track = client.get("/complaints/track", headers=EN)
+    assert track.headers["Cache-Control"] == "no-store"  # not a cacheable page
+
+
+def test_each_day_is_another_page(fees, client, monkeypatch):
+    client.get("/fees/", headers=EN)
+    _behind_its_back(fees, "Renamed overnight")
+    assert "Renamed overnight" not in client.get("/fees/", headers=EN).get_data(as_text=True)
+    monkeypatch.setattr(page_cache, "local_today", lambda: date(2999, 1, 1))
+    assert "Renamed overnight" in client.get("/fees/", headers=EN).get_data(as_text=True)
+
+
+def test_an_unreachable_cache_server_means_no_cache(make_app, demo_fees_loader, caplog):
+    app = make_app(CACHE_REDIS_URL="redis://127.0.0.1:9/0")  # nothing listens there
+    demo_fees_loader(app)
+    client = app.test_client()
+    assert client.get("/fees/", headers=EN).status_code == 200
+    _behind_its_back(app, "Changed while Redis was down")
+    page = client.get("/fees/", headers=EN)
+    assert page.status_code == 200
+    assert "Changed while Redis was down" in page.get_data(as_text=True)
+    assert "cache unavailable" in caplog.text
+
+
+def test_switched_off(make_app, demo_fees_loader):
+    app = make_app(PAGE_CACHE=False)
+    demo_fees_loader(app)
+    client = app.test_client()
+    client.get("/fees/", headers=EN)
+    _behind_its_back(app, "Seen at once")
+    assert "Seen at once" in client.get("/fees/", headers=EN).get_data(as_text=True)
+
+
+def _file(app, key, publish=False):
+    with app.app_context():
+        receipt = complaint_services.submit_complaint(
+            complaint_services.Filing(**FILING), key, utcnow())
+        receipt.complaint.consent_publish = True
+        if publish:
+            complaint_services.approve_summary(receipt.complaint, None, "营业厅多收了费用。",
+                                               utcnow())
+        db.session.commit()
+        return receipt.complaint.id
+
+
+def test_filing_and_handling_an_unlisted_case_leaves_the_pages_alone(app, client):
+    _file(app, "listed", publish=True)
+    client.get("/complaints/public", headers=EN)
+    counter = _generation(app)
+    complaint_id = _file(app, "private")
+    with app.app_context():  # handled while nobody sees it publicly
+        complaint = db.session.get(Complaint, complaint_id)
+        complaint.events.append(ComplaintEvent(kind=EventKind.STATUS, actor_kind=ActorKind.STAFF,
+                                               created_at=utcnow()))
+        db.session.commit()
+    assert _generation(app) == counter
+
+
+def test_a_listed_case_and_its_public_events_change_the_public_list(app, client):
+    _file(app, "first", publish=True)
+    assert "1 case" in client.get("/complaints/public", headers=EN).get_data(as_text=True)
+    _file(app, "second", publish=True)
+    assert "2 cases" in client.get("/complaints/public", headers=EN).get_data(as_text=True)
+    counter = _generation(app)
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint).where(Complaint.listed_at.is_not(None)))
+        complaint.events.append(ComplaintEvent(kind=EventKind.NOTE, actor_kind=ActorKind.STAFF,
+                                               created_at=utcnow()))
+        db.session.commit()  # an internal note: nothing public
+        assert _generation(app) == counter
+        complaint.events.append(ComplaintEvent(kind=EventKind.STATUS, actor_kind=ActorKind.STAFF,
+                                               created_at=utcnow()))
+        db.session.commit()
+    assert _generation(app) == counter + 1
+
+
+def test_a_page_with_a_form_is_never_kept(make_app):
+    from flask import render_template_string
+
+    from portal.accounts.roles import open_to_all
+
+    app = make_app()
+
+    @open_to_all
+    @page_cache.cacheable
+    def with_a_form():
+        return render_template_string("<p>{{ csrf_token() }}</p>")
+
+    app.add_url_rule("/with-a-form", view_func=with_a_form)
+    first, second = app.test_client(), app.test_client()
+    mine = first.get("/with-a-form")
+    theirs = second.get("/with-a-form")
+    assert "ETag" not in mine.headers and mine.get_data() != theirs.get_data()
+    again = first.get("/with-a-form")  # the session already holds the token now
+    assert "ETag" not in again.headers
