@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from importlib import import_module
 from pathlib import Path
@@ -98,14 +99,18 @@ def _init_extensions(app: Flask) -> None:
         text,
         vendor,
     )
-    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from portal.extensions import babel, csrf, db, limiter, login_manager
 
     i18n.check_catalogues(TRANSLATIONS)
     db.init_app(app)
     page_cache.init_app(app)  # first: its after-request hook runs last
     public_changes.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True,
-                     compare_type=True)
+    if "gunicorn" not in sys.modules:
+        # ``flask db ...`` and the tests need Flask-Migrate; a gunicorn worker never migrates,
+        # and Alembic would hold about 11 MiB in each worker.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -101,6 +101,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("PAGE_CACHE_MAX_AGE", 0,
            "Seconds a proxy may serve a public page without asking again; 0: it must ask "
            "(`If-None-Match`) each time, so it is never late after a publication.", _parse_int),
+    Option("PAGE_CACHE_LISTEN", True,
+           "On PostgreSQL, each process learns of public changes by notification (no query "
+           "per page); off: it reads the counter on each request.", _parse_bool),
     Option("DATABASE_PRE_PING", False,
            "Test each pooled database connection before use (a round trip per request); "
            "for networks that drop idle connections.", _parse_bool),

@@ -56,6 +56,9 @@ def make_test_app(tmp_path: Path, **overrides: Any) -> Flask:
     reset_database(url)
     settings = {"SECRET_KEY": "test-secret", "DATABASE_URL": url, "TESTING": True,
                 "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING",
+                # each app would keep a listening connection to PostgreSQL open: read the
+                # public-changes counter on each request (tests/core/test_change_listener.py)
+                "PAGE_CACHE_LISTEN": False,
                 "DATA_KEY": TEST_DATA_KEY, "CODE_PEPPER": "test-pepper", **overrides}
     app = create_app(settings)
     with app.app_context():

@@ -14,11 +14,14 @@ import io
 import resource
 import struct
 import sys
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from PIL import Image, ImageOps
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
+# Pillow and pypdf are loaded by the functions that decode (in the worker process that cleans
+# a file): the web process that only imports this module for its limits does not hold them.
+if TYPE_CHECKING:
+    from PIL import Image
+    from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject, PdfObject
 
 MAX_BYTES = 10 * 1024 * 1024
 # A phone's main camera takes 12 to 24 megapixels (about 100 MB once decoded as RGBA).
@@ -81,6 +84,8 @@ def _mode(image: Image.Image, media_type: str) -> str:
 
 def _decode(image: Image.Image, media_type: str) -> Image.Image:
     """The pixels, upright, in a mode the format saves, with no metadata attached."""
+    from PIL import ImageOps
+
     if image.width * image.height > MAX_PIXELS:
         raise Refused("too_many_pixels")
     image.load()
@@ -92,6 +97,8 @@ def _decode(image: Image.Image, media_type: str) -> Image.Image:
 
 
 def _reencode(data: bytes, media_type: str) -> bytes:
+    from PIL import Image
+
     output = io.BytesIO()
     try:
         # Image.open reads only the header, so the size is known before anything is decoded.
@@ -116,6 +123,8 @@ def _reencode(data: bytes, media_type: str) -> bytes:
 
 def _pdf_reader(data: bytes) -> PdfReader:
     """A strict parse of the whole file: HTML or a ZIP archive behind ``%PDF-`` fails here."""
+    from pypdf import PdfReader
+
     reader = PdfReader(io.BytesIO(data), strict=True)
     if reader.is_encrypted and not reader.decrypt(""):
         raise Refused("pdf_password")
@@ -126,6 +135,8 @@ def _pdf_reader(data: bytes) -> PdfReader:
 
 def _runs_action(value: PdfObject) -> bool:
     """Whether an /OpenAction or /AA entry does more than show a page."""
+    from pypdf.generic import DictionaryObject
+
     if not isinstance(value, DictionaryObject) or not value:
         return False  # a destination array, like [page /Fit], only shows a page
     # LaTeX (hyperref) opens every document with << /S /GoTo /D [page /Fit] >>: a destination too.
@@ -144,6 +155,8 @@ def _active_entry(node: DictionaryObject) -> bool:
 
 def _has_active_content(reader: PdfReader) -> bool:
     """Walk every object reachable from the catalogue, each once, looking for active content."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
     seen: set[tuple[int, int]] = set()
     stack: list[PdfObject | None] = [reader.trailer.raw_get("/Root")]
     while stack:
@@ -168,6 +181,8 @@ def _has_active_content(reader: PdfReader) -> bool:
 
 def _rewrite(reader: PdfReader) -> bytes:
     """A new file with the pages only: no document metadata, outline, forms or trailing data."""
+    from pypdf import PdfWriter
+
     writer = PdfWriter()
     for page in reader.pages:
         writer.add_page(page, excluded_keys=PDF_PAGE_EXTRAS)

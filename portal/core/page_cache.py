@@ -116,7 +116,7 @@ def generation() -> int | None:
         state = public_changes.current()
         return state[0] if state is not None else None
     if "public_generation" not in g:
-        g.public_generation = public_changes.current()
+        g.public_generation = public_changes.current(listen=True)
     return g.public_generation[0] if g.public_generation is not None else None
 
 
@@ -155,12 +155,11 @@ def _session_state() -> dict[str, Any]:
 
 
 def _storable(response: Response, noted: dict[str, Any]) -> bool:
-    """A 200 to a GET, the same for every anonymous reader of this language: it set no cookie,
+    """A 200, the same for every anonymous reader of this language: it set no cookie,
     left the session as it was, and holds no form's CSRF token (which comes from the
     session)."""
     return (response.status_code == 200 and not response.direct_passthrough
-            and not response.is_streamed and request.method == "GET"
-            and "Set-Cookie" not in response.headers
+            and not response.is_streamed and "Set-Cookie" not in response.headers
             and "no-store" not in (response.headers.get("Cache-Control") or "")
             and "csrf_token" not in g and _session_state() == noted["session"])
 
@@ -188,7 +187,8 @@ def _keep(response: Response) -> Response:
         if not _storable(response, noted):
             return response
         _headers(response)
-        _write(noted["key"], response)
+        if request.method == "GET":  # a HEAD's answer has the headers but not the body
+            _write(noted["key"], response)
     return response.make_conditional(request)
 
 

@@ -29,11 +29,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 from flask_sqlalchemy.session import Session as PortalSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.core import domains
+from portal.core import change_listener, domains
 from portal.core.models import Base, UTCDateTime, utcnow
 from portal.extensions import db
 
@@ -58,10 +58,46 @@ def changed(session: Session | None = None) -> None:
     (session or db.session()).info[CHANGED] = True
 
 
-def current() -> tuple[int, datetime] | None:
-    """(counter, when it last moved) as committed; None if the row is missing."""
-    row = db.session.execute(sa.select(PublicChange.generation, PublicChange.changed_at)
-                             .where(PublicChange.id == 1)).first()
+READER = "portal.public_changes_reader"
+LISTENER = "portal.public_changes_listener"
+BUMPED = "portal.public_changes_bumped"
+_QUERY = sa.select(PublicChange.generation, PublicChange.changed_at).where(PublicChange.id == 1)
+
+
+def _reader() -> sa.Engine | None:
+    """An engine of the same database in autocommit mode: the counter costs one round trip
+    (no BEGIN, no ROLLBACK), outside the request's own transaction. None for an in-memory
+    SQLite database, which another engine would not see."""
+    engine: sa.Engine | None = current_app.extensions.get(READER)
+    if engine is None and READER not in current_app.extensions:
+        url = db.engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            current_app.extensions[READER] = None
+            return None
+        options = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT",
+                                  pool_pre_ping=options.get("pool_pre_ping", False),
+                                  hide_parameters=True)
+        current_app.extensions[READER] = engine
+    return engine
+
+
+def current(listen: bool = False) -> tuple[int, datetime] | None:
+    """(counter, when it last moved) as committed; None if the row is missing. ``listen``: on
+    PostgreSQL, from this process's listener when it is connected (no query; see
+    ``portal.core.change_listener``), unless ``PORTAL_PAGE_CACHE_LISTEN`` is off."""
+    engine = _reader()
+    if engine is None:
+        row = db.session.execute(_QUERY).first()
+        return (int(row[0]), row[1]) if row is not None else None
+    if listen and current_app.config["PAGE_CACHE_LISTEN"]:
+        listener = change_listener.current_listener(current_app.extensions.setdefault(
+            LISTENER, {}), engine, _QUERY)
+        known = listener.latest() if listener is not None else None
+        if known is not None:
+            return known
+    with engine.connect() as connection:
+        row = connection.execute(_QUERY).first()
     return (int(row[0]), row[1]) if row is not None else None
 
 
@@ -110,18 +146,37 @@ def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _before_commit(session: Session) -> None:
-    """Raise the counter, in this transaction, if something public changed."""
+    """Raise the counter, in this transaction, if something public changed; on PostgreSQL,
+    tell the other processes once the transaction commits."""
     if not has_app_context():
         return
     session.flush()
     if not session.info.pop(CHANGED, False):
         return
-    session.execute(sa.update(PublicChange).where(PublicChange.id == 1).values(
-        generation=PublicChange.generation + 1, changed_at=utcnow()))
+    row = session.execute(sa.update(PublicChange).where(PublicChange.id == 1).values(
+        generation=PublicChange.generation + 1, changed_at=utcnow()).returning(
+        PublicChange.generation, PublicChange.changed_at)).first()
+    if row is None:
+        return
+    session.info[BUMPED] = (int(row[0]), row[1])
+    if session.get_bind().dialect.name == "postgresql":
+        change_listener.notify(session, int(row[0]), row[1])
+
+
+def _committed(session: Session) -> None:
+    """This process knows its own change at once (the others by notification)."""
+    session.info.pop(CHANGED, None)
+    bumped = session.info.pop(BUMPED, None)
+    if bumped is None or not has_app_context():
+        return
+    listener = current_app.extensions.get(LISTENER, {}).get("listener")
+    if listener is not None:
+        listener.advance(*bumped)
 
 
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(CHANGED, None)
+    session.info.pop(BUMPED, None)
 
 
 def seed() -> None:
@@ -146,7 +201,7 @@ def listen() -> None:
     _listening.append(True)
     # The portal's sessions only (Flask-SQLAlchemy's class), not a script's own Session.
     for name, listener in (("do_orm_execute", _on_execute), ("before_flush", _on_flush),
-                           ("before_commit", _before_commit), ("after_commit", _forget),
+                           ("before_commit", _before_commit), ("after_commit", _committed),
                            ("after_rollback", _forget)):
         sa.event.listen(PortalSession, name, listener)
 

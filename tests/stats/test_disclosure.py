@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from portal.stats.catalogue import TABLES
-from portal.stats.disclosure import Atom, Auditor, CellKey, State, System, audit, build, suppress
+from portal.stats.disclosure import Atom, CellKey, State, System, audit, build, suppress
+from portal.stats.lp_audit import Auditor
 from portal.stats.periods import Granularity, Period
 
 K = 5
