@@ -193,6 +193,20 @@ class Complaint(Base):
             and now > self.committee_due_at
 
 
+# On the public list (``Complaint.is_published``), as SQL. The list's queries and its partial
+# indexes share this one expression: a partial index serves a query only if the query's WHERE
+# implies the index's, which PostgreSQL and SQLite check by form.
+LISTED = (Complaint.consent_publish == sa.true(), Complaint.summary_approved_at.is_not(None),
+          Complaint.listed_at.is_not(None))
+# The public list, newest first: all cases, or one category's (most pages filter by it). Only
+# the listed cases are in them, so a page and its counts never read the rest of the table.
+_TABLE = Complaint.__table__.c
+sa.Index("ix_complaints_listed", _TABLE.registered_at, _TABLE.id,
+         postgresql_where=sa.and_(*LISTED), sqlite_where=sa.and_(*LISTED))
+sa.Index("ix_complaints_listed_category", _TABLE.category_code, _TABLE.registered_at, _TABLE.id,
+         postgresql_where=sa.and_(*LISTED), sqlite_where=sa.and_(*LISTED))
+
+
 class ComplaintEvent(Base):
     """Something that happened to a case: who, when, what, and whether the complainant sees it.
 

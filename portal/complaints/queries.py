@@ -9,6 +9,7 @@ fixed number of queries whatever the number of cases.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from portal.complaints.enums import OPEN_STATUSES, ComplaintStatus, ComplaintType
-from portal.complaints.models import Complaint
+from portal.complaints.models import LISTED, Complaint
+from portal.core import page_cache
+from portal.core.cache import remember
 from portal.extensions import db
 
 PUBLIC_PAGE_SIZE = 20
@@ -127,8 +130,7 @@ def _overdue(now: datetime) -> sa.ColumnElement[bool]:
         sa.and_(Complaint.replied_at.is_(None), Complaint.reply_due_at < now)))
 
 
-PUBLISHED = (Complaint.consent_publish.is_(True), Complaint.summary_approved_at.is_not(None),
-             Complaint.listed_at.is_not(None))
+PUBLISHED = LISTED  # the partial indexes' own expression (models.LISTED)
 
 
 def public_cases(filters: CaseFilters) -> sa.Select[Complaint]:
@@ -193,6 +195,22 @@ def public_facets(filters: CaseFilters) -> Facets:
         district=_grouped(Complaint.district_code, filters.but(district=None)),
         status=_grouped(Complaint.status, filters.but(status=None)),
         month=_by_month(filters.but(month=None)))
+
+
+def public_counts(filters: CaseFilters) -> tuple[int, Facets]:
+    """How many published cases the filters show, and the counts of every filter: counted once
+    for each state of the public data (``page_cache.generation``) and kept, so that the pages
+    of one list, its other language and its next reader do not count the cases again."""
+    def count() -> tuple[int, Facets]:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(
+            *PUBLISHED, *_conditions(filters))) or 0
+        return total, public_facets(filters)
+
+    counter = page_cache.generation()
+    if counter is None:
+        return count()
+    digest = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]
+    return remember(f"complaints:public-counts:{counter}:{digest}", count)
 
 
 def inbox(filters: CaseFilters, now: datetime) -> sa.Select[Complaint]:

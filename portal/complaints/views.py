@@ -277,8 +277,9 @@ def public_cases() -> Any:
     form = PublicFilterForm(request.args)
     valid = form.validate()
     filters = form.to_filters()
-    pagination = page_of(queries.public_cases(filters), queries.PUBLIC_PAGE_SIZE)
-    form.show_counts(queries.public_facets(filters))
+    total, facets = queries.public_counts(filters)
+    pagination = page_of(queries.public_cases(filters), queries.PUBLIC_PAGE_SIZE, total=total)
+    form.show_counts(facets)
     return render_template("complaints/public.html", pagination=pagination, form=form,
                            events={case.id: services.public_events(case)
                                    for case in pagination.items}), 200 if valid else 400

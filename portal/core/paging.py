@@ -31,9 +31,17 @@ def parse_page(raw: str, most: int = MAX_PAGE) -> int | None:
     return value if 1 <= value <= most else None
 
 
-def page_of(query: sa.Select[Any], per_page: int, page: int | None = None) -> Pagination:
-    """One page of ``query`` (default: the requested page); past the end, the last page."""
+def page_of(query: sa.Select[Any], per_page: int, page: int | None = None,
+            total: int | None = None) -> Pagination:
+    """One page of ``query`` (default: the requested page); past the end, the last page.
+    ``total``: the number of rows, when the caller counted them already (a kept count)."""
     wanted = requested_page() if page is None else page
+    if total is not None:
+        last = max(1, -(-total // per_page))
+        pagination = db.paginate(query, page=min(wanted, last), per_page=per_page,
+                                 error_out=False, count=False)
+        pagination.total = total
+        return pagination
     pagination = db.paginate(query, page=wanted, per_page=per_page, error_out=False)
     if wanted > 1 and not pagination.items and pagination.total:
         pagination = db.paginate(query, page=pagination.pages, per_page=per_page,

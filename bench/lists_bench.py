@@ -1,0 +1,175 @@
+"""Lists at scale (issue 15): the public cases (page 1, and filtered by a category) and the staff
+inbox (page 1 and page 200) at 1,000, 100,000 and 1,000,000 complaints, each size's p95 against
+the p95 at 1,000. PostgreSQL only (its tables are replaced):
+
+    PORTAL_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench_lists \\
+        .venv/bin/python bench/lists_bench.py
+    PORTAL_BENCH_SIZES=1000,100000 ...            # fewer sizes
+
+The complaints are written with COPY (a million in about a minute): five years of cases, 3 % still
+open or with the committee, a quarter of the finished ones published. The pages are asked in
+process (Flask's test client, one at a time) with the page cache off, so that each request
+runs the list's queries: what a reader gets after each publication, and what the staff inbox
+always costs. Prints a Markdown section; bench/RESULTS.md keeps the last one.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa
+
+from bench._harness import ROOT, percentiles
+from portal import create_app
+from portal.accounts import services as accounts
+from portal.extensions import db
+from tests.conftest import TEST_DATA_KEY, AuthActions
+
+SIZES = tuple(int(n) for n in os.environ.get(
+    "PORTAL_BENCH_SIZES", "1000,100000,1000000").split(","))
+REQUESTS = int(os.environ.get("PORTAL_BENCH_REQUESTS", "60"))
+FLASK = Path(sys.executable).parent / "flask"
+OPEN = ("registered", "accepted", "in_progress", "reopened", "escalated")
+COLUMNS = ("id", "tracking_number", "year", "sequence", "submission_digest", "code_hash", "type",
+           "category_code", "district_code", "subject", "description", "consent_contact",
+           "consent_publish", "language", "status", "registered_at", "first_contact_due_at",
+           "reply_due_at", "replied_at", "closed_at", "reopen_count", "public_summary",
+           "summary_approved_at", "public_id", "listed_at")
+
+
+def migrate(url: str) -> None:
+    """An empty schema as the migrations make it, with the reference data."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        db.engine.dispose()
+    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_SECRET_KEY": "bench",
+           "PORTAL_LOG_LEVEL": "WARNING"}
+    subprocess.run([str(FLASK), "--app", "portal", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _row(n: int, rng: random.Random, codes: tuple[list[str], list[str]], now: datetime
+         ) -> tuple[Any, ...]:
+    registered = now - timedelta(seconds=rng.randrange(5 * 365 * 86400))
+    recent = now - registered < timedelta(days=30)
+    still_open = (recent and rng.random() < 0.6) or rng.random() < 0.01
+    status = rng.choice(OPEN) if still_open else "closed"
+    published = status == "closed" and rng.random() < 0.25
+    replied = None if still_open else registered + timedelta(days=rng.randint(1, 9))
+    return (n, f"BENCH{n:012d}", registered.year, n, f"{n:064x}", "-", "complaint",
+            rng.choice(codes[0]), rng.choice(codes[1]), "基准测试工单", "基准测试用的虚构描述。",
+            False, published, "zh_Hans_CN", status, registered, registered + timedelta(days=1),
+            registered + timedelta(days=10), replied, replied, 0,
+            "基准测试的公开摘要。" if published else None,
+            replied + timedelta(hours=1) if published and replied else None,
+            f"B{n:011d}" if published else None,
+            replied + timedelta(hours=1) if published and replied else None)
+
+
+def generate(url: str, count: int) -> float:
+    """Replace the complaints with ``count`` generated ones (COPY); returns the seconds taken."""
+    started = time.monotonic()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("TRUNCATE complaints CASCADE"))
+            codes = ([c for (c,) in connection.execute(sa.text(
+                "SELECT code FROM complaint_categories ORDER BY code"))],
+                [d for (d,) in connection.execute(sa.text(
+                    "SELECT code FROM districts ORDER BY code"))])
+            rng, now = random.Random(count), datetime.now(UTC)
+            cursor = connection.connection.driver_connection.cursor()
+            with cursor.copy(f"COPY complaints ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for n in range(1, count + 1):
+                    copy.write_row(_row(n, rng, codes, now))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE complaints"))
+    finally:
+        engine.dispose()
+    return time.monotonic() - started
+
+
+def measure(url: str) -> dict[str, dict[str, float]]:
+    """p50/p95 of each list, and its SQL statements, asked one at a time."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
+                      "RATELIMIT_ENABLED": False, "PAGE_CACHE": False,
+                      "DATA_KEY": TEST_DATA_KEY, "CODE_PEPPER": "bench"})
+    with app.app_context():
+        if not db.session.scalar(sa.text(
+                "SELECT count(*) FROM users WHERE username = 'bench-staff'")):
+            user = accounts.create_user("bench-staff", "Bench", "staff", "correct horse battery")
+            accounts.enrol(user)
+            db.session.commit()
+        category = db.session.scalar(sa.text(
+            "SELECT category_code FROM complaints GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"))
+        engine = db.engine
+    public, staff = app.test_client(), app.test_client()
+    AuthActions(app, staff).login("bench-staff")
+    lists = {"public cases": (public, "/complaints/public"),
+             "public cases by category": (public, f"/complaints/public?category={category}"),
+             "staff inbox": (staff, "/staff/complaints/"),
+             "staff inbox page 200": (staff, "/staff/complaints/?page=200")}
+    seen = [0]
+
+    def count(*_args: Any) -> None:
+        seen[0] += 1
+
+    results = {}
+    for name, (client, path) in lists.items():
+        for _ in range(3):
+            assert client.get(path).status_code == 200, path
+        sa.event.listen(engine, "before_cursor_execute", count)
+        seen[0] = 0
+        client.get(path)
+        statements = seen[0]
+        sa.event.remove(engine, "before_cursor_execute", count)
+        latencies = []
+        for _ in range(REQUESTS):
+            started = time.perf_counter()
+            client.get(path)
+            latencies.append(time.perf_counter() - started)
+        results[name] = {**percentiles(latencies), "sql": statements}
+    with app.app_context():
+        db.engine.dispose()
+    return results
+
+
+def main() -> None:
+    url = os.environ.get("PORTAL_BENCH_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        sys.exit("PORTAL_BENCH_DATABASE_URL must name a PostgreSQL database (its tables are "
+                 "replaced)")
+    migrate(url)
+    by_size, took = {}, {}
+    for size in SIZES:
+        took[size] = generate(url, size)
+        by_size[size] = measure(url)
+    print(f"### Lists at scale (postgresql, {date.today().isoformat()})\n")
+    print(f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}; in process, "
+          f"one request at a time, {REQUESTS} requests per list, page cache off. Generated "
+          "with COPY in " + ", ".join(f"{took[s]:.0f} s ({s:,})" for s in SIZES) + ".\n")
+    sizes = " | ".join(f"p95 ms at {s:,}" for s in SIZES)
+    print(f"| List | {sizes} | p95 at {SIZES[-1]:,} / at {SIZES[0]:,} | SQL |")
+    print("|---|" + "---|" * len(SIZES) + "---|---|")
+    for name in by_size[SIZES[0]]:
+        cells = " | ".join(f"{by_size[s][name]['p95_ms']:.1f}" for s in SIZES)
+        ratio = by_size[SIZES[-1]][name]["p95_ms"] / by_size[SIZES[0]][name]["p95_ms"]
+        counts = "/".join(str(by_size[s][name]["sql"]) for s in SIZES)
+        print(f"| {name} | {cells} | **{ratio:.2f}** | {counts} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The public list's queries are served by its partial indexes (on PostgreSQL and SQLite), and
+its counts are kept until the public data changes: a page never reads the whole table."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.complaints import queries, services
+from portal.core.models import utcnow
+from portal.extensions import db
+from tests.complaints.conftest import FILING
+from tests.conftest import count_statements
+
+CATEGORIES = ("BIZ-FEE", "OUT-REPAIR", "QUAL", "BIZ-BILL")
+
+
+def _file(app, count, published, batch=0):
+    with app.app_context():
+        for index in range(count):
+            filing = {**FILING, "category_code": CATEGORIES[index % len(CATEGORIES)]}
+            receipt = services.submit_complaint(services.Filing(**filing),
+                                                f"plan-{published}-{batch}-{index}", utcnow())
+            if published:
+                receipt.complaint.consent_publish = True
+                services.approve_summary(receipt.complaint, None, "营业厅多收了费用。", utcnow())
+        db.session.commit()
+
+
+def _plan(query):
+    """The database's plan of ``query`` (EXPLAIN), as text."""
+    connection = db.session.connection()
+    compiled = query.compile(dialect=connection.dialect)
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("ANALYZE")
+        params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params)
+    else:
+        connection.exec_driver_sql("ANALYZE complaints")
+        # As on a big table, where reading rows in the index's order beats sorting them.
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            connection.exec_driver_sql(f"SET LOCAL {setting} = off")
+        rows = connection.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params)
+    return "\n".join(str(row) for row in rows)
+
+
+def test_the_public_list_reads_its_partial_indexes(app):
+    _file(app, 40, published=True)
+    _file(app, 40, published=False)
+    with app.app_context():
+        everything = _plan(queries.public_cases(queries.CaseFilters()).limit(20))
+        assert "ix_complaints_listed" in everything, everything
+        category = _plan(queries.public_cases(
+            queries.CaseFilters(category=FILING["category_code"])).limit(20))
+        assert "ix_complaints_listed_category" in category, category
+        count = _plan(sa.select(sa.func.count()).select_from(queries.Complaint).where(
+            *queries.PUBLISHED))
+        assert "ix_complaints_listed" in count, count
+        db.session.rollback()
+
+
+def test_the_counts_are_kept_until_the_public_data_changes(app, client):
+    _file(app, 5, published=True)
+    built, page = count_statements(app, client, "/complaints/public?lang=en&page=1")
+    again, next_page = count_statements(app, client, "/complaints/public?lang=en&page=2")
+    # Page 2 is another page, but its counts are those of page 1: only the counter, the
+    # page's cases (none here) and, when there are some, their events.
+    assert again <= built - 4, (built, again)
+    assert "5 cases" in page and "5 cases" in next_page
+    _file(app, 1, published=True, batch=1)
+    _built, later = count_statements(app, client, "/complaints/public?lang=en&page=2")
+    assert "6 cases" in later
