@@ -67,3 +67,29 @@ class _NoAddressOrQuery(logging.Filter):
 def on_starting(server: Any) -> None:
     """Install the filter in the master before it forks the workers."""
     logging.getLogger("gunicorn.error").addFilter(_NoAddressOrQuery())
+
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+BIG_ALLOCATION = 1 << 20
+
+
+def return_big_allocations() -> bool:
+    """Give every allocation of 1 MiB or more its own mapping, handed back to the system when
+    freed (glibc's default threshold rises to 32 MiB after the first big free). Otherwise a
+    slow hash (an old complaint code's scrypt needs 16 MiB) leaves its memory in the heap of
+    each thread that computed one, for the life of the worker. False where the C library is
+    not glibc."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        return bool(libc is not None and libc.mallopt(M_MMAP_THRESHOLD, BIG_ALLOCATION) == 1)
+    except (OSError, AttributeError):
+        return False
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """In each worker, before it serves."""
+    return_big_allocations()

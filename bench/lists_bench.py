@@ -28,6 +28,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
 
 from bench._harness import ROOT, percentiles
 from portal import create_app
@@ -95,6 +97,9 @@ def generate(url: str, count: int) -> float:
             with cursor.copy(f"COPY complaints ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for n in range(1, count + 1):
                     copy.write_row(_row(n, rng, codes, now))
+            # Written behind the portal's back: say that the public data changed.
+            connection.execute(sa.text("UPDATE public_changes SET generation = generation + 1, "
+                                       "changed_at = now() WHERE id = 1"))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE complaints"))
     finally:
@@ -102,22 +107,28 @@ def generate(url: str, count: int) -> float:
     return time.monotonic() - started
 
 
-def measure(url: str) -> dict[str, dict[str, float]]:
-    """p50/p95 of each list, and its SQL statements, asked one at a time."""
+def prepare(url: str) -> tuple[Flask, FlaskClient, FlaskClient]:
+    """The portal without its page cache, an anonymous reader and a signed-in staff member."""
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
                       "RATELIMIT_ENABLED": False, "PAGE_CACHE": False,
                       "DATA_KEY": TEST_DATA_KEY, "CODE_PEPPER": "bench"})
     with app.app_context():
-        if not db.session.scalar(sa.text(
-                "SELECT count(*) FROM users WHERE username = 'bench-staff'")):
-            user = accounts.create_user("bench-staff", "Bench", "staff", "correct horse battery")
-            accounts.enrol(user)
-            db.session.commit()
+        user = accounts.create_user("bench-staff", "Bench", "staff", "correct horse battery")
+        accounts.enrol(user)
+        db.session.commit()
+    public, staff = app.test_client(), app.test_client()
+    signed_in = AuthActions(app, staff).login("bench-staff")
+    if signed_in.status_code != 302:
+        raise RuntimeError(f"the bench's staff account could not log in ({signed_in.status_code})")
+    return app, public, staff
+
+
+def measure(app: Flask, public: FlaskClient, staff: FlaskClient) -> dict[str, dict[str, float]]:
+    """p50/p95 of each list, and its SQL statements, asked one at a time."""
+    with app.app_context():
         category = db.session.scalar(sa.text(
             "SELECT category_code FROM complaints GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"))
         engine = db.engine
-    public, staff = app.test_client(), app.test_client()
-    AuthActions(app, staff).login("bench-staff")
     lists = {"public cases": (public, "/complaints/public"),
              "public cases by category": (public, f"/complaints/public?category={category}"),
              "staff inbox": (staff, "/staff/complaints/"),
@@ -130,7 +141,9 @@ def measure(url: str) -> dict[str, dict[str, float]]:
     results = {}
     for name, (client, path) in lists.items():
         for _ in range(3):
-            assert client.get(path).status_code == 200, path
+            answer = client.get(path)
+            if answer.status_code != 200:
+                raise RuntimeError(f"{path}: {answer.status_code}")
         sa.event.listen(engine, "before_cursor_execute", count)
         seen[0] = 0
         client.get(path)
@@ -142,8 +155,6 @@ def measure(url: str) -> dict[str, dict[str, float]]:
             client.get(path)
             latencies.append(time.perf_counter() - started)
         results[name] = {**percentiles(latencies), "sql": statements}
-    with app.app_context():
-        db.engine.dispose()
     return results
 
 
@@ -153,10 +164,11 @@ def main() -> None:
         sys.exit("PORTAL_BENCH_DATABASE_URL must name a PostgreSQL database (its tables are "
                  "replaced)")
     migrate(url)
+    app, public, staff = prepare(url)
     by_size, took = {}, {}
     for size in SIZES:
         took[size] = generate(url, size)
-        by_size[size] = measure(url)
+        by_size[size] = measure(app, public, staff)
     print(f"### Lists at scale (postgresql, {date.today().isoformat()})\n")
     print(f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}; in process, "
           f"one request at a time, {REQUESTS} requests per list, page cache off. Generated "

@@ -63,10 +63,19 @@ def cacheable(view: F) -> F:
     return view
 
 
+NOTED = "portal.page_cache"  # in the request's environ: this request's own, never a context's
+COUNTER = "portal.public_generation"
+
+
+def _noted() -> dict[str, Any] | None:
+    found: dict[str, Any] | None = request.environ.get(NOTED)
+    return found
+
+
 def in_use() -> bool:
     """Whether this request's answer may be kept (a blueprint that marks its pages
     ``no-store`` leaves such an answer alone)."""
-    return bool(g.get("page_cache"))
+    return _noted() is not None
 
 
 def _build_id(roots: list[Path]) -> str:
@@ -115,9 +124,10 @@ def generation() -> int | None:
     if not has_request_context():  # a command may publish, then read: ask each time
         state = public_changes.current()
         return state[0] if state is not None else None
-    if "public_generation" not in g:
-        g.public_generation = public_changes.current(listen=True)
-    return g.public_generation[0] if g.public_generation is not None else None
+    if COUNTER not in request.environ:
+        request.environ[COUNTER] = public_changes.current(listen=True)
+    state = request.environ[COUNTER]
+    return int(state[0]) if state is not None else None
 
 
 def _fetch() -> Response | None:
@@ -125,16 +135,17 @@ def _fetch() -> Response | None:
     if not _wanted():
         return None
     generation()
-    state = g.public_generation
+    state = request.environ[COUNTER]
     if state is None:
         return None
     counter, changed_at = state
-    g.page_cache = {"key": _key(counter), "modified": _last_modified(changed_at),
-                    "session": _session_state()}
-    kept = _read(g.page_cache["key"])
+    noted = request.environ[NOTED] = {"key": _key(counter),
+                                      "modified": _last_modified(changed_at),
+                                      "session": _session_state()}
+    kept = _read(noted["key"])
     if kept is None:
         return None
-    g.page_cache["hit"] = True
+    noted["hit"] = True
     status, headers, body = kept
     return current_app.response_class(body, status=status, headers=headers)
 
@@ -166,7 +177,7 @@ def _storable(response: Response, noted: dict[str, Any]) -> bool:
 
 def _headers(response: Response) -> None:
     """Validators and caching headers of a cacheable answer."""
-    noted = g.page_cache
+    noted = request.environ[NOTED]
     if not request.path.startswith("/api/"):
         seconds = current_app.config["PAGE_CACHE_MAX_AGE"]
         response.headers["Cache-Control"] = (f"public, max-age={seconds}" if seconds
@@ -180,7 +191,7 @@ def _headers(response: Response) -> None:
 def _keep(response: Response) -> Response:
     """After every other hook: store a fresh cacheable answer, and answer a conditional
     request with 304."""
-    noted = g.get("page_cache")
+    noted = _noted()
     if noted is None or response.status_code != 200:
         return response
     if not noted.get("hit"):

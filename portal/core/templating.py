@@ -47,7 +47,15 @@ def _page_to_switch() -> str | None:
 
 
 def language_links() -> list[dict[str, Any]]:
-    """One link per language to the current page and query, with ``lang`` replaced."""
+    """One link per language to the current page and query, with ``lang`` replaced (built once
+    per request: the page's head and its switcher both use them)."""
+    built = request.environ.get("portal.language_links")
+    if built is None:
+        built = request.environ["portal.language_links"] = _language_links()
+    return list(built)
+
+
+def _language_links() -> list[dict[str, Any]]:
     current = str(get_locale())
     args = query_args()
     links = []

@@ -121,3 +121,29 @@ def test_errors_escaping_the_app_are_logged_without_the_query(tmp_path):
     assert "Error handling request" in errors and "RuntimeError: boom" in errors
     for private in PRIVATE:
         assert private not in access and private not in errors, private
+
+
+def test_big_allocations_go_back_to_the_system():
+    """A worker does not keep the 16 MiB of each thread's slow hash (glibc's mallopt)."""
+    script = f"""
+import hashlib, importlib.util, threading
+spec = importlib.util.spec_from_file_location("conf", {str(CONFIG)!r})
+conf = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(conf)
+assert conf.return_big_allocations()
+def rss():
+    return int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) // 1024
+before = rss()
+def work():
+    for _ in range(3):
+        hashlib.scrypt(b"code", salt=b"s" * 16, n=2 ** 14, r=8, p=1, maxmem=64 * 1024 * 1024)
+threads = [threading.Thread(target=work) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(rss() - before)
+"""
+    grown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, cwd=ROOT).stdout
+    assert int(grown) < 16, grown  # without it: about 64 MiB

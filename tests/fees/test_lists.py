@@ -53,7 +53,7 @@ def test_tariff_list_costs_the_same_queries_at_any_length(app, client, rows):
     queries, page = count_statements(app, client, "/tariffs/?lang=en&on=2024-06-01")
     assert queries <= 8, queries  # with the public-changes counter that the page cache reads
     again, kept = count_statements(app, client, "/tariffs/?lang=en&on=2024-06-01")
-    assert again == 1 and kept == page  # then only the counter: the page is kept
+    assert again <= 1 and kept == page  # at most the counter (read on a connection of its own)
     assert page.count('class="tariff-card"') == min(rows, 50)
     assert page.count("0.5000 yuan/kWh") == min(rows, 50)
 
