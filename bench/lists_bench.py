@@ -161,8 +161,9 @@ def measure(app: Flask, public: FlaskClient, staff: FlaskClient) -> dict[str, di
 def main() -> None:
     url = os.environ.get("PORTAL_BENCH_DATABASE_URL", "")
     if not url.startswith("postgresql"):
-        sys.exit("PORTAL_BENCH_DATABASE_URL must name a PostgreSQL database (its tables are "
-                 "replaced)")
+        print("Lists at scale: skipped; set PORTAL_BENCH_DATABASE_URL to a PostgreSQL "
+              "database (its tables are replaced).")
+        return
     migrate(url)
     app, public, staff = prepare(url)
     by_size, took = {}, {}

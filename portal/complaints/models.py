@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.complaints.enums import (
+    OPEN_STATUSES,
     ActorKind,
     AreaType,
     ComplaintStatus,
@@ -200,7 +201,35 @@ LISTED = (Complaint.consent_publish == sa.true(), Complaint.summary_approved_at.
           Complaint.listed_at.is_not(None))
 # The public list, newest first: all cases, or one category's (most pages filter by it). Only
 # the listed cases are in them, so a page and its counts never read the rest of the table.
+# The staff inbox (``queries.inbox``): by default the cases still open and those with the
+# committee, the open ones first, soonest reply deadline first. Its index holds exactly those
+# cases, in exactly that order, so that a page of it reads a page of the index, however many
+# cases are closed. The statuses are written out in the SQL as literals in the query too (not
+# as parameters): a partial index or an index on an expression serves a query only if the
+# query has the very same values, also in a prepared statement's generic plan.
+OPEN_VALUES = tuple(sorted(status.value for status in OPEN_STATUSES))
+INBOX_VALUES = tuple(sorted((*OPEN_VALUES, ComplaintStatus.ESCALATED.value)))
+
+
+def status_in(values: tuple[str, ...], name: str | None = None) -> sa.ColumnElement[bool]:
+    """``status IN (...)`` with the values written out: as a query's bound literal (``name``)
+    or, without a name, as an index's expression."""
+    if name is None:
+        return Complaint.__table__.c.status.in_(values)
+    return Complaint.status.in_(sa.bindparam(name, list(values), expanding=True,
+                                             literal_execute=True))
+
+
+def waiting_last(name: str | None = None) -> sa.ColumnElement[int]:
+    """0 for a case staff act on (open), 1 for one that waits on someone else."""
+    return sa.case((status_in(OPEN_VALUES, name), sa.literal_column("0")),
+                   else_=sa.literal_column("1"))
+
+
 _TABLE = Complaint.__table__.c
+sa.Index("ix_complaints_inbox", sa.sql.elements.Grouping(waiting_last()), _TABLE.reply_due_at,
+         _TABLE.id,
+         postgresql_where=status_in(INBOX_VALUES), sqlite_where=status_in(INBOX_VALUES))
 sa.Index("ix_complaints_listed", _TABLE.registered_at, _TABLE.id,
          postgresql_where=sa.and_(*LISTED), sqlite_where=sa.and_(*LISTED))
 sa.Index("ix_complaints_listed_category", _TABLE.category_code, _TABLE.registered_at, _TABLE.id,

@@ -22,8 +22,14 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from portal.complaints.enums import OPEN_STATUSES, ComplaintStatus, ComplaintType
-from portal.complaints.models import LISTED, Complaint
+from portal.complaints.enums import ComplaintStatus, ComplaintType
+from portal.complaints.models import (
+    INBOX_VALUES,
+    LISTED,
+    Complaint,
+    status_in,
+    waiting_last,
+)
 from portal.core import page_cache
 from portal.core.cache import remember
 from portal.extensions import db
@@ -107,7 +113,7 @@ def _conditions(filters: CaseFilters) -> list[sa.ColumnElement[bool]]:
     if filters.text:
         conditions.append(Complaint.public_summary.contains(filters.text, autoescape=True))
     if filters.open_only:
-        conditions.append(Complaint.status.in_([*OPEN, ComplaintStatus.ESCALATED]))
+        conditions.append(status_in(INBOX_VALUES, "inbox_statuses"))  # ix_complaints_inbox
     if filters.channel == WEB_CHANNEL:
         conditions.append(Complaint.api_key_id.is_(None))
     elif filters.channel is not None:
@@ -219,7 +225,7 @@ def inbox(filters: CaseFilters, now: datetime) -> sa.Select[Complaint]:
     query = _narrowed(sa.select(Complaint), filters)
     if filters.overdue:
         query = query.where(_overdue(now))
-    waiting = sa.case((Complaint.status.in_(OPEN_STATUSES), 0), else_=1)
+    waiting = waiting_last("inbox_waiting")  # the order of ix_complaints_inbox
     return query.options(selectinload(Complaint.category), selectinload(Complaint.district),
                          selectinload(Complaint.assigned_to),
                          selectinload(Complaint.api_key)).order_by(

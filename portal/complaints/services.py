@@ -380,7 +380,10 @@ def _claim_status(complaint: Complaint, current: ComplaintStatus, target: Compla
     the first transaction and then finds the new status; SQLite runs one writer at a time."""
     claimed = cast("sa.CursorResult[Any]", db.session.execute(
         sa.update(Complaint).where(Complaint.id == complaint.id, Complaint.status == current)
-        .values(status=target).execution_options(synchronize_session=False)))
+        .values(status=target).execution_options(
+            synchronize_session=False,
+            # public only if the case is on the public list (core.public_changes)
+            public_change=complaint.listed_at is not None)))
     if claimed.rowcount != 1:
         raise ComplaintError(actions.NOT_POSSIBLE)
 

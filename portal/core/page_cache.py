@@ -26,11 +26,11 @@ in the Redis the workers share; an unreachable Redis means no cache, never an er
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_request_context, request, session
@@ -53,6 +53,9 @@ HARMLESS_SESSION_KEYS = frozenset({"lang", "csrf_token"}) | BOOKKEEPING
 # Headers of one answer only, never kept.
 OWN_HEADERS = frozenset({"set-cookie", "date", "x-request-id", "content-length"})
 MAX_QUERY = 1024  # a longer query string is answered but not kept
+# A page is dropped an hour after it was kept (each change of the public data makes new keys:
+# the old pages are never asked for again, and must not fill a shared Redis).
+PAGE_SECONDS = 3600
 pages = Cache()
 
 
@@ -78,16 +81,18 @@ def in_use() -> bool:
     return _noted() is not None
 
 
-def _build_id(roots: list[Path]) -> str:
-    """A digest of the code, templates and catalogues that render pages: a deployment (or a
-    template edited in development) never serves pages built by the previous one."""
-    digest = hashlib.sha256()
+def _build_id(roots: list[Path]) -> tuple[str, datetime]:
+    """A digest of the code, templates and catalogues that render pages, and when the newest of
+    them changed: a deployment (or a template edited in development) never serves pages built
+    by the previous one, nor answers 304 to a copy of one."""
+    digest, newest = hashlib.sha256(), 0
     for root in roots:
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".html", ".mo", ".txt", ".xml", ".json"):
                 stat = path.stat()
                 digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size};".encode())
-    return digest.hexdigest()[:12]
+                newest = max(newest, stat.st_mtime_ns)
+    return digest.hexdigest()[:12], datetime.fromtimestamp(newest / 1e9, UTC)
 
 
 def _anonymous() -> bool:
@@ -103,19 +108,27 @@ def _wanted() -> bool:
             and _anonymous())
 
 
-def _key(generation: int) -> str:
-    path = hashlib.sha256(request.full_path.encode("utf-8", "surrogateescape")).hexdigest()
-    build = current_app.extensions[EXTENSION]
-    return f"page:{build}:{generation}:{local_today().isoformat()}:{get_locale()}:{path}"
+def _key(counter: int, changed_at: datetime) -> str:
+    """The address as the page is built from it: scheme and host (links in feeds and the API
+    name them when ``PORTAL_PUBLIC_URL`` does not), path, and the query's values in a fixed
+    order (``?b=2&a=1`` is ``?a=1&b=2``); with the moment of the last change, so that a
+    counter that went back (a restored backup) never meets pages of the future it forgot."""
+    query = urlencode(sorted(request.args.items(multi=True)))
+    where = "\0".join((request.scheme, request.host, request.path, query))
+    digest = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()
+    build = current_app.extensions[EXTENSION][0]
+    moment = (changed_at if changed_at.tzinfo else changed_at.replace(tzinfo=UTC)).timestamp()
+    return f"page:{build}:{counter}:{moment}:{local_today().isoformat()}:{get_locale()}:{digest}"
 
 
 def _last_modified(changed_at: datetime) -> datetime:
-    """The later of the last public change and the start of today (pages show today's
-    prices), in whole seconds as HTTP dates are."""
+    """The latest of the last public change, the start of today (pages show today's prices)
+    and the deployment, in whole seconds as HTTP dates are."""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     midnight = datetime.combine(local_today(), time(), zone).astimezone(UTC)
     moment = changed_at if changed_at.tzinfo else changed_at.replace(tzinfo=UTC)
-    return max(moment, midnight).replace(microsecond=0)
+    built: datetime = current_app.extensions[EXTENSION][1]
+    return max(moment, midnight, built).replace(microsecond=0)
 
 
 def generation() -> int | None:
@@ -139,7 +152,7 @@ def _fetch() -> Response | None:
     if state is None:
         return None
     counter, changed_at = state
-    noted = request.environ[NOTED] = {"key": _key(counter),
+    noted = request.environ[NOTED] = {"key": _key(counter, changed_at),
                                       "modified": _last_modified(changed_at),
                                       "session": _session_state()}
     kept = _read(noted["key"])
@@ -222,7 +235,7 @@ def init_app(app: Flask) -> None:
     prefix = shared_cache.key_prefix(str(app.config["SQLALCHEMY_DATABASE_URI"]))
     config: dict[str, Any] = {
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
-        "CACHE_KEY_PREFIX": prefix, "CACHE_DEFAULT_TIMEOUT": 24 * 3600,
+        "CACHE_KEY_PREFIX": prefix, "CACHE_DEFAULT_TIMEOUT": PAGE_SECONDS,
         "CACHE_THRESHOLD": app.config["PAGE_CACHE_ENTRIES"]}
     if redis_url:
         config.update(CACHE_REDIS_URL=redis_url, CACHE_OPTIONS={
@@ -231,8 +244,7 @@ def init_app(app: Flask) -> None:
     pages.init_app(app, config=config)
     root = Path(__file__).resolve().parent.parent.parent
     roots = [root / "portal", root / "templates", root / "translations"]
-    app.extensions[EXTENSION] = os.environ.get("PORTAL_BUILD") or _build_id(
-        [each for each in roots if each.is_dir()])
+    app.extensions[EXTENSION] = _build_id([each for each in roots if each.is_dir()])
     app.after_request(_keep)
 
 

@@ -24,6 +24,7 @@ any more.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -35,10 +36,16 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.core import change_listener, domains
 from portal.core.models import Base, UTCDateTime, utcnow
+from portal.core.publication import PublicationMixin, PublicationStatus
 from portal.extensions import db
 
 CHANGED = "portal.public_changed"
 TABLE = "public_changes"
+OPTION = "public_change"  # an execution option: True/False, the statement's own judgement
+_READ = re.compile(r"^\s*(select|show|explain|pragma|set|savepoint|release|begin)\b",
+                   re.IGNORECASE)
+_WRITES = re.compile(r"\b(insert|update|delete|truncate|merge|replace|copy|alter|drop|create|"
+                     r"nextval|setval|into)\b", re.IGNORECASE)
 _DML = re.compile(r"^\s*(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from)\s+\"?(\w+)",
                   re.IGNORECASE)
 
@@ -64,40 +71,54 @@ BUMPED = "portal.public_changes_bumped"
 _QUERY = sa.select(PublicChange.generation, PublicChange.changed_at).where(PublicChange.id == 1)
 
 
+_reader_lock = threading.Lock()
+
+
 def _reader() -> sa.Engine | None:
     """An engine of the same database in autocommit mode: the counter costs one round trip
     (no BEGIN, no ROLLBACK), outside the request's own transaction. None for an in-memory
     SQLite database, which another engine would not see."""
-    engine: sa.Engine | None = current_app.extensions.get(READER)
-    if engine is None and READER not in current_app.extensions:
-        url = db.engine.url
-        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-            current_app.extensions[READER] = None
-            return None
-        options = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT",
-                                  pool_pre_ping=options.get("pool_pre_ping", False),
-                                  hide_parameters=True)
-        current_app.extensions[READER] = engine
+    if READER in current_app.extensions:
+        found: sa.Engine | None = current_app.extensions[READER]
+        return found
+    with _reader_lock:
+        if READER not in current_app.extensions:
+            url = db.engine.url
+            if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+                current_app.extensions[READER] = None
+            else:
+                options = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+                current_app.extensions[READER] = sa.create_engine(
+                    url, isolation_level="AUTOCOMMIT", hide_parameters=True,
+                    pool_pre_ping=options.get("pool_pre_ping", False),
+                    **({} if url.get_backend_name() == "sqlite"
+                       else {"pool_size": 2, "max_overflow": 6}))
+    engine: sa.Engine | None = current_app.extensions[READER]
     return engine
 
 
 def current(listen: bool = False) -> tuple[int, datetime] | None:
-    """(counter, when it last moved) as committed; None if the row is missing. ``listen``: on
-    PostgreSQL, from this process's listener when it is connected (no query; see
-    ``portal.core.change_listener``), unless ``PORTAL_PAGE_CACHE_LISTEN`` is off."""
-    engine = _reader()
-    if engine is None:
-        row = db.session.execute(_QUERY).first()
-        return (int(row[0]), row[1]) if row is not None else None
-    if listen and current_app.config["PAGE_CACHE_LISTEN"]:
-        listener = change_listener.current_listener(current_app.extensions.setdefault(
-            LISTENER, {}), engine, _QUERY)
-        known = listener.latest() if listener is not None else None
-        if known is not None:
-            return known
-    with engine.connect() as connection:
-        row = connection.execute(_QUERY).first()
+    """(counter, when it last moved) as committed; None if it cannot be read (the row is
+    missing, the database does not answer: then nothing is cached, and a page that needs no
+    database still answers). ``listen``: on PostgreSQL, from this process's listener when it
+    is connected (no query; see ``portal.core.change_listener``), unless
+    ``PORTAL_PAGE_CACHE_LISTEN`` is off."""
+    try:
+        engine = _reader()
+        if engine is None:
+            row = db.session.execute(_QUERY).first()
+            return (int(row[0]), row[1]) if row is not None else None
+        if listen and current_app.config["PAGE_CACHE_LISTEN"]:
+            listener = change_listener.current_listener(current_app.extensions.setdefault(
+                LISTENER, {}), engine, _QUERY)
+            known = listener.latest() if listener is not None else None
+            if known is not None:
+                return known
+        with engine.connect() as connection:
+            row = connection.execute(_QUERY).first()
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.warning("the public-changes counter cannot be read: no page cache")
+        return None
     return (int(row[0]), row[1]) if row is not None else None
 
 
@@ -110,11 +131,14 @@ def _judges() -> dict[str, Callable[[Any], bool]]:
 
 
 def _table_of(statement: Any) -> str | None:
-    """The table a DML statement writes; "" if it writes but the table is unknown; None if it
-    does not write."""
+    """The table a statement writes; "" if it writes but the table cannot be told (any text
+    that is not plainly a read); None if it does not write."""
     if isinstance(statement, sa.TextClause):
-        match = _DML.match(statement.text)
-        return match.group(1).lower() if match else None
+        text = statement.text
+        if _READ.match(text) and not _WRITES.search(text):
+            return None
+        match = _DML.match(text)
+        return match.group(1).lower() if match else ""
     if isinstance(statement, (sa.Insert, sa.Update, sa.Delete)):
         table = statement.table
         return str(getattr(table, "name", "")) or ""
@@ -122,12 +146,30 @@ def _table_of(statement: Any) -> str | None:
 
 
 def _on_execute(state: Any) -> None:
-    """A statement through ``Session.execute``: a write to a table that is not private."""
+    """A statement through ``Session.execute``: a write to a table that is not private, unless
+    the statement says itself whether it changes something public
+    (``.execution_options(public_change=...)``: a bulk update of one case it judged)."""
     if not has_app_context() or state.session.info.get(CHANGED):
+        return
+    said = state.execution_options.get(OPTION)
+    if said is not None:
+        if said:
+            state.session.info[CHANGED] = True
         return
     table = _table_of(state.statement)
     if table is not None and table not in _private():
         state.session.info[CHANGED] = True
+
+
+def _draft(record: Any) -> bool:
+    """A publishable record (``PublicationMixin``) that is a draft and never was anything else:
+    staff at work, nothing public (its own rows only; rows of other tables that belong to a
+    draft, such as a draft version's prices, still count)."""
+    if not isinstance(record, PublicationMixin):
+        return False
+    history = sa.inspect(record).attrs.status.history
+    return all(value in (None, PublicationStatus.DRAFT)
+               for value in (*history.added, *history.unchanged, *history.deleted))
 
 
 def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
@@ -137,7 +179,7 @@ def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
     private, judges = _private(), _judges()
     for record in (*session.new, *session.dirty, *session.deleted):
         table = getattr(getattr(record, "__table__", None), "name", "")
-        if table in private:
+        if table in private or _draft(record):
             continue
         judge = judges.get(table)
         if judge is None or judge(record):
@@ -147,8 +189,9 @@ def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 def _before_commit(session: Session) -> None:
     """Raise the counter, in this transaction, if something public changed; on PostgreSQL,
-    tell the other processes once the transaction commits."""
-    if not has_app_context():
+    tell the other processes once the transaction commits. A savepoint's release is not the
+    commit: what it changed is counted with its transaction."""
+    if not has_app_context() or session.in_nested_transaction():
         return
     session.flush()
     if not session.info.pop(CHANGED, False):
@@ -165,6 +208,8 @@ def _before_commit(session: Session) -> None:
 
 def _committed(session: Session) -> None:
     """This process knows its own change at once (the others by notification)."""
+    if session.in_nested_transaction():
+        return
     session.info.pop(CHANGED, None)
     bumped = session.info.pop(BUMPED, None)
     if bumped is None or not has_app_context():
@@ -175,6 +220,10 @@ def _committed(session: Session) -> None:
 
 
 def _forget(session: Session, *_args: Any) -> None:
+    """The transaction is rolled back: nothing of it happened (a savepoint's rollback leaves
+    what the transaction changed before it, so the flag stays: counted anyway)."""
+    if session.in_nested_transaction():
+        return
     session.info.pop(CHANGED, None)
     session.info.pop(BUMPED, None)
 

@@ -3,9 +3,13 @@ its counts are kept until the public data changes: a page never reads the whole 
 
 from __future__ import annotations
 
+import importlib.util
+
 import sqlalchemy as sa
 
+from portal import MIGRATIONS
 from portal.complaints import queries, services
+from portal.complaints.models import INBOX_VALUES, OPEN_VALUES
 from portal.core.models import utcnow
 from portal.extensions import db
 from tests.complaints.conftest import FILING
@@ -29,7 +33,8 @@ def _file(app, count, published, batch=0):
 def _plan(query):
     """The database's plan of ``query`` (EXPLAIN), as text."""
     connection = db.session.connection()
-    compiled = query.compile(dialect=connection.dialect)
+    compiled = query.compile(dialect=connection.dialect,
+                             compile_kwargs={"render_postcompile": True})
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("ANALYZE")
         params = tuple(compiled.params[name] for name in compiled.positiontup or ())
@@ -69,3 +74,24 @@ def test_the_counts_are_kept_until_the_public_data_changes(app, client):
     _file(app, 1, published=True, batch=1)
     _built, later = count_statements(app, client, "/complaints/public?lang=en&page=2")
     assert "6 cases" in later
+
+
+def test_the_migration_writes_the_inbox_statuses_as_the_model_does():
+    """The migration spells the statuses out; a status added to the open ones must change both
+    (else the index no longer serves the inbox)."""
+    path = MIGRATIONS / "versions" / "3c9d2f6a1b7e_complaints_the_staff_inbox_index.py"
+    spec = importlib.util.spec_from_file_location("inbox_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert ", ".join(f"'{value}'" for value in OPEN_VALUES) == migration.OPEN
+    assert ", ".join(f"'{value}'" for value in INBOX_VALUES) == migration.INBOX
+
+
+def test_the_inbox_reads_its_index_in_order(app):
+    _file(app, 40, published=False)
+    with app.app_context():
+        page = _plan(queries.inbox(queries.CaseFilters(open_only=True), utcnow())
+                     .limit(20).offset(20))
+        assert "ix_complaints_inbox" in page, page
+        assert "TEMP B-TREE" not in page and "Sort" not in page, page  # read in order
+        db.session.rollback()

@@ -33,9 +33,9 @@ def listening(make_app):
         listener.stop()
 
 
-def _another_process_changes(app, name):
+def _another_process_changes(app, name, notify=True):
     """A change committed by another worker: a connection of its own, the same transaction
-    raising the counter and notifying."""
+    raising the counter and notifying (or a script that forgets to notify)."""
     engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     try:
         with engine.begin() as connection:
@@ -44,8 +44,9 @@ def _another_process_changes(app, name):
             generation, at = connection.execute(sa.text(
                 "UPDATE public_changes SET generation = generation + 1, changed_at = now() "
                 "WHERE id = 1 RETURNING generation, changed_at")).one()
-            connection.execute(sa.select(sa.func.pg_notify(
-                "portal_public_changes", f"{generation} {at.isoformat()}")))
+            if notify:
+                connection.execute(sa.select(sa.func.pg_notify(
+                    "portal_public_changes", f"{generation} {at.isoformat()}")))
     finally:
         engine.dispose()
 
@@ -66,6 +67,44 @@ def test_a_notification_reaches_a_kept_page(listening):
         time.sleep(0.05)
     else:
         pytest.fail("the notification never arrived")
+
+
+def _eventually(client, text):
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if text in client.get("/fees/", headers=EN).get_data(as_text=True):
+            return
+        time.sleep(0.1)
+    pytest.fail(f"never saw {text!r}")
+
+
+def test_a_change_without_a_notification_is_seen_within_seconds(listening):
+    client = listening.test_client()
+    client.get("/fees/", headers=EN)
+    _another_process_changes(listening, "Raised without NOTIFY", notify=False)
+    _eventually(client, "Raised without NOTIFY")
+
+
+def test_a_counter_that_went_back_is_taken(listening):
+    client = listening.test_client()
+    client.get("/fees/", headers=EN)
+    listener = _listener(listening)
+    deadline = time.monotonic() + 5
+    while listener.latest() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    generation, _at = listener.latest()
+    engine = sa.create_engine(listening.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.begin() as connection:  # a restored backup
+            connection.execute(sa.text("UPDATE public_changes SET generation = :g, "
+                                       "changed_at = now() - interval '1 day'"),
+                               {"g": generation - 1})
+    finally:
+        engine.dispose()
+    deadline = time.monotonic() + 6
+    while time.monotonic() < deadline and listener.latest()[0] != generation - 1:
+        time.sleep(0.1)
+    assert listener.latest()[0] == generation - 1
 
 
 def test_the_committing_process_knows_at_once(listening):

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.complaints import services as complaint_services
-from portal.complaints.enums import ActorKind, EventKind
+from portal.complaints.enums import ActorKind, ComplaintStatus, EventKind
 from portal.complaints.models import Complaint, ComplaintEvent
 from portal.core import page_cache, public_changes
 from portal.core.models import utcnow
@@ -257,3 +257,97 @@ def test_a_page_with_a_form_is_never_kept(make_app):
     assert "ETag" not in mine.headers and mine.get_data() != theirs.get_data()
     again = first.get("/with-a-form")  # the session already holds the token now
     assert "ETag" not in again.headers
+
+
+def test_the_host_and_scheme_are_part_of_the_address(fees, client):
+    """Links in feeds and the API name the host when PORTAL_PUBLIC_URL does not: a request
+    with another Host header must not leave its links for the next reader."""
+    client.get("/tariffs/feed.atom", headers={"Host": "evil.example"})
+    client.get("/api/v1/tariffs?lang=en", headers={"Host": "evil.example"})
+    assert "evil.example" not in client.get("/tariffs/feed.atom").get_data(as_text=True)
+    answer = client.get("/api/v1/tariffs?lang=en")
+    assert "evil.example" not in answer.get_data(as_text=True)
+    assert "evil.example" not in answer.headers.get("Link", "")
+
+
+def test_the_order_of_the_query_does_not_make_another_page(fees, client):
+    client.get("/tariffs/?lang=en&on=2024-06-01")
+    _behind_its_back(fees, "Renamed behind")
+    with fees.app_context(), db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE tariffs SET name_en = 'Changed behind'"))
+    page = client.get("/tariffs/?on=2024-06-01&lang=en").get_data(as_text=True)
+    assert "Changed behind" not in page
+
+
+def test_a_restored_backup_never_meets_the_pages_of_the_future_it_forgot(fees, client):
+    """The counter goes back when a backup is restored; pages are also keyed on the moment
+    of the last change, so those built after the backup are never served again."""
+    with fees.app_context():
+        generation, moment = public_changes.current()
+    _behind_its_back(fees, "In the future")
+    with fees.app_context(), db.engine.begin() as connection:  # changed after the backup
+        connection.execute(sa.text("UPDATE public_changes SET generation = generation + 1, "
+                                   "changed_at = :at"), {"at": utcnow()})
+    assert "In the future" in client.get("/fees/", headers=EN).get_data(as_text=True)
+    _behind_its_back(fees, "Restored")  # the backup comes back, counter and all
+    with fees.app_context(), db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE public_changes SET generation = :g, changed_at = :at"),
+                           {"g": generation, "at": moment})
+    _behind_its_back(fees, "Changed after the restore")
+    with fees.app_context(), db.engine.begin() as connection:  # the same number again
+        connection.execute(sa.text("UPDATE public_changes SET generation = generation + 1, "
+                                   "changed_at = :at"), {"at": utcnow()})
+    page = client.get("/fees/", headers=EN).get_data(as_text=True)
+    assert "Changed after the restore" in page and "In the future" not in page
+
+
+def test_a_savepoint_neither_hides_nor_announces_a_change(fees, client):
+    client.get("/fees/", headers=EN)
+    counter = _generation(fees)
+    with fees.app_context():
+        item = db.session.scalar(sa.select(FeeItem).where(FeeItem.code == "HIGH-REL"))
+        item.name_en = "Renamed around a savepoint"
+        db.session.flush()
+        savepoint = db.session.begin_nested()
+        savepoint.rollback()  # nothing public in it; the rename before it still counts
+        assert _generation(fees) == counter
+        db.session.commit()
+    assert _generation(fees) == counter + 1
+    assert "Renamed around a savepoint" in client.get("/fees/", headers=EN).get_data(
+        as_text=True)
+
+
+def test_a_status_change_of_an_unlisted_case_is_private(app, client):
+    complaint_id = _file(app, "unlisted")
+    counter = _generation(app)
+    with app.app_context():
+        complaint = db.session.get(Complaint, complaint_id)
+        complaint_services.change_status(complaint, ComplaintStatus.ACCEPTED, ActorKind.STAFF,
+                                         utcnow())
+        db.session.commit()
+    assert _generation(app) == counter
+
+
+def test_a_page_needing_no_database_answers_while_it_is_down(fees, client, monkeypatch):
+    def unreachable(*_args, **_kwargs):
+        raise sa.exc.OperationalError("SELECT", {}, Exception("the database does not answer"))
+
+    monkeypatch.setattr(public_changes, "_reader", unreachable)
+    page = client.get("/about", headers=EN)
+    assert page.status_code == 200 and "ETag" not in page.headers
+
+
+def test_text_that_writes_counts_as_a_change():
+    for statement in ("WITH x AS (SELECT 1) UPDATE tariffs SET code = code",
+                      "/* note */ UPDATE tariffs SET code = code", "TRUNCATE tariffs",
+                      "-- note\nDELETE FROM tariffs", "REPLACE INTO tariffs VALUES (1)"):
+        assert public_changes._table_of(sa.text(statement)) is not None, statement
+    for statement in ("SELECT 1", "SELECT updated_at FROM tariffs", "SET LOCAL x = 1"):
+        assert public_changes._table_of(sa.text(statement)) is None, statement
+    assert public_changes._table_of(sa.text("UPDATE users SET x = 1")) == "users"
+
+
+def test_a_deployment_is_a_change_for_conditional_requests(fees, client):
+    page = client.get("/fees/", headers=EN)
+    built = fees.extensions[page_cache.EXTENSION][1]
+    assert page.last_modified >= built.replace(microsecond=0)
