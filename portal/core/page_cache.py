@@ -196,7 +196,8 @@ def _headers(response: Response) -> None:
         response.headers["Cache-Control"] = (f"public, max-age={seconds}" if seconds
                                              else "public, no-cache")
     response.vary.update(("Accept-Language", "Cookie"))
-    response.last_modified = noted["modified"]
+    if response.last_modified is None:  # a view's own (a statistics run's time) stays
+        response.last_modified = noted["modified"]
     if "ETag" not in response.headers:
         response.add_etag()
 
