@@ -20,8 +20,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import sqlalchemy as sa
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+FLASK = Path(sys.executable).parent / "flask"
+
+
+def fresh_database(url: str, *commands: tuple[str, ...]) -> None:
+    """Drop every table of ``url``, then run ``flask --app portal <command>`` for each command
+    (default: the migrations), as a deployment would."""
+    from portal import create_app  # the harness itself loads no app
+    from portal.extensions import db
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        db.engine.dispose()
+    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_SECRET_KEY": "bench",
+           "PORTAL_ENV": "development", "PORTAL_LOG_LEVEL": "WARNING"}
+    for command in commands or (("db", "upgrade"),):
+        subprocess.run([str(FLASK), "--app", "portal", *command], cwd=ROOT, env=env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def free_port() -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import platform
 import random
-import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -31,7 +30,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bench._harness import ROOT, percentiles
+from bench._harness import fresh_database, percentiles
 from portal import create_app
 from portal.accounts import services as accounts
 from portal.extensions import db
@@ -40,27 +39,12 @@ from tests.conftest import TEST_DATA_KEY, AuthActions
 SIZES = tuple(int(n) for n in os.environ.get(
     "PORTAL_BENCH_SIZES", "1000,100000,1000000").split(","))
 REQUESTS = int(os.environ.get("PORTAL_BENCH_REQUESTS", "60"))
-FLASK = Path(sys.executable).parent / "flask"
 OPEN = ("registered", "accepted", "in_progress", "reopened", "escalated")
 COLUMNS = ("id", "tracking_number", "year", "sequence", "submission_digest", "code_hash", "type",
            "category_code", "district_code", "subject", "description", "consent_contact",
            "consent_publish", "language", "status", "registered_at", "first_contact_due_at",
            "reply_due_at", "replied_at", "closed_at", "reopen_count", "public_summary",
            "summary_approved_at", "public_id", "listed_at")
-
-
-def migrate(url: str) -> None:
-    """An empty schema as the migrations make it, with the reference data."""
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
-    with app.app_context():
-        db.drop_all()
-        db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        db.engine.dispose()
-    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_SECRET_KEY": "bench",
-           "PORTAL_LOG_LEVEL": "WARNING"}
-    subprocess.run([str(FLASK), "--app", "portal", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _row(n: int, rng: random.Random, codes: tuple[list[str], list[str]], now: datetime
@@ -164,7 +148,7 @@ def main() -> None:
         print("Lists at scale: skipped; set PORTAL_BENCH_DATABASE_URL to a PostgreSQL "
               "database (its tables are replaced).")
         return
-    migrate(url)
+    fresh_database(url)
     app, public, staff = prepare(url)
     by_size, took = {}, {}
     for size in SIZES:

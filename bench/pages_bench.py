@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -32,14 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
 
-from bench._harness import ROOT, get, gunicorn, throughput, worker_rss_mib
+from bench._harness import fresh_database, get, gunicorn, throughput, worker_rss_mib
 from portal import create_app
 from portal.extensions import db
 
 CLIENTS = int(os.environ.get("PORTAL_BENCH_CLIENTS", "20"))
 SECONDS = float(os.environ.get("PORTAL_BENCH_SECONDS", "6"))
 ROUNDS, WORKERS, THREADS = 3, 4, 4
-FLASK = Path(sys.executable).parent / "flask"
 PAGES = {
     "home": ["/"],
     "tariff index": ["/tariffs/"],
@@ -58,17 +56,7 @@ LANGUAGE = {"Accept-Language": "zh-CN,zh;q=0.9"}
 
 def populate(url: str) -> None:
     """Migrations, demo data and statistics, as ``make run`` does."""
-    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_SECRET_KEY": "bench",
-           "PORTAL_ENV": "development", "PORTAL_LOG_LEVEL": "WARNING"}
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
-    with app.app_context():
-        db.drop_all()
-        db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        db.engine.dispose()
-    for command in (["db", "upgrade"], ["demo", "load"], ["stats", "refresh"]):
-        subprocess.run([str(FLASK), "--app", "portal", *command], cwd=ROOT, env=env,
-                       check=True, stdout=subprocess.DEVNULL)
+    fresh_database(url, ("db", "upgrade"), ("demo", "load"), ("stats", "refresh"))
 
 
 def statements(url: str, paths: dict[str, list[str]]) -> dict[str, tuple[int, int]]:
