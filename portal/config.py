@@ -92,7 +92,8 @@ OPTIONS: tuple[Option, ...] = (
            "process's memory (with a warning in the log).", _parse_seconds),
     Option("CACHE_REDIS_URL", "",
            "Redis shared by the workers' cache of published prices and public pages, e.g. "
-           "`redis://127.0.0.1:6379/1`; empty: each process caches in its own memory."),
+           "`redis://127.0.0.1:6380/0`: a Redis server of its own (not the rate limits'), with "
+           "a memory limit and `allkeys-lru`; empty: each process caches in its own memory."),
     Option("PAGE_CACHE", True,
            "Keep public pages and open-data answers for anonymous readers until something "
            "public changes.", _parse_bool),

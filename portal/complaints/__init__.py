@@ -45,4 +45,4 @@ def init_app(app: Flask) -> None:
     domains.add_private_tables(app, "complaint_attachments", "tracking_throttles",
                                "year_counters")
     for table in ("complaints", "complaint_events"):
-        domains.add_public_judge(app, table, publicity.public_row)
+        domains.add_public_judge(app, table, publicity.public_row, publicity.listed_now)

@@ -205,18 +205,18 @@ def public_facets(filters: CaseFilters) -> Facets:
 
 def public_counts(filters: CaseFilters) -> tuple[int, Facets]:
     """How many published cases the filters show, and the counts of every filter: counted once
-    for each state of the public data (``page_cache.generation``) and kept, so that the pages
+    for each state of the public data (``page_cache.public_state``) and kept, so that the pages
     of one list, its other language and its next reader do not count the cases again."""
     def count() -> tuple[int, Facets]:
         total = db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(
             *PUBLISHED, *_conditions(filters))) or 0
         return total, public_facets(filters)
 
-    counter = page_cache.generation()
-    if counter is None:
+    state = page_cache.public_state()
+    if state is None:
         return count()
     digest = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]
-    return remember(f"complaints:public-counts:{counter}:{digest}", count)
+    return remember(f"complaints:public-counts:{state}:{digest}", count)
 
 
 def inbox(filters: CaseFilters, now: datetime) -> sa.Select[Complaint]:

@@ -382,8 +382,8 @@ def _claim_status(complaint: Complaint, current: ComplaintStatus, target: Compla
         sa.update(Complaint).where(Complaint.id == complaint.id, Complaint.status == current)
         .values(status=target).execution_options(
             synchronize_session=False,
-            # public only if the case is on the public list (core.public_changes)
-            public_change=complaint.listed_at is not None)))
+            # judged with the case's own row (complaints.publicity), rechecked at the commit
+            public_change=False)))
     if claimed.rowcount != 1:
         raise ComplaintError(actions.NOT_POSSIBLE)
 

@@ -67,6 +67,9 @@ class Registry:
     private_tables: set[str] = field(default_factory=set)
     # table -> whether a written row of it is public (a complaint once listed)
     public_judges: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
+    # table -> whether any of these rows, judged private on what the session had read, is
+    # public as committed (another request listed the case meanwhile)
+    public_rechecks: dict[str, Callable[[set[int]], bool]] = field(default_factory=dict)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -127,10 +130,16 @@ def add_private_tables(app: Flask, *tables: str) -> None:
     registry(app).private_tables.update(tables)
 
 
-def add_public_judge(app: Flask, table: str, judge: Callable[[Any], bool]) -> None:
+def add_public_judge(app: Flask, table: str, judge: Callable[[Any], bool],
+                     recheck: Callable[[set[int]], bool] | None = None) -> None:
     """Tell how to judge whether a written row of ``table`` changes something public (a
-    complaint does only once it is on the public list); without a judge, every row does."""
+    complaint does only once it is on the public list); without a judge, every row does. A
+    judge that says no on what the session read can ask for ``recheck`` of those rows' ids
+    just before the commit (``public_changes.recheck_later``), when the database has the
+    final word."""
     registry(app).public_judges[table] = judge
+    if recheck is not None:
+        registry(app).public_rechecks[table] = recheck
 
 
 def load_reference_data() -> None:

@@ -82,17 +82,17 @@ def in_use() -> bool:
 
 
 def _build_id(roots: list[Path]) -> tuple[str, datetime]:
-    """A digest of the code, templates and catalogues that render pages, and when the newest of
-    them changed: a deployment (or a template edited in development) never serves pages built
-    by the previous one, nor answers 304 to a copy of one."""
-    digest, newest = hashlib.sha256(), 0
+    """A digest of the code, templates and catalogues that render pages (a deployment, or a
+    template edited in development, never serves pages built by the previous one), and the
+    moment this process started: no page it answers is older, so a copy kept from before a
+    deployment (or a rollback) is never confirmed with a 304 by its date alone."""
+    digest = hashlib.sha256()
     for root in roots:
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".html", ".mo", ".txt", ".xml", ".json"):
                 stat = path.stat()
                 digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size};".encode())
-                newest = max(newest, stat.st_mtime_ns)
-    return digest.hexdigest()[:12], datetime.fromtimestamp(newest / 1e9, UTC)
+    return digest.hexdigest()[:12], datetime.now(UTC)
 
 
 def _anonymous() -> bool:
@@ -110,15 +110,15 @@ def _wanted() -> bool:
 
 def _key(counter: int, changed_at: datetime) -> str:
     """The address as the page is built from it: scheme and host (links in feeds and the API
-    name them when ``PORTAL_PUBLIC_URL`` does not), path, and the query's values in a fixed
-    order (``?b=2&a=1`` is ``?a=1&b=2``); with the moment of the last change, so that a
-    counter that went back (a restored backup) never meets pages of the future it forgot."""
-    query = urlencode(sorted(request.args.items(multi=True)))
+    name them when ``PORTAL_PUBLIC_URL`` does not), path, and the query's parameters in the
+    order of their names (``?b=2&a=1`` is ``?a=1&b=2``; repeated ones keep their order, the
+    first is the one a view reads); with the state of the public data."""
+    query = urlencode(sorted(request.args.items(multi=True), key=lambda item: item[0]))
     where = "\0".join((request.scheme, request.host, request.path, query))
     digest = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()
     build = current_app.extensions[EXTENSION][0]
-    moment = (changed_at if changed_at.tzinfo else changed_at.replace(tzinfo=UTC)).timestamp()
-    return f"page:{build}:{counter}:{moment}:{local_today().isoformat()}:{get_locale()}:{digest}"
+    state = _state_key(counter, changed_at)
+    return f"page:{build}:{state}:{local_today().isoformat()}:{get_locale()}:{digest}"
 
 
 def _last_modified(changed_at: datetime) -> datetime:
@@ -131,24 +131,34 @@ def _last_modified(changed_at: datetime) -> datetime:
     return max(moment, midnight, built).replace(microsecond=0)
 
 
-def generation() -> int | None:
-    """The public-changes counter as this request first read it (one query per request): a
-    key for anything derived from public data (None: unknown, do not cache)."""
+def _state() -> tuple[int, datetime] | None:
+    """The public-changes counter and its moment, as this request first read it."""
     if not has_request_context():  # a command may publish, then read: ask each time
-        state = public_changes.current()
-        return state[0] if state is not None else None
+        return public_changes.current()
     if COUNTER not in request.environ:
         request.environ[COUNTER] = public_changes.current(listen=True)
-    state = request.environ[COUNTER]
-    return int(state[0]) if state is not None else None
+    found: tuple[int, datetime] | None = request.environ[COUNTER]
+    return found
+
+
+def _state_key(counter: int, changed_at: datetime) -> str:
+    moment = changed_at if changed_at.tzinfo else changed_at.replace(tzinfo=UTC)
+    return f"{counter}@{moment.timestamp():.6f}"
+
+
+def public_state() -> str | None:
+    """The state of the public data, as a part of a cache key for anything derived from it
+    (the counter and the moment it last moved: a counter that went back with a restored
+    backup is another state); None: unknown, do not cache."""
+    state = _state()
+    return _state_key(*state) if state is not None else None
 
 
 def _fetch() -> Response | None:
     """Before the view: the kept answer, if any. Notes what ``_keep`` needs."""
     if not _wanted():
         return None
-    generation()
-    state = request.environ[COUNTER]
+    state = _state()
     if state is None:
         return None
     counter, changed_at = state
@@ -196,7 +206,9 @@ def _headers(response: Response) -> None:
         response.headers["Cache-Control"] = (f"public, max-age={seconds}" if seconds
                                              else "public, no-cache")
     response.vary.update(("Accept-Language", "Cookie"))
-    if response.last_modified is None:  # a view's own (a statistics run's time) stays
+    # A view's own stays: a statistics download's is when its figures were extracted, which
+    # readers cite (its ETag still changes with its bytes, after a deployment too).
+    if response.last_modified is None:
         response.last_modified = noted["modified"]
     if "ETag" not in response.headers:
         response.add_etag()

@@ -60,6 +60,12 @@ class PublicChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+def recheck_later(session: Session, table: str, row_id: int) -> None:
+    """A row judged private on what this session read: ask the table's recheck again just
+    before the commit (another transaction may have made it public meanwhile)."""
+    session.info.setdefault(RECHECK, {}).setdefault(table, set()).add(row_id)
+
+
 def changed(session: Session | None = None) -> None:
     """Something public changes in this transaction (for work the session cannot see)."""
     (session or db.session()).info[CHANGED] = True
@@ -68,6 +74,7 @@ def changed(session: Session | None = None) -> None:
 READER = "portal.public_changes_reader"
 LISTENER = "portal.public_changes_listener"
 BUMPED = "portal.public_changes_bumped"
+RECHECK = "portal.public_changes_recheck"
 _QUERY = sa.select(PublicChange.generation, PublicChange.changed_at).where(PublicChange.id == 1)
 
 
@@ -194,7 +201,10 @@ def _before_commit(session: Session) -> None:
     if not has_app_context() or session.in_nested_transaction():
         return
     session.flush()
-    if not session.info.pop(CHANGED, False):
+    rechecks = domains.registry().public_rechecks
+    pending: dict[str, set[int]] = session.info.pop(RECHECK, {})
+    if not session.info.pop(CHANGED, False) and not any(
+            rechecks[table](ids) for table, ids in pending.items() if table in rechecks):
         return
     row = session.execute(sa.update(PublicChange).where(PublicChange.id == 1).values(
         generation=PublicChange.generation + 1, changed_at=utcnow()).returning(
@@ -211,6 +221,7 @@ def _committed(session: Session) -> None:
     if session.in_nested_transaction():
         return
     session.info.pop(CHANGED, None)
+    session.info.pop(RECHECK, None)
     bumped = session.info.pop(BUMPED, None)
     if bumped is None or not has_app_context():
         return
@@ -224,8 +235,8 @@ def _forget(session: Session, *_args: Any) -> None:
     what the transaction changed before it, so the flag stays: counted anyway)."""
     if session.in_nested_transaction():
         return
-    session.info.pop(CHANGED, None)
-    session.info.pop(BUMPED, None)
+    for key in (CHANGED, BUMPED, RECHECK):
+        session.info.pop(key, None)
 
 
 def seed() -> None:

@@ -389,7 +389,7 @@ class InForce:
 
 def in_force_on(code: str, day: date) -> tuple[bool, InForce | None]:
     """(whether the tariff exists, its version in force on ``day`` if any), cached under the
-    public-changes counter (``page_cache.generation``): no query while nothing is published."""
+    state of the public data (``page_cache.public_state``): no query while nothing is published."""
     def look_up() -> tuple[bool, InForce | None]:
         tariff = get_tariff(code)
         version = version_in_force(tariff, day) if tariff is not None else None
@@ -399,10 +399,10 @@ def in_force_on(code: str, day: date) -> tuple[bool, InForce | None]:
                              version.effective_to, version.basis_number, version.basis_title,
                              version.basis_url, published_structure(version))
 
-    counter = page_cache.generation()
-    if counter is None:
+    state = page_cache.public_state()
+    if state is None:
         return look_up()
-    return remember(f"fees:in-force:{counter}:{code.strip().upper()}:{day.isoformat()}",
+    return remember(f"fees:in-force:{state}:{code.strip().upper()}:{day.isoformat()}",
                     look_up)
 
 

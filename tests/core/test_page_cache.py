@@ -351,3 +351,48 @@ def test_a_deployment_is_a_change_for_conditional_requests(fees, client):
     page = client.get("/fees/", headers=EN)
     built = fees.extensions[page_cache.EXTENSION][1]
     assert page.last_modified >= built.replace(microsecond=0)
+
+
+def test_a_case_listed_meanwhile_by_another_request_still_counts(app, client):
+    """The session read the case unlisted; another request listed it before this one
+    commits its status change: the database has the last word (a recheck at the commit)."""
+    complaint_id = _file(app, "raced")
+    with app.app_context():
+        complaint = db.session.get(Complaint, complaint_id)
+        assert complaint.listed_at is None
+        with db.engine.begin() as other:  # the other request's approval, committed first
+            other.execute(sa.text(
+                "UPDATE complaints SET consent_publish = :yes, summary_approved_at = :now, "
+                "public_id = 'RACE0001', public_summary = 'x', listed_at = :now WHERE id = :id"),
+                {"yes": True, "now": utcnow(), "id": complaint_id})
+        counter = _generation(app)
+        complaint_services.change_status(complaint, ComplaintStatus.ACCEPTED, ActorKind.STAFF,
+                                         utcnow())
+        db.session.commit()
+    assert _generation(app) == counter + 1
+
+
+def test_kept_counts_follow_a_restored_backup(app, client):
+    """Counts derived from the public data are keyed on its whole state, like the pages."""
+    _file(app, "one", publish=True)
+    with app.app_context():
+        generation, _moment = public_changes.current()
+    assert "1 case" in client.get("/complaints/public?lang=en").get_data(as_text=True)
+    _file(app, "two", publish=True)
+    assert "2 cases" in client.get("/complaints/public?lang=en").get_data(as_text=True)
+    with app.app_context(), db.engine.begin() as connection:  # restored: one case, counter back
+        connection.execute(sa.text("DELETE FROM complaint_events WHERE complaint_id IN "
+                                   "(SELECT id FROM complaints WHERE submission_digest <> "
+                                   "(SELECT min(submission_digest) FROM complaints))"))
+        connection.execute(sa.text("DELETE FROM complaints WHERE id <> (SELECT min(id) FROM "
+                                   "complaints)"))
+        connection.execute(sa.text("UPDATE public_changes SET generation = :g, changed_at = :at"),
+                           {"g": generation + 1, "at": utcnow()})  # then a change: same number
+    page = client.get("/complaints/public?lang=en&page=1").get_data(as_text=True)
+    assert "1 case" in page and "2 cases" not in page
+
+
+def test_repeated_parameters_keep_their_order(fees, client):
+    first = client.get("/tariffs/?on=2024-06-01&on=2020-01-01&lang=en").get_data(as_text=True)
+    second = client.get("/tariffs/?on=2020-01-01&on=2024-06-01&lang=en").get_data(as_text=True)
+    assert ("2024" in first) and (first != second)
