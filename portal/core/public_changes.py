@@ -42,10 +42,12 @@ from portal.extensions import db
 CHANGED = "portal.public_changed"
 TABLE = "public_changes"
 OPTION = "public_change"  # an execution option: True/False, the statement's own judgement
-_READ = re.compile(r"^\s*(select|show|explain|pragma|set|savepoint|release|begin)\b",
-                   re.IGNORECASE)
-_WRITES = re.compile(r"\b(insert|update|delete|truncate|merge|replace|copy|alter|drop|create|"
-                     r"nextval|setval|into)\b", re.IGNORECASE)
+# Text that only reads, or changes the schema (a deployment's business: pages are keyed on
+# the build), is no change; any other text is.
+_READ = re.compile(r"^\s*(select|show|explain|pragma|set|savepoint|release|begin|"
+                   r"(create|drop|alter)\s+(table|index|view|sequence))\b", re.IGNORECASE)
+_WRITES = re.compile(r"\b(insert|update|delete|truncate|merge|replace|copy|nextval|setval|"
+                     r"into)\b", re.IGNORECASE)
 _DML = re.compile(r"^\s*(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from)\s+\"?(\w+)",
                   re.IGNORECASE)
 

@@ -396,3 +396,9 @@ def test_repeated_parameters_keep_their_order(fees, client):
     first = client.get("/tariffs/?on=2024-06-01&on=2020-01-01&lang=en").get_data(as_text=True)
     second = client.get("/tariffs/?on=2020-01-01&on=2024-06-01&lang=en").get_data(as_text=True)
     assert ("2024" in first) and (first != second)
+
+
+def test_schema_statements_are_not_public_changes():
+    for statement in ("DROP TABLE IF EXISTS alembic_version", "CREATE INDEX ix ON t (c)",
+                      "ALTER TABLE t ADD COLUMN c INTEGER"):
+        assert public_changes._table_of(sa.text(statement)) is None, statement
