@@ -2,11 +2,12 @@
 changes (``portal.core.public_changes``).
 
 A view opts in with ``@cacheable``. Its answer to an anonymous GET is kept under a key made of
-the code's build, the public-changes counter, today's date where the customers live, the
-language and the path with its query: a publication, a change of day, a language or a new
-deployment each make a new key, and the old entries are never asked for again (they age out).
-The counter is read from the database on each such request: one small query instead of the
-page's own.
+the code's build, the state of the public data (the public-changes counter and the moment it
+last moved), today's date where the customers live, the language, and the address (scheme,
+host, path, and the query ordered by parameter name): a publication, a change of day, a
+language or a new deployment each make a new key, and the old entries are never asked for
+again (they go after an hour). The state comes from this process's listener on PostgreSQL
+(no query), else from one small query instead of the page's own.
 
 What is never kept: a signed-in visitor's page (or one whose browser holds a session with
 anything but its language: a pending message, a case opened with its code), an answer that
@@ -16,11 +17,12 @@ included, after the usual before-request checks (input guard, rate limits), and 
 request hooks run on it again.
 
 Every cacheable answer carries an ``ETag`` (of its body), a ``Last-Modified`` (the last public
-change, or the start of the day) and ``Cache-Control: public, no-cache`` (a proxy may keep it
-and ask again with ``If-None-Match``: a 304 costs no page), or ``max-age`` if
-``PORTAL_PAGE_CACHE_MAX_AGE`` allows proxies to be that many seconds late. Pages are kept in
-each process's memory (``PORTAL_PAGE_CACHE_ENTRIES`` pages) or, with ``PORTAL_CACHE_REDIS_URL``,
-in the Redis the workers share; an unreachable Redis means no cache, never an error.
+change, the start of the day or the start of this process, whichever is latest, unless the
+view gave its own) and ``Cache-Control: public, no-cache`` (a proxy may keep it and ask again
+with ``If-None-Match``: a 304 costs no page), or ``max-age`` if ``PORTAL_PAGE_CACHE_MAX_AGE``
+allows proxies to be that many seconds late. Pages are kept in each process's memory
+(``PORTAL_PAGE_CACHE_ENTRIES`` pages) or, with ``PORTAL_CACHE_REDIS_URL``, in the Redis the
+workers share; an unreachable Redis means no cache, never an error.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ MAX_QUERY = 1024  # a longer query string is answered but not kept
 # A page is dropped an hour after it was kept (each change of the public data makes new keys:
 # the old pages are never asked for again, and must not fill a shared Redis).
 PAGE_SECONDS = 3600
+# In the request's environ: this request's own, never shared by an app context that outlives
+# it (as a test's may).
+NOTED = "portal.page_cache"
+COUNTER = "portal.public_generation"
 pages = Cache()
 
 
@@ -64,10 +70,6 @@ def cacheable(view: F) -> F:
     depend only on its path, query, language, today's date and public data)."""
     setattr(view, MARK, True)
     return view
-
-
-NOTED = "portal.page_cache"  # in the request's environ: this request's own, never a context's
-COUNTER = "portal.public_generation"
 
 
 def _noted() -> dict[str, Any] | None:
