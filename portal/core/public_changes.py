@@ -7,18 +7,24 @@ remember to say so:
 - a write to a table that a domain declared private (``domains.add_private_tables``: users,
   throttles, API keys' counters...) changes nothing public;
 - a row of a table with a judge (``domains.add_public_judge``: a complaint counts only once it
-  is on the public list) changes something public if its judge says so;
+  is on the public list) changes something public if its judge says so; a row it judged
+  private on what the session had read is checked again against the database just before the
+  commit (its ``recheck``: another request may have listed the case meanwhile);
+- a publishable record's own row (``PublicationMixin``) counts only once it is or was
+  published: a draft is staff at work;
 - a write to any other table, and any statement run through ``Session.execute`` that inserts,
-  updates or deletes (judged tables included: a bulk statement is not judged row by row),
-  changes something public.
+  updates or deletes (judged tables included: a bulk statement is not judged row by row), or
+  text that is not plainly a read or a change of the schema, changes something public, unless
+  the statement judges itself (``.execution_options(public_change=False)``).
 
 Forgetting to declare a private table costs speed (pages rebuilt more often than needed), never
-correctness. Work outside the session (a raw connection) calls ``changed()`` itself.
+correctness. Work outside the session (a raw connection) calls ``changed()`` itself. A
+savepoint's release or rollback is not the commit: what it changed counts with its transaction.
 
 The counter row is raised just before the commit, in the same transaction, so that a reader
-sees both the change and the new counter or neither. Readers read the counter before anything
-else: a page built from older data is stored under the older counter, which nobody asks for
-any more.
+sees both the change and the new counter or neither; on PostgreSQL the same transaction sends
+``NOTIFY`` (``portal.core.change_listener``). Readers read the counter before anything else: a
+page built from older data is stored under the older counter, which nobody asks for any more.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ from portal.core.publication import PublicationMixin, PublicationStatus
 from portal.extensions import db
 
 CHANGED = "portal.public_changed"
+READER = "portal.public_changes_reader"
+LISTENER = "portal.public_changes_listener"
+BUMPED = "portal.public_changes_bumped"
+RECHECK = "portal.public_changes_recheck"
 TABLE = "public_changes"
 OPTION = "public_change"  # an execution option: True/False, the statement's own judgement
 # Text that only reads, or changes the schema (a deployment's business: pages are keyed on
@@ -73,10 +83,6 @@ def changed(session: Session | None = None) -> None:
     (session or db.session()).info[CHANGED] = True
 
 
-READER = "portal.public_changes_reader"
-LISTENER = "portal.public_changes_listener"
-BUMPED = "portal.public_changes_bumped"
-RECHECK = "portal.public_changes_recheck"
 _QUERY = sa.select(PublicChange.generation, PublicChange.changed_at).where(PublicChange.id == 1)
 
 
