@@ -14,7 +14,7 @@ from tests.conftest import TEST_DATA_KEY, database_url, reset_database, unmigrat
 
 # Alembic cannot compare an index on an expression (the inbox's); its migration is checked
 # against the model in tests/complaints/test_list_plans.py instead.
-pytestmark = [pytest.mark.filterwarnings("ignore:.*expression-based index ix_complaints_inbox"),
+pytestmark = [pytest.mark.filterwarnings("ignore:.*expression-based index 'ix_complaints_inbox'"),
               pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression")]
 
 
