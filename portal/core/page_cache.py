@@ -27,6 +27,7 @@ workers share; an unreachable Redis means no cache, never an error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime, time
@@ -83,18 +84,25 @@ def in_use() -> bool:
     return _noted() is not None
 
 
-def _build_id(roots: list[Path]) -> tuple[str, datetime]:
+@functools.cache
+def _digest(roots: tuple[Path, ...]) -> str:
     """A digest of the code, templates and catalogues that render pages (a deployment, or a
-    template edited in development, never serves pages built by the previous one), and the
-    moment this process started: no page it answers is older, so a copy kept from before a
-    deployment (or a rollback) is never confirmed with a 304 by its date alone."""
+    template edited in development, never serves pages built by the previous one); read once
+    per process, not for every app it makes."""
     digest = hashlib.sha256()
     for root in roots:
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".html", ".mo", ".txt", ".xml", ".json"):
                 stat = path.stat()
                 digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size};".encode())
-    return digest.hexdigest()[:12], datetime.now(UTC)
+    return digest.hexdigest()[:12]
+
+
+def _build_id(roots: list[Path]) -> tuple[str, datetime]:
+    """The build's digest, and the moment this app started: no page it answers is older, so a
+    copy kept from before a deployment (or a rollback) is never confirmed with a 304 by its
+    date alone."""
+    return _digest(tuple(roots)), datetime.now(UTC)
 
 
 def _anonymous() -> bool:

@@ -30,7 +30,6 @@ page built from older data is stored under the older counter, which nobody asks 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -46,7 +45,6 @@ from portal.core.publication import PublicationMixin, PublicationStatus
 from portal.extensions import db
 
 CHANGED = "portal.public_changed"
-READER = "portal.public_changes_reader"
 LISTENER = "portal.public_changes_listener"
 BUMPED = "portal.public_changes_bumped"
 RECHECK = "portal.public_changes_recheck"
@@ -86,30 +84,14 @@ def changed(session: Session | None = None) -> None:
 _QUERY = sa.select(PublicChange.generation, PublicChange.changed_at).where(PublicChange.id == 1)
 
 
-_reader_lock = threading.Lock()
-
-
 def _reader() -> sa.Engine | None:
-    """An engine of the same database in autocommit mode: the counter costs one round trip
-    (no BEGIN, no ROLLBACK), outside the request's own transaction. None for an in-memory
-    SQLite database, which another engine would not see."""
-    if READER in current_app.extensions:
-        found: sa.Engine | None = current_app.extensions[READER]
-        return found
-    with _reader_lock:
-        if READER not in current_app.extensions:
-            url = db.engine.url
-            if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-                current_app.extensions[READER] = None
-            else:
-                options = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-                current_app.extensions[READER] = sa.create_engine(
-                    url, isolation_level="AUTOCOMMIT", hide_parameters=True,
-                    pool_pre_ping=options.get("pool_pre_ping", False),
-                    **({} if url.get_backend_name() == "sqlite"
-                       else {"pool_size": 2, "max_overflow": 6}))
-    engine: sa.Engine | None = current_app.extensions[READER]
-    return engine
+    """The portal's engine in autocommit mode (the same pool): the counter costs one round
+    trip (no BEGIN, no ROLLBACK), outside the request's own transaction. None for an
+    in-memory SQLite database, whose one connection the request's session holds."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return db.engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def current(listen: bool = False) -> tuple[int, datetime] | None:
