@@ -112,6 +112,7 @@ def _init_extensions(app: Flask) -> None:
 
         Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.use_request_catalogue(app, babel)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

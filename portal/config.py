@@ -105,6 +105,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("PAGE_CACHE_LISTEN", True,
            "On PostgreSQL, each process learns of public changes by notification (no query "
            "per page); off: it reads the counter on each request.", _parse_bool),
+    Option("TEMPLATE_CACHE_DIR", "",
+           "Where compiled templates are kept, so that a new worker does not compile them "
+           "again; `off`: none."),
     Option("DATABASE_PRE_PING", False,
            "Test each pooled database connection before use (a round trip per request); "
            "for networks that drop idle connections.", _parse_bool),
@@ -238,6 +241,8 @@ def load_config(
     _check_data_key(values["DATA_KEY"])
     if not values["DATABASE_URL"]:
         values["DATABASE_URL"] = f"sqlite:///{instance_path / 'portal.sqlite3'}"
+    if not values["TEMPLATE_CACHE_DIR"]:
+        values["TEMPLATE_CACHE_DIR"] = str(instance_path / "template-cache")
     check_database_url(values["DATABASE_URL"])
     create_private_sqlite_file(values["DATABASE_URL"])
     return values
@@ -336,7 +341,8 @@ def options_table() -> str:
     lines = ["| Environment variable | Default | Meaning |", "|---|---|---|"]
     special = {"SECRET_KEY": "(generated)", "DATABASE_URL": "(SQLite in `instance/`)",
                "DATA_KEY": "(generated)", "CODE_PEPPER": "(generated)",
-               "LOG_SIGNING_KEY": "(generated)"}
+               "LOG_SIGNING_KEY": "(generated)",
+               "TEMPLATE_CACHE_DIR": "`instance/template-cache`"}
     for option in OPTIONS:
         default = special.get(option.key, f"`{option.default}`")
         lines.append(f"| `{option.env}` | {default} | {option.meaning} |")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from babel import Locale
-from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
+from babel import Locale, support
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import Babel, get_locale
+from flask_babel import Domain  # type: ignore[attr-defined]  # not in its type stubs
 
 # Code used in URLs and the session -> Babel locale identifier.
 SUPPORTED_LOCALES: dict[str, str] = {"zh_Hans_CN": "zh_Hans_CN", "en": "en"}
 # How each language names itself in the switcher, never translated.
 LANGUAGE_NAMES: dict[str, str] = {"zh_Hans_CN": "中文", "en": "English"}
 SESSION_KEY = "lang"
+# In the request's ``g``: the locale and the catalogue looked up for it.
+CATALOGUE = "portal_catalogue"
 
 
 def normalize(code: str | None) -> str | None:
@@ -72,3 +75,36 @@ def check_catalogues(translations: Path) -> None:
             f"No compiled translations for {', '.join(missing)} in {translations}: "
             "run `make compile`."
         )
+
+
+class RequestDomain(Domain):  # type: ignore[misc]
+    """Flask-Babel's domain, looking the catalogue up once per request rather than for every
+    string (its own lookup costs a few context look-ups and the locale's name each time). A
+    ``force_locale`` inside a request (an email in the complainant's language) has another
+    locale, so it gets its own catalogue, and the page's is looked up again after it."""
+
+    def get_translations(self) -> support.NullTranslations:
+        if not has_request_context():
+            outside: support.NullTranslations = super().get_translations()
+            return outside
+        locale = get_locale()
+        found = g.get(CATALOGUE)
+        if found is None or found[0] is not locale:
+            found = (locale, super().get_translations())
+            setattr(g, CATALOGUE, found)
+        translations: support.NullTranslations = found[1]
+        return translations
+
+
+def use_request_catalogue(app: Flask, babel: Babel) -> None:
+    """Make Python's and the templates' gettext use ``RequestDomain`` (call after
+    ``babel.init_app``)."""
+    domain = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
+    # Flask-Babel's own domain is a cached property: replaced.
+    babel.domain_instance = domain  # type: ignore[attr-defined]
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # jinja2.ext.i18n
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
+        newstyle=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from jinja2 import FileSystemBytecodeCache
 from markupsafe import Markup
 
 from portal.accounts.roles import Permission
@@ -149,9 +152,25 @@ def list_comma() -> str:
     return "、" if current_language().startswith("zh") else ", "
 
 
+def _keep_compiled(app: Flask) -> None:
+    """Keep compiled templates in ``PORTAL_TEMPLATE_CACHE_DIR`` (Jinja checks each against its
+    source, and writes each file whole: workers may share the directory). The directory is
+    the portal's own (0700): Jinja loads what it finds there as code."""
+    where = app.config["TEMPLATE_CACHE_DIR"]
+    if where == "off":
+        return
+    try:
+        Path(where).mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        logging.getLogger(__name__).warning("Templates are compiled by each worker: %s", exc)
+        return
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(where)
+
+
 def init_app(app: Flask) -> None:
     """Register the context processor, the table filter (templates/_tables.html) and the
     ``markdown`` filter (portal/core/markdown.py)."""
+    _keep_compiled(app)
     app.context_processor(_context)
     app.add_template_filter(stacked_table, "stacked_table")
     app.add_template_filter(render_markdown, "markdown")
