@@ -6,8 +6,11 @@ from pathlib import Path
 
 from babel import Locale, support
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, get_locale
-from flask_babel import Domain  # type: ignore[attr-defined]  # not in its type stubs
+from flask_babel import (
+    Babel,
+    Domain,  # type: ignore[attr-defined]  # not in its type stubs
+    get_locale,
+)
 
 # Code used in URLs and the session -> Babel locale identifier.
 SUPPORTED_LOCALES: dict[str, str] = {"zh_Hans_CN": "zh_Hans_CN", "en": "en"}

@@ -115,8 +115,7 @@ class ComplaintForm(PortalForm):
     PREFILLED = ("category", "subject", "description")
 
     def fill_from(self, args: Mapping[str, str]) -> None:
-        """A new form: its own submission key, and what the link that led here filled in."""
-        self.submission_key.data = codes.new_submission_key()
+        """What the link that led to a new form filled in."""
         for name in self.PREFILLED:
             if args.get(name) and not self[name].data:
                 self[name].data = args[name][:4000]

@@ -38,7 +38,7 @@ from portal.complaints.forms import (
     TrackForm,
 )
 from portal.complaints.models import Complaint
-from portal.core import confirmation
+from portal.core import confirmation, page_cache
 from portal.core.confirmation import Answer, Question
 from portal.core.errors import DomainError, report
 from portal.core.models import utcnow
@@ -56,6 +56,7 @@ public.after_request(web.no_store)
 
 @public.get("/")
 @open_to_all
+@cacheable
 def index() -> str:
     """File, track, or read public cases."""
     return render_template("complaints/index.html")
@@ -63,11 +64,12 @@ def index() -> str:
 
 @public.get("/new")
 @open_to_all
+@cacheable
 def new() -> Any:
     """The blank complaint form; no account is needed."""
     form = ComplaintForm()
     form.fill_from(request.args)
-    web.remember_form_key(form.submission_key.data or "")
+    form.submission_key.data = page_cache.for_each_visitor(web.NEW_FORM_KEY)
     return form_page(form)
 
 
@@ -95,6 +97,7 @@ def _must_wait(number: str, known: throttle.State, now: datetime) -> datetime | 
 @public.route("/track", methods=["GET", "POST"])
 @limiter.limit(_track_limit, methods=["POST"])
 @open_to_all
+@cacheable
 def track() -> Any:
     """Open one's case with its tracking number and secret code."""
     form = TrackForm()

@@ -42,6 +42,20 @@ def remember_form_key(key: str) -> None:
     session[FORM_KEYS] = dict(sorted(keys.items(), key=lambda item: item[1])[-MAX_FORM_KEYS:])
 
 
+# Which forms a browser was given changes none of the pages it reads.
+page_cache.not_shown(FORM_KEYS)
+NEW_FORM_KEY = "complaint-form-key"
+
+
+@page_cache.filler(NEW_FORM_KEY)
+def new_form_key() -> str:
+    """A new form's submission key, noted as given to this browser (a page kept with the form
+    gets each visitor's own)."""
+    key = codes.new_submission_key()
+    remember_form_key(key)
+    return key
+
+
 def form_given_here(key: str) -> bool:
     """Whether this browser was given the form with this key (lately)."""
     at = session.get(FORM_KEYS, {}).get(codes.key_digest(key)[:16])

@@ -16,7 +16,13 @@ is not 200, that sets a cookie or touches the session (a form's CSRF token), tha
 included, after the usual before-request checks (input guard, rate limits), and the after-
 request hooks run on it again.
 
-Every cacheable answer carries an ``ETag`` (of its body), a ``Last-Modified`` (the last public
+A page with a form is kept too: while it is built, the form's CSRF token (and any other
+value of its own that each visitor must get, ``for_each_visitor``) is a random marker, and
+each visitor's own value replaces the marker when the page is served (which is when its
+session gets the token). Such a page is ``no-store`` for browsers and proxies, without
+validators.
+
+Every other cacheable answer carries an ``ETag`` (of its body), a ``Last-Modified`` (the last public
 change, the start of the day or the start of this process, whichever is latest, unless the
 view gave its own) and ``Cache-Control: public, no-cache`` (a proxy may keep it and ask again
 with ``If-None-Match``: a 304 costs no page), or ``max-age`` if ``PORTAL_PAGE_CACHE_MAX_AGE``
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -39,6 +46,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_caching import Cache
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 from werkzeug.wrappers import Response
 
 from portal.core import cache as shared_cache
@@ -52,7 +61,7 @@ EXTENSION = "portal.page_cache"
 # CSRF token of a form it opened elsewhere, Flask-Login's bookkeeping (which it may add while
 # the page is built).
 BOOKKEEPING = frozenset({"_fresh", "_permanent", "_id"})
-HARMLESS_SESSION_KEYS = frozenset({"lang", "csrf_token"}) | BOOKKEEPING
+HARMLESS_SESSION_KEYS = {"lang", "csrf_token"} | BOOKKEEPING  # more: ``not_shown``
 # Headers of one answer only, never kept.
 OWN_HEADERS = frozenset({"set-cookie", "date", "x-request-id", "content-length"})
 MAX_QUERY = 1024  # a longer query string is answered but not kept
@@ -63,7 +72,47 @@ PAGE_SECONDS = 3600
 # it (as a test's may).
 NOTED = "portal.page_cache"
 COUNTER = "portal.public_generation"
+CSRF = "csrf"
 pages = Cache()
+# Per visitor: a name -> what makes this visitor's value (it may note it in the session).
+FILLERS: dict[str, Callable[[], str]] = {}
+
+
+def not_shown(*keys: str) -> None:
+    """Session keys that change no page a visitor is shown (a note of the forms it was
+    given): a visitor whose session holds them still gets kept pages."""
+    HARMLESS_SESSION_KEYS.update(keys)
+
+
+def filler(name: str) -> Callable[[Callable[[], str]], Callable[[], str]]:
+    """Register what makes each visitor's own value ``name`` (at import: any worker may serve
+    a page another one kept)."""
+    def register(make: Callable[[], str]) -> Callable[[], str]:
+        FILLERS[name] = make
+        return make
+    return register
+
+
+def for_each_visitor(name: str) -> str:
+    """The value of the filler ``name`` for this visitor; while a page is built to be kept, a
+    marker that each visitor's own value replaces when the page is served."""
+    noted = _noted()
+    if noted is None:
+        return FILLERS[name]()
+    return _marker(noted, name)
+
+
+def _marker(noted: dict[str, Any], name: str) -> str:
+    marker = "pcfill" + secrets.token_hex(16)  # no text on a page can guess it
+    noted["fill"][marker] = name
+    return marker
+
+
+@filler(CSRF)
+def _csrf_token() -> str:
+    g.pop("csrf_token", None)  # the marker Flask-WTF was given
+    token: str = generate_csrf()
+    return token
 
 
 def cacheable(view: F) -> F:
@@ -174,16 +223,21 @@ def _fetch() -> Response | None:
     counter, changed_at = state
     noted = request.environ[NOTED] = {"key": _key(counter, changed_at),
                                       "modified": _last_modified(changed_at),
-                                      "session": _session_state()}
+                                      "session": _session_state(), "fill": {}}
     kept = _read(noted["key"])
     if kept is None:
+        if "csrf_token" not in g:  # Flask-WTF's token of this request: a marker
+            g.csrf_token = noted["csrf"] = _marker(noted, CSRF)
         return None
     noted["hit"] = True
-    status, headers, body = kept
+    status, headers, body, noted["fill"] = kept
     return current_app.response_class(body, status=status, headers=headers)
 
 
-def _read(key: str) -> tuple[int, list[tuple[str, str]], bytes] | None:
+Kept = tuple[int, list[tuple[str, str]], bytes, dict[str, str]]
+
+
+def _read(key: str) -> Kept | None:
     if not shared_cache.usable():
         return None
     try:
@@ -191,7 +245,7 @@ def _read(key: str) -> tuple[int, list[tuple[str, str]], bytes] | None:
     except Exception:
         shared_cache.failed("reading", "a page")
         return None
-    return value if isinstance(value, tuple) else None
+    return value if isinstance(value, tuple) and len(value) == 4 else None
 
 
 def _session_state() -> dict[str, Any]:
@@ -199,18 +253,21 @@ def _session_state() -> dict[str, Any]:
 
 
 def _storable(response: Response, noted: dict[str, Any]) -> bool:
-    """A 200, the same for every anonymous reader of this language: it set no cookie,
-    left the session as it was, and holds no form's CSRF token (which comes from the
-    session)."""
+    """A 200, the same for every anonymous reader of this language but for its markers: it
+    set no cookie, left the session as it was, and its CSRF token is a marker."""
     return (response.status_code == 200 and not response.direct_passthrough
             and not response.is_streamed and "Set-Cookie" not in response.headers
             and "no-store" not in (response.headers.get("Cache-Control") or "")
-            and "csrf_token" not in g and _session_state() == noted["session"])
+            and g.get("csrf_token") == noted.get("csrf")
+            and _session_state() == noted["session"])
 
 
 def _headers(response: Response) -> None:
     """Validators and caching headers of a cacheable answer."""
     noted = request.environ[NOTED]
+    if noted["fill"]:  # each visitor's own: no browser or proxy keeps it
+        response.headers["Cache-Control"] = "no-store"
+        return
     if not request.path.startswith("/api/"):
         seconds = current_app.config["PAGE_CACHE_MAX_AGE"]
         response.headers["Cache-Control"] = (f"public, max-age={seconds}" if seconds
@@ -228,24 +285,48 @@ def _keep(response: Response) -> Response:
     """After every other hook: store a fresh cacheable answer, and answer a conditional
     request with 304."""
     noted = _noted()
-    if noted is None or response.status_code != 200:
+    if noted is None:
         return response
     if not noted.get("hit"):
-        if not _storable(response, noted):
-            return response
+        _keep_markers_shown(response, noted)
+        if response.status_code != 200 or not _storable(response, noted):
+            return _fill(response, noted)
         _headers(response)
         if request.method == "GET":  # a HEAD's answer has the headers but not the body
-            _write(noted["key"], response)
+            _write(noted["key"], response, noted["fill"])
+    if noted["fill"]:
+        return _fill(response, noted)
     return response.make_conditional(request)
 
 
-def _write(key: str, response: Response) -> None:
+def _keep_markers_shown(response: Response, noted: dict[str, Any]) -> None:
+    """Forget the markers the page does not show (a visitor gets no token it was not
+    shown)."""
+    if not noted["fill"]:
+        return
+    body = b"" if response.direct_passthrough or response.is_streamed else response.get_data()
+    noted["fill"] = {marker: name for marker, name in noted["fill"].items()
+                     if marker.encode() in body}
+
+
+def _fill(response: Response, noted: dict[str, Any]) -> Response:
+    """Each marker replaced by this visitor's own value."""
+    if not noted["fill"]:
+        return response
+    body = response.get_data()
+    for marker, name in noted["fill"].items():
+        body = body.replace(marker.encode(), str(escape(FILLERS[name]())).encode())
+    response.set_data(body)
+    return response
+
+
+def _write(key: str, response: Response, fill: dict[str, str]) -> None:
     if not shared_cache.usable():
         return
     headers = [(name, value) for name, value in response.headers.items()
                if name.lower() not in OWN_HEADERS]
     try:
-        pages.set(key, (response.status_code, headers, response.get_data()))
+        pages.set(key, (response.status_code, headers, response.get_data(), fill))
     except Exception:
         shared_cache.failed("storing", "a page")
 

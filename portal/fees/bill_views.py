@@ -196,6 +196,7 @@ def _energy_given(part: EnergyPart, form: BillCheckForm) -> bool:
 
 @public.route("/fees/check", methods=["GET", "POST"])
 @open_to_all
+@cacheable
 def check_my_bill() -> Any:
     """Compare what a bill says with the published tariff and charges. Nothing is stored."""
     items = list(db.session.scalars(sa.select(FeeItem).order_by(FeeItem.name_zh)))

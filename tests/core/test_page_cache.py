@@ -3,11 +3,13 @@ something public changes, and never one reader's page for another."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask import template_rendered
 
 from portal.complaints import services as complaint_services
 from portal.complaints.enums import ActorKind, ComplaintStatus, EventKind
@@ -19,6 +21,7 @@ from portal.fees import demo, services
 from portal.fees.enums import FeeStatus
 from portal.fees.models import FeeItem
 from tests.complaints.conftest import FILING
+from tests.complaints.test_filing import receipt_of, send, start
 from tests.conftest import post_form
 from tests.fees.conftest import demo_fees, make_tariff  # noqa: F401  (fixtures)
 
@@ -402,3 +405,55 @@ def test_schema_statements_are_not_public_changes():
     for statement in ("DROP TABLE IF EXISTS alembic_version", "CREATE INDEX ix ON t (c)",
                       "ALTER TABLE t ADD COLUMN c INTEGER"):
         assert public_changes._table_of(sa.text(statement)) is None, statement
+
+
+def _rendered(app, client, url):
+    """The answer, and the templates rendered for it (none: a kept page)."""
+    seen = []
+
+    def note(_sender, template, **_extra):
+        seen.append(template.name)
+    with template_rendered.connected_to(note, app):
+        response = client.get(url)
+    return response, seen
+
+
+def _token(response):
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))[1]
+
+
+@pytest.mark.parametrize("url", ["/complaints/new?lang=en", "/complaints/track?lang=en",
+                                 "/fees/check?lang=en"])
+def test_a_form_page_is_kept_and_each_visitor_gets_its_own_token(fees, url):
+    first_visitor, second_visitor = fees.test_client(), fees.test_client()
+    first = first_visitor.get(url)
+    second, rendered = _rendered(fees, second_visitor, url)
+    assert first.status_code == second.status_code == 200
+    assert rendered == []
+    assert _token(first) != _token(second)
+    for visitor, page in ((first_visitor, first), (second_visitor, second)):
+        assert "pcfill" not in page.get_data(as_text=True)
+        assert page.headers["Cache-Control"] == "no-store"
+        assert "ETag" not in page.headers
+        assert "session=" in page.headers["Set-Cookie"]  # the token's other half
+        with visitor.session_transaction() as kept:
+            assert kept["csrf_token"]
+
+
+def test_a_complaint_filed_from_a_kept_form_gets_its_receipt_and_code(fees):
+    fees.test_client().get("/complaints/new?lang=en")  # kept by another visitor
+    visitor = fees.test_client()
+    response, fields = send(visitor)
+    assert response.status_code == 201
+    assert receipt_of(response)[1]  # the code is shown: the form was given to this browser
+    other = start(fees.test_client())
+    assert other["submission_key"] != fields["submission_key"]
+
+
+def test_a_form_page_not_kept_still_gets_a_real_token(fees):
+    visitor = fees.test_client()
+    page = visitor.get("/fees/check?lang=en&bill_date=1900-01-01")
+    assert "pcfill" not in page.get_data(as_text=True)
+    with visitor.session_transaction() as kept:
+        assert kept["csrf_token"]
+    assert post_form(visitor, "/fees/check?lang=en", {"bill_date": "bad"}).status_code == 400
