@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import flask_babel
 from babel import Locale, support
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import (
-    Babel,
-    Domain,  # type: ignore[attr-defined]  # not in its type stubs
-    get_locale,
-)
+from flask_babel import Babel, get_locale
 
 # Code used in URLs and the session -> Babel locale identifier.
 SUPPORTED_LOCALES: dict[str, str] = {"zh_Hans_CN": "zh_Hans_CN", "en": "en"}
@@ -80,7 +77,7 @@ def check_catalogues(translations: Path) -> None:
         )
 
 
-class RequestDomain(Domain):  # type: ignore[misc]
+class RequestDomain(flask_babel.Domain):  # type: ignore[misc,name-defined]  # not in its stubs
     """Flask-Babel's domain, looking the catalogue up once per request rather than for every
     string (its own lookup costs a few context look-ups and the locale's name each time). A
     ``force_locale`` inside a request (an email in the complainant's language) has another
