@@ -36,6 +36,9 @@ from portal.extensions import db
 
 PUBLIC_PAGE_SIZE = 20
 INBOX_PAGE_SIZE = 20
+# The inbox counts its cases up to this many (a count that costs the same at any size); past
+# them, staff narrow the filters.
+INBOX_COUNTED = 10_000
 COMMITTEE_PAGE_SIZE = 20
 OPEN = [status for status in ComplaintStatus if status.is_open]
 WITH_THE_COMMITTEE = [ComplaintStatus.ESCALATED, ComplaintStatus.DECIDED]

@@ -9,13 +9,12 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_sqlalchemy.pagination import Pagination
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
 from portal.core.clock import local_today, parse_day
 from portal.core.page_cache import cacheable
-from portal.core.paging import page_of
+from portal.core.paging import ListPage, page_of
 from portal.core.vendor import allow_plotly
 from portal.fees import services
 from portal.fees.blueprint import public
@@ -148,7 +147,7 @@ def compare(code: str) -> Any:
                            changes=compare_versions(old, new))
 
 
-def _fee_items_page(status: FeeStatus) -> Pagination:
+def _fee_items_page(status: FeeStatus) -> ListPage:
     return page_of(services.fee_items_query(status), PAGE_SIZE)
 
 

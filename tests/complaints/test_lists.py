@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from portal.complaints import services
+from portal.complaints import queries, services
 from portal.complaints.enums import ComplaintStatus
 from portal.complaints.models import Complaint
+from portal.core import paging
 from portal.core.models import utcnow
 from portal.extensions import db
 from tests.complaints.conftest import FILING
@@ -177,3 +178,42 @@ def test_assigned_to_me(app, client, staff, make_user):
         db.session.commit()
     page = client.get("/staff/complaints/?mine=1").get_data(as_text=True)
     assert _numbers(page) == [mine] and theirs not in page
+
+
+def test_deep_pages_find_their_rows_by_key_first_and_show_the_same_cases(
+        app, client, staff, monkeypatch):
+    _file(app, 45)
+    expected = _expected_order(app)
+    shallow = [_numbers(client.get(f"/staff/complaints/?lang=en&page={n}").get_data(
+        as_text=True)) for n in (1, 2, 3)]
+    monkeypatch.setattr(paging, "DEEP_OFFSET", 1)  # every page past the first is "deep"
+    statements = []
+
+    def note(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            deep = [_numbers(client.get(f"/staff/complaints/?lang=en&page={n}").get_data(
+                as_text=True)) for n in (1, 2, 3)]
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert deep == shallow and [n for page in deep for n in page] == expected
+    assert any("IN (SELECT complaints.id" in s for s in statements)
+
+
+def test_a_long_inbox_counts_only_so_far_and_says_so(app, client, staff, monkeypatch):
+    _file(app, 12)
+    monkeypatch.setattr(queries, "INBOX_COUNTED", 6)
+    monkeypatch.setattr(queries, "INBOX_PAGE_SIZE", 2)
+    page = client.get("/staff/complaints/?lang=en").get_data(as_text=True)
+    assert "More than 6 cases, soonest answer deadline first" in page
+    assert "Page 1 of the first 3" in page
+    assert "only the first 6 can be paged through" in page
+    last = client.get("/staff/complaints/?lang=en&page=9").get_data(as_text=True)
+    assert "Page 3 of the first 3" in last and len(_numbers(last)) == 2
+    assert 'rel="next"' not in last
+    chinese = client.get("/staff/complaints/?lang=zh_Hans_CN").get_data(as_text=True)
+    assert "超过 6 件，答复时限最近的在前" in chinese and "只能翻阅前 6 条" in chinese
+    narrowed = client.get("/staff/complaints/?lang=en&category=QUAL").get_data(as_text=True)
+    assert "More than" not in narrowed and "6 cases" in narrowed
