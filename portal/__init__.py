@@ -13,7 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
-from portal.core import page_cache, public_changes
+from portal.core import page_cache, public_changes, templating
 from portal.core.transactions import TransactionalFlask
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +69,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     for name in DOMAINS:
         import_module(name).init_app(app)
     page_cache.install(app)  # its look-up runs after every other check of a request
+    templating.never_fold(app)  # after every domain's filters
     public_changes.listen()  # after the domains' own commit hooks
     return app
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
@@ -10,11 +12,12 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
-from jinja2 import FileSystemBytecodeCache
+from jinja2 import FileSystemBytecodeCache, pass_context
+from jinja2.filters import FILTERS as DEFAULT_FILTERS
 from markupsafe import Markup
 
 from portal.accounts.roles import Permission
-from portal.core import domains
+from portal.core import build, domains
 from portal.core.markdown import render_markdown
 from portal.core.tables import stacked_table
 from portal.core.text import book_title, citation, language_of, marked
@@ -152,19 +155,45 @@ def list_comma() -> str:
     return "、" if current_language().startswith("zh") else ", "
 
 
+def _per_request(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def applied(_context: Any, *args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+    return pass_context(applied)
+
+
+def never_fold(app: Flask) -> None:
+    """Make the portal's filters run when a page is rendered, never when it is compiled.
+
+    Jinja works out a filter applied to a constant (``"年累计电量" | marked``, ``0 | money``)
+    once, as it compiles the template, unless the filter takes the context. Ours depend on the
+    request (its language, its time zone): folded, the first request's language would stay in
+    the compiled template for every later page (and, with the template cache, for every
+    worker). Jinja's own filters depend on nothing else and may still be folded."""
+    for name, function in list(app.jinja_env.filters.items()):
+        if name not in DEFAULT_FILTERS and not hasattr(function, "jinja_pass_arg"):
+            app.jinja_env.filters[name] = _per_request(function)
+
+
 def _keep_compiled(app: Flask) -> None:
-    """Keep compiled templates in ``PORTAL_TEMPLATE_CACHE_DIR`` (Jinja checks each against its
-    source, and writes each file whole: workers may share the directory). The directory is
-    the portal's own (0700): Jinja loads what it finds there as code."""
+    """Keep compiled templates in ``PORTAL_TEMPLATE_CACHE_DIR``, under the build's digest: Jinja
+    checks a compiled template against its source only, not against the filters and settings
+    it was compiled with (another build's are removed). Jinja writes each file whole, so
+    workers may share the directory; it is the portal's own (0700): Jinja runs what it finds
+    there."""
     where = app.config["TEMPLATE_CACHE_DIR"]
     if where == "off":
         return
+    directory, prefix = Path(where), f"portal-{build.digest()}-"
     try:
-        Path(where).mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for stale in directory.glob("portal-*.cache"):
+            if not stale.name.startswith(prefix):
+                stale.unlink(missing_ok=True)
     except OSError as exc:
         logging.getLogger(__name__).warning("Templates are compiled by each worker: %s", exc)
         return
-    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(where)
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(directory), prefix + "%s.cache")
 
 
 def init_app(app: Flask) -> None:

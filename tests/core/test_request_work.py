@@ -9,6 +9,7 @@ import flask_babel
 from flask_babel import force_locale, gettext
 
 from tests.conftest import make_test_app
+from tests.fees.conftest import demo_fees  # noqa: F401  (fixture)
 
 
 def _count_lookups(monkeypatch):
@@ -41,9 +42,11 @@ def test_another_language_inside_a_request_gets_its_own_catalogue(app):
 
 def test_compiled_templates_are_kept_for_the_next_worker(tmp_path, monkeypatch):
     where = tmp_path / "compiled"
+    where.mkdir()
+    (where / "portal-0123456789ab-older-build.cache").write_bytes(b"compiled by another build")
     first = make_test_app(tmp_path, TEMPLATE_CACHE_DIR=str(where))
+    assert not (where / "portal-0123456789ab-older-build.cache").exists()
     assert first.test_client().get("/about").status_code == 200
-    assert stat.S_IMODE(where.stat().st_mode) == 0o700
     assert any(where.iterdir())
 
     second = make_test_app(tmp_path, TEMPLATE_CACHE_DIR=str(where))
@@ -56,7 +59,30 @@ def test_compiled_templates_are_kept_for_the_next_worker(tmp_path, monkeypatch):
     assert compiled == []
 
 
+def test_the_template_cache_is_the_portals_own(tmp_path):
+    where = tmp_path / "compiled"
+    make_test_app(tmp_path, TEMPLATE_CACHE_DIR=str(where))
+    assert stat.S_IMODE(where.stat().st_mode) == 0o700
+
+
 def test_the_template_cache_can_be_turned_off(tmp_path):
     app = make_test_app(tmp_path, TEMPLATE_CACHE_DIR="off")
     assert app.jinja_env.bytecode_cache is None
     assert app.test_client().get("/about").status_code == 200
+
+
+def test_a_filter_on_a_constant_follows_each_pages_language(app):
+    """Compiled while a Chinese page is rendered, then rendered for an English one."""
+    with app.test_request_context("/?lang=zh_Hans_CN"):
+        template = app.jinja_env.from_string('{{ "年累计电量" | marked }} {{ 1234.5 | money }}')
+        chinese = template.render()
+    with app.test_request_context("/?lang=en"):
+        english = template.render()
+    assert "<span" not in chinese
+    assert english.startswith('<span lang="zh-Hans">年累计电量</span>')
+
+
+def test_a_page_compiled_in_one_language_is_right_in_the_other(client, demo_fees):  # noqa: F811
+    client.get("/fees/check?tariff=RES-TOU-ZJ&lang=zh_Hans_CN")
+    page = client.get("/fees/check?tariff=RES-TOU-ZJ&lang=en").get_data(as_text=True)
+    assert 'Printed on the bill as <span lang="zh-Hans">年累计电量</span>' in page
