@@ -39,7 +39,9 @@ def select_locale() -> str:
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     requested = normalize(request.args.get("lang"))
     if requested:
-        if not request.path.startswith("/api/"):  # the API keeps no session: it is cached
+        # The API keeps no session; a session that has this language already is left as it
+        # is (a page that sets no cookie can be kept for others).
+        if not request.path.startswith("/api/") and session.get(SESSION_KEY) != requested:
             session[SESSION_KEY] = requested
         return requested
     stored = normalize(session.get(SESSION_KEY))

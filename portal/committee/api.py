@@ -24,6 +24,7 @@ from portal.core import apidoc
 from portal.core.api import PAGING, ApiError, page_arguments, page_schema, paginated
 from portal.core.apidoc import LANG, Param, documented
 from portal.core.clock import local_today
+from portal.core.page_cache import cacheable
 from portal.extensions import db
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -106,6 +107,7 @@ def member_json(member: CommitteeMember) -> dict[str, Any]:
                                "candidates": {"type": "array"},
                                "seated": {"type": "array", "items": {"type": "integer"}}}})
 @open_to_all
+@cacheable
 def committee() -> Response:
     """The term in force on ``on`` (default today), its seats and its members."""
     day = _day()
@@ -160,6 +162,7 @@ def _searched(form: Any) -> Any:
                     Param("outcome", _l("An outcome's code.")), *PAGING, LANG],
             ok=page_schema("decisions", DECISION))
 @open_to_all
+@cacheable
 def decisions_index() -> Response:
     """Published decisions, newest first, a page at a time, searched as the public list is
     (``q``, ``start``, ``end``, ``category``, ``outcome``)."""
@@ -181,6 +184,7 @@ def decisions_index() -> Response:
                                          "fee_items", "attachments")}}]},
             errors=(404,))
 @open_to_all
+@cacheable
 def decision_detail(number: str) -> Response:
     """One published decision, with its roll call, links and files."""
     found = decisions.by_number(number)
@@ -228,6 +232,7 @@ def notice_json(notice: Notice, today: date) -> dict[str, Any]:
             params=[*SEARCH, Param("state", _l("open, overdue or closed.")), *PAGING, LANG],
             ok=page_schema("notices", NOTICE))
 @open_to_all
+@cacheable
 def notices_index() -> Response:
     """Published notices, newest first, a page at a time, searched as the public list is
     (``q``, ``start``, ``end``, ``state``: open, overdue or closed)."""
@@ -246,6 +251,7 @@ def notices_index() -> Response:
 @documented(TAG, _l("One published notice with its updates"), params=[NUMBER, LANG],
             ok=NOTICE, errors=(404,))
 @open_to_all
+@cacheable
 def notice_detail(number: str) -> Response:
     """One published notice with its updates."""
     found = notices.by_number(number)

@@ -17,7 +17,9 @@ from portal.committee.blueprint import public
 from portal.committee.decision_forms import DecisionSearchForm
 from portal.committee.feeds import FeedEntry, atom_feed
 from portal.committee.models import Decision, DecisionAttachment, Meeting
+from portal.core import page_cache
 from portal.core.models import utcnow
+from portal.core.page_cache import cacheable
 from portal.core.paging import page_of
 from portal.core.publication import PublicationStatus
 from portal.core.text import localized_field
@@ -29,6 +31,7 @@ FEED_SIZE = 30
 
 @public.get("/meetings/")
 @open_to_all
+@cacheable
 def meetings_list() -> str:
     """Meetings to come (with their agenda) and past meetings, a page at a time."""
     now = utcnow()
@@ -38,6 +41,7 @@ def meetings_list() -> str:
 
 @public.get("/meetings/<int(max=2147483647):meeting_id>")
 @open_to_all
+@cacheable
 def meeting(meeting_id: int) -> str:
     """A meeting: its agenda, and after it its attendance, minutes and decisions."""
     found = db.session.get(Meeting, meeting_id, options=[selectinload(Meeting.attendees)])
@@ -46,12 +50,16 @@ def meeting(meeting_id: int) -> str:
     taken = db.session.scalars(sa.select(Decision).where(
         Decision.meeting_id == meeting_id, Decision.status == PublicationStatus.PUBLISHED)
         .order_by(Decision.year, Decision.sequence)).all()
-    return render_template("committee/meeting.html", meeting=found, now=utcnow(),
+    now = utcnow()
+    if found.starts_at > now:  # its page changes when it begins
+        page_cache.valid_until(found.starts_at)
+    return render_template("committee/meeting.html", meeting=found, now=now,
                            decisions=taken)
 
 
 @public.get("/meetings.ics")
 @open_to_all
+@cacheable
 def meetings_calendar() -> Response:
     """The meetings to come as an iCalendar feed (RFC 5545)."""
     calendar = Calendar()
@@ -74,6 +82,7 @@ def meetings_calendar() -> Response:
 
 @public.get("/decisions/")
 @open_to_all
+@cacheable
 def decisions_list() -> Any:
     """Published decisions, searched by number or words in both languages, by the dates they
     were taken and by outcome; a value not understood is named (400) and narrows nothing."""
@@ -94,6 +103,7 @@ def _published_or_404(number: str) -> Decision:
 
 @public.get("/decisions/<number>")
 @open_to_all
+@cacheable
 def decision(number: str) -> Any:
     """A published decision: its text, vote, links, files and amendments (a number typed in
     lower case is sent to its written form)."""
@@ -130,6 +140,7 @@ def decision_file(number: str, file_id: int) -> Response:
 
 @public.get("/decisions/feed.atom")
 @open_to_all
+@cacheable
 def decisions_feed() -> Response:
     """The latest published decisions as an Atom feed."""
     latest = db.session.scalars(queries.published_decisions(queries.DecisionFilters())

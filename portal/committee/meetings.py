@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.committee.models import CommitteeMember, Meeting, Term
 from portal.committee.services import CommitteeError, _text, seated_on, term_on
-from portal.core import publication
+from portal.core import page_cache, publication
 from portal.core.markdown import render_markdown
 from portal.core.models import utcnow
 from portal.extensions import db
@@ -132,7 +132,10 @@ def upcoming(now: datetime, limit: int | None = None) -> Sequence[Meeting]:
     query = sa.select(Meeting).where(Meeting.starts_at > now).order_by(Meeting.starts_at)
     if limit is not None:
         query = query.limit(limit)
-    return db.session.scalars(query).all()
+    found = db.session.scalars(query).all()
+    # A page that shows them changes when the first begins.
+    page_cache.valid_until(found[0].starts_at if found else None)
+    return found
 
 
 def past_query(now: datetime) -> sa.Select[Any]:

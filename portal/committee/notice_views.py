@@ -15,6 +15,7 @@ from portal.committee.feeds import FeedEntry, atom_feed
 from portal.committee.models import Notice
 from portal.committee.notice_forms import NoticeSearchForm
 from portal.core.clock import local_today
+from portal.core.page_cache import cacheable
 from portal.core.paging import page_of
 from portal.core.text import localized_field
 from portal.extensions import db
@@ -24,6 +25,7 @@ FEED_SIZE = 30
 
 @public.get("/notices/")
 @open_to_all
+@cacheable
 def notices_list() -> Any:
     """Published notices, searched by words or number in both languages, by publication date
     and by the state of their corrective action; a value not understood is named (400)."""
@@ -47,6 +49,7 @@ def published_or_404(number: str) -> Notice:
 
 @public.get("/notices/<number>")
 @open_to_all
+@cacheable
 def notice(number: str) -> Any:
     """A published notice: what happened, the finding, the corrective action and its deadline,
     the decision it rests on and the published updates (a number typed in lower case is sent
@@ -61,6 +64,7 @@ def notice(number: str) -> Any:
 
 @public.get("/notices/feed.atom")
 @open_to_all
+@cacheable
 def notices_feed() -> Response:
     """The latest published notices as an Atom feed (an entry is updated by each update)."""
     latest = db.session.scalars(queries.published_notices(queries.NoticeFilters(),

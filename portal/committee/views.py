@@ -15,6 +15,7 @@ from portal.committee.models import Term
 from portal.committee.notices import state_of
 from portal.core.clock import local_today
 from portal.core.models import utcnow
+from portal.core.page_cache import cacheable
 from portal.core.publication import PublicationStatus
 from portal.extensions import db
 
@@ -28,6 +29,7 @@ def _seats_context(term: Term | None) -> dict[str, Any]:
 
 @public.get("/")
 @open_to_all
+@cacheable
 def index() -> str:
     """What the committee is, its current term, seats and members, the next meeting, the
     latest decisions and notices."""
@@ -48,6 +50,7 @@ def index() -> str:
 
 @public.get("/seats")
 @open_to_all
+@cacheable
 def seats() -> str:
     """The current term's seats, calculated step by step, beside the other methods."""
     term = services.latest_term(local_today())
@@ -57,6 +60,7 @@ def seats() -> str:
 
 @public.get("/terms/<int(max=2147483647):term_id>/seats")
 @open_to_all
+@cacheable
 def term_seats(term_id: int) -> str:
     """The seats of any published term."""
     term = db.session.scalar(sa.select(Term).where(
@@ -70,6 +74,7 @@ def term_seats(term_id: int) -> str:
 
 @public.get("/members")
 @open_to_all
+@cacheable
 def members() -> str:
     """Current and past members of every published term."""
     today = local_today()

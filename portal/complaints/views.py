@@ -290,6 +290,7 @@ def public_cases() -> Any:
 
 @public.get("/public/<public_id>")
 @open_to_all
+@cacheable
 def public_case(public_id: str) -> Any:
     """One published case at its permalink, by its public identifier (never the tracking
     number); an identifier typed in lower case or with dashes is sent to its written form."""
@@ -299,5 +300,10 @@ def public_case(public_id: str) -> Any:
     if public_id != complaint.public_id:
         return redirect(url_for("complaints.public_case", public_id=complaint.public_id,
                                 **query_args()), 301)
-    return render_template("complaints/public_case.html", case=complaint, now=utcnow(),
+    now = utcnow()
+    # A deadline still to come turns "overdue" when it passes.
+    page_cache.valid_until(min((due for due in (complaint.first_contact_due_at,
+                                                complaint.reply_due_at, complaint.committee_due_at)
+                                if due is not None and due > now), default=None))
+    return render_template("complaints/public_case.html", case=complaint, now=now,
                            events=services.public_events(complaint))

@@ -22,6 +22,9 @@ each visitor's own value replaces the marker when the page is served (which is w
 session gets the token). Such a page is ``no-store`` for browsers and proxies, without
 validators.
 
+A page that changes with time alone (the next meeting, a deadline) says when
+(``valid_until``), and is kept no longer.
+
 Every other cacheable answer carries an ``ETag`` (of its body), a ``Last-Modified`` (the last public
 change, the start of the day or the start of this process, whichever is latest, unless the
 view gave its own) and ``Cache-Control: public, no-cache`` (a proxy may keep it and ask again
@@ -33,12 +36,10 @@ workers share; an unreachable Redis means no cache, never an error.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, time
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -50,8 +51,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from werkzeug.wrappers import Response
 
+from portal.core import build, public_changes
 from portal.core import cache as shared_cache
-from portal.core import public_changes
 from portal.core.clock import local_today
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -115,6 +116,16 @@ def _csrf_token() -> str:
     return token
 
 
+def valid_until(moment: datetime | None) -> None:
+    """The page being built shows what changes at ``moment`` (a meeting begins, a deadline
+    passes): keep it no longer than that. None: nothing to change."""
+    noted = _noted()
+    if noted is None or moment is None:
+        return
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    noted["until"] = min(noted.get("until", moment), moment)
+
+
 def cacheable(view: F) -> F:
     """Let the page cache keep this view's answers to anonymous GETs (the view's answer must
     depend only on its path, query, language, today's date and public data)."""
@@ -133,25 +144,11 @@ def in_use() -> bool:
     return _noted() is not None
 
 
-@functools.cache
-def _digest(roots: tuple[Path, ...]) -> str:
-    """A digest of the code, templates and catalogues that render pages (a deployment, or a
-    template edited in development, never serves pages built by the previous one); read once
-    per process, not for every app it makes."""
-    digest = hashlib.sha256()
-    for root in roots:
-        for path in sorted(root.rglob("*")):
-            if path.suffix in (".py", ".html", ".mo", ".txt", ".xml", ".json"):
-                stat = path.stat()
-                digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size};".encode())
-    return digest.hexdigest()[:12]
-
-
-def _build_id(roots: list[Path]) -> tuple[str, datetime]:
+def _build_id() -> tuple[str, datetime]:
     """The build's digest, and the moment this app started: no page it answers is older, so a
     copy kept from before a deployment (or a rollback) is never confirmed with a 304 by its
     date alone."""
-    return _digest(tuple(roots)), datetime.now(UTC)
+    return build.digest(), datetime.now(UTC)
 
 
 def _anonymous() -> bool:
@@ -276,7 +273,9 @@ def _headers(response: Response) -> None:
     # A view's own stays: a statistics download's is when its figures were extracted, which
     # readers cite (its ETag still changes with its bytes, after a deployment too).
     if response.last_modified is None:
-        response.last_modified = noted["modified"]
+        # A page that changes with time alone changed, at the latest, now.
+        timed = "until" in noted
+        response.last_modified = datetime.now(UTC) if timed else noted["modified"]
     if "ETag" not in response.headers:
         response.add_etag()
 
@@ -293,7 +292,7 @@ def _keep(response: Response) -> Response:
             return _fill(response, noted)
         _headers(response)
         if request.method == "GET":  # a HEAD's answer has the headers but not the body
-            _write(noted["key"], response, noted["fill"])
+            _write(noted, response)
     if noted["fill"]:
         return _fill(response, noted)
     return response.make_conditional(request)
@@ -320,13 +319,17 @@ def _fill(response: Response, noted: dict[str, Any]) -> Response:
     return response
 
 
-def _write(key: str, response: Response, fill: dict[str, str]) -> None:
-    if not shared_cache.usable():
+def _write(noted: dict[str, Any], response: Response) -> None:
+    seconds = PAGE_SECONDS
+    if "until" in noted:  # whole seconds left, never a moment past it
+        seconds = min(seconds, int((noted["until"] - datetime.now(UTC)).total_seconds()))
+    if seconds <= 0 or not shared_cache.usable():
         return
     headers = [(name, value) for name, value in response.headers.items()
                if name.lower() not in OWN_HEADERS]
     try:
-        pages.set(key, (response.status_code, headers, response.get_data(), fill))
+        pages.set(noted["key"], (response.status_code, headers, response.get_data(),
+                                 noted["fill"]), timeout=seconds)
     except Exception:
         shared_cache.failed("storing", "a page")
 
@@ -346,9 +349,7 @@ def init_app(app: Flask) -> None:
             "socket_connect_timeout": shared_cache.REDIS_TIMEOUT_SECONDS,
             "socket_timeout": shared_cache.REDIS_TIMEOUT_SECONDS})
     pages.init_app(app, config=config)
-    root = Path(__file__).resolve().parent.parent.parent
-    roots = [root / "portal", root / "templates", root / "translations"]
-    app.extensions[EXTENSION] = _build_id([each for each in roots if each.is_dir()])
+    app.extensions[EXTENSION] = _build_id()
     app.after_request(_keep)
 
 

@@ -17,11 +17,12 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
 from portal.complaints.enums import ComplaintStatus
-from portal.core import transactions
+from portal.core import page_cache, transactions
 from portal.core.api import argument_problem
 from portal.core.apidoc import Param, documented
 from portal.core.formatting import deadline_end
 from portal.core.models import utcnow
+from portal.core.page_cache import cacheable
 from portal.extensions import limiter
 from portal.open311 import catalogue, filing, keys, reading, schemas
 from portal.open311.blueprint import open311
@@ -39,6 +40,8 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When the services or this endpoint last changed as the specification means it (discovery).
 CHANGESET = "2026-11-29T00:00:00Z"
 REPLAY_WINDOW = timedelta(days=1)
+# How late the default search (the last 90 days) may let an old case go.
+WINDOW_SLACK = timedelta(minutes=1)
 
 
 @open311.errorhandler(Open311Error)
@@ -132,6 +135,7 @@ def jurisdiction() -> str:
             errors=(404, 429))
 @limit_reads
 @open_to_all
+@cacheable
 def discovery(fmt: str) -> Response:
     """Where the endpoint is, which specification and formats it serves, how to get a key."""
     fmt = _format(fmt)
@@ -158,6 +162,7 @@ def discovery(fmt: str) -> Response:
             errors=(400, 404, 429))
 @limit_reads
 @open_to_all
+@cacheable
 def services(fmt: str) -> Response:
     """One service per complaint category."""
     fmt = _format(fmt)
@@ -174,6 +179,7 @@ def services(fmt: str) -> Response:
             errors=(400, 404, 429))
 @limit_reads
 @open_to_all
+@cacheable
 def service_definition(service_code: str, fmt: str) -> Response:
     """A service's attributes: the type, the district and the optional fields."""
     fmt = _format(fmt)
@@ -206,11 +212,16 @@ def _only(known: set[str]) -> None:
             errors=(400, 403, 404, 429))
 @limit_reads
 @open_to_all
+@cacheable
 def requests(fmt: str) -> Response:
     """Published cases (and, for a key, the cases it filed, by their tracking numbers)."""
     fmt = _format(fmt)
     _check_jurisdiction(request.args)
-    search = reading.parse(request.args, utcnow())
+    now = utcnow()
+    search = reading.parse(request.args, now)
+    if not request.args.get("start_date") and not request.args.get("end_date"):
+        # The last 90 days: a case leaves the answer as time passes.
+        page_cache.valid_until(now + WINDOW_SLACK)
     key = _key(required=False)
     return _private(respond(fmt, "service_requests", reading.find(search, key)), key)
 
@@ -224,6 +235,7 @@ def requests(fmt: str) -> Response:
             errors=(400, 403, 404, 429))
 @limit_reads
 @open_to_all
+@cacheable
 def one_request(service_request_id: str, fmt: str) -> Response:
     """One service request, as a list of one (the specification's shape)."""
     fmt = _format(fmt)

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
 from portal.core import apidoc
+from portal.core.page_cache import cacheable
 from portal.i18n import current_language
 from portal.pages.blueprint import public
 
@@ -42,6 +43,7 @@ def document() -> dict[str, Any]:
 
 @public.get("/api/openapi.json")
 @open_to_all
+@cacheable
 def openapi() -> Response:
     """The OpenAPI 3.1 document."""
     response = jsonify(document())
@@ -53,6 +55,7 @@ def openapi() -> Response:
 
 @public.get("/api/")
 @open_to_all
+@cacheable
 def reference() -> str:
     """Every operation with its parameters and answers, by tag."""
     spec = document()

@@ -114,6 +114,7 @@ def districts() -> Any:
 
 @public.get("/embed/<code>")
 @open_to_all
+@cacheable
 def embed(code: str) -> Any:
     """One chart with its figures, source, licence and extraction time, for other sites to
     frame (``frame-ancestors *`` on this path only)."""

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from portal.accounts.roles import open_to_all
 from portal.core.api import ApiError
 from portal.core.apidoc import Param, documented
+from portal.core.page_cache import cacheable
 from portal.extensions import db
 from portal.transparency import services
 from portal.transparency.blueprint import api
@@ -66,6 +67,7 @@ def entry_json(entry: LogEntry) -> dict[str, Any]:
                 "properties": {name: {"type": "string"} for name in (
                     "origin", "key_name", "vkey", "public_key")}})
 @open_to_all
+@cacheable
 def key() -> Response:
     """The log's origin and the verifier key of its checkpoints."""
     settings = services.log_settings()
@@ -84,6 +86,7 @@ def key() -> Response:
                                "end": {"type": "integer"}, "entries": {
                                    "type": "array", "items": {"type": "object"}}}})
 @open_to_all
+@cacheable
 def entries() -> Response:
     """Entries ``start`` (default 0) to ``end`` - 1 (default: 1,000 entries, or to the end)."""
     size = services.head().size
@@ -108,6 +111,7 @@ def entries() -> Response:
                 "properties": {"index": {"type": "integer"}, "tree_size": {"type": "integer"},
                                "leaf_hash": {"type": "string"}, "hashes": HASHES}})
 @open_to_all
+@cacheable
 def inclusion() -> Response:
     """The inclusion proof of entry ``index`` in the tree of ``tree_size`` entries (default:
     the latest checkpoint's)."""
@@ -133,6 +137,7 @@ def inclusion() -> Response:
                 "properties": {"first": {"type": "integer"}, "second": {"type": "integer"},
                                "tree_size": {"type": "integer"}, "hashes": HASHES}})
 @open_to_all
+@cacheable
 def consistency() -> Response:
     """The consistency proof from the tree of ``first`` entries to that of ``second``."""
     size = services.head().size
@@ -153,6 +158,7 @@ def consistency() -> Response:
                     "tree_size", "root", "note", "created_at"]}},
                 "next": {"type": "string"}}})
 @open_to_all
+@cacheable
 def checkpoints() -> Response:
     """Every signed checkpoint of a tree larger than ``since`` entries, oldest first."""
     since = integer_argument("since", 0)

@@ -11,6 +11,7 @@ from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import open_to_all
+from portal.core.page_cache import cacheable
 from portal.core.paging import page_of
 from portal.extensions import db
 from portal.fees.feed import xml_safe
@@ -25,6 +26,7 @@ FEED_SIZE = 50
 
 @public.get("/")
 @open_to_all
+@cacheable
 def index() -> tuple[str, int]:
     """What the record guarantees, its latest checkpoint and key, and its entries."""
     form = EntryFilterForm(request.args)
@@ -38,6 +40,7 @@ def index() -> tuple[str, int]:
 
 @public.get("/entries/<int(max=9223372036854775807):index>")
 @open_to_all
+@cacheable
 def show_entry(index: int) -> str | Response:
     """One entry: its exact bytes, leaf hash and the links to its inclusion proof."""
     canonical = url_for("transparency.show_entry", index=index)
@@ -55,6 +58,7 @@ def show_entry(index: int) -> str | Response:
 
 @public.get("/checkpoint")
 @open_to_all
+@cacheable
 def checkpoint() -> Response:
     """The latest signed checkpoint, as text (C2SP tlog-checkpoint in a signed note)."""
     latest = services.latest_checkpoint()
@@ -68,6 +72,7 @@ def checkpoint() -> Response:
 
 @public.get("/checkpoints.atom")
 @open_to_all
+@cacheable
 def feed() -> Response:
     """Atom feed of the newest signed checkpoints: keep a copy of each."""
     rows = db.session.scalars(sa.select(LogCheckpoint).order_by(LogCheckpoint.tree_size.desc())

@@ -4,13 +4,14 @@ something public changes, and never one reader's page for another."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from flask import template_rendered
 
+from portal.committee import meetings
 from portal.complaints import services as complaint_services
 from portal.complaints.enums import ActorKind, ComplaintStatus, EventKind
 from portal.complaints.models import Complaint, ComplaintEvent
@@ -20,6 +21,7 @@ from portal.extensions import db
 from portal.fees import demo, services
 from portal.fees.enums import FeeStatus
 from portal.fees.models import FeeItem
+from tests.committee.conftest import committee, make_term  # noqa: F401  (fixtures)
 from tests.complaints.conftest import FILING
 from tests.complaints.test_filing import receipt_of, send, start
 from tests.conftest import post_form
@@ -457,3 +459,48 @@ def test_a_form_page_not_kept_still_gets_a_real_token(fees):
     with visitor.session_transaction() as kept:
         assert kept["csrf_token"]
     assert post_form(visitor, "/fees/check?lang=en", {"bill_date": "bad"}).status_code == 400
+
+
+def _meeting_in(app, delay):
+    with app.app_context():
+        found = meetings.create_meeting(meetings.MeetingData(
+            utcnow() + delay, "示范会议室", "1. 审议电费投诉"), None)
+        db.session.commit()
+        return found.id
+
+
+def test_a_page_that_changes_with_time_is_kept_no_longer(app, committee):  # noqa: F811
+    later = _meeting_in(app, timedelta(hours=2))
+    client = app.test_client()
+    for url in (f"/committee/meetings/{later}?lang=en", "/committee/?lang=en",
+                "/committee/meetings/?lang=en"):
+        first = client.get(url)
+        kept, rendered = _rendered(app, client, url)
+        assert first.status_code == kept.status_code == 200
+        assert rendered == [], url
+        assert kept.last_modified is not None
+    # A meeting that begins within the second: its page (and the lists showing it as the next
+    # meeting) are not kept at all, or they would still announce it after it began.
+    soon = _meeting_in(app, timedelta(milliseconds=500))
+    for url in (f"/committee/meetings/{soon}?lang=en", "/committee/?lang=en"):
+        client.get(url)
+        _kept, rendered = _rendered(app, client, url)
+        assert rendered != [], url
+
+
+@pytest.mark.parametrize("url", [
+    "/committee/?lang=en", "/committee/seats", "/committee/members", "/committee/decisions/",
+    "/committee/notices/", "/committee/decisions/feed.atom", "/committee/meetings.ics",
+    "/api/v1/committee", "/api/v1/decisions", "/api/v1/notices", "/transparency/",
+    "/transparency/checkpoints.atom", "/api/v1/transparency/entries", "/api/v1/transparency/key",
+    "/api/v1/transparency/checkpoints", "/api/", "/api/openapi.json",
+    "/open311/v2/discovery.json", "/open311/v2/services.json", "/open311/v2/requests.json"])
+def test_the_committee_the_record_and_open311_are_kept_for_anonymous_readers(
+        app, committee, url):  # noqa: F811
+    client = app.test_client()
+    first = client.get(url)
+    kept, rendered = _rendered(app, client, url)
+    assert first.status_code == kept.status_code == 200, url
+    assert kept.get_data() == first.get_data()
+    assert "ETag" in kept.headers and "Set-Cookie" not in kept.headers
+    assert rendered == []
