@@ -5,33 +5,33 @@ A view opts in with ``@cacheable``. Its answer to an anonymous GET is kept under
 the code's build, the state of the public data (the public-changes counter and the moment it
 last moved), today's date where the customers live, the language, and the address (scheme,
 host, path, and the query ordered by parameter name): a publication, a change of day, a
-language or a new deployment each make a new key, and the old entries are never asked for
-again (they go after an hour). The state comes from this process's listener on PostgreSQL
-(no query), else from one small query instead of the page's own.
+language or a new deployment each make a new key, and the old entries are never asked for again
+(they go after an hour). The state comes from this process's listener on PostgreSQL (no query),
+else from one small query instead of the page's own.
 
 What is never kept: a signed-in visitor's page (or one whose browser holds a session with
-anything but its language: a pending message, a case opened with its code), an answer that
-is not 200, that sets a cookie or touches the session (a form's CSRF token), that says
-``no-store``, or a HEAD answered without a body. A kept page is served whole, headers
-included, after the usual before-request checks (input guard, rate limits), and the after-
-request hooks run on it again.
+anything but its language, its CSRF token and keys declared ``not_shown``: a pending message, a
+case opened with its code), an answer that is not 200, that sets a cookie or changes the
+session, that says ``no-store``, or a HEAD answered without a body. A kept page is served
+whole, headers included, after the usual before-request checks (input guard, rate limits), and
+the after-request hooks run on it again.
 
-A page with a form is kept too: while it is built, the form's CSRF token (and any other
-value of its own that each visitor must get, ``for_each_visitor``) is a random marker, and
-each visitor's own value replaces the marker when the page is served (which is when its
-session gets the token). Such a page is ``no-store`` for browsers and proxies, without
-validators.
+A page with a form is kept too: while it is built, the form's CSRF token (and any other value
+of its own that each visitor must get, ``for_each_visitor``) is a random marker, and each
+visitor's own value replaces the marker when the page is served (which is when its session gets
+the token). Such a page is ``no-store`` for browsers and proxies, without validators.
 
-A page that changes with time alone (the next meeting, a deadline) says when
-(``valid_until``), and is kept no longer.
+A page that changes with time alone (the next meeting, a deadline) says when (``valid_until``),
+and is kept no longer.
 
-Every other cacheable answer carries an ``ETag`` (of its body), a ``Last-Modified`` (the last public
-change, the start of the day or the start of this process, whichever is latest, unless the
-view gave its own) and ``Cache-Control: public, no-cache`` (a proxy may keep it and ask again
-with ``If-None-Match``: a 304 costs no page), or ``max-age`` if ``PORTAL_PAGE_CACHE_MAX_AGE``
-allows proxies to be that many seconds late. Pages are kept in each process's memory
-(``PORTAL_PAGE_CACHE_ENTRIES`` pages) or, with ``PORTAL_CACHE_REDIS_URL``, in the Redis the
-workers share; an unreachable Redis means no cache, never an error.
+Every other cacheable answer carries an ``ETag`` (of its body), a ``Last-Modified`` (the last
+public change, the start of the day or the start of this process, whichever is latest; the
+moment it was built for a page that changes with time; unless the view gave its own) and
+``Cache-Control: public, no-cache`` (a proxy may keep it and ask again with ``If-None-Match``:
+a 304 costs no page), or ``max-age`` if ``PORTAL_PAGE_CACHE_MAX_AGE`` allows proxies to be that
+many seconds late. Pages are kept in each process's memory (``PORTAL_PAGE_CACHE_ENTRIES``
+pages) or, with ``PORTAL_CACHE_REDIS_URL``, in the Redis the workers share; an unreachable
+Redis means no cache, never an error.
 """
 
 from __future__ import annotations
