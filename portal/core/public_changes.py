@@ -81,6 +81,7 @@ def changed(session: Session | None = None) -> None:
     (session or db.session()).info[CHANGED] = True
 
 
+READER = "portal.public_changes.reader"
 _QUERY = sa.select(PublicChange.generation, PublicChange.changed_at).where(PublicChange.id == 1)
 
 
@@ -91,7 +92,12 @@ def _reader() -> sa.Engine | None:
     url = db.engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return None
-    return db.engine.execution_options(isolation_level="AUTOCOMMIT")
+    # Made once per app: each ``execution_options`` makes an engine and registers listeners.
+    found: sa.Engine | None = current_app.extensions.get(READER)
+    if found is None:
+        found = current_app.extensions[READER] = db.engine.execution_options(
+            isolation_level="AUTOCOMMIT")
+    return found
 
 
 def current(listen: bool = False) -> tuple[int, datetime] | None:

@@ -504,3 +504,10 @@ def test_the_committee_the_record_and_open311_are_kept_for_anonymous_readers(
     assert kept.get_data() == first.get_data()
     assert "ETag" in kept.headers and "Set-Cookie" not in kept.headers
     assert rendered == []
+
+
+def test_the_counter_is_read_through_one_engine_made_once(app):
+    """Each ``execution_options`` makes an engine and registers listeners: once per app, not
+    once per request."""
+    with app.app_context():
+        assert public_changes._reader() is public_changes._reader()
