@@ -111,8 +111,9 @@ def _read_limit() -> str:
 
 
 limit_by_key = limiter.limit(_key_limit, key_func=_limit_key, methods=["POST"])
-# One count of reads per client address for every call (HEAD runs the view too).
-limit_reads = limiter.shared_limit(_read_limit, scope="open311-reads", methods=["GET", "HEAD"])
+# One count of reads per client address for every call, on the blueprint: checked before the
+# page cache answers (a limit on a view is checked only when the view runs).
+limiter.shared_limit(_read_limit, scope="open311-reads", methods=["GET", "HEAD"])(open311)
 
 
 def _check_jurisdiction(values: Any) -> None:
@@ -133,7 +134,6 @@ def jurisdiction() -> str:
             params=[FORMAT, JURISDICTION, schemas.ANY_KEY, LANG],
             ok=both(_l("The discovery document."), schemas.DISCOVERY),
             errors=(404, 429))
-@limit_reads
 @open_to_all
 @cacheable
 def discovery(fmt: str) -> Response:
@@ -160,7 +160,6 @@ def discovery(fmt: str) -> Response:
             params=[FORMAT, JURISDICTION, schemas.ANY_KEY, LANG],
             ok=both(_l("The services."), schemas.SERVICES),
             errors=(400, 404, 429))
-@limit_reads
 @open_to_all
 @cacheable
 def services(fmt: str) -> Response:
@@ -177,7 +176,6 @@ def services(fmt: str) -> Response:
                     JURISDICTION, schemas.ANY_KEY, LANG],
             ok=both(_l("The service's attributes."), schemas.DEFINITION),
             errors=(400, 404, 429))
-@limit_reads
 @open_to_all
 @cacheable
 def service_definition(service_code: str, fmt: str) -> Response:
@@ -210,7 +208,6 @@ def _only(known: set[str]) -> None:
             params=[FORMAT, *schemas.SEARCH],
             ok=both(_l("The service requests found."), schemas.REQUESTS),
             errors=(400, 403, 404, 429))
-@limit_reads
 @open_to_all
 @cacheable
 def requests(fmt: str) -> Response:
@@ -233,7 +230,6 @@ def requests(fmt: str) -> Response:
                           location="path"), FORMAT, JURISDICTION, schemas.API_KEY, LANG],
             ok=both(_l("A list of one service request."), schemas.REQUESTS),
             errors=(400, 403, 404, 429))
-@limit_reads
 @open_to_all
 @cacheable
 def one_request(service_request_id: str, fmt: str) -> Response:

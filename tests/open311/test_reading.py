@@ -201,6 +201,17 @@ def test_reads_share_one_limit_per_client_head_included(make_app):
     assert refused.status_code == 429 and "Retry-After" in refused.headers
 
 
+def test_a_kept_answer_still_counts_against_the_limit(make_app):
+    """Answers are kept for anonymous readers (the page cache answers before the view runs):
+    the limit is checked before that."""
+    app = make_app(RATELIMIT_ENABLED=True, OPEN311_READ_LIMIT="3 per minute")
+    client = app.test_client()
+    answers = [client.get(f"{BASE}/services.json") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[1].get_data() == answers[0].get_data()  # kept
+    assert answers[3].get_json()[0]["code"] == 429
+
+
 def test_every_read_takes_a_key_a_jurisdiction_in_any_case_and_refuses_the_rest(client, key):
     for url in ("/discovery.json", "/services.json", "/services/BIZ-FEE.json"):
         assert client.get(f"{BASE}{url}", query_string={
