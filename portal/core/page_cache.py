@@ -134,6 +134,8 @@ def cacheable(view: F) -> F:
 
 
 def _noted() -> dict[str, Any] | None:
+    if not has_request_context():  # a command, a job: nothing is kept
+        return None
     found: dict[str, Any] | None = request.environ.get(NOTED)
     return found
 
@@ -265,8 +267,10 @@ def _headers(response: Response) -> None:
     if noted["fill"]:  # each visitor's own: no browser or proxy keeps it
         response.headers["Cache-Control"] = "no-store"
         return
-    if not request.path.startswith("/api/"):
+    if "Cache-Control" not in response.headers:  # the API and some views give their own
         seconds = current_app.config["PAGE_CACHE_MAX_AGE"]
+        if "until" in noted:  # a proxy must not serve it past the moment it changes
+            seconds = max(0, min(seconds, int(_seconds_left(noted))))
         response.headers["Cache-Control"] = (f"public, max-age={seconds}" if seconds
                                              else "public, no-cache")
     response.vary.update(("Accept-Language", "Cookie"))
@@ -319,10 +323,15 @@ def _fill(response: Response, noted: dict[str, Any]) -> Response:
     return response
 
 
+def _seconds_left(noted: dict[str, Any]) -> float:
+    left: float = (noted["until"] - datetime.now(UTC)).total_seconds()
+    return left
+
+
 def _write(noted: dict[str, Any], response: Response) -> None:
     seconds = PAGE_SECONDS
     if "until" in noted:  # whole seconds left, never a moment past it
-        seconds = min(seconds, int((noted["until"] - datetime.now(UTC)).total_seconds()))
+        seconds = min(seconds, int(_seconds_left(noted)))
     if seconds <= 0 or not shared_cache.usable():
         return
     headers = [(name, value) for name, value in response.headers.items()

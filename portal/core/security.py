@@ -47,7 +47,9 @@ def allow_framing() -> None:
 def add_security_headers(response: Response) -> Response:
     """Set the security headers unless a view chose its own value."""
     hashes = g.get("csp_style_hashes", ())
-    framable = g.get("csp_allow_framing", False)
+    # A kept page (served without its view) carries the policy its view chose.
+    framable = g.get("csp_allow_framing", False) or "frame-ancestors *" in (
+        response.headers.get("Content-Security-Policy") or "")
     if hashes or framable:
         extra = "".join(f" 'sha256-{value}'" for value in hashes)
         policy = "; ".join(CSP_DIRECTIVES).format(style_hashes=extra)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from flask import Flask, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import FileSystemBytecodeCache, pass_context
+from jinja2.bccache import Bucket
 from jinja2.filters import FILTERS as DEFAULT_FILTERS
 from markupsafe import Markup
 
@@ -175,25 +177,52 @@ def never_fold(app: Flask) -> None:
             app.jinja_env.filters[name] = _per_request(function)
 
 
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, which a directory gone or full only slows down: the
+    template is compiled for this process instead (a page is never an error for it)."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError as exc:
+            logging.getLogger(__name__).warning("A compiled template was not kept: %s", exc)
+
+
+def _own_directory(directory: Path) -> None:
+    """Make ``directory`` the portal's own (0700), or say why it cannot be: Jinja runs what it
+    finds there, so nobody else may write to it."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    found = directory.stat()
+    if found.st_uid != os.getuid():
+        raise PermissionError(f"{directory} belongs to another user")
+    if found.st_mode & 0o077:
+        directory.chmod(0o700)
+
+
 def _keep_compiled(app: Flask) -> None:
     """Keep compiled templates in ``PORTAL_TEMPLATE_CACHE_DIR``, under the build's digest: Jinja
     checks a compiled template against its source only, not against the filters and settings
     it was compiled with (another build's are removed). Jinja writes each file whole, so
-    workers may share the directory; it is the portal's own (0700): Jinja runs what it finds
-    there."""
+    workers may share the directory."""
     where = app.config["TEMPLATE_CACHE_DIR"]
     if where == "off":
         return
     directory, prefix = Path(where), f"portal-{build.digest()}-"
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _own_directory(directory)
         for stale in directory.glob("portal-*.cache"):
             if not stale.name.startswith(prefix):
                 stale.unlink(missing_ok=True)
     except OSError as exc:
         logging.getLogger(__name__).warning("Templates are compiled by each worker: %s", exc)
         return
-    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(directory), prefix + "%s.cache")
+    app.jinja_env.bytecode_cache = _CompiledTemplates(str(directory), prefix + "%s.cache")
 
 
 def init_app(app: Flask) -> None:

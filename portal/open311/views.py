@@ -252,6 +252,15 @@ def _private(response: Response, key: ApiKey | None) -> Response:
     return response
 
 
+@open311.after_request
+def _keyed_answers_are_private(response: Response) -> Response:
+    """No answer to a call that carries an api_key (valid or not) is kept by anyone: its
+    address holds a partner's secret."""
+    if _presented():
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @open311.post("/requests.<fmt>")
 @documented(TAG, _l("File a complaint for a partner channel"),
             description=_l("Needs a partner's api_key. The answer gives the tracking number "

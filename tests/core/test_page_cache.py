@@ -511,3 +511,34 @@ def test_the_counter_is_read_through_one_engine_made_once(app):
     once per request."""
     with app.app_context():
         assert public_changes._reader() is public_changes._reader()
+
+
+def test_a_proxy_may_not_keep_a_page_past_the_moment_it_changes(app, committee):  # noqa: F811
+    app.config["PAGE_CACHE_MAX_AGE"] = 600
+    soon = _meeting_in(app, timedelta(seconds=100))
+    page = app.test_client().get(f"/committee/meetings/{soon}", headers=EN)
+    seconds = int(page.headers["Cache-Control"].split("max-age=")[1])
+    assert 0 < seconds <= 100
+    assert app.test_client().get("/committee/seats", headers=EN).headers[
+        "Cache-Control"] == "public, max-age=600"
+
+
+def test_the_next_meeting_can_be_asked_outside_a_request(app, committee):  # noqa: F811
+    _meeting_in(app, timedelta(hours=2))
+    with app.app_context():
+        assert len(meetings.upcoming(utcnow())) == 1
+
+
+def test_the_api_reference_page_says_how_it_may_be_kept(client):
+    page = client.get("/api/", headers=EN)
+    assert page.headers["Cache-Control"] == "public, no-cache" and "ETag" in page.headers
+
+
+@pytest.mark.parametrize("path", ["/open311/v2/discovery.json", "/open311/v2/services.json"])
+def test_an_open311_read_with_a_key_is_never_kept_by_anyone(app, path):
+    client = app.test_client()
+    first = client.get(path, query_string={"api_key": "made-up"})
+    again = client.get(f"{path}?api_key=made-up")
+    assert first.headers["Cache-Control"] == "private, no-store"
+    assert again.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in again.headers

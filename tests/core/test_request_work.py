@@ -3,6 +3,7 @@ request, and compiled templates are kept for the next worker."""
 
 from __future__ import annotations
 
+import shutil
 import stat
 
 import flask_babel
@@ -86,3 +87,21 @@ def test_a_page_compiled_in_one_language_is_right_in_the_other(client, demo_fees
     client.get("/fees/check?tariff=RES-TOU-ZJ&lang=zh_Hans_CN")
     page = client.get("/fees/check?tariff=RES-TOU-ZJ&lang=en").get_data(as_text=True)
     assert 'Printed on the bill as <span lang="zh-Hans">年累计电量</span>' in page
+
+
+def test_a_template_cache_gone_or_full_only_slows_pages_down(tmp_path):
+    where = tmp_path / "compiled"
+    app = make_test_app(tmp_path, TEMPLATE_CACHE_DIR=str(where))
+    client = app.test_client()
+    assert client.get("/about").status_code == 200
+    shutil.rmtree(where)  # a tmp cleaner, a full disk
+    assert client.get("/committee/").status_code == 200
+    assert client.get("/complaints/new").status_code == 200
+
+
+def test_a_template_cache_others_may_write_to_is_made_the_portals_own(tmp_path):
+    where = tmp_path / "compiled"
+    where.mkdir()
+    where.chmod(0o777)
+    make_test_app(tmp_path, TEMPLATE_CACHE_DIR=str(where))
+    assert stat.S_IMODE(where.stat().st_mode) == 0o700
