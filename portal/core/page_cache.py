@@ -14,7 +14,8 @@ anything but its language, its CSRF token and keys declared ``not_shown``: a pen
 case opened with its code), an answer that is not 200, that sets a cookie or changes the
 session, that says ``no-store``, or a HEAD answered without a body. A kept page is served
 whole, headers included, after the usual before-request checks (input guard, rate limits), and
-the after-request hooks run on it again.
+the after-request hooks run on it again. A rate limit of a cacheable view must be its
+blueprint's or the app's: Flask-Limiter checks a view's own limit only when the view runs.
 
 A page with a form is kept too: while it is built, the form's CSRF token (and any other value
 of its own that each visitor must get, ``for_each_visitor``) is a random marker, and each
