@@ -68,6 +68,8 @@ def index() -> str:
 def new() -> Any:
     """The blank complaint form; no account is needed."""
     form = ComplaintForm()
+    if any(request.args.get(name) for name in ComplaintForm.PREFILLED):
+        page_cache.not_kept()  # a person's words, from the bill check: not for a shared cache
     form.fill_from(request.args)
     form.submission_key.data = page_cache.for_each_visitor(web.NEW_FORM_KEY)
     return form_page(form)
@@ -102,6 +104,7 @@ def track() -> Any:
     """Open one's case with its tracking number and secret code."""
     form = TrackForm()
     if not form.is_submitted() and request.args.get("number"):
+        page_cache.not_kept()  # a person's tracking number
         form.number.data = request.args["number"]
     if form.validate_on_submit():
         # NFKC and upper() can lengthen text (ß -> SS): keep to what the column holds.

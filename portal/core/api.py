@@ -19,7 +19,7 @@ from flask_sqlalchemy.pagination import Pagination
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from portal.core import apidoc
+from portal.core import apidoc, page_cache
 from portal.core.paging import parse_page
 from portal.core.templating import query_args
 from portal.extensions import csrf
@@ -91,7 +91,9 @@ def _open_to_all(response: Response) -> Response:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers.setdefault("Access-Control-Expose-Headers", "Link, X-Total-Count")
-        if response.status_code == 200:
+        # A kept answer gets the page cache's (never late after a publication, unless
+        # PORTAL_PAGE_CACHE_MAX_AGE says so).
+        if response.status_code == 200 and not page_cache.in_use():
             response.headers.setdefault("Cache-Control", f"public, max-age={CACHE_SECONDS}")
     # Labels and messages follow the reader's language: a shared cache must keep one copy per
     # language (unless it is the same for everyone: ``same_for_everyone``).

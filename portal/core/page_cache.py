@@ -117,6 +117,14 @@ def _csrf_token() -> str:
     return token
 
 
+def not_kept() -> None:
+    """The page being built holds what must not sit in a shared cache for an hour (text a
+    link filled into a form): build it for this visitor alone."""
+    noted = _noted()
+    if noted is not None:
+        noted["until"] = datetime.fromtimestamp(0, UTC)
+
+
 def valid_until(moment: datetime | None) -> None:
     """The page being built shows what changes at ``moment`` (a meeting begins, a deadline
     passes): keep it no longer than that. None: nothing to change."""
@@ -162,7 +170,9 @@ def _anonymous() -> bool:
 
 def _wanted() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
-    return (current_app.config["PAGE_CACHE"] and request.method in ("GET", "HEAD")
+    # In debug mode templates change under the running process: nothing is kept.
+    return (current_app.config["PAGE_CACHE"] and not current_app.debug
+            and request.method in ("GET", "HEAD")
             and getattr(view, MARK, False) and len(request.query_string) <= MAX_QUERY
             and _anonymous())
 
@@ -300,6 +310,8 @@ def _keep(response: Response) -> Response:
             _write(noted, response)
     if noted["fill"]:
         return _fill(response, noted)
+    if session.modified:  # ?lang= in a new session: this answer sets a cookie
+        response.headers["Cache-Control"] = "private, no-cache"
     return response.make_conditional(request)
 
 

@@ -256,7 +256,7 @@ def _private(response: Response, key: ApiKey | None) -> Response:
 def _keyed_answers_are_private(response: Response) -> Response:
     """No answer to a call that carries an api_key (valid or not) is kept by anyone: its
     address holds a partner's secret."""
-    if _presented():
+    if request.method in ("GET", "HEAD") and _presented():
         response.headers["Cache-Control"] = "private, no-store"
     return response
 

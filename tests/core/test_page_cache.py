@@ -542,3 +542,33 @@ def test_an_open311_read_with_a_key_is_never_kept_by_anyone(app, path):
     assert first.headers["Cache-Control"] == "private, no-store"
     assert again.headers["Cache-Control"] == "private, no-store"
     assert "ETag" not in again.headers
+
+
+@pytest.mark.parametrize("url", ["/complaints/new?description=我家电表走得太快",
+                                 "/complaints/track?number=TS-2026-000001"])
+def test_a_form_filled_from_a_link_is_built_for_its_visitor_alone(app, url):
+    client = app.test_client()
+    client.get(url)
+    again, rendered = _rendered(app, app.test_client(), url)
+    assert again.status_code == 200 and rendered != []
+
+
+def test_api_answers_kept_are_never_late_after_a_publication(fees):
+    for url in ("/api/v1/fees", "/open311/v2/services.json"):
+        answer = fees.test_client().get(url)
+        assert answer.headers["Cache-Control"] == "public, no-cache", url
+
+
+def test_a_kept_page_that_sets_a_cookie_is_not_public(fees):
+    fees.test_client().get("/tariffs/", headers=EN)  # kept
+    switched = fees.test_client().get("/tariffs/?lang=en")  # a new session: a cookie
+    assert "Set-Cookie" in switched.headers
+    assert switched.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_nothing_is_kept_in_debug_mode(fees):
+    fees.debug = True
+    client = fees.test_client()
+    client.get("/fees/", headers=EN)
+    _again, rendered = _rendered(fees, client, "/fees/")
+    assert rendered != []
