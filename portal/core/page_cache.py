@@ -123,6 +123,7 @@ def not_kept() -> None:
     noted = _noted()
     if noted is not None:
         noted["until"] = datetime.fromtimestamp(0, UTC)
+        noted["private"] = True
 
 
 def valid_until(moment: datetime | None) -> None:
@@ -278,7 +279,9 @@ def _headers(response: Response) -> None:
     if noted["fill"]:  # each visitor's own: no browser or proxy keeps it
         response.headers["Cache-Control"] = "no-store"
         return
-    if "Cache-Control" not in response.headers:  # the API and some views give their own
+    if noted.get("private"):  # built for this visitor alone
+        response.headers["Cache-Control"] = "private, no-cache"
+    elif "Cache-Control" not in response.headers:  # the API and some views give their own
         seconds = current_app.config["PAGE_CACHE_MAX_AGE"]
         if "until" in noted:  # a proxy must not serve it past the moment it changes
             seconds = max(0, min(seconds, int(_seconds_left(noted))))
