@@ -38,7 +38,7 @@ from tests.conftest import TEST_DATA_KEY, AuthActions
 
 SIZES = tuple(int(n) for n in os.environ.get(
     "PORTAL_BENCH_SIZES", "1000,100000,1000000").split(","))
-REQUESTS = int(os.environ.get("PORTAL_BENCH_REQUESTS", "60"))
+REQUESTS = int(os.environ.get("PORTAL_BENCH_REQUESTS", "200"))
 OPEN = ("registered", "accepted", "in_progress", "reopened", "escalated")
 COLUMNS = ("id", "tracking_number", "year", "sequence", "submission_digest", "code_hash", "type",
            "category_code", "district_code", "subject", "description", "consent_contact",
