@@ -90,9 +90,12 @@ def _init_extensions(app: Flask) -> None:
     from portal import i18n
     from portal.core import (
         cache,
+        domains,
         errors,
         formatting,
         input_guard,
+        jobs_cli,
+        jobs_views,
         keys,
         request_log,
         security,
@@ -132,3 +135,7 @@ def _init_extensions(app: Flask) -> None:
     errors.init_app(app)
     app.register_blueprint(vendor.bp)
     app.cli.add_command(keys.data_key_cli)
+    app.cli.add_command(jobs_cli.jobs_cli)
+    app.cli.add_command(jobs_cli.worker_command)
+    domains.add_private_tables(app, "jobs")  # work to do: no public page shows it
+    jobs_views.init_app(app)

@@ -157,6 +157,10 @@ OPTIONS: tuple[Option, ...] = (
            "figures extracted at different times cannot be subtracted.", _parse_int),
     Option("CHECK_STEP_MINUTES", 60,
            "How long the check step of the complaint form stays valid.", _parse_int),
+    Option("QUEUE_URL", "",
+           "Redis for background jobs (emails), e.g. `redis://127.0.0.1:6379/2`, run by "
+           "`flask --app portal worker`; empty: each web process runs them on a thread of its "
+           "own after the commit."),
     Option("MAIL_SERVER", "",
            "SMTP host for emails to complainants who asked to be contacted; empty: no email."),
     Option("MAIL_PORT", 25, "SMTP port.", _parse_int),

@@ -60,7 +60,7 @@ STAFF = ["/accounts/", "/accounts/password", "/staff/complaints/", "/staff/compl
          "/staff/commitments/", "/staff/commitments/new", "/staff/commitments/import",
          "/staff/commitments/REPAIR-ARRIVAL/versions/new",
          "/staff/commitments/REPAIR-ARRIVAL/versions/1", "/staff/partners/",
-         "/staff/complaints/?channel=web"]
+         "/staff/complaints/?channel=web", "/staff/jobs/"]
 COMMITTEE = ["/staff/complaints/committee/", "/staff/complaints/committee/{escalated}",
              "/staff/complaints/committee/?status=pending", "/staff/complaints/committee/?month=x",
              "/staff/committee/work/", "/staff/committee/work/decisions/new",

@@ -7,12 +7,28 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.accounts.models import User
-from portal.core import mail
+from portal.core import jobs, mail
 from portal.core.models import utcnow
+from portal.extensions import db
+
+LOGIN_WARNING = "login-warning-email"
+
+
+def later_throttle_started(user: User) -> None:
+    """Warn the owner once the failure count is saved (a background job)."""
+    jobs.later(LOGIN_WARNING, user_id=user.id)
+
+
+@jobs.handler(LOGIN_WARNING)
+def _warn(user_id: int) -> None:
+    user = db.session.get(User, user_id)
+    if user is not None:
+        throttle_started(user)
 
 
 def throttle_started(user: User) -> bool:
-    """Tell the owner that failed attempts made the account wait; True if sent."""
+    """Tell the owner that failed attempts made the account wait; True if sent, False if there
+    is nowhere to send it; raises if the mail server refused (the job tries again)."""
     if not mail.configured() or not user.email:
         return False
     with force_locale(current_app.config["DEFAULT_LOCALE"]):
@@ -21,4 +37,4 @@ def throttle_started(user: User) -> bool:
                           username=user.username),
             render_template("accounts/email_throttled.txt", user=user, now=utcnow(),
                             failures=user.failed_logins))
-    return mail.send(message, f"failed-login warning for account {user.id}")
+    return mail.deliver(message, f"failed-login warning for account {user.id}")

@@ -132,8 +132,7 @@ def _refuse_counting_the_failure(error: services.LoginFailedError | services.Inv
     """Refuse, but keep the failure count; warn the owner once it is saved, if waits began."""
     transactions.keep_despite_refusal()
     if error.throttle_started is not None:
-        user = error.throttle_started
-        transactions.after_commit(lambda: notify.throttle_started(user))
+        notify.later_throttle_started(error.throttle_started)
     report(error, form)
 
 

@@ -1,8 +1,9 @@
 """Emails to complainants who gave an address and asked to be contacted.
 
-Sent after the change is committed, in the complainant's language, with the tracking number and
-a link to the tracking page but never the secret code. A failed delivery is logged (without the
-address) and does not undo the change.
+Sent by a background job once the change is committed (``portal.core.jobs``), in the
+complainant's language, with the tracking number and a link to the tracking page but never the
+secret code. A failed delivery is logged (without the address), tried again, and never undoes
+the change.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.complaints.models import Complaint
-from portal.core import mail, protection, transactions
+from portal.core import jobs, mail, protection
+from portal.extensions import db
+
+CASE_EMAIL = "complaint-email"
 
 
 def _tracking_url(complaint: Complaint) -> str:
@@ -23,7 +27,8 @@ def _tracking_url(complaint: Complaint) -> str:
 
 
 def case_changed(complaint: Complaint) -> bool:
-    """Tell the complainant that their case has a new reply or status; True if sent."""
+    """Tell the complainant that their case has a new reply or status; True if sent, False if
+    there is nowhere to send it; raises if the mail server refused (the job tries again)."""
     if not mail.configured() or not complaint.consent_contact:
         return False
     address = protection.decrypt(complaint.contact_email_enc)
@@ -35,9 +40,17 @@ def case_changed(complaint: Complaint) -> bool:
                        number=complaint.tracking_number, status=complaint.status.title),
             render_template("complaints/email.txt", complaint=complaint,
                             url=_tracking_url(complaint)))
-    return mail.send(message, f"complaint {complaint.tracking_number}")
+    return mail.deliver(message, f"complaint {complaint.tracking_number}")
+
+
+@jobs.handler(CASE_EMAIL)
+def _send(complaint_id: int) -> None:
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is not None:
+        case_changed(complaint)
 
 
 def when_committed(complaint: Complaint) -> None:
-    """Tell the complainant about their case once the request's change is committed."""
-    transactions.after_commit(lambda: case_changed(complaint))
+    """Tell the complainant about their case once the request's change is committed (a
+    background job: the request does not wait for the mail server)."""
+    jobs.later(CASE_EMAIL, complaint_id=complaint.id)

@@ -1,7 +1,7 @@
 """Outgoing email over SMTP (``PORTAL_MAIL_*``): one place that connects, sends and checks.
 
-Callers send after their change is committed; a failed delivery is logged without the address
-and never undoes the change.
+Emails are sent by background jobs (``portal.core.jobs``) once their change is committed: a
+failed delivery is logged without the address, tried again, and never undoes the change.
 """
 
 from __future__ import annotations
@@ -43,6 +43,15 @@ def new_message(to: str, subject: str, body: str) -> EmailMessage:
 
 def send(message: EmailMessage, what: str) -> bool:
     """Deliver one message; ``what`` names it in the log (never the address). True if sent."""
+    try:
+        return deliver(message, what)
+    except (OSError, smtplib.SMTPException):
+        return False
+
+
+def deliver(message: EmailMessage, what: str) -> bool:
+    """Deliver one message, raising if the server cannot take it (a job tries again); False
+    if no server is configured."""
     if not configured():
         return False
     try:
@@ -50,7 +59,7 @@ def send(message: EmailMessage, what: str) -> bool:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
         logger.warning("email not sent (%s): %s", what, type(error).__name__)
-        return False
+        raise
     return True
 
 

@@ -5,8 +5,9 @@ the view raised, answered 400 or more, or reported a refusal (``refused()``). Tw
 the opposite: records of a refusal (failed logins, failed look-ups) must be kept although the
 answer is 401 or 429, so such a view calls ``keep_despite_refusal()``.
 
-Side effects that must not happen unless the data is saved (emails) are handed to
-``after_commit`` and run only once the commit succeeded. The transparency log's checkpoints are
+Side effects that must not happen unless the data is saved are handed to ``after_commit`` and
+run only once the commit succeeded (emails are background jobs, ``portal.core.jobs``, handed
+on that way). The transparency log's checkpoints are
 not such a side effect: they are signed inside the publishing transaction (a ``before_commit``
 hook), so that entries and their checkpoint are saved together or not at all.
 """
