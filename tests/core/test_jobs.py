@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -177,3 +180,11 @@ def test_a_queue_that_is_down_loses_nothing(make_app, smtp):  # noqa: F811
 def test_the_worker_needs_a_queue(app):
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code != 0 and "PORTAL_QUEUE_URL is not set" in result.output
+
+
+def test_the_procfile_runs_the_web_and_the_worker():
+    honcho = Path(sys.executable).with_name("honcho")
+    checked = subprocess.run([str(honcho), "check"], cwd=Path(__file__).parents[2],
+                             capture_output=True, text=True, check=False, timeout=60)
+    assert checked.returncode == 0, checked.stderr
+    assert "(web, worker)" in checked.stderr + checked.stdout
