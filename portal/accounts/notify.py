@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,18 +17,20 @@ LOGIN_WARNING = "login-warning-email"
 
 
 def later_throttle_started(user: User) -> None:
-    """Warn the owner once the failure count is saved (a background job)."""
-    jobs.later(LOGIN_WARNING, user_id=user.id)
+    """Warn the owner once the failure count is saved (a background job, which tells of the
+    count and the moment of this failure, whenever it runs)."""
+    jobs.later(LOGIN_WARNING, user_id=user.id, failures=user.failed_logins,
+               at=utcnow().isoformat())
 
 
 @jobs.handler(LOGIN_WARNING)
-def _warn(user_id: int) -> None:
+def _warn(user_id: int, failures: int, at: str) -> None:
     user = db.session.get(User, user_id)
     if user is not None:
-        throttle_started(user)
+        throttle_started(user, failures, datetime.fromisoformat(at))
 
 
-def throttle_started(user: User) -> bool:
+def throttle_started(user: User, failures: int, at: datetime) -> bool:
     """Tell the owner that failed attempts made the account wait; True if sent, False if there
     is nowhere to send it; raises if the mail server refused (the job tries again)."""
     if not mail.configured() or not user.email:
@@ -35,6 +39,6 @@ def throttle_started(user: User) -> bool:
         message = mail.new_message(
             user.email, _("Failed logins on your account %(username)s",
                           username=user.username),
-            render_template("accounts/email_throttled.txt", user=user, now=utcnow(),
-                            failures=user.failed_logins))
+            render_template("accounts/email_throttled.txt", user=user, now=at,
+                            failures=failures))
     return mail.deliver(message, f"failed-login warning for account {user.id}")

@@ -12,6 +12,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from portal.complaints.enums import ComplaintStatus
 from portal.complaints.models import Complaint
 from portal.core import jobs, mail, protection
 from portal.extensions import db
@@ -26,9 +27,10 @@ def _tracking_url(complaint: Complaint) -> str:
                                             number=complaint.tracking_number, _external=True)
 
 
-def case_changed(complaint: Complaint) -> bool:
+def case_changed(complaint: Complaint, status: ComplaintStatus | None = None) -> bool:
     """Tell the complainant that their case has a new reply or status; True if sent, False if
-    there is nowhere to send it; raises if the mail server refused (the job tries again)."""
+    there is nowhere to send it; raises if the mail server refused (the job tries again).
+    ``status``: the one the change set (a later change has its own email)."""
     if not mail.configured() or not complaint.consent_contact:
         return False
     address = protection.decrypt(complaint.contact_email_enc)
@@ -37,20 +39,20 @@ def case_changed(complaint: Complaint) -> bool:
     with force_locale(complaint.language):
         message = mail.new_message(
             address, _("Your complaint %(number)s: %(status)s",
-                       number=complaint.tracking_number, status=complaint.status.title),
+                       number=complaint.tracking_number, status=(status or complaint.status).title),
             render_template("complaints/email.txt", complaint=complaint,
-                            url=_tracking_url(complaint)))
+                            status=status or complaint.status, url=_tracking_url(complaint)))
     return mail.deliver(message, f"complaint {complaint.tracking_number}")
 
 
 @jobs.handler(CASE_EMAIL)
-def _send(complaint_id: int) -> None:
+def _send(complaint_id: int, status: str | None = None) -> None:
     complaint = db.session.get(Complaint, complaint_id)
     if complaint is not None:
-        case_changed(complaint)
+        case_changed(complaint, ComplaintStatus(status) if status else None)
 
 
 def when_committed(complaint: Complaint) -> None:
     """Tell the complainant about their case once the request's change is committed (a
     background job: the request does not wait for the mail server)."""
-    jobs.later(CASE_EMAIL, complaint_id=complaint.id)
+    jobs.later(CASE_EMAIL, complaint_id=complaint.id, status=complaint.status.value)

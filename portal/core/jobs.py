@@ -15,8 +15,9 @@ A failed attempt is tried again after 10 seconds, a minute, 5 minutes and 30 min
 fifth the job is ``failed``, which administrators see on the jobs page and can send again. The
 duty ``flask --app portal jobs run-due`` hands on every job whose time has come that nobody
 holds (a queue that was down, a process that stopped while a retry waited): run it every
-minute. Each run takes the job's row first (on PostgreSQL ``FOR UPDATE SKIP LOCKED``), so a
-job is never run twice at once.
+minute. A runner takes a job with one UPDATE that only one runner can win, and holds it for
+15 minutes (a runner that dies lets it go then), so a job is never run twice at once. A job
+whose error can never succeed (an address the server refuses for good) fails at once.
 """
 
 from __future__ import annotations
@@ -80,14 +81,13 @@ def hand_on(job_id: int, delay: float = 0) -> None:
     """Give the job to the queue, or to a thread of this process; if the queue cannot take it,
     it waits for ``jobs run-due``."""
     url = current_app.config["QUEUE_URL"]
-    if url:
-        try:
-            _enqueue(url, job_id, delay)
-        except Exception as error:  # Redis down: the row waits for the duty
-            logger.warning("job %s not queued (%s): it waits for `jobs run-due`", job_id,
-                           type(error).__name__)
-        return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if url:  # on a thread too: a Redis that does not answer must not hold the request
+        if app.testing:
+            _queue_safely(url, job_id, delay)
+        else:
+            _executor(app).submit(_queue_safely, url, job_id, delay)
+        return
     if app.testing:  # tests see a job done when the request has answered; a retry waits for
         if not delay:  # `jobs run-due` (no thread outlives a test)
             run(job_id)
@@ -98,6 +98,14 @@ def hand_on(job_id: int, delay: float = 0) -> None:
     else:
         timer.daemon = True
         timer.start()
+
+
+def _queue_safely(url: str, job_id: int, delay: float) -> None:
+    try:
+        _enqueue(url, job_id, delay)
+    except Exception as error:  # Redis down: the row waits for the duty
+        logger.warning("job %s not queued (%s): it waits for `jobs run-due`", job_id,
+                       type(error).__name__)
 
 
 def _enqueue(url: str, job_id: int, delay: float) -> None:
@@ -136,8 +144,10 @@ def wait_for_jobs(app: Flask) -> None:
 
 
 def run_queued(job_id: int) -> None:
-    """What an RQ worker runs (inside the app: see ``worker``)."""
-    run(job_id)
+    """What an RQ worker runs: each job in an app context of its own (a fresh database
+    session: a connection lost during one job does not spoil the next)."""
+    with current_app.app_context():
+        run(job_id)
 
 
 def _claim(job_id: int, now: datetime) -> Job | None:
@@ -157,7 +167,11 @@ def _claim(job_id: int, now: datetime) -> Job | None:
 
 def run(job_id: int) -> bool:
     """One attempt at the job, if it is waiting, due and not held; True if it was done."""
-    job = _claim(job_id, utcnow())
+    try:
+        job = _claim(job_id, utcnow())
+    except Exception:
+        db.session.rollback()  # the database went away: the job waits for the next run
+        raise
     if job is None:
         return False
     try:
@@ -180,10 +194,11 @@ def _failed(job_id: int, error: Exception) -> None:
     if job is None:
         return
     job.last_error = type(error).__name__[:80]
-    if job.attempts >= ATTEMPTS:
+    if job.attempts >= ATTEMPTS or getattr(error, "permanent", False):
         job.state, job.finished_at = JobState.FAILED, utcnow()
         db.session.commit()
-        logger.warning("job %s (%s) failed %s times: given up", job_id, job.kind, ATTEMPTS)
+        logger.warning("job %s (%s) failed after %s attempt(s): given up", job_id, job.kind,
+                       job.attempts)
         return
     delay = BACKOFF[job.attempts - 1]
     job.run_after = utcnow() + timedelta(seconds=delay)

@@ -56,7 +56,7 @@ def list_jobs(state: str) -> None:
 
 
 @jobs_cli.command("retry")
-@click.argument("job_id", type=int)
+@click.argument("job_id", type=click.IntRange(1, 2**31 - 1))
 @with_appcontext
 def retry(job_id: int) -> None:
     """Send a failed job again."""

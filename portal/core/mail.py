@@ -49,18 +49,49 @@ def send(message: EmailMessage, what: str) -> bool:
         return False
 
 
+class Undeliverable(smtplib.SMTPException):
+    """The server refused the message for good (a 5xx answer, an address it cannot take):
+    trying again cannot help."""
+
+    permanent = True
+
+
 def deliver(message: EmailMessage, what: str) -> bool:
-    """Deliver one message, raising if the server cannot take it (a job tries again); False
-    if no server is configured."""
+    """Deliver one message, raising if the server did not take it (a job tries again, unless
+    the refusal is for good: ``Undeliverable``); False if no server is configured. Once the
+    server has taken the message, a failing goodbye does not count."""
     if not configured():
         return False
     try:
-        with _connect(TIMEOUT_SECONDS) as smtp:
+        smtp = _connect(TIMEOUT_SECONDS)
+        try:
             smtp.send_message(message)
+        finally:
+            _close(smtp)
     except (OSError, smtplib.SMTPException) as error:
         logger.warning("email not sent (%s): %s", what, type(error).__name__)
+        if _for_good(error):
+            raise Undeliverable(type(error).__name__) from error
         raise
     return True
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+def _for_good(error: Exception) -> bool:
+    """A refusal that will not change: recipients or data refused with 5xx, or a feature the
+    server lacks (an address in Chinese characters without SMTPUTF8)."""
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _text in error.recipients.values())
+    code = getattr(error, "smtp_code", 0)
+    return isinstance(error, smtplib.SMTPResponseException) and 500 <= code < 600
 
 
 def reachable(timeout: float = 3.0) -> bool:

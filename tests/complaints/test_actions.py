@@ -187,7 +187,8 @@ def test_an_email_waits_for_the_commit(app, client, staff, case_in, monkeypatch)
     from portal.complaints import notify
 
     sent = []
-    monkeypatch.setattr(notify, "case_changed", lambda case: sent.append(case.tracking_number))
+    monkeypatch.setattr(notify, "case_changed",
+                        lambda case, status=None: sent.append(case.tracking_number))
     number, _code = case_in("registered", contact_email="a@example.com", consent_contact=True)
     assert _staff_post(client, number, "status", status="accepted").status_code == 302
     assert sent == [number]

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import socket
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -188,3 +190,99 @@ def test_the_procfile_runs_the_web_and_the_worker():
                              capture_output=True, text=True, check=False, timeout=60)
     assert checked.returncode == 0, checked.stderr
     assert "(web, worker)" in checked.stderr + checked.stdout
+
+
+class _Server(socketserver.StreamRequestHandler):
+    """An SMTP server with a will of its own: ``rcpt`` answers RCPT TO, ``quit`` QUIT."""
+
+    rcpt, quit, delivered = "250 ok", "221 bye", []
+
+    def _say(self, line):
+        self.wfile.write((line + "\r\n").encode())
+
+    def handle(self):
+        self._say("220 test ESMTP")
+        for raw in iter(self.rfile.readline, b""):
+            command = raw.decode().strip().upper()
+            if command.startswith("EHLO"):
+                self._say("250-test")
+                self._say("250 8BITMIME")
+            elif command.startswith("RCPT"):
+                self._say(self.rcpt)
+            elif command == "DATA":
+                self._say("354 go")
+                while self.rfile.readline() not in (b".\r\n", b""):
+                    pass
+                self.delivered.append(1)
+                self._say("250 queued")
+            elif command == "QUIT":
+                self._say(self.quit)
+                return
+            else:
+                self._say("250 ok")
+
+
+@pytest.fixture
+def odd_smtp():
+    handler = type("Handler", (_Server,), {"delivered": []})
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server, handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_message_the_server_took_counts_as_sent_however_it_says_goodbye(make_app, odd_smtp):
+    server, handler = odd_smtp
+    handler.quit = "421 closing"
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.server_address[1])
+    number, _code = _file(app, **CONTACT)
+    _post(_staff_client(app), number, "status", status="accepted")
+    assert handler.delivered == [1] and _jobs(app)[0].state == JobState.DONE
+
+
+def test_an_address_refused_for_good_fails_at_once(make_app, odd_smtp):
+    server, handler = odd_smtp
+    handler.rcpt = "550 no such mailbox"
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.server_address[1])
+    number, _code = _file(app, **CONTACT)
+    _post(_staff_client(app), number, "status", status="accepted")
+    [job] = _jobs(app)
+    assert (job.state, job.attempts, job.last_error) == (JobState.FAILED, 1, "Undeliverable")
+
+
+def test_an_email_tells_of_the_change_that_made_it(make_app, smtp):  # noqa: F811
+    """Two quick changes: each email names its own status, whenever it is sent."""
+    controller, inbox = smtp
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, QUEUE_URL="")
+    number, _code = _file(app, **CONTACT)
+    client = _staff_client(app)
+    app.config["MAIL_PORT"] = _free_port()  # the server is away: both wait
+    _post(client, number, "status", status="accepted")
+    _post(client, number, "status", status="in_progress")
+    app.config["MAIL_PORT"] = controller.port
+    _due_now(app)
+    app.test_cli_runner().invoke(args=["jobs", "run-due"])
+    subjects = sorted(message["Subject"] for message in inbox.messages)
+    assert len(subjects) == 2 and subjects[0] != subjects[1]
+
+
+def test_a_worker_recovers_from_a_spoilt_session(app):
+    """A connection lost during one job (here: a statement that failed and was never rolled
+    back) does not spoil the next: each job has a session of its own."""
+    from portal.complaints import notify  # noqa: F401  (the handler)
+
+    with app.app_context():
+        job = jobs.later("complaint-email", complaint_id=999)
+        db.session.commit()
+        job_id = job.id
+        with pytest.raises(sa.exc.DBAPIError):
+            db.session.execute(sa.text("SELECT no_such_column FROM jobs"))
+        jobs.run_queued(job_id)
+    assert _jobs(app)[0].state == JobState.DONE
+
+
+def test_retrying_a_job_that_cannot_exist_says_so(app):
+    result = app.test_cli_runner().invoke(args=["jobs", "retry", "99999999999999999999"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "99999999999999999999" in result.output
