@@ -75,6 +75,7 @@ def test_committee_pending_list(chromium, live_server, viewport, lang):
     assert rows.nth(1).locator("strong.overdue").count() == 0
     counts = page.locator(".tally-count").all_inner_texts()
     assert counts == ["2", "1", "1"]  # pending, of which overdue, decided
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"committee-list-{lang}-{width}")
     assert serious_violations(page) == []
@@ -107,6 +108,7 @@ def test_committee_pending_list(chromium, live_server, viewport, lang):
     page.locator("#decision-outcome-0").check()
     page.locator("#decision-submit").click()
     page.locator(".event-finding").last.wait_for()  # the answer to the submit, once loaded
+    page.wait_for_load_state("load")  # with its stylesheet: else as wide as its text
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"committee-case-{lang}-{width}")
     assert serious_violations(page) == []

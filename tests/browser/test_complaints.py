@@ -111,6 +111,7 @@ def _status(app, number):
 
 
 def _no_sideways_scrolling(page, viewport):
+    page.wait_for_load_state("load")  # with its stylesheet: else as wide as its text
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
 

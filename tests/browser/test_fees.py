@@ -99,7 +99,9 @@ JOURNEY = {
 
 
 def _fits(page, name):
-    """Nothing wider than the screen, no axe violation, and a screenshot to look at."""
+    """Nothing wider than the screen, no axe violation, and a screenshot to look at (once the
+    page and its stylesheet have loaded: measured before, a page is as wide as its text)."""
+    page.wait_for_load_state("load")
     width = page.viewport_size["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width, name
     screenshot(page, f"{name}-{width}")

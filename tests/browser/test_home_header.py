@@ -20,6 +20,7 @@ def nav_hrefs(page) -> list[str]:
 
 
 def scroll_width(page) -> int:
+    page.wait_for_load_state("load")  # with its stylesheet: else as wide as its text
     return page.evaluate("document.documentElement.scrollWidth")
 
 
