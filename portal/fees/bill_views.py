@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from portal.accounts.roles import open_to_all
+from portal.core import page_cache
 from portal.core.clock import local_today, parse_day
 from portal.core.page_cache import cacheable
 from portal.extensions import db
@@ -199,6 +200,8 @@ def _energy_given(part: EnergyPart, form: BillCheckForm) -> bool:
 @cacheable
 def check_my_bill() -> Any:
     """Compare what a bill says with the published tariff and charges. Nothing is stored."""
+    if set(request.args) - {"lang", "tariff"}:
+        page_cache.not_kept()  # a person's figures, from the calculator: no shared cache
     items = list(db.session.scalars(sa.select(FeeItem).order_by(FeeItem.name_zh)))
     form = BillCheckForm()
     form.set_fee_choices(items)

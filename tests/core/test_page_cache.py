@@ -545,11 +545,12 @@ def test_an_open311_read_with_a_key_is_never_kept_by_anyone(app, path):
 
 
 @pytest.mark.parametrize("url", ["/complaints/new?description=我家电表走得太快",
-                                 "/complaints/track?number=TS-2026-000001"])
-def test_a_form_filled_from_a_link_is_built_for_its_visitor_alone(app, url):
-    client = app.test_client()
+                                 "/complaints/track?number=TS-2026-000001",
+                                 "/fees/check?tariff=RES-TOU-ZJ&peak_kwh=120&valley_kwh=80"])
+def test_a_form_filled_from_a_link_is_built_for_its_visitor_alone(fees, url):
+    client = fees.test_client()
     client.get(url)
-    again, rendered = _rendered(app, app.test_client(), url)
+    again, rendered = _rendered(fees, fees.test_client(), url)
     assert again.status_code == 200 and rendered != []
 
 
