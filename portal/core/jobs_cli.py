@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from portal.core import jobs
+from portal.core import jobs, transactions
 from portal.core.job_models import Job, JobState
 from portal.extensions import db
 
@@ -64,8 +64,6 @@ def retry(job_id: int) -> None:
     if job is None or job.state != JobState.FAILED:
         raise click.ClickException(f"No failed job {job_id}.")
     jobs.retry(job)
-    from portal.core import transactions
-
     transactions.commit()
     jobs.wait_for_jobs(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(f"Job {job_id} sent again.")

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from portal.accounts.roles import Permission, permission_required
 from portal.core import domains, jobs
 from portal.core.domains import NavItem
-from portal.core.forms import PortalForm
 from portal.core.job_models import Job, JobState
 from portal.core.models import utcnow
 from portal.core.paging import page_of
@@ -23,10 +22,6 @@ PAGE_SIZE = 50
 # What each kind of job does, as administrators read it.
 KINDS = {"complaint-email": _l("Email to a complainant"),
          "login-warning-email": _l("Email warning of failed logins")}
-
-
-class RetryForm(PortalForm):
-    """A button: its CSRF token is the form."""
 
 
 @staff.get("/")
@@ -43,10 +38,8 @@ def index() -> str:
 @staff.post("/<int(max=2147483647):job_id>/retry")
 @permission_required(Permission.MANAGE_USERS)
 def retry(job_id: int) -> Response:
-    """Send a failed job again: five more attempts."""
-    form = RetryForm()
-    if not form.validate_on_submit():
-        abort(400)
+    """Send a failed job again: five more attempts (the app checks the CSRF token of every
+    POST)."""
     job = db.session.get(Job, job_id)
     if job is None:
         abort(404)
