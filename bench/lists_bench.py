@@ -1,6 +1,7 @@
 """Lists at scale (issue 15): the public cases (page 1, and filtered by a category) and the staff
-inbox (page 1, page 200 and page 500, the deepest it numbers) at 1,000, 100,000 and 1,000,000
-complaints, each size's p95 against the p95 at 1,000. PostgreSQL only (its tables are replaced):
+inbox (page 1; pages 200 and 500, the deepest it numbers, reached by the previous page's link;
+page 200 typed as ``?page=200``) at 1,000, 100,000 and 1,000,000 complaints, each size's p95
+against the p95 at 1,000. PostgreSQL only (its tables are replaced):
 
     PORTAL_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench_lists \\
         .venv/bin/python bench/lists_bench.py
@@ -15,9 +16,11 @@ always costs. Prints a Markdown section; bench/RESULTS.md keeps the last one.
 
 from __future__ import annotations
 
+import html
 import os
 import platform
 import random
+import re
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -109,6 +112,15 @@ def prepare(url: str) -> tuple[Flask, FlaskClient, FlaskClient]:
     return app, public, staff
 
 
+def _reached(staff: FlaskClient, number: int) -> str:
+    """Page ``number`` of the inbox as a reader reaches it: the "next page" link of the page
+    before (found by its place in the list). A shorter inbox has no such link: its page
+    ``number`` is its last page, asked by number."""
+    before = staff.get(f"/staff/complaints/?page={number - 1}").get_data(as_text=True)
+    link = re.search(r'rel="next" href="([^"]+)"', before)
+    return html.unescape(link.group(1)) if link else f"/staff/complaints/?page={number}"
+
+
 def measure(app: Flask, public: FlaskClient, staff: FlaskClient) -> dict[str, dict[str, float]]:
     """p50/p95 of each list, and its SQL statements, asked one at a time."""
     with app.app_context():
@@ -118,9 +130,10 @@ def measure(app: Flask, public: FlaskClient, staff: FlaskClient) -> dict[str, di
     lists = {"public cases": (public, "/complaints/public"),
              "public cases by category": (public, f"/complaints/public?category={category}"),
              "staff inbox": (staff, "/staff/complaints/"),
-             "staff inbox page 200": (staff, "/staff/complaints/?page=200"),
+             "staff inbox page 200": (staff, _reached(staff, 200)),
              # The deepest page the inbox numbers (it counts 10,000 cases at most).
-             "staff inbox page 500": (staff, "/staff/complaints/?page=500")}
+             "staff inbox page 500": (staff, _reached(staff, 500)),
+             "staff inbox ?page=200 typed": (staff, "/staff/complaints/?page=200")}
     seen = [0]
 
     def count(*_args: Any) -> None:

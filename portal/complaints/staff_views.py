@@ -36,7 +36,8 @@ def inbox() -> str:
     """Cases to handle, filtered, soonest deadline first, a page at a time."""
     now, form = utcnow(), InboxFilterForm(request.args)
     query = queries.inbox(form.to_filters(user_id=current_user.id), now)
-    pagination = page_of(query, queries.INBOX_PAGE_SIZE, most=queries.INBOX_COUNTED)
+    pagination = page_of(query, queries.INBOX_PAGE_SIZE, most=queries.INBOX_COUNTED,
+                         by_key=True)
     return render_template("complaints/staff_inbox.html", pagination=pagination, now=now,
                            form=form)
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from portal import MIGRATIONS
 from portal.complaints import queries, services
 from portal.complaints.models import INBOX_VALUES, OPEN_VALUES, Complaint
+from portal.core import paging
 from portal.core.models import utcnow
 from portal.extensions import db
 from tests.complaints.conftest import FILING
@@ -111,4 +112,21 @@ def test_a_deep_inbox_page_reads_the_index_alone(app):
         assert "ix_complaints_inbox" in page, page
         assert ("Index Only Scan" in page if db.engine.dialect.name == "postgresql"
                 else "COVERING INDEX" in page), page
+        db.session.rollback()
+
+
+def test_a_page_found_by_key_reads_the_inbox_index_from_its_row(app):
+    """The next page after a case: a comparison of rows that the index answers, in order,
+    without reading the rows before it (no OFFSET, no sort)."""
+    _file(app, 40, published=False)
+    with app.app_context():
+        query = queries.inbox(queries.CaseFilters(open_only=True), utcnow())
+        order = paging.key_order(query)
+        place = db.session.execute(sa.select(*order.columns).order_by(Complaint.id)).first()
+        for forward in (True, False):
+            page = _plan(paging.beside(query, order, tuple(place), forward, 20))
+            assert "ix_complaints_inbox" in page, page
+            assert "TEMP B-TREE" not in page and "Sort" not in page, page
+            if db.engine.dialect.name == "postgresql":
+                assert "Index Cond" in page, page  # the comparison starts the scan
         db.session.rollback()

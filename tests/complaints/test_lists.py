@@ -3,6 +3,8 @@ and the same number of queries at any length."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from datetime import timedelta
 
@@ -217,3 +219,113 @@ def test_a_long_inbox_counts_only_so_far_and_says_so(app, client, staff, monkeyp
     assert "超过 6 件，答复时限最近的在前" in chinese and "只能翻阅前 6 条" in chinese
     narrowed = client.get("/staff/complaints/?lang=en&category=QUAL").get_data(as_text=True)
     assert "More than" not in narrowed and "6 cases" in narrowed
+
+
+def _link(page, rel):
+    found = re.search(rf'rel="{rel}" href="([^"]+)"', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def _statements(app, client, url):
+    statements = []
+
+    def note(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            page = client.get(url).get_data(as_text=True)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", note)
+    return page, statements
+
+
+def _by_key(statements, sign):
+    """The page was found from a row's place (a comparison of rows), not by counting rows
+    (a deep page by number reads its keys first: ``IN (SELECT complaints.id``)."""
+    return (any(f"complaints.id) {sign} (" in s for s in statements)
+            and not any("IN (SELECT complaints.id" in s for s in statements))
+
+
+def test_the_inbox_links_its_pages_by_the_row_they_follow(app, client, staff, monkeypatch):
+    """Next and previous links name the case they follow or precede: such a page is found
+    in the index without counting the rows before it, forwards and back."""
+    _file(app, 45)
+    expected = _expected_order(app)
+    monkeypatch.setattr(paging, "DEEP_OFFSET", 1)  # a page by number reads its keys first
+    url, pages = "/staff/complaints/?lang=en", []
+    while url:
+        page, statements = _statements(app, client, url)
+        if pages:
+            assert "after=" in url and _by_key(statements, ">"), statements
+        pages.append(_numbers(page))
+        assert f"Page {len(pages)} of 3" in page
+        url = _link(page, "next")
+    assert [n for numbers in pages for n in numbers] == expected
+    back = []
+    url = _link(client.get(_link(client.get(
+        "/staff/complaints/?lang=en&page=2").get_data(as_text=True), "next")).get_data(
+        as_text=True), "prev")
+    while url:
+        assert "before=" in url
+        page, statements = _statements(app, client, url)
+        assert _by_key(statements, "<"), statements
+        back.insert(0, _numbers(page))
+        url = _link(page, "prev")
+    assert back == pages[:2]
+
+
+def test_a_page_after_a_case_that_moved_still_follows_it(app, client, staff):
+    """The list changed between two pages: the next page starts after the case's place now;
+    a case gone from the list, or an unknown one, falls back to the page's number."""
+    _file(app, 45)
+    expected = _expected_order(app)
+    first = client.get("/staff/complaints/?lang=en").get_data(as_text=True)
+    following = _link(first, "next")
+    with app.app_context():
+        db.session.execute(sa.update(Complaint).where(
+            Complaint.tracking_number == expected[19]).values(status=ComplaintStatus.CLOSED))
+        db.session.commit()
+    second = client.get(following).get_data(as_text=True)
+    assert _numbers(second) == expected[20:40] and "Page 2 of 3" in second
+    # A place that is not one: the page by its number (the case closed has left its place).
+    odd = re.sub(r"after=[^&]+", "after=nowhere", following)
+    assert _numbers(client.get(odd).get_data(as_text=True)) == expected[21:41]
+    # Before the first cases left: the first page, whole.
+    page = client.get(_link(second, "prev")).get_data(as_text=True)
+    assert _numbers(page) == [n for n in expected if n != expected[19]][:20]
+    assert "Page 1 of 3" in page and 'rel="prev"' not in page
+
+
+def _place(*values):
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("query", [
+    "after=x", "after=0", "after=-3", "after=１２", "after=" + "9" * 30, "before=" + "A" * 1001,
+    "after=&before=", "after=1&before=2", "page=x&after=1", "before=1&page=3",
+    "after=" + _place(1), "after=" + _place("a", "b", "c"), "after=" + _place(True, "x", 1),
+    "after=" + _place(0, "2026-01-01T00:00:00", 1),  # a moment without its offset
+    "after=" + _place(0, "2026-01-01T00:00:00+00:00", 10**30),
+    "before=" + _place(0, "2026-13-01T00:00:00+00:00", 1), "after=" + _place(0, 5, 1),
+    "after=" + _place(0, "2026-01-01T00:00:00+00:00", 1, 2), "after=" + _place({}, [], None),
+    "after=" + _place("\x00", "\ud800", 1),
+    "after=" + base64.urlsafe_b64encode(b"\xff\xfe[").decode(), "after=====",
+])
+def test_odd_places_in_an_inbox_address_show_a_page_not_an_error(app, client, staff, query):
+    _file(app, 25)
+    response = client.get(f"/staff/complaints/?lang=en&{query}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and len(_numbers(page)) in (5, 20), query
+
+
+def test_lists_in_mixed_orders_are_paged_by_number(app):
+    """Only an order in one direction, of columns never empty, ending with the key can be
+    paged by key: the committee's queue and the jobs list keep their page numbers."""
+    with app.app_context():
+        assert paging.key_order(queries.inbox(queries.CaseFilters(), utcnow())) is not None
+        assert paging.key_order(queries.committee_queue(queries.CommitteeFilters(),
+                                                        utcnow())) is None
+        assert paging.key_order(sa.select(Complaint).order_by(Complaint.replied_at,
+                                                              Complaint.id)) is None
+        assert paging.key_order(sa.select(Complaint).order_by(Complaint.registered_at)) is None
