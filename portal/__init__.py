@@ -91,6 +91,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.core import (
         cache,
         domains,
+        duties_cli,
         errors,
         formatting,
         input_guard,
@@ -137,5 +138,7 @@ def _init_extensions(app: Flask) -> None:
     app.cli.add_command(keys.data_key_cli)
     app.cli.add_command(jobs_cli.jobs_cli)
     app.cli.add_command(jobs_cli.worker_command)
-    domains.add_private_tables(app, "jobs")  # work to do: no public page shows it
+    app.cli.add_command(duties_cli.duties_cli)
+    # Work to do and the duties' runs: no public page shows them.
+    domains.add_private_tables(app, "jobs", "duties")
     jobs_views.init_app(app)

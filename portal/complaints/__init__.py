@@ -11,7 +11,8 @@ from portal.core.domains import NavItem
 
 
 def init_app(app: Flask) -> None:
-    """Register the public, staff and committee pages of complaints and ``flask complaints``."""
+    """Register the public, staff and committee pages of complaints, their daily duties and
+    ``flask complaints``."""
     from portal.accounts.roles import Permission
     from portal.complaints import (  # noqa: F401  (routes and models)
         committee_views,
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
         models,
         publicity,
         reference,
+        reminders,
         services,
         staff_views,
         views,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import click
 from flask.cli import AppGroup
 
-from portal.complaints import services, throttle
-from portal.core import keys, transactions
-from portal.core.models import utcnow
+from portal.core import keys
+from portal.core.duties_cli import run_and_tell
 
 complaints_cli = AppGroup("complaints", help="Complaints: privacy housekeeping.")
 
@@ -15,13 +13,9 @@ complaints_cli = AppGroup("complaints", help="Complaints: privacy housekeeping."
 @complaints_cli.command("purge-contacts")
 def complaints_purge_contacts() -> None:
     """Delete contact details of cases closed longer ago than PORTAL_CONTACT_RETENTION_DAYS,
-    files of complaint forms that were never sent and failed look-ups (older than a day)."""
-    count = services.purge_contacts(utcnow())
-    uploads = services.purge_stale_uploads(utcnow())
-    throttled = throttle.purge(utcnow())
-    transactions.commit()
-    click.echo(f"Contact details deleted from {count} closed cases; {uploads} files of "
-               f"unsent forms deleted; {throttled} tracking numbers' old failures forgotten.")
+    files of complaint forms that were never sent and failed look-ups (older than a day): the
+    duty ``purge-contacts``."""
+    run_and_tell("purge-contacts")
 
 
 # The commands' old names, kept for scripts written before ``flask --app portal data-key``.

@@ -8,23 +8,16 @@ the change.
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.complaints.enums import ComplaintStatus
 from portal.complaints.models import Complaint
-from portal.core import jobs, mail, protection
+from portal.core import jobs, mail, protection, urls
 from portal.extensions import db
 
 CASE_EMAIL = "complaint-email"
-
-
-def _tracking_url(complaint: Complaint) -> str:
-    base = str(current_app.config["PUBLIC_URL"]).rstrip("/")
-    path = url_for("complaints.track", number=complaint.tracking_number)
-    return base + path if base else url_for("complaints.track",
-                                            number=complaint.tracking_number, _external=True)
 
 
 def case_changed(complaint: Complaint, status: ComplaintStatus | None = None) -> bool:
@@ -37,11 +30,14 @@ def case_changed(complaint: Complaint, status: ComplaintStatus | None = None) ->
     if not address:
         return False
     with force_locale(complaint.language):
+        subject = _("Your complaint %(number)s: %(status)s", number=complaint.tracking_number,
+                    status=(status or complaint.status).title)
         message = mail.new_message(
-            address, _("Your complaint %(number)s: %(status)s",
-                       number=complaint.tracking_number, status=(status or complaint.status).title),
+            address, subject,
             render_template("complaints/email.txt", complaint=complaint,
-                            status=status or complaint.status, url=_tracking_url(complaint)))
+                            status=status or complaint.status,
+                            url=urls.absolute("complaints.track",
+                                              number=complaint.tracking_number)))
     return mail.deliver(message, f"complaint {complaint.tracking_number}")
 
 

@@ -133,10 +133,12 @@ def _narrowed(query: sa.Select[Complaint], filters: CaseFilters
     return query.where(*_conditions(filters))
 
 
-def _overdue(now: datetime) -> sa.ColumnElement[bool]:
+def due_before(moment: datetime) -> sa.ColumnElement[bool]:
+    """Open cases with a deadline not met before ``moment`` (the first contact or the reply):
+    at ``now``, the overdue ones."""
     return sa.and_(Complaint.status.in_(OPEN), sa.or_(
-        sa.and_(Complaint.first_contacted_at.is_(None), Complaint.first_contact_due_at < now),
-        sa.and_(Complaint.replied_at.is_(None), Complaint.reply_due_at < now)))
+        sa.and_(Complaint.first_contacted_at.is_(None), Complaint.first_contact_due_at < moment),
+        sa.and_(Complaint.replied_at.is_(None), Complaint.reply_due_at < moment)))
 
 
 PUBLISHED = LISTED  # the partial indexes' own expression (models.LISTED)
@@ -227,7 +229,7 @@ def inbox(filters: CaseFilters, now: datetime) -> sa.Select[Complaint]:
     the others (answered, with the committee, finished), which wait on someone else."""
     query = _narrowed(sa.select(Complaint), filters)
     if filters.overdue:
-        query = query.where(_overdue(now))
+        query = query.where(due_before(now))
     waiting = waiting_last("inbox_waiting")  # the order of ix_complaints_inbox
     return query.options(selectinload(Complaint.category), selectinload(Complaint.district),
                          selectinload(Complaint.assigned_to),

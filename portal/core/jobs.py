@@ -33,7 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
 
-from portal.core import transactions
+from portal.core import duties, transactions
 from portal.core.job_models import Job, JobState
 from portal.core.models import utcnow
 from portal.extensions import db
@@ -45,6 +45,8 @@ BACKOFF = (10, 60, 300, 1800)
 ATTEMPTS = len(BACKOFF) + 1
 # How long a runner holds a job it took: longer than any attempt (a mail server's timeout).
 LEASE = timedelta(minutes=15)
+# How long a job done is kept (for the record) before the duty ``purge-jobs`` deletes it.
+KEPT_DONE = timedelta(days=30)
 HANDLERS: dict[str, Callable[..., None]] = {}
 EXECUTOR = "portal.jobs.executor"
 _lock = threading.Lock()
@@ -225,3 +227,12 @@ def run_due(now: datetime | None = None) -> int:
     for job_id in due:
         hand_on(job_id)
     return len(due)
+
+
+@duties.duty("purge-jobs", schedule="daily 04:00")
+def purge_done(now: datetime) -> str:
+    """Delete the jobs done more than ``KEPT_DONE`` ago (failed ones stay until sent again)."""
+    deleted = db.session.execute(sa.delete(Job).where(
+        Job.state == JobState.DONE, Job.finished_at < now - KEPT_DONE))
+    return f"{getattr(deleted, 'rowcount', 0) or 0} job(s) done before " \
+        f"{(now - KEPT_DONE):%Y-%m-%d} deleted"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
@@ -37,3 +38,14 @@ def safe_local_path(target: str | None, fallback: str) -> str:
     except HTTPException:  # not found, not GET, or a redirect (RequestRedirect) elsewhere
         return fallback
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def absolute(endpoint: str, **values: Any) -> str:
+    """The full address of a page, for an email: under ``PORTAL_PUBLIC_URL`` when it is set
+    (a job or a duty runs outside any request), else the request's own host."""
+    from flask import url_for
+
+    base = str(current_app.config["PUBLIC_URL"]).rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)

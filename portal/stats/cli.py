@@ -10,7 +10,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from portal.core import transactions
+from portal.core import duties
+from portal.core.duties_cli import run_and_tell
 from portal.core.models import utcnow
 from portal.extensions import db
 from portal.stats import auditing, figures, refresh, snapshots
@@ -52,31 +53,37 @@ def clock_problem(now: datetime) -> str | None:
     return None
 
 
-@stats_cli.command("refresh")
-def stats_refresh() -> None:
-    """Recompute the statistics of the months not final yet (run it on a schedule, e.g.
-    hourly), publish the months that have settled and make their snapshots."""
+@duties.duty("stats-refresh", schedule="hourly at :05")
+def refresh_figures(now: datetime) -> str:
+    """Recompute the statistics of the months not final yet, publish the months that have
+    settled and make their snapshots; what was done."""
     started = time.monotonic()
-    now = utcnow()
     problem = clock_problem(now)
     if problem:
-        raise click.ClickException(problem)
+        raise duties.Refused(problem)
     try:
         run = refresh.refresh(now)
     except ProtectionError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
+        raise duties.Refused(str(error)) from None
     taken = snapshots.take_due(run, now)
-    transactions.commit()
-    click.echo(f"Statistics refreshed: {run.cases} cases, months {run.first_month} to "
-               f"{run.last_month}, k = {run.min_cell}; {len(taken)} new snapshots; "
-               f"{time.monotonic() - started:.1f} s.")
+    said = (f"Statistics refreshed: {run.cases} cases, months {run.first_month} to "
+            f"{run.last_month}, k = {run.min_cell}; {len(taken)} new snapshots; "
+            f"{time.monotonic() - started:.1f} s.")
     withheld = db.session.execute(sa.select(StatsWithheld.table_code, StatsWithheld.period)
                                   .order_by(StatsWithheld.period, StatsWithheld.table_code))
     listed = [f"{code} {period}" for code, period in withheld]
     if listed:
-        click.echo(f"Withheld (publishing them would narrow a small count published before): "
-                   f"{', '.join(listed)}.")
+        said += (" Withheld (publishing them would narrow a small count published before): "
+                 f"{', '.join(listed)}.")
+    return said
+
+
+@stats_cli.command("refresh")
+def stats_refresh() -> None:
+    """Recompute the statistics of the months not final yet (run it on a schedule, e.g.
+    hourly), publish the months that have settled and make their snapshots (the duty
+    ``stats-refresh``: one run at a time on all hosts)."""
+    run_and_tell("stats-refresh", now=utcnow())
 
 
 @stats_cli.command("audit")

@@ -195,3 +195,12 @@ def test_publishing_after_an_audit_in_the_same_session_works(app, log):
         fees.save_fee_item(fee_data("F-9"), utcnow())
         db.session.commit()
         assert services.head().size == 6 and audit.verify().entries == 6
+
+
+def test_the_nightly_duty_fails_on_a_mismatch_and_says_where(app, runner, log):
+    assert runner.invoke(args=["duties", "run", "audit-verify"]).exit_code == 0
+    _sql(app, 'DELETE FROM transparency_entries WHERE "index" = 4')
+    result = runner.invoke(args=["duties", "run", "audit-verify"])
+    assert result.exit_code == 1 and "MISMATCH" in result.output
+    listed = runner.invoke(args=["duties", "list"]).output
+    assert "FAILED" in next(line for line in listed.splitlines() if "audit-verify" in line)
