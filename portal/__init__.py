@@ -89,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
 
     from portal import i18n
     from portal.core import (
+        backup_cli,
         cache,
         domains,
         duties_cli,
@@ -139,6 +140,9 @@ def _init_extensions(app: Flask) -> None:
     app.cli.add_command(jobs_cli.jobs_cli)
     app.cli.add_command(jobs_cli.worker_command)
     app.cli.add_command(duties_cli.duties_cli)
+    for command in (backup_cli.backup_command, backup_cli.restore_command,
+                    backup_cli.backup_secrets_command):
+        app.cli.add_command(command)
     # Work to do and the duties' runs: no public page shows them.
     domains.add_private_tables(app, "jobs", "duties")
     jobs_views.init_app(app)
