@@ -17,6 +17,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 wsgi_app = "portal:create_app()"
@@ -64,9 +67,41 @@ class _NoAddressOrQuery(logging.Filter):
         return True
 
 
+def _metrics_directory() -> str | None:
+    """With PORTAL_METRICS_TOKEN, the directory where the workers write their metrics for
+    ``/metrics`` to sum (PROMETHEUS_MULTIPROC_DIR, set here before the workers start; by
+    default a private directory of this run, removed at exit)."""
+    if not os.environ.get("PORTAL_METRICS_TOKEN", "").strip():
+        return None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
+    return os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+METRICS_DIRECTORY = _metrics_directory()
+
+
 def on_starting(server: Any) -> None:
-    """Install the filter in the master before it forks the workers."""
+    """Install the filter in the master before it forks the workers; start the metrics of
+    this run afresh (files left by an earlier run would be summed too)."""
     logging.getLogger("gunicorn.error").addFilter(_NoAddressOrQuery())
+    if METRICS_DIRECTORY:
+        for stale in Path(METRICS_DIRECTORY).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that ended: its live gauges no longer count (prometheus-client)."""
+    if METRICS_DIRECTORY:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    """Remove the metrics directory this run made."""
+    if METRICS_DIRECTORY and Path(METRICS_DIRECTORY).name.startswith("portal-metrics-"):
+        shutil.rmtree(METRICS_DIRECTORY, ignore_errors=True)
 
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter

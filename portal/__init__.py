@@ -99,6 +99,7 @@ def _init_extensions(app: Flask) -> None:
         jobs_cli,
         jobs_views,
         keys,
+        metrics,
         request_log,
         security,
         templating,
@@ -131,6 +132,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     input_guard.init_app(app)
     request_log.init_app(app)
+    metrics.init_app(app)
     formatting.init_app(app)
     templating.init_app(app)
     text.init_app(app)

@@ -55,6 +55,15 @@ def _parse_positive(raw: str) -> int:
     return value
 
 
+def _parse_token(raw: str) -> str:
+    value = raw.strip()
+    if value and (len(value) < 32 or not value.isascii() or not value.isprintable()
+                  or " " in value):
+        raise ValueError("expected at least 32 printable ASCII characters without spaces "
+                         "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    return value
+
+
 def _parse_seconds(raw: str) -> float:
     value = float(raw.strip())
     if not 0 < value <= 60:  # also refuses nan and inf
@@ -161,6 +170,9 @@ OPTIONS: tuple[Option, ...] = (
            "Redis for background jobs (emails), e.g. `redis://127.0.0.1:6379/2`, run by "
            "`flask --app portal worker`; empty: each web process runs them on a thread of its "
            "own after the commit."),
+    Option("METRICS_TOKEN", "",
+           "Token a Prometheus scraper sends (`Authorization: Bearer ...`) to read `/metrics`: "
+           "at least 32 characters; empty: no `/metrics`.", _parse_token),
     Option("MAIL_SERVER", "",
            "SMTP host for emails to complainants who asked to be contacted; empty: no email."),
     Option("MAIL_PORT", 25, "SMTP port.", _parse_int),

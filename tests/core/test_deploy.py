@@ -82,3 +82,9 @@ def test_the_proxy_logs_no_client_address_and_sets_the_headers_the_portal_trusts
     assert "ssl_certificate " in conf and "return 301 https://" in conf
     assert all("portal_private" in line for line in conf.splitlines()
                if line.strip().startswith("access_log"))
+
+
+def test_the_metrics_are_not_served_to_the_internet():
+    conf = (ROOT / "deploy" / "nginx" / "portal.conf").read_text(encoding="utf-8")
+    public = conf[conf.index("listen 443"):conf.index("listen 10.0.0.5")]
+    assert "location = /metrics {\n        return 404;" in public
