@@ -99,9 +99,17 @@ def log_in(page: Any, username: str, password: str, secret: str) -> None:
     page.goto("/accounts/login?lang=en")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Continue").click()
+    click_through(page, page.get_by_role("button", name="Continue"))
     page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Log in").click()
+    click_through(page, page.get_by_role("button", name="Log in"))
+
+
+def click_through(page: Any, target: Any) -> None:
+    """Click a link or a form's button and wait until the page it opens has loaded: a click
+    does not wait for the navigation it starts, and a look at the page right after it can read
+    the page before (or a page not yet parsed)."""
+    with page.expect_navigation(wait_until="load"):
+        target.click()
 
 
 def open_menu(page: Any) -> None:

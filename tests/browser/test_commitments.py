@@ -11,7 +11,7 @@ import pytest
 from portal.commitments import demo as commitments_demo
 from portal.core import transactions
 from portal.core.models import utcnow
-from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, click_through, screenshot
 from tests.browser.test_committee_decisions import _accessible, _fits
 
 
@@ -46,7 +46,7 @@ def test_a_commitment_on_a_desktop_and_a_phone(chromium, live_server):
         page.goto("/commitments/REPAIR-ARRIVAL")
         page.wait_for_selector("figure.chart-figure:not([hidden]) .main-svg", timeout=10_000)
         page.locator("#district").select_option("NANLING")
-        page.locator("form.filters button").first.click()
+        click_through(page, page.locator("form.filters button").first)
         assert "district=NANLING" in page.url
         _fits(page, viewport["width"])
         _accessible(page)

@@ -16,7 +16,7 @@ from portal.complaints import attachments, services
 from portal.complaints.enums import ActorKind, ComplaintStatus, FindingOutcome
 from portal.core.models import utcnow
 from portal.extensions import db
-from tests.browser.conftest import DESKTOP, PHONE, log_in, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, click_through, log_in, screenshot
 from tests.browser.test_pages import serious_violations
 from tests.complaints.conftest import FILING
 
@@ -82,7 +82,7 @@ def test_committee_pending_list(chromium, live_server, viewport, lang):
 
     # Narrow to one district with the form (a GET, no script): one pending case is left.
     page.locator("#district").select_option("BEISHAN")
-    page.locator("form.filters button[type=submit]").click()
+    click_through(page, page.locator("form.filters button[type=submit]"))
     assert "district=BEISHAN" in page.url
     assert page.locator("main table tbody tr").count() == 1
     assert page.locator(".tally-count").all_inner_texts() == ["1", "0", "0"]
@@ -102,11 +102,11 @@ def test_committee_pending_list(chromium, live_server, viewport, lang):
         link.click()
     assert download.value.suggested_filename == "attachment-1.png"
     page.locator("#decision-reasons").fill(REASONS)
-    page.locator("#decision-submit").click()
+    click_through(page, page.locator("#decision-submit"))
     page.locator(".error-summary").wait_for()  # no finding chosen (waits for the answer)
     assert serious_violations(page) == []
     page.locator("#decision-outcome-0").check()
-    page.locator("#decision-submit").click()
+    click_through(page, page.locator("#decision-submit"))
     page.locator(".event-finding").last.wait_for()  # the answer to the submit, once loaded
     page.wait_for_load_state("load")  # with its stylesheet: else as wide as its text
     assert page.evaluate("document.documentElement.scrollWidth") <= width

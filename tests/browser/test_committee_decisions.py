@@ -22,7 +22,14 @@ from portal.committee import demo as committee_demo
 from portal.committee.models import Decision
 from portal.core.models import utcnow
 from portal.extensions import db
-from tests.browser.conftest import DESKTOP, PHONE, log_in, open_menu, screenshot
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    click_through,
+    log_in,
+    open_menu,
+    screenshot,
+)
 from tests.browser.test_pages import serious_violations
 from tests.browser.test_tables import problems, with_lang
 from tests.core.test_language_marks import unmarked_chinese
@@ -106,10 +113,11 @@ def _publish_by_hand(page: Any) -> tuple[int, str]:
 
 def _draft(page: Any, setup: dict[str, Any]) -> str:
     """Member A, in Chinese on a desktop, drafts the decision; returns the draft's address."""
-    page.get_by_role("navigation", name="工作页面").get_by_role("link", name="委员会工作").click()
+    work = page.get_by_role("navigation", name="工作页面")
+    click_through(page, work.get_by_role("link", name="委员会工作"))
     assert page.locator("h1").inner_text() == "委员会工作"
     _accessible(page)
-    page.get_by_role("link", name="起草决定").click()
+    click_through(page, page.get_by_role("link", name="起草决定"))
     assert page.locator("h1").inner_text() == "起草决定"
     _accessible(page)
     page.get_by_label("会议").select_option(str(setup["meeting"]))
@@ -121,13 +129,13 @@ def _draft(page: Any, setup: dict[str, Any]) -> str:
     # One vote too many: refused with the count, nothing saved.
     for label, count in (("赞成票", seated - 2), ("反对票", 1), ("弃权票", 1), ("缺席", 1)):
         page.get_by_label(label, exact=True).fill(str(count))
-    page.get_by_role("button", name="保存草稿").click()
+    click_through(page, page.get_by_role("button", name="保存草稿"))
     summary = page.locator(".error-summary")
     assert summary.is_visible()
     assert f"合计 {seated + 1} 票，但会议当日在任委员为 {seated} 人" in summary.inner_text()
     _accessible(page)
     page.get_by_label("赞成票").fill(str(seated - 3))
-    page.get_by_role("button", name="保存草稿").click()
+    click_through(page, page.get_by_role("button", name="保存草稿"))
     assert "草稿已保存，须由另一位委员公布。" in page.locator(".flash-success").inner_text()
     assert page.locator("h1").inner_text() == TITLE_ZH
     # The drafter is told why they cannot publish, and has no button to do it.
@@ -148,22 +156,22 @@ def _draft(page: Any, setup: dict[str, Any]) -> str:
 def _publish(page: Any, draft_url: str) -> str:
     """Member B, in English on a phone, publishes the draft; returns its number."""
     open_menu(page)
-    page.get_by_role("navigation", name="Main").get_by_role("link",
-                                                           name="Committee work").click()
+    main_menu = page.get_by_role("navigation", name="Main")
+    click_through(page, main_menu.get_by_role("link", name="Committee work"))
     _fits(page, PHONE["width"])
     awaiting = page.locator("section[aria-labelledby=awaiting-title]")
-    awaiting.get_by_role("link", name=TITLE_EN).click()
+    click_through(page, awaiting.get_by_role("link", name=TITLE_EN))
     assert page.url.split("?")[0] == draft_url
     _fits(page, PHONE["width"])
     _accessible(page)
     screenshot(page, "committee-work-decision-publisher-en-360")
-    page.get_by_role("button", name="Publish the decision").click()
+    click_through(page, page.get_by_role("button", name="Publish the decision"))
     assert page.locator("h1").inner_text() == f"Publish the decision “{TITLE_EN}”?"
     assert "takes the next number of the year" in page.locator("main").inner_text()
     _fits(page, PHONE["width"])
     _accessible(page)
     screenshot(page, "committee-work-confirm-en-360")
-    page.get_by_role("button", name="Yes, publish the decision").click()
+    click_through(page, page.get_by_role("button", name="Yes, publish the decision"))
     flash = page.locator(".flash-success").inner_text()
     number = NUMBER.search(flash)
     assert number is not None and f"Decision {number.group()} is published." in flash
@@ -174,7 +182,7 @@ def _publish(page: Any, draft_url: str) -> str:
 def _find(page: Any, words: str, number: str) -> None:
     """Search the list and open the one decision found."""
     page.locator("#q").fill(words)
-    page.locator("form[role=search] button[type=submit]").click()
+    click_through(page, page.locator("form[role=search] button[type=submit]"))
     assert "q=" in page.url
     found = page.locator("ul.decision-list > li")
     assert found.count() == 1
@@ -182,15 +190,16 @@ def _find(page: Any, words: str, number: str) -> None:
     _fits(page, PHONE["width"])
     lang = page.locator("html").get_attribute("lang") or ""
     screenshot(page, f"committee-decisions-found-{lang[:2]}-360")
-    found.get_by_role("link").click()
+    click_through(page, found.get_by_role("link"))
 
 
 def _resident(page: Any, number: str, seated: int) -> None:
     """A resident on a phone finds the decision in Chinese, then in English."""
     page.goto("/")
     open_menu(page)
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="用户委员会").click()
-    page.get_by_role("link", name="全部决定（可搜索）").click()
+    main_menu = page.get_by_role("navigation", name="主导航")
+    click_through(page, main_menu.get_by_role("link", name="用户委员会"))
+    click_through(page, page.get_by_role("link", name="全部决定（可搜索）"))
     assert page.locator("h1").inner_text() == "用户委员会决定"
     assert page.locator("ul.decision-list > li").count() == 2
     _fits(page, PHONE["width"])
@@ -208,8 +217,8 @@ def _resident(page: Any, number: str, seated: int) -> None:
     screenshot(page, "committee-decision-found-zh-360")
 
     # Back to the list, switch to English there, and search with English words.
-    page.get_by_role("navigation", name="页面导航路径").get_by_role("link").click()
-    page.locator(".lang-switch").get_by_role("link", name="English").click()
+    click_through(page, page.get_by_role("navigation", name="页面导航路径").get_by_role("link"))
+    click_through(page, page.locator(".lang-switch").get_by_role("link", name="English"))
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Decisions of the users' committee"
     _find(page, "connection refund", number)
@@ -244,7 +253,7 @@ def _meetings(page: Any, number: str, attended: int) -> None:
     assert past.count() == 2
     assert f"{attended} 位委员出席" in past.first.inner_text()
     assert "出席" not in past.last.inner_text()  # its attendance is not recorded yet
-    past.first.get_by_role("link").click()
+    click_through(page, past.first.get_by_role("link"))
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日会议", page.locator("h1").inner_text())
     assert MINUTES.split("。")[0] in page.locator("main").inner_text()
     assert page.locator("section[aria-labelledby=decisions-title]").get_by_role(

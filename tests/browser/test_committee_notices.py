@@ -18,7 +18,7 @@ from portal.committee import demo as committee_demo
 from portal.core.clock import local_today
 from portal.core.models import utcnow
 from portal.extensions import db
-from tests.browser.conftest import DESKTOP, PHONE, log_in, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, click_through, log_in, screenshot
 from tests.browser.test_committee_decisions import _accessible, _fits, _local
 
 TITLE_ZH = "营业厅拒收现金缴纳电费"
@@ -69,9 +69,9 @@ def _form(page: Any, decision: str, today: Any) -> None:
 
 
 def _confirm(page: Any, button: str, confirm: str) -> None:
-    page.get_by_role("button", name=button).click()
+    click_through(page, page.get_by_role("button", name=button))
     _accessible(page)
-    page.get_by_role("button", name=confirm).click()
+    click_through(page, page.get_by_role("button", name=confirm))
 
 
 def test_a_notice_from_draft_to_closed_and_found_by_a_resident(chromium, live_server):
@@ -87,11 +87,11 @@ def test_a_notice_from_draft_to_closed_and_found_by_a_resident(chromium, live_se
     _accessible(page)
     _form(page, setup["decision"], setup["today"])
     page.get_by_label("事实经过（中文，Markdown）").fill("客户电话13812345678。")  # personal data
-    page.get_by_role("button", name="保存草稿").click()
+    click_through(page, page.get_by_role("button", name="保存草稿"))
     assert "通报须匿名" in page.locator(".error-summary").inner_text()
     _accessible(page)
     _form(page, setup["decision"], setup["today"])
-    page.get_by_role("button", name="保存草稿").click()
+    click_through(page, page.get_by_role("button", name="保存草稿"))
     assert page.locator("h1").inner_text() == TITLE_ZH
     assert page.get_by_role("button", name="公布通报").count() == 0
     _accessible(page)
@@ -119,11 +119,11 @@ def test_a_notice_from_draft_to_closed_and_found_by_a_resident(chromium, live_se
                                    storage_state=a_state)
     page = context.new_page()
     page.goto(draft_url + "?lang=zh_Hans_CN")
-    page.get_by_role("link", name="起草整改进展").click()
+    click_through(page, page.get_by_role("link", name="起草整改进展"))
     _accessible(page)
     page.get_by_label("整改进展（中文，Markdown）").fill("营业厅已恢复现金收费窗口。")
     page.get_by_label("整改已完成：发布本条进展后通报办结").check()
-    page.get_by_role("button", name="保存进展草稿").click()
+    click_through(page, page.get_by_role("button", name="保存进展草稿"))
     assert page.get_by_role("button", name="公布进展").count() == 0
     _fits(page, PHONE["width"])
     _accessible(page)
@@ -147,13 +147,13 @@ def test_a_notice_from_draft_to_closed_and_found_by_a_resident(chromium, live_se
     _accessible(page)
     screenshot(page, "notices-zh-360")
     page.get_by_label("关键词、编号或单位").fill("拒收现金")
-    page.get_by_role("button", name="搜索").click()
+    click_through(page, page.get_by_role("button", name="搜索"))
     assert "找到 1 份通报" in page.locator("main").inner_text()
-    page.get_by_role("link", name=f"{number} {TITLE_ZH}").click()
+    click_through(page, page.get_by_role("link", name=f"{number} {TITLE_ZH}"))
     assert "整改完毕" in page.locator("main").inner_text()
     _fits(page, PHONE["width"])
     _accessible(page)
-    page.get_by_role("link", name="English").click()
+    click_through(page, page.get_by_role("link", name="English"))
     assert page.locator("h1").inner_text() == TITLE_EN
     assert "Corrected and closed on" in page.locator("main").inner_text()
     _accessible(page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, log_in, open_menu, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, click_through, log_in, open_menu, screenshot
 from tests.browser.test_pages import serious_violations
 
 
@@ -13,8 +13,9 @@ def test_resident_files_tracks_rates_and_escalates(chromium, live_server, page):
     # File, on a phone, in Chinese.
     page.goto("/")
     open_menu(page)
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="投诉").click()
-    page.get_by_role("link", name="我要投诉").first.click()
+    main_menu = page.get_by_role("navigation", name="主导航")
+    click_through(page, main_menu.get_by_role("link", name="投诉"))
+    click_through(page, page.get_by_role("link", name="我要投诉").first)
     assert serious_violations(page) == []
     page.locator("#category").select_option("OUT-REPAIR")
     page.locator("#district").select_option("BEISHAN")
@@ -23,11 +24,11 @@ def test_resident_files_tracks_rates_and_escalates(chromium, live_server, page):
     page.locator("#contact_phone").fill("13800001111")
     page.locator("#consent_contact").check()
     screenshot(page, "complaint-new-zh-360")
-    page.get_by_role("button", name="提交前核对").click()
+    click_through(page, page.get_by_role("button", name="提交前核对"))
     assert page.locator("h1").inner_text() == "核对投诉内容"
     screenshot(page, "complaint-check-zh-360")
     assert serious_violations(page) == []
-    page.get_by_role("button", name="提交投诉").click()
+    click_through(page, page.get_by_role("button", name="提交投诉"))
     number = page.locator(".receipt-box strong").first.inner_text()
     code = page.locator(".code-display").inner_text()
     assert number.startswith("TS-") and len(code) == 19
@@ -36,7 +37,8 @@ def test_resident_files_tracks_rates_and_escalates(chromium, live_server, page):
 
     # Type the code back: it opens the case.
     page.locator("#code").fill(code.lower().replace("-", " "))
-    page.locator("main form button[type=submit], main form input[type=submit]").last.click()
+    submit = "main form button[type=submit], main form input[type=submit]"
+    click_through(page, page.locator(submit).last)
     assert number in page.locator("h1").inner_text()
     assert "已登记" in page.locator("h1").inner_text()
     screenshot(page, "complaint-case-zh-360")
@@ -48,14 +50,14 @@ def test_resident_files_tracks_rates_and_escalates(chromium, live_server, page):
     desk = staff.new_page()
     log_in(desk, "handler", password, secret)
     desk.goto("/staff/complaints/")
-    desk.get_by_role("link", name=number).click()
+    click_through(desk, desk.get_by_role("link", name=number))
     assert serious_violations(desk) == []
     for status in ("accepted", "in_progress"):
         desk.locator("#status").select_option(status)
-        desk.get_by_role("button", name="Change status").click()
+        click_through(desk, desk.get_by_role("button", name="Change status"))
     desk.locator("#reply-text").fill("抢修班已于今晨恢复供电，对延误深表歉意。")
-    desk.locator("form[action$='/reply'] button, form[action$='/reply'] input[type=submit]"
-                 ).first.click()
+    click_through(desk, desk.locator(
+        "form[action$='/reply'] button, form[action$='/reply'] input[type=submit]").first)
     assert "Answered" in desk.locator("h1").inner_text()
     screenshot(desk, "complaint-staff-en-1280")
     staff.close()
@@ -65,9 +67,9 @@ def test_resident_files_tracks_rates_and_escalates(chromium, live_server, page):
     assert "抢修班已于今晨恢复供电" in page.locator(".timeline").inner_text()
     page.locator("#rating-2").check()
     page.locator("#resolved-1").check()
-    page.get_by_role("button", name="提交评价").click()
+    click_through(page, page.get_by_role("button", name="提交评价"))
     page.locator("#escalate-reason").fill("抢修严重超时，答复没有说明原因。")
-    page.get_by_role("button", name="提交用户委员会").click()
+    click_through(page, page.get_by_role("button", name="提交用户委员会"))
     assert "已提交用户委员会" in page.locator("h1").inner_text()
     screenshot(page, "complaint-escalated-zh-360")
     assert serious_violations(page) == []
@@ -129,13 +131,14 @@ def test_withdraw_with_confirmation(chromium, live_server, viewport, size, lang,
     page.goto(f"/complaints/track?lang={code}")
     page.locator("#number").fill(number)
     page.locator("#code").fill(secret)
-    page.locator("main form button[type=submit], main form input[type=submit]").last.click()
+    submit = "main form button[type=submit], main form input[type=submit]"
+    click_through(page, page.locator(submit).last)
     assert page.locator(".deadline-overdue").count() == 2  # ten days old, never answered
 
     # Withdraw, then think better of it: nothing changes.
     withdraw = page.locator(f"form[action='/complaints/track/{number}/withdraw']")
     withdraw.locator("textarea").fill("供电所已上门处理。")
-    withdraw.locator("button[type=submit]").click()
+    click_through(page, withdraw.locator("button[type=submit]"))
     assert number in page.locator("h1").inner_text()
     # The tracking number stays on one line of the heading, even on a phone.
     assert page.locator("h1 .nowrap").evaluate("e => e.getClientRects().length") == 1
@@ -144,13 +147,13 @@ def test_withdraw_with_confirmation(chromium, live_server, viewport, size, lang,
     _no_sideways_scrolling(page, viewport)
     screenshot(page, f"complaint-withdraw-confirm-{lang}-{viewport['width']}")
     assert serious_violations(page) == []
-    page.locator(".confirm-box a.button-secondary").click()
+    click_through(page, page.locator(".confirm-box a.button-secondary"))
     assert page.url.endswith(f"/complaints/track/{number}")
     assert _status(live_server.app, number) == "registered"
 
     # Withdraw and confirm: the case is closed and its deadlines have ended.
-    withdraw.locator("button[type=submit]").click()
-    page.locator(".confirm-box button[type=submit]").click()
+    click_through(page, withdraw.locator("button[type=submit]"))
+    click_through(page, page.locator(".confirm-box button[type=submit]"))
     assert page.url.endswith(f"/complaints/track/{number}")
     assert _status(live_server.app, number) == "withdrawn"
     assert page.locator(".deadline-ended").count() == 2
@@ -198,7 +201,7 @@ def test_filter_public_cases(chromium, live_server, viewport, size, lang, code):
     # Every value says how many cases it shows; choosing March and "accepted" leaves two.
     page.locator("#month").select_option("2026-03")
     page.locator("#status").select_option("accepted")
-    page.locator("form.filters button[type=submit]").click()
+    click_through(page, page.locator("form.filters button[type=submit]"))
     assert "month=2026-03" in page.url and "status=accepted" in page.url
     assert page.locator(".case-card").count() == 2
     assert "2" in page.locator(".case-count").inner_text()
@@ -209,7 +212,7 @@ def test_filter_public_cases(chromium, live_server, viewport, size, lang, code):
     assert serious_violations(page) == []
 
     # A case's permalink, and back to the list.
-    page.locator(".case-card h2 a").first.click()
+    click_through(page, page.locator(".case-card h2 a").first)
     assert "/complaints/public/" in page.url and "TS-" not in page.url
     assert page.locator("h1").count() == 1
     _no_sideways_scrolling(page, viewport)

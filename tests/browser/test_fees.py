@@ -7,7 +7,7 @@ import pytest
 from portal.core.models import utcnow
 from portal.extensions import db
 from portal.fees import demo
-from tests.browser.conftest import DESKTOP, PHONE, open_menu, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, click_through, open_menu, screenshot
 from tests.browser.test_pages import serious_violations
 
 
@@ -25,25 +25,27 @@ def test_resident_finds_tariff_calculates_bill_and_switches_language(page, fees_
             if message.type == "error" else None)
     page.goto("/")
     open_menu(page)
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="电价").click()
+    main_menu = page.get_by_role("navigation", name="主导航")
+    click_through(page, main_menu.get_by_role("link", name="电价"))
     assert page.locator("h1").inner_text() == "电价"
     screenshot(page, "tariffs-zh-360")
     assert serious_violations(page) == []
-    page.get_by_role("link", name="居民阶梯电价（一户一表，北山县以外）", exact=True).click()
+    tariff = page.get_by_role("link", name="居民阶梯电价（一户一表，北山县以外）", exact=True)
+    click_through(page, tariff)
     assert "RES-TIER-ZJ" in page.locator("h1").inner_text()
     # The chart is drawn by Plotly, served by the portal, under the strict CSP.
     page.wait_for_selector(".chart .main-svg", timeout=10000)
     screenshot(page, "tariff-zh-360")
     assert serious_violations(page) == []
-    page.get_by_role("link", name="用此电价计算电费").click()
+    click_through(page, page.get_by_role("link", name="用此电价计算电费"))
     page.get_by_label("本期用电量（千瓦时）").fill("3000")
     page.get_by_label("本年度此前已用电量（不含本期，千瓦时）").fill("0")
-    page.get_by_role("button", name="计算").click()
+    click_through(page, page.get_by_role("button", name="计算"))
     # 2,760 x 0.538 = 1,484.88 plus 240 x 0.588 = 141.12
     assert "1,626.00" in page.locator("h2#result-title").inner_text()
     screenshot(page, "bill-zh-360")
     assert serious_violations(page) == []
-    page.get_by_role("link", name="English").click()
+    click_through(page, page.get_by_role("link", name="English"))
     assert "Your bill" in page.locator("h2#result-title").inner_text()
     assert "Energy (tier 2)" in page.locator("table.bill").inner_text()
     screenshot(page, "bill-en-360")
@@ -58,7 +60,7 @@ def test_abolished_charges_and_bill_check_on_desktop(page, fees_server):
     page.goto("/fees/check?lang=en")
     page.get_by_label("Charge", exact=True).first.select_option("TEMP-CONN")
     page.locator("#rows-0-amount").fill("200")
-    page.get_by_role("button", name="Check my bill").click()
+    click_through(page, page.get_by_role("button", name="Check my bill"))
     assert "1 charge looks wrong" in page.locator("#findings-title").inner_text()
     screenshot(page, "check-en-1280")
     assert serious_violations(page) == []
@@ -117,36 +119,36 @@ def test_resident_works_out_and_checks_a_bill_from_the_home_page(page, fees_serv
     page.goto(f"/?lang={lang}")
     action = page.locator(".main-actions").get_by_role("link", name=words["action"])
     assert action.is_visible() and action.bounding_box()["y"] < viewport["height"]
-    action.click()
+    click_through(page, action)
     page.get_by_label(words["class"]).check()
-    page.get_by_role("button", name=words["next"]).click()
+    click_through(page, page.get_by_role("button", name=words["next"]))
     page.get_by_label(words["meter"]).check()
     page.get_by_label(words["tou"]).check()
     page.get_by_label(words["district"], exact=True).check()
     _fits(page, f"bill-questions-{lang}")
-    page.get_by_role("button", name=words["find"]).click()
+    click_through(page, page.get_by_role("button", name=words["find"]))
     assert page.locator(".tariff-card").count() == 1
     assert "RES-TOU-ZJ" in page.locator(".tariff-card").inner_text()
     _fits(page, f"bill-tariff-{lang}")
     # The button also names its tariff, for screen readers.
-    page.locator(".tariff-card").get_by_role("link", name=words["work_out"]).click()
+    click_through(page, page.locator(".tariff-card").get_by_role("link", name=words["work_out"]))
     page.get_by_label(words["peak"]).fill("120")
     page.get_by_label(words["valley"]).fill("80")
     page.get_by_label(words["previous"]).fill("2700")
-    page.get_by_role("button", name=words["calculate"]).click()
+    click_through(page, page.get_by_role("button", name=words["calculate"]))
     # 2,700 before: 60 kWh in tier 1 and 140 in tier 2, split 60 % peak / 40 % valley.
     assert "98.20" in page.locator("h2#result-title").inner_text()
     assert words["tier"] in page.locator("table.bill").inner_text()
     _fits(page, f"bill-result-{lang}")
-    page.get_by_role("link", name=words["check"]).click()
+    click_through(page, page.get_by_role("link", name=words["check"]))
     # What was typed in the calculator comes along, the year-to-date as the bill prints it.
     assert page.get_by_label(words["peak"]).input_value() == "120"
     assert page.get_by_label(words["valley"]).input_value() == "80"
     assert page.get_by_label(words["ytd"]).input_value() == "2900"
     page.get_by_label(words["charge"]).fill("110")
-    page.get_by_role("button", name=words["submit"]).click()
+    click_through(page, page.get_by_role("button", name=words["submit"]))
     assert words["wrong"] in page.locator(".findings").inner_text()
     _fits(page, f"bill-check-{lang}")
-    page.get_by_role("link", name=words["complain"]).click()
+    click_through(page, page.get_by_role("link", name=words["complain"]))
     assert page.locator("#category").input_value() == "BIZ-BILL"
     assert "110" in page.locator("#description").input_value()

@@ -9,7 +9,7 @@ import pytest
 from portal.core.models import utcnow
 from portal.extensions import db
 from portal.fees import demo
-from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, click_through, screenshot
 from tests.browser.test_pages import serious_violations
 
 LANGUAGES = ["zh", "en"]
@@ -41,7 +41,7 @@ def test_a_failed_submit_moves_the_focus_to_the_error_summary(page, fees_server,
     page.wait_for_load_state("load")
     assert page.evaluate("document.activeElement === document.body")
     # The shared summary (templates/_forms.html): the complaint form, sent empty.
-    page.locator("#check").click()
+    click_through(page, page.locator("#check"))
     focused_summary(page)
     summary = page.locator(".error-summary").bounding_box()
     assert summary is not None and summary["y"] < PHONE["height"]  # scrolled into view
@@ -53,7 +53,7 @@ def test_a_failed_submit_moves_the_focus_to_the_error_summary(page, fees_server,
 
     # The bill check, whose summary comes after the page's introduction.
     page.goto(f"/fees/check?lang={lang}")
-    page.locator("form.bill-check #submit").click()
+    click_through(page, page.locator("form.bill-check #submit"))
     focused_summary(page)
 
     # The calculator lists its own errors in the same box.
@@ -65,7 +65,7 @@ def test_a_failed_submit_moves_the_focus_to_the_error_summary(page, fees_server,
     page.goto(f"/complaints/track?lang={lang}")
     page.locator("#number").fill("TS-2026-000001")
     page.locator("#code").fill("0000-0000-0000-0000")
-    page.locator("main form [type=submit]").last.click()
+    click_through(page, page.locator("main form [type=submit]").last)
     focused_summary(page)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, log_in, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, click_through, log_in, screenshot
 from tests.browser.test_pages import serious_violations
 
 LANGUAGES = ["zh_Hans_CN", "en"]
@@ -72,7 +72,7 @@ def test_the_menu_opens_without_javascript(chromium, live_server):
     page.goto("/?lang=en")
     assert not page.locator(".menu-panel a[href='/complaints/public']").is_visible()
     page.locator("details.menu summary").click()
-    page.locator(".menu-panel").get_by_role("link", name="Public cases").click()
+    click_through(page, page.locator(".menu-panel").get_by_role("link", name="Public cases"))
     assert page.locator("h1").inner_text() == "Public cases"
     context.close()
 
@@ -82,7 +82,7 @@ def test_the_menu_opens_from_the_keyboard(page):
     summary = page.get_by_text("Menu", exact=True)
     summary.focus()
     page.keyboard.press("Enter")
-    page.get_by_role("link", name="Service charges", exact=True).click()
+    click_through(page, page.get_by_role("link", name="Service charges", exact=True))
     assert page.locator("h1").inner_text() == "Service charges"
     assert page.locator("details.menu").get_attribute("open") is None  # closed on the new page
 

@@ -11,7 +11,7 @@ import pytest
 from portal.core import transactions
 from portal.core.models import utcnow
 from portal.open311 import keys
-from tests.browser.conftest import DESKTOP, PHONE, log_in, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, click_through, log_in, screenshot
 from tests.browser.test_committee_decisions import _accessible, _fits
 
 
@@ -34,14 +34,14 @@ def test_an_administrator_revokes_a_key_on_a_phone(chromium, live_server):
     _fits(page, PHONE["width"])
     _accessible(page)
     screenshot(page, "partners-phone-zh")
-    page.get_by_role("button", name="撤销密钥“city-12345”").click()
+    click_through(page, page.get_by_role("button", name="撤销密钥“city-12345”"))
     assert "撤销密钥“city-12345”？" in page.get_by_role("heading", level=1).inner_text()
     _fits(page, PHONE["width"])
     _accessible(page)
-    page.get_by_role("link", name="English").click()  # was a 405 on the POST's address
+    click_through(page, page.get_by_role("link", name="English"))  # was a 405 on the POST's address
     assert page.get_by_role("heading", level=1).inner_text() == "Partners"
-    page.get_by_role("button", name="Revoke the key “city-12345”").click()
-    page.get_by_role("button", name="Yes, revoke the key").click()
+    click_through(page, page.get_by_role("button", name="Revoke the key “city-12345”"))
+    click_through(page, page.get_by_role("button", name="Yes, revoke the key"))
     assert "is revoked" in page.locator("main").inner_text()
     response = page.request.post(f"{live_server.url}/open311/v2/requests.json",
                                  form={"api_key": key, "service_code": "BIZ-FEE",

@@ -6,7 +6,7 @@ import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import DESKTOP, PHONE, log_in, open_menu, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, click_through, log_in, open_menu, screenshot
 
 SERIOUS = {"serious", "critical"}
 
@@ -39,12 +39,12 @@ def test_home_page_in_both_languages_and_sizes(chromium, live_server, viewport, 
 def test_language_switch_keeps_the_page(page):
     page.goto("/about")
     assert page.locator("h1").inner_text() == "关于与隐私"
-    page.get_by_role("link", name="English").click()
+    click_through(page, page.get_by_role("link", name="English"))
     assert page.locator("h1").inner_text() == "About and privacy"
     assert page.locator("html").get_attribute("lang") == "en"
     assert "/about" in page.url
     open_menu(page)
-    page.get_by_role("link", name="Home").click()
+    click_through(page, page.get_by_role("link", name="Home"))
     assert page.locator("html").get_attribute("lang") == "en"  # the choice is remembered
 
 
@@ -60,22 +60,22 @@ def test_skip_link_is_the_first_stop_and_moves_focus_to_main(page):
 def test_staff_login_with_a_one_time_code(page, live_server):
     password, secret = live_server.create_user("alice", "staff")
     page.goto("/?lang=en")
-    page.get_by_role("link", name="Staff login").click()
+    click_through(page, page.get_by_role("link", name="Staff login"))
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill("wrong password")
-    page.get_by_role("button", name="Continue").click()
+    click_through(page, page.get_by_role("button", name="Continue"))
     assert "The username or password is not correct." in page.locator(".flash-error").inner_text()
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Continue").click()
+    click_through(page, page.get_by_role("button", name="Continue"))
     assert page.locator("h1").inner_text() == "One-time code"
     assert serious_violations(page) == []
     page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Log in").click()
+    click_through(page, page.get_by_role("button", name="Log in"))
     assert page.locator("h1").inner_text() == "Your account"
     assert "You are logged in." in page.locator(".flash-success").inner_text()
     screenshot(page, "account-en-360")
     assert serious_violations(page) == []
-    page.get_by_role("button", name="Log out").click()
+    click_through(page, page.get_by_role("button", name="Log out"))
     assert "You are logged out." in page.locator(".flash-success").inner_text()
 
 
@@ -84,14 +84,14 @@ def test_first_login_shows_the_enrolment_page(page, live_server):
     page.goto("/accounts/login")
     page.get_by_label("用户名").fill("bob")
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="继续").click()
+    click_through(page, page.get_by_role("button", name="继续"))
     assert page.locator("h1").inner_text() == "设置动态验证码"
     assert page.locator("svg.qr").is_visible()
     screenshot(page, "setup-zh-360")
     assert serious_violations(page) == []
     secret = page.locator(".secret").inner_text().replace(" ", "")  # this attempt's own
     page.get_by_label("6 位动态验证码").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="确认并登录").click()
+    click_through(page, page.get_by_role("button", name="确认并登录"))
     assert page.locator("h1").inner_text() == "我的账户"
 
 
@@ -105,7 +105,8 @@ def test_admin_account_list_is_accessible(page, live_server):
     password, secret = live_server.create_user("root", "admin")
     page.set_viewport_size(DESKTOP)
     log_in(page, "root", password, secret)
-    page.get_by_role("navigation", name="Work pages").get_by_role("link", name="Accounts").click()
+    work = page.get_by_role("navigation", name="Work pages")
+    click_through(page, work.get_by_role("link", name="Accounts"))
     assert page.locator("h1").inner_text() == "Accounts"
     screenshot(page, "accounts-en-1280")
     assert serious_violations(page) == []

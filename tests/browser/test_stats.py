@@ -13,7 +13,7 @@ from portal.complaints import demo as complaints_demo
 from portal.core import transactions
 from portal.core.models import utcnow
 from portal.stats import refresh, snapshots
-from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, click_through, screenshot
 from tests.browser.test_committee_decisions import _accessible, _fits
 
 
@@ -40,7 +40,7 @@ def test_a_resident_on_a_phone_narrows_the_figures_to_a_category(chromium, live_
     page.goto("/stats/")
     assert page.get_by_role("heading", level=1).inner_text() == "投诉统计"
     page.get_by_label("类别", exact=True).select_option(label="故障抢修时效")
-    page.get_by_role("button", name="查看").click()
+    click_through(page, page.get_by_role("button", name="查看"))
     assert "category=OUT-REPAIR" in page.url
     assert page.get_by_label("类别", exact=True).input_value() == "OUT-REPAIR"
     _charts_drawn(page)
@@ -68,7 +68,7 @@ def test_a_journalist_on_a_desktop_reads_a_month_in_english_and_embeds_a_chart(c
     periods = page.get_by_label("Period", exact=True)
     month = periods.locator("option").last
     periods.select_option(month.get_attribute("value"))
-    page.get_by_role("button", name="Show").click()
+    click_through(page, page.get_by_role("button", name="Show"))
     assert "period=" in page.url
     _charts_drawn(page)
     assert page.get_by_role("heading", name="Cases by district").is_visible()

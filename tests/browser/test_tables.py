@@ -22,7 +22,7 @@ from portal.complaints.enums import ComplaintStatus
 from portal.complaints.models import Complaint
 from portal.demo.loader import load_demo_data
 from portal.extensions import db
-from tests.browser.conftest import PHONE, log_in, screenshot
+from tests.browser.conftest import PHONE, click_through, log_in, screenshot
 from tests.browser.test_pages import serious_violations
 
 LANGUAGES = ["zh", "en"]
@@ -133,7 +133,7 @@ def test_every_table_reads_on_a_phone(chromium, live_server, demo, lang):
     page.goto(with_lang("/fees/check", lang))
     page.locator("#rows-0-fee").select_option("TEMP-CONN")
     page.locator("#rows-0-amount").fill("200")
-    page.locator("form.bill-check #submit").click()
+    click_through(page, page.locator("form.bill-check #submit"))
     page.locator("#findings-title").wait_for()
     wrong += problems(page)
 
@@ -166,17 +166,17 @@ def test_complaint_check_step_fits_a_phone_with_long_unbroken_words(page, lang):
     page.locator("#contact_name").fill("N" * 100)
     page.locator("#contact_email").fill("e" * 64 + "@" + "d" * 60 + ".example.com")
     page.locator("#consent_contact").check()
-    page.locator("#check").click()
+    click_through(page, page.locator("#check"))
     page.locator("#confirm").wait_for()
     assert "S" * 200 in page.locator("main").inner_text()
     screenshot(page, f"complaint-check-long-{lang}-360")
     assert problems(page) == []
     assert serious_violations(page) == []
 
-    page.locator("#confirm").click()
+    click_through(page, page.locator("#confirm"))
     code = page.locator(".code-display").inner_text()
     assert problems(page) == []
     page.locator("#code").fill(code)
-    page.locator("main form [type=submit]").last.click()
+    click_through(page, page.locator("main form [type=submit]").last)
     page.locator(".timeline").wait_for()
     assert problems(page) == []
