@@ -147,6 +147,7 @@ class Browser:
         self.port = port
         self.cookies: dict[str, str] = {}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.last_headers: http.client.HTTPMessage | None = None  # the last answer's
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None
                 ) -> tuple[int, str, float]:
@@ -161,6 +162,7 @@ class Browser:
         response = self.conn.getresponse()
         text = response.read().decode("utf-8", "replace")
         elapsed = time.perf_counter() - started
+        self.last_headers = response.headers
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _sep, rest = header.partition("=")
             self.cookies[name] = rest.split(";", 1)[0]

@@ -32,6 +32,9 @@ FORM_KEY_SECONDS = 3 * 60 * 60
 MAX_FORM_KEYS = 8
 TRACKED_KEY = "tracked_cases"
 TRACKED_SECONDS = 30 * 60
+# The cases a browser keeps open at most (the newest): the session is a cookie, and a cookie
+# larger than a server takes (8 KB) would lock the browser out of every page.
+MAX_TRACKED = 20
 
 
 def remember_form_key(key: str) -> None:
@@ -102,7 +105,7 @@ def open_case_here(number: str) -> None:
     tracked = {key: at for key, at in session.get(TRACKED_KEY, {}).items()
                if time.time() - at < TRACKED_SECONDS}
     tracked[number] = time.time()
-    session[TRACKED_KEY] = tracked
+    session[TRACKED_KEY] = dict(sorted(tracked.items(), key=lambda item: item[1])[-MAX_TRACKED:])
 
 
 def close_case_here(number: str) -> None:

@@ -217,3 +217,13 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DBAPIError, _handle_database_error)
     if not app.config.get("PROPAGATE_EXCEPTIONS"):
         app.register_error_handler(Exception, _handle_unexpected)
+    app.after_request(_say_when_to_retry)
+
+
+def _say_when_to_retry(response: Response) -> Response:
+    """Every 503, whichever view or handler made it, says when to try again and is never kept
+    (clients, proxies and the fault drill count a 503 without Retry-After as an error)."""
+    if response.status_code == 503:
+        response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -357,3 +357,19 @@ def test_the_complainant_sees_what_they_wrote_and_can_close_the_case_on_this_dev
     again = client.get(f"/complaints/track/{number}")
     assert again.status_code == 302  # the code is needed again
     assert again.headers["Location"] == f"/complaints/track?number={number}"
+
+
+def test_a_browser_keeps_the_newest_cases_open_and_its_cookie_small(client, file_complaint):
+    """A service hall's computer opens case after case: the session (a cookie) keeps only the
+    newest open, so it never grows past what the server takes (which would refuse every page
+    to that browser)."""
+    from portal.complaints import web
+
+    filed = [file_complaint() for _ in range(web.MAX_TRACKED + 5)]
+    for number, code in filed:
+        assert open_case(client, number, code).status_code == 302
+    cookie = client.get_cookie("session")
+    assert cookie is not None and len(cookie.value) < 3000
+    newest, oldest = filed[-1][0], filed[0][0]
+    assert client.get(f"/complaints/track/{newest}").status_code == 200
+    assert client.get(f"/complaints/track/{oldest}").status_code == 302  # its code again

@@ -39,6 +39,9 @@ def test_a_complaint_that_cannot_be_stored_is_logged_without_its_text(app, clien
     caplog.set_level(logging.INFO)
     response, _fields = send(client, {**GOOD, "subject": SUBJECT, "description": DESCRIPTION})
     assert response.status_code == 503
+    # Every 503 says when to try again (the fault drill counts one without as an error).
+    assert response.headers["Retry-After"].isdigit()
+    assert response.headers["Cache-Control"] == "no-store"
     assert "Complaint could not be stored" in caplog.text and "Error" in caplog.text
     # The driver's message is not logged: on PostgreSQL it may quote the row ("DETAIL: ...").
     assert "refused" not in caplog.text
