@@ -10,6 +10,7 @@ sent. Emails to staff are written in the portal's default language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -70,22 +71,38 @@ def remind_handlers(now: datetime) -> str:
         queries.due_before(due_soon_until(day)), Complaint.assigned_to_id.is_not(None))
         .distinct()))
     chosen = [user_id for user_id in _recipients(Role.STAFF, Role.ADMIN) if user_id in handlers]
-    for user_id in chosen:
-        jobs.later(STAFF_REMINDER, user_id=user_id, day=day.isoformat())
-    return f"{len(chosen)} reminder(s) queued"
+    return f"{_queue(STAFF_REMINDER, chosen, day)} reminder(s) queued"
 
 
-@jobs.handler(STAFF_REMINDER)
-def _send_reminder(user_id: int, day: str) -> None:
-    user = db.session.get(User, user_id)
-    if user is not None:
-        send_reminder(user, date.fromisoformat(day), utcnow())
+def _queue(kind: str, user_ids: list[int], day: date) -> int:
+    """One email job of ``kind`` for each of ``user_ids`` (the person and the day only)."""
+    for user_id in user_ids:
+        jobs.later(kind, user_id=user_id, day=day.isoformat())
+    return len(user_ids)
+
+
+def _job(send: Callable[[User, date, datetime], bool]) -> Callable[[int, str], None]:
+    """The job that sends ``send``'s email to the person, if the account still exists."""
+    def run(user_id: int, day: str) -> None:
+        user = db.session.get(User, user_id)
+        if user is not None:
+            send(user, date.fromisoformat(day), utcnow())
+    return run
+
+
+def _address(user: User) -> str | None:
+    """Where an email to ``user`` goes: None without a mail server, an address or an
+    account that is open."""
+    if not mail.configured() or user.disabled_at is not None:
+        return None
+    return user.email or None
 
 
 def send_reminder(user: User, day: date, now: datetime) -> bool:
     """The reminder of ``day`` to ``user``; False if there is nothing to say or nowhere to
     send it; raises if the mail server refused (the job tries again)."""
-    if not mail.configured() or not user.email or user.disabled_at is not None:
+    address = _address(user)
+    if address is None:
         return False
     until = due_soon_until(day)
     cases = list(db.session.scalars(sa.select(Complaint).where(
@@ -97,13 +114,16 @@ def send_reminder(user: User, day: date, now: datetime) -> bool:
     soon = [case for case in cases if not case.overdue(now)]
     with force_locale(current_app.config["DEFAULT_LOCALE"]):
         message = mail.new_message(
-            user.email, _("Your cases: %(overdue)s overdue, %(soon)s due soon",
+            address, _("Your cases: %(overdue)s overdue, %(soon)s due soon",
                           overdue=len(overdue), soon=len(soon)),
             render_template("complaints/email_reminder.txt", user=user, overdue=overdue,
                             soon=soon, until=add_working_days(day, 1), now=now,
                             more=len(cases) > LISTED_AT_MOST,
                             inbox=urls.absolute("complaints_staff.inbox", mine=1)))
     return mail.deliver(message, f"reminder for account {user.id}")
+
+
+jobs.handler(STAFF_REMINDER)(_job(send_reminder))
 
 
 @dataclass(frozen=True)
@@ -154,33 +174,28 @@ def day_summary(day: date, now: datetime) -> DaySummary:
 @duties.duty("supervisor-summary", schedule="daily 08:00", daily=True)
 def summarize_for_supervisors(now: datetime) -> str:
     """One summary of yesterday and of the open cases to each administrator with an email."""
-    chosen = _recipients(Role.ADMIN)
     day = _local_day(now) - timedelta(days=1)
-    for user_id in chosen:
-        jobs.later(SUPERVISOR_SUMMARY, user_id=user_id, day=day.isoformat())
-    return f"{len(chosen)} summary email(s) queued for {day}"
-
-
-@jobs.handler(SUPERVISOR_SUMMARY)
-def _send_summary(user_id: int, day: str) -> None:
-    user = db.session.get(User, user_id)
-    if user is not None:
-        send_summary(user, date.fromisoformat(day), utcnow())
+    return f"{_queue(SUPERVISOR_SUMMARY, _recipients(Role.ADMIN), day)} summary email(s) " \
+        f"queued for {day}"
 
 
 def send_summary(user: User, day: date, now: datetime) -> bool:
     """The summary of ``day`` to ``user``; False if there is nowhere to send it; raises if
     the mail server refused."""
-    if not mail.configured() or not user.email or user.disabled_at is not None:
+    address = _address(user)
+    if address is None:
         return False
     summary = day_summary(day, now)
     with force_locale(current_app.config["DEFAULT_LOCALE"]):
         message = mail.new_message(
-            user.email, _("Complaints on %(day)s: %(filed)s filed, %(overdue)s overdue now",
+            address, _("Complaints on %(day)s: %(filed)s filed, %(overdue)s overdue now",
                           day=date_filter(day), filed=summary.filed, overdue=summary.overdue),
             render_template("complaints/email_summary.txt", user=user, summary=summary,
                             now=now, inbox=urls.absolute("complaints_staff.inbox", overdue=1)))
     return mail.deliver(message, f"summary for account {user.id}")
+
+
+jobs.handler(SUPERVISOR_SUMMARY)(_job(send_summary))
 
 
 @duties.duty("purge-contacts", schedule="daily 03:30")

@@ -189,17 +189,11 @@ def test_deep_pages_find_their_rows_by_key_first_and_show_the_same_cases(
     shallow = [_numbers(client.get(f"/staff/complaints/?lang=en&page={n}").get_data(
         as_text=True)) for n in (1, 2, 3)]
     monkeypatch.setattr(paging, "DEEP_OFFSET", 1)  # every page past the first is "deep"
-    statements = []
-
-    def note(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", note)
-        try:
-            deep = [_numbers(client.get(f"/staff/complaints/?lang=en&page={n}").get_data(
-                as_text=True)) for n in (1, 2, 3)]
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", note)
+    deep, statements = [], []
+    for n in (1, 2, 3):
+        page, said = _statements(app, client, f"/staff/complaints/?lang=en&page={n}")
+        deep.append(_numbers(page))
+        statements += said
     assert deep == shallow and [n for page in deep for n in page] == expected
     assert any("IN (SELECT complaints.id" in s for s in statements)
 
