@@ -39,6 +39,24 @@ DOMAINS = (
 )
 
 
+# A database that does not answer is reported (503) well before gunicorn's 30 s worker timeout:
+# connecting gives up after 5 s, a connection whose packets go unanswered after 10 s, a web
+# request's statement after 20 s (commands, such as a statistics refresh, may run longer).
+CONNECT_TIMEOUT_SECONDS, TCP_USER_TIMEOUT_MS, STATEMENT_TIMEOUT_MS = 5, 10_000, 20_000
+
+
+def _engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {"pool_pre_ping": settings["DATABASE_PRE_PING"],
+                               "hide_parameters": True, "pool_timeout": 10}
+    if str(settings["DATABASE_URL"] or "").startswith("postgresql"):
+        connect: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                                   "tcp_user_timeout": TCP_USER_TIMEOUT_MS}
+        if "gunicorn" in sys.modules:
+            connect["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+        options["connect_args"] = connect
+    return options
+
+
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the portal with its configuration, extensions, blueprints and commands."""
     app = TransactionalFlask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC),
@@ -47,8 +65,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": settings["DATABASE_PRE_PING"],
-                                   "hide_parameters": True},
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
         BABEL_DEFAULT_LOCALE=settings["DEFAULT_LOCALE"],
         BABEL_DEFAULT_TIMEZONE=settings["TIMEZONE"],
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),

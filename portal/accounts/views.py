@@ -11,6 +11,7 @@ import segno
 from flask import (
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -30,7 +31,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Permission, open_to_all, permission_required
 from portal.core import transactions
 from portal.core.api import API_PREFIX
-from portal.core.errors import report
+from portal.core.errors import OUTAGE_ERRORS, report
 from portal.core.models import utcnow
 from portal.core.urls import safe_local_path
 from portal.extensions import db, limiter, login_manager
@@ -56,9 +57,15 @@ def _throttle() -> services.Throttle:
 def load_user(identity: str) -> User | None:
     """Load the account behind a session; a stale session token logs the person out."""
     user_id, _sep, token = identity.partition(":")
-    if not user_id.isdigit() or len(user_id) > 12:
+    if not user_id.isdigit() or len(user_id) > 12 or g.get("database_down"):
         return None
-    user = db.session.get(User, int(user_id))
+    try:
+        user = db.session.get(User, int(user_id))
+    except OUTAGE_ERRORS:
+        # The database is gone: this request answers 503, and the error page is made for
+        # someone not signed in (asking again would fail again).
+        g.database_down = True
+        raise
     if user is None or not secrets.compare_digest(user.session_token, token) \
             or not user.is_active:
         return None

@@ -7,6 +7,7 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user
 
 from portal.core.api import API_PREFIX, SAME_FOR_EVERYONE
+from portal.core.errors import OUTAGE_ERRORS
 
 CSP_DIRECTIVES = [
     "default-src 'self'",
@@ -61,11 +62,21 @@ def add_security_headers(response: Response) -> Response:
             response.headers.setdefault(name, value)
     # The open-data API answers everyone alike and never reads the session (so that its
     # answers do not vary with the cookie); other pages seen signed in are never cached.
-    signed_in = not request.path.startswith(API_PREFIX + "/") and current_user.is_authenticated
+    signed_in = not request.path.startswith(API_PREFIX + "/") and _signed_in()
     if request.path.startswith(PRIVATE_PREFIXES) or signed_in:
         # Login and enrolment pages (a TOTP secret), staff pages and exports: never cached.
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _signed_in() -> bool:
+    """Whether a person is signed in; with the database gone (their account cannot be read),
+    the answer is treated as a signed-in one (never kept), and the outage is not raised
+    again after the answer is made."""
+    try:
+        return bool(current_user.is_authenticated)
+    except OUTAGE_ERRORS:
+        return True
 
 
 class SessionInterface(SecureCookieSessionInterface):
