@@ -46,6 +46,10 @@ keepalive = 5  # seconds, for the proxy's keep-alive connections (threaded worke
 max_requests = 10_000  # recycle workers now and then
 max_requests_jitter = 1_000  # ... but not all at once
 
+# gunicorn 27's control socket is one path per user (~/.gunicorn): a second server would take
+# it over and remove it; the portal does not use it.
+control_socket_disable = True
+
 accesslog = "-"  # stdout
 errorlog = "-"  # stderr
 loglevel = "info"  # "debug" would log request details; keep it off in production

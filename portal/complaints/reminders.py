@@ -104,21 +104,25 @@ def send_reminder(user: User, day: date, now: datetime) -> bool:
     address = _address(user)
     if address is None:
         return False
-    until = due_soon_until(day)
-    cases = list(db.session.scalars(sa.select(Complaint).where(
-        Complaint.assigned_to_id == user.id, queries.due_before(until))
-        .order_by(Complaint.reply_due_at, Complaint.id).limit(LISTED_AT_MOST + 1)))
-    if not cases:
+    mine = sa.and_(Complaint.assigned_to_id == user.id, queries.due_before(due_soon_until(day)))
+    late = queries.due_before(now)
+    total, overdue_count = db.session.execute(sa.select(
+        sa.func.count(), sa.func.count(sa.case((late, 1)))).select_from(Complaint)
+        .where(mine)).one()
+    if not total:
         return False
+    cases = list(db.session.scalars(sa.select(Complaint).where(mine).order_by(
+        Complaint.reply_due_at, Complaint.id).limit(LISTED_AT_MOST)))
     overdue = [case for case in cases if case.overdue(now)]
     soon = [case for case in cases if not case.overdue(now)]
     with force_locale(current_app.config["DEFAULT_LOCALE"]):
         message = mail.new_message(
             address, _("Your cases: %(overdue)s overdue, %(soon)s due soon",
-                          overdue=len(overdue), soon=len(soon)),
+                          overdue=overdue_count, soon=total - overdue_count),
             render_template("complaints/email_reminder.txt", user=user, overdue=overdue,
-                            soon=soon, until=add_working_days(day, 1), now=now,
-                            more=len(cases) > LISTED_AT_MOST,
+                            soon=soon, overdue_count=overdue_count,
+                            soon_count=total - overdue_count, until=add_working_days(day, 1),
+                            now=now, more=total > len(cases),
                             inbox=urls.absolute("complaints_staff.inbox", mine=1)))
     return mail.deliver(message, f"reminder for account {user.id}")
 

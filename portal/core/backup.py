@@ -64,7 +64,9 @@ def _revision(connection: sa.Connection) -> str:
 
 def backup(path: Path) -> Made:
     """Write a backup of the portal's database to ``path`` (which must not exist yet)."""
-    if path.exists():
+    if path.is_dir():
+        raise BackupError(f"{path} is a directory: name the backup's file.")
+    if os.path.lexists(path):  # a link too, even one that leads nowhere
         raise BackupError(f"{path} exists already: a backup never overwrites a file.")
     if not path.parent.is_dir():
         raise BackupError(f"{path.parent} is not a directory.")
@@ -73,12 +75,16 @@ def backup(path: Path) -> Made:
     partial = path.with_name(f".{path.name}.partial")
     partial.unlink(missing_ok=True)
     try:
+        # Private from its first byte: made empty with mode 0600, then written into.
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         if _is_sqlite(_url()):
             _sqlite_backup(partial)
         else:
             _pg_dump(partial)
-        os.chmod(partial, 0o600)
         partial.rename(path)
+    except (OSError, sqlite3.Error) as error:
+        raise BackupError(f"The backup could not be written to {path} "
+                          f"({type(error).__name__}).") from error
     finally:
         partial.unlink(missing_ok=True)
     return Made(path, revision, path.stat().st_size)

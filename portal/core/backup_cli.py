@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -25,6 +26,8 @@ def _path(raw: str) -> Path:
 def backup_command(file: str) -> None:
     """Write a backup of the database to FILE (SQLite: its online backup; PostgreSQL:
     pg_dump's custom format). Never overwrites a file."""
+    if file.endswith(("/", os.sep)):
+        raise click.ClickException(f"{file} is a directory: name the backup's file.")
     try:
         made = backup.backup(_path(file))
     except backup.BackupError as error:
@@ -47,7 +50,14 @@ def restore_command(file: str) -> None:
     if older:
         from flask_migrate import upgrade
 
-        upgrade()
+        try:
+            upgrade()
+        except Exception as error:
+            raise click.ClickException(
+                f"The backup was restored but could not be upgraded to this version's schema "
+                f"({type(error).__name__}). Restore it again into a new, empty database with "
+                "the version that made it, or find the cause and run `flask --app portal db "
+                "upgrade`.") from None
         click.echo("Upgraded to this version's schema.")
     click.echo("Check it with `flask --app portal audit verify`; the secrets must be those of "
                "the backed-up portal (`backup-secrets`).")

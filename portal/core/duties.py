@@ -64,7 +64,11 @@ def duty(name: str, schedule: str, daily: bool = False
 
 
 class Busy(Exception):
-    """Another process holds the duty."""
+    """Another process holds the duty (its holder and until when, as the message)."""
+
+
+class LostHold(Exception):
+    """The run outlived its hold, which another run may have taken: its work is undone."""
 
 
 class DoneToday(Exception):
@@ -92,20 +96,52 @@ def _take(name: str, now: datetime, holder: str) -> None:
                 db.session.add(DutyRecord(name=name))
         except IntegrityError:  # another host added it first
             pass
+    record = db.session.get(DutyRecord, name, populate_existing=True)
+    dead = record.holder if record is not None and _died_here(record.holder) else None
     taken = db.session.execute(
         sa.update(DutyRecord).where(DutyRecord.name == name, sa.or_(
-            DutyRecord.held_until.is_(None), DutyRecord.held_until < now))
+            DutyRecord.held_until.is_(None), DutyRecord.held_until < now,
+            DutyRecord.holder == dead))
         .values(holder=holder, held_until=now + LEASE, last_started_at=now)
         .execution_options(synchronize_session=False))
     transactions.commit()
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise Busy(name)
+        record = db.session.get(DutyRecord, name, populate_existing=True)
+        raise Busy(f"{record.holder} until {record.held_until:%Y-%m-%d %H:%M} UTC"
+                   if record is not None and record.holder and record.held_until else name)
 
 
-def _let_go(name: str, holder: str, **values: object) -> None:
-    db.session.execute(sa.update(DutyRecord).where(
+def _died_here(holder: str | None) -> bool:
+    """Whether ``holder`` was a process of this host that no longer runs (killed halfway):
+    its hold is let go at once rather than at the end of its lease."""
+    host, _sep, pid = (holder or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's process: alive
+        return False
+    return False
+
+
+def release(name: str) -> bool:
+    """Let go of a duty whatever holds it (an operator who knows its holder is gone); True if
+    it was held."""
+    released = db.session.execute(sa.update(DutyRecord).where(
+        DutyRecord.name == name, DutyRecord.holder.is_not(None)).values(
+        holder=None, held_until=None).execution_options(synchronize_session=False))
+    transactions.commit()
+    return bool(released.rowcount)  # type: ignore[attr-defined]
+
+
+def _let_go(name: str, holder: str, **values: object) -> bool:
+    """End this run's hold, noting ``values``; False if it no longer held the duty."""
+    done = db.session.execute(sa.update(DutyRecord).where(
         DutyRecord.name == name, DutyRecord.holder == holder).values(
         holder=None, held_until=None, **values).execution_options(synchronize_session=False))
+    return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
 def run(name: str, now: datetime, force: bool = False) -> str:
@@ -120,9 +156,11 @@ def run(name: str, now: datetime, force: bool = False) -> str:
         if chosen.daily and not force and record is not None and record.last_period == period:
             raise DoneToday(name)
         outcome = chosen.work(now)
-        # The day's work and the mark that it is done are one transaction.
-        _let_go(name, holder, last_finished_at=now, last_outcome=outcome[:300],
-                last_period=period if chosen.daily else None)
+        # The day's work and the mark that it is done are one transaction, kept only if this
+        # run still held the duty (it may have outlived its lease).
+        if not _let_go(name, holder, last_finished_at=now, last_outcome=outcome[:300],
+                       last_period=period if chosen.daily else None):
+            raise LostHold(name)
         transactions.commit()
     except DoneToday:
         transactions.rollback()

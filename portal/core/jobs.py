@@ -47,6 +47,8 @@ ATTEMPTS = len(BACKOFF) + 1
 LEASE = timedelta(minutes=15)
 # How long a job done is kept (for the record) before the duty ``purge-jobs`` deletes it.
 KEPT_DONE = timedelta(days=30)
+# RQ's scheduler counts in whole seconds: a retry may come this much before its time.
+EARLY = timedelta(seconds=2)
 HANDLERS: dict[str, Callable[..., None]] = {}
 EXECUTOR = "portal.jobs.executor"
 _lock = threading.Lock()
@@ -158,7 +160,7 @@ def _claim(job_id: int, now: datetime) -> Job | None:
     then), committed before the work starts."""
     taken = db.session.execute(
         sa.update(Job).where(Job.id == job_id, Job.state == JobState.WAITING,
-                             Job.run_after <= now)
+                             Job.run_after <= now + EARLY)
         .values(attempts=Job.attempts + 1, run_after=now + LEASE)
         .execution_options(synchronize_session=False))
     db.session.commit()
@@ -178,7 +180,7 @@ def run(job_id: int) -> bool:
         return False
     try:
         # Inside a request to the address the job came from: url_for, the language.
-        with current_app.test_request_context("/", base_url=job.base_url or "http://localhost/"):
+        with current_app.test_request_context("/", base_url=job.base_url or _base_url()):
             HANDLERS[job.kind](**json.loads(job.arguments))
     except Exception as error:
         db.session.rollback()
@@ -187,6 +189,16 @@ def run(job_id: int) -> bool:
     job.state, job.finished_at, job.last_error = JobState.DONE, utcnow(), None
     db.session.commit()
     return True
+
+
+def _base_url() -> str:
+    """The address links name for a job made outside any request (by a duty): the public
+    address, else the first host the portal answers to."""
+    config = current_app.config
+    if config["PUBLIC_URL"]:
+        return str(config["PUBLIC_URL"])
+    hosts = config.get("TRUSTED_HOSTS") or ["localhost"]
+    return f"http://{hosts[0]}/"
 
 
 def _failed(job_id: int, error: Exception) -> None:
@@ -205,8 +217,8 @@ def _failed(job_id: int, error: Exception) -> None:
     delay = BACKOFF[job.attempts - 1]
     job.run_after = utcnow() + timedelta(seconds=delay)
     db.session.commit()
-    logger.info("job %s (%s) failed (%s): again in %s s", job_id, job.kind, job.last_error,
-                delay)
+    logger.warning("job %s (%s) failed (%s): again in %s s", job_id, job.kind,
+                   job.last_error, delay)
     hand_on(job_id, delay)
 
 

@@ -80,6 +80,7 @@ def _from_database() -> Iterator[Metric]:
     from portal.complaints import queries
     from portal.complaints.enums import ComplaintStatus
     from portal.complaints.models import Complaint
+    from portal.core.duties import DUTIES
     from portal.core.duty_models import DutyRecord
     from portal.core.job_models import Job, JobState
     from portal.core.models import utcnow
@@ -104,14 +105,17 @@ def _from_database() -> Iterator[Metric]:
         jobs.add_metric([state.value], states.get(state, 0))
     yield jobs
     succeeded = GaugeMetricFamily("portal_duty_last_success_timestamp_seconds",
-                                  "When each scheduled duty last finished.", labels=["duty"])
+                                  "When each scheduled duty last finished (0: never).",
+                                  labels=["duty"])
     failed = GaugeMetricFamily("portal_duty_last_failure_timestamp_seconds",
                                "When each scheduled duty last failed.", labels=["duty"])
-    for record in db.session.scalars(sa.select(DutyRecord).order_by(DutyRecord.name)):
-        if record.last_finished_at:
-            succeeded.add_metric([record.name], record.last_finished_at.timestamp())
-        if record.last_failed_at:
-            failed.add_metric([record.name], record.last_failed_at.timestamp())
+    records = {record.name: record for record in db.session.scalars(sa.select(DutyRecord))}
+    for name in sorted(set(DUTIES) | set(records)):  # 0: never done (a timer never enabled)
+        record = records.get(name)
+        finished = record.last_finished_at if record else None
+        succeeded.add_metric([name], finished.timestamp() if finished else 0)
+        if record and record.last_failed_at:
+            failed.add_metric([name], record.last_failed_at.timestamp())
     yield succeeded
     yield failed
 
@@ -160,11 +164,28 @@ def _multiprocess(app: Flask) -> None:
            metrics_decorator=_token_required, excluded_paths=["^/metrics$"])
 
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _known_methods_only(wsgi_app: Any) -> Any:
+    """Answer 501 to a method HTTP does not define before the app (and its metrics) sees it:
+    each method becomes a label, and made-up ones would grow the metrics without end."""
+    def guarded(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("REQUEST_METHOD") not in KNOWN_METHODS:
+            start_response("501 Not Implemented", [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Allow", ", ".join(sorted(KNOWN_METHODS)))])
+            return [b"Not a method this site knows.\n"]
+        return wsgi_app(environ, start_response)
+    return guarded
+
+
 def init_app(app: Flask) -> None:
     """Serve ``/metrics`` if ``PORTAL_METRICS_TOKEN`` is set (before the page cache's hooks, so
     that kept pages are counted too)."""
     if not app.config["METRICS_TOKEN"]:
         return
+    app.wsgi_app = _known_methods_only(app.wsgi_app)  # type: ignore[method-assign]
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         _multiprocess(app)
         return

@@ -17,7 +17,7 @@ import base64
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -126,7 +126,7 @@ def page_of(query: sa.Select[Any], per_page: int, total: int | None = None,
 _READERS: dict[type, Callable[[Any], Any]] = {
     int: lambda value: value if type(value) is int and abs(value) < 2**63 else None,
     str: lambda value: _text(value),
-    datetime: lambda value: _aware(datetime.fromisoformat(value)),
+    datetime: lambda value: _aware(datetime.fromisoformat(value)),  # in UTC, or an error
     date: lambda value: date.fromisoformat(value),
 }
 
@@ -184,6 +184,12 @@ def _kind(column: Any) -> type | None:
     return next((known for known in _READERS if issubclass(kind, known)), None)
 
 
+def _fits(value: int, column: Any) -> bool:
+    """Whether a whole number fits the column (PostgreSQL's INTEGER holds 32 bits)."""
+    big = isinstance(getattr(column, "type", None), sa.BigInteger)
+    return abs(value) < (2**63 if big else 2**31)
+
+
 def _text(value: Any) -> str | None:
     """Text a database takes (no NUL, no lone surrogate), of a length a key may have."""
     if not isinstance(value, str) or len(value) > 200 or "\x00" in value:
@@ -193,7 +199,8 @@ def _text(value: Any) -> str | None:
 
 
 def _aware(moment: datetime) -> datetime | None:
-    return moment if moment.tzinfo is not None else None
+    """The moment in UTC (OverflowError at the calendar's edges), if it says its offset."""
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
 def _end_places(order: KeyOrder, items: list[Any]) -> tuple[str, str]:
@@ -221,8 +228,11 @@ def _read_place(raw: str, order: KeyOrder) -> tuple[Any, ...] | None:
             return None
         place = tuple(_READERS[kind](value) for kind, value in zip(order.kinds, values,
                                                                    strict=True))
-    except (ValueError, TypeError):  # binascii.Error and JSONDecodeError are ValueErrors
-        return None
+        if any(type(value) is int and not _fits(value, column)
+               for value, column in zip(place, order.columns, strict=True)):
+            return None
+    except (ValueError, TypeError, OverflowError):  # binascii.Error and JSONDecodeError
+        return None  # are ValueErrors; OverflowError: a moment at the edge of the calendar
     return None if any(value is None for value in place) else place
 
 

@@ -305,6 +305,11 @@ def _place(*values):
     "after=" + _place(0, "2026-01-01T00:00:00+00:00", 1, 2), "after=" + _place({}, [], None),
     "after=" + _place("\x00", "\ud800", 1),
     "after=" + base64.urlsafe_b64encode(b"\xff\xfe[").decode(), "after=====",
+    # Found by the fault review: an id past PostgreSQL's INTEGER, moments at the calendar's
+    # edges (500s before).
+    "after=" + _place(0, "2026-11-30T00:00:00+00:00", 2**31),
+    "after=" + _place(0, "0001-01-01T00:00:00+14:00", 1),
+    "before=" + _place(0, "9999-12-31T23:59:59-14:00", 1),
 ])
 def test_odd_places_in_an_inbox_address_show_a_page_not_an_error(app, client, staff, query):
     _file(app, 25)

@@ -4,6 +4,7 @@ the next working day or overdue, the supervisors' summary, delivered to a real S
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -96,7 +97,7 @@ def test_each_handler_is_reminded_of_cases_due_soon_and_overdue(mail_app, smtp, 
     for left_out in ("later", "answered", "closed", "other's", "disabled's", "nobody's"):
         assert cases[left_out] not in body, left_out
     assert body.index(cases["overdue"]) < body.index(cases["tomorrow"])
-    assert "尚未首次联系" in body and "2026年12月1日" in body
+    assert "首次联系时限" in body and "2026年12月1日" in body
     assert "https://portal.example.cn/staff/complaints/?mine=1" in body
     # The same day again: nothing more.
     with mail_app.app_context(), pytest.raises(duties.DoneToday):
@@ -151,3 +152,16 @@ def test_the_duties_send_nothing_without_a_mail_server(app, runner):
         db.session.commit()
         duties.run("staff-reminders", MONDAY)
         assert reminders.send_reminder(handler, MONDAY.date(), MONDAY) is False
+
+
+def test_a_long_reminder_lists_the_first_cases_and_counts_them_all(mail_app, smtp, cases,  # noqa: F811
+                                                                   monkeypatch):
+    _controller, inbox = smtp
+    monkeypatch.setattr(reminders, "LISTED_AT_MOST", 1)
+    with mail_app.app_context():
+        duties.run("staff-reminders", MONDAY)
+    message = inbox.messages[0]
+    assert message["Subject"] == "您的工单：逾期 2 件，即将到期 1 件"
+    body = message.get_content()
+    assert "已逾期（2 件）" in body and "（1 件）" in body and "仅列出前 1 件" in body
+    assert len(re.findall(r"TS-\d{4}-\d{6}", body)) == 1

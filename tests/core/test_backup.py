@@ -178,3 +178,35 @@ def test_the_secrets_are_written_apart_privately_and_never_over_a_file(source, t
     again = source.test_cli_runner().invoke(args=["backup-secrets", str(file)])
     assert again.exit_code == 1 and "exists already" in again.output
     assert file.read_text() == text
+
+
+def test_odd_backup_paths_are_refused_and_nothing_is_left(source, tmp_path):
+    """Found by the fault review: a link that leads nowhere was replaced, a path ending in a
+    slash wrote a file, a place that cannot be written gave a traceback."""
+    runner = source.test_cli_runner()
+    dangling = tmp_path / "dangling.backup"
+    dangling.symlink_to(tmp_path / "nowhere")
+    done = runner.invoke(args=["backup", str(dangling)])
+    assert done.exit_code == 1 and "exists already" in done.output and dangling.is_symlink()
+    done = runner.invoke(args=["backup", str(tmp_path / "newdir") + "/"])
+    assert done.exit_code == 1 and "is a directory" in done.output
+    assert not (tmp_path / "newdir").exists()
+    done = runner.invoke(args=["backup", "/proc/portal.backup"])
+    assert done.exit_code == 1 and "Traceback" not in done.output, done.output
+
+
+def test_a_backup_is_private_from_its_first_byte(source, tmp_path, monkeypatch):
+    from portal.core import backup
+
+    seen = []
+    real = backup._sqlite_backup if source.config["DATABASE_URL"].startswith("sqlite") \
+        else backup._pg_dump
+    name = real.__name__
+
+    def watch(partial):
+        seen.append(stat.S_IMODE(os.stat(partial).st_mode))
+        real(partial)
+    monkeypatch.setattr(backup, name, watch)
+    os.umask(0o022)
+    assert source.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
+    assert seen == [0o600]

@@ -150,3 +150,44 @@ def test_old_jobs_done_are_deleted_and_failed_ones_kept(app, runner, monkeypatch
     with app.app_context():
         left = sorted(state.value for state in db.session.scalars(sa.select(Job.state)))
     assert left == ["done", "failed"]
+
+
+def test_a_run_killed_on_this_host_is_taken_over_at_once(app, runner, counted):
+    """Its process is gone (kill -9, a stopped unit): the next run need not wait an hour."""
+    import socket
+
+    _work, _runs = counted
+    with app.app_context():
+        db.session.add(DutyRecord(name="test-daily", holder=f"{socket.gethostname()}:999999999",
+                                  held_until=utcnow() + timedelta(minutes=50)))
+        db.session.commit()
+    taken = runner.invoke(args=["duties", "run", "test-daily"])
+    assert taken.exit_code == 0 and "run 1" in taken.output
+
+
+def test_an_operator_lets_go_of_a_duty_held_on_a_host_that_is_gone(app, runner, counted):
+    with app.app_context():
+        db.session.add(DutyRecord(name="test-daily", holder="gone-host:7",
+                                  held_until=utcnow() + timedelta(minutes=50)))
+        db.session.commit()
+    busy = runner.invoke(args=["duties", "run", "test-daily"])
+    assert "gone-host:7 until" in busy.output and "duties release test-daily" in busy.output
+    released = runner.invoke(args=["duties", "release", "test-daily"])
+    assert released.exit_code == 0 and "let go" in released.output
+    assert "run 1" in runner.invoke(args=["duties", "run", "test-daily"]).output
+    assert "was not held" in runner.invoke(args=["duties", "release", "test-daily"]).output
+    assert runner.invoke(args=["duties", "release", "nothing"]).exit_code == 2
+
+
+def test_a_run_that_outlived_its_hold_keeps_nothing(app, runner, monkeypatch):
+    """Another run took the duty when this one's lease ended: this one's work is undone."""
+    def slow(_now):
+        jobs.later("test-noop")
+        db.session.execute(sa.update(DutyRecord).values(holder="other-host:1"))  # taken over
+        return "done"
+    monkeypatch.setitem(jobs.HANDLERS, "test-noop", lambda: None)
+    monkeypatch.setitem(duties.DUTIES, "test-slow", duties.Duty("test-slow", slow, "hourly",
+                                                                daily=False))
+    result = runner.invoke(args=["duties", "run", "test-slow"])
+    assert result.exit_code == 1 and "LostHold" in result.output
+    assert _jobs(app) == 0

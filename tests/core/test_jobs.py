@@ -286,3 +286,34 @@ def test_retrying_a_job_that_cannot_exist_says_so(app):
     result = app.test_cli_runner().invoke(args=["jobs", "retry", "99999999999999999999"])
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "99999999999999999999" in result.output
+
+
+def test_a_job_made_outside_a_request_links_to_the_public_address(make_app, smtp):  # noqa: F811
+    """A duty's job has no request to name a host: with PORTAL_TRUSTED_HOSTS set, the
+    fallback host was refused and every such email failed (found by a newcomer)."""
+    from portal.accounts import services as accounts
+    from portal.core import duties
+
+    controller, inbox = smtp
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
+                   PUBLIC_URL="https://portal.example.cn",
+                   TRUSTED_HOSTS="portal.example.cn,127.0.0.1")
+    with app.app_context():
+        chief = accounts.create_user("chief", "Chief", "admin", "correct horse battery")
+        chief.email = "chief@example.invalid"
+        db.session.commit()
+        duties.run("supervisor-summary", utcnow())
+        assert [job.state for job in db.session.scalars(sa.select(Job))] == [JobState.DONE]
+    assert "https://portal.example.cn/staff/complaints/?overdue=1" in \
+        inbox.messages[-1].get_content()
+
+
+def test_a_retry_that_comes_a_moment_early_is_still_run(app):
+    """RQ schedules in whole seconds: a retry may arrive before its time by up to one."""
+    with app.app_context():
+        job = Job(kind="complaint-email", arguments='{"complaint_id": 0}',
+                  state=JobState.WAITING, attempts=1,
+                  run_after=utcnow() + timedelta(seconds=1))
+        db.session.add(job)
+        db.session.commit()
+        assert jobs.run(job.id) is True

@@ -166,3 +166,19 @@ def test_every_alert_names_metrics_the_portal_gives(metrics_app):
     for rule in rules["groups"][0]["rules"]:
         named = set(re.findall(r"\b(portal_[a-z_]+|up)\b", rule["expr"]))
         assert named and named <= given, (rule["alert"], named - given)
+
+
+def test_a_made_up_method_is_refused_before_it_becomes_a_label(metrics_app):
+    """Found by the fault review: each method was a label, and 3,000 made-up ones grew a
+    scrape to 4.5 MB."""
+    client = metrics_app.test_client()
+    for method in ("AAAAA", "AAAAB", "BREW"):
+        answer = client.open("/", method=method)
+        assert answer.status_code == 501 and "GET" in answer.headers["Allow"]
+    text = client.get("/metrics", headers=BEARER).get_data(as_text=True)
+    assert "AAAAA" not in text and "BREW" not in text
+
+
+def test_a_duty_never_done_shows_as_zero_so_that_its_alert_fires(metrics_app):
+    text = metrics_app.test_client().get("/metrics", headers=BEARER).get_data(as_text=True)
+    assert 'portal_duty_last_success_timestamp_seconds{duty="staff-reminders"} 0.0' in text
