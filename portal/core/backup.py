@@ -81,7 +81,9 @@ def backup(path: Path) -> Made:
             _sqlite_backup(partial)
         else:
             _pg_dump(partial)
-        partial.rename(path)
+        os.link(partial, path)  # never over a file that appeared meanwhile (rename would)
+    except FileExistsError:
+        raise BackupError(f"{path} exists already: a backup never overwrites a file.") from None
     except (OSError, sqlite3.Error) as error:
         raise BackupError(f"The backup could not be written to {path} "
                           f"({type(error).__name__}).") from error
