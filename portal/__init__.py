@@ -116,7 +116,6 @@ def _init_extensions(app: Flask) -> None:
         jobs_cli,
         jobs_views,
         keys,
-        metrics,
         request_log,
         security,
         templating,
@@ -149,7 +148,10 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     input_guard.init_app(app)
     request_log.init_app(app)
-    metrics.init_app(app)
+    if app.config["METRICS_TOKEN"]:  # else no worker loads prometheus-client
+        from portal.core import metrics
+
+        metrics.init_app(app)
     formatting.init_app(app)
     templating.init_app(app)
     text.init_app(app)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 from flask import current_app
 
 from portal import MIGRATIONS
@@ -200,6 +199,8 @@ def _sqlite_revision(path: Path) -> str:
 def _check_revision(revision: str) -> bool:
     """Whether the backup's schema is older than this code's (True: upgrade after); raises if
     this code does not know it (a newer schema)."""
+    from alembic.script import ScriptDirectory  # here: web workers never load Alembic
+
     scripts = ScriptDirectory(str(MIGRATIONS))
     known = {script.revision for script in scripts.walk_revisions()}
     if revision not in known:
