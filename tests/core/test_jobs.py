@@ -232,21 +232,24 @@ def odd_smtp():
     server.server_close()
 
 
-def test_a_message_the_server_took_counts_as_sent_however_it_says_goodbye(make_app, odd_smtp):
+def _accepted_through(make_app, odd_smtp, **answers):
+    """A case accepted with the mail server answering ``answers``; the app."""
     server, handler = odd_smtp
-    handler.quit = "421 closing"
+    for command, answer in answers.items():
+        setattr(handler, command, answer)
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.server_address[1])
     number, _code = _file(app, **CONTACT)
     _post(_staff_client(app), number, "status", status="accepted")
-    assert handler.delivered == [1] and _jobs(app)[0].state == JobState.DONE
+    return app
+
+
+def test_a_message_the_server_took_counts_as_sent_however_it_says_goodbye(make_app, odd_smtp):
+    app = _accepted_through(make_app, odd_smtp, quit="421 closing")
+    assert odd_smtp[1].delivered == [1] and _jobs(app)[0].state == JobState.DONE
 
 
 def test_an_address_refused_for_good_fails_at_once(make_app, odd_smtp):
-    server, handler = odd_smtp
-    handler.rcpt = "550 no such mailbox"
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.server_address[1])
-    number, _code = _file(app, **CONTACT)
-    _post(_staff_client(app), number, "status", status="accepted")
+    app = _accepted_through(make_app, odd_smtp, rcpt="550 no such mailbox")
     [job] = _jobs(app)
     assert (job.state, job.attempts, job.last_error) == (JobState.FAILED, 1, "Undeliverable")
 
