@@ -91,6 +91,19 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def after_fork(app: Flask) -> None:
+    """In a process forked from the one that built ``app`` (gunicorn's ``preload_app``): leave
+    the parent's pooled database connections to the parent (closing them here would close them
+    under it) and open this process's own."""
+    from portal.extensions import db
+
+    if "sqlalchemy" not in app.extensions:  # another app under the same gunicorn settings
+        return
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+
+
 def _rate_limit_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Limits fall back to each process's memory while the shared store is unreachable."""
     timeout = settings["RATELIMIT_STORAGE_TIMEOUT"]

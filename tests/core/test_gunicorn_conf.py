@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from tests.conftest import TEST_DATA_KEY
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -121,6 +123,61 @@ def test_errors_escaping_the_app_are_logged_without_the_query(tmp_path):
     assert "Error handling request" in errors and "RuntimeError: boom" in errors
     for private in PRIVATE:
         assert private not in access and private not in errors, private
+
+
+def _last_modified(port: int, path: str) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+        assert response.status == 200
+        return str(response.headers["Last-Modified"])
+
+
+def test_a_recycled_worker_is_a_fork_of_the_portal_the_master_built(app, tmp_path):
+    """gunicorn builds the portal once (preload_app): a worker recycled after its requests
+    answers with database connections of its own, and dates the pages from the same start as
+    the one it replaced (a worker that built its own portal dated them from its own start, so
+    that a proxy's copy looked stale after each recycling)."""
+    env = {"PORTAL_DATABASE_URL": app.config["DATABASE_URL"],
+           "PORTAL_SECRET_KEY": "test-secret", "PORTAL_DATA_KEY": TEST_DATA_KEY,
+           "PORTAL_CODE_PEPPER": "test-pepper", "PORTAL_LOG_LEVEL": "WARNING"}
+    with gunicorn(tmp_path, "--max-requests", "3", "--max-requests-jitter", "0",
+                  **env) as server:
+        dates = set()
+        for _ in range(4):  # the worker is replaced after each third request
+            dates |= {_last_modified(server.port, "/about") for _ in range(3)}
+            time.sleep(1.1)  # Last-Modified counts whole seconds
+    _access, errors = server.logs()
+    assert errors.count("Autorestarting worker") >= 3, errors
+    assert len(dates) == 1, dates
+
+
+def test_a_forked_process_opens_its_own_database_connections(app):
+    """``after_fork``: the child never uses, nor closes, a connection of its parent's pool."""
+    from portal import after_fork
+    from portal.extensions import db
+
+    with app.app_context():
+        with db.engine.connect() as connection:  # back in the pool afterwards
+            parents = id(connection.connection.dbapi_connection)
+        reading, writing = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover (the child's lines are not traced)
+            try:
+                after_fork(app)
+                with db.engine.connect() as connection:
+                    connection.execute(sa.text("SELECT 1"))
+                    mine = id(connection.connection.dbapi_connection)
+                db.engine.dispose()  # closes this process's connections only
+                os.write(writing, b"own" if mine != parents else b"parent's")
+            finally:
+                os._exit(0)
+        os.close(writing)
+        told = os.read(reading, 16)
+        os.waitpid(child, 0)
+        os.close(reading)
+        with db.engine.connect() as connection:
+            assert id(connection.connection.dbapi_connection) == parents
+            assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+    assert told == b"own"
 
 
 def test_big_allocations_go_back_to_the_system():
