@@ -125,29 +125,32 @@ def test_errors_escaping_the_app_are_logged_without_the_query(tmp_path):
         assert private not in access and private not in errors, private
 
 
-def _last_modified(port: int, path: str) -> str:
+def _dated(port: int, path: str) -> tuple[str, str]:
+    """(Last-Modified, X-Request-ID)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
         assert response.status == 200
-        return str(response.headers["Last-Modified"])
+        return str(response.headers["Last-Modified"]), str(response.headers["X-Request-ID"])
 
 
 def test_a_recycled_worker_is_a_fork_of_the_portal_the_master_built(app, tmp_path):
     """gunicorn builds the portal once (preload_app): a worker recycled after its requests
     answers with database connections of its own, and dates the pages from the same start as
     the one it replaced (a worker that built its own portal dated them from its own start, so
-    that a proxy's copy looked stale after each recycling)."""
+    that a proxy's copy looked stale after each recycling); the forks do not repeat each
+    other's request ids."""
     env = {"PORTAL_DATABASE_URL": app.config["DATABASE_URL"],
            "PORTAL_SECRET_KEY": "test-secret", "PORTAL_DATA_KEY": TEST_DATA_KEY,
            "PORTAL_CODE_PEPPER": "test-pepper", "PORTAL_LOG_LEVEL": "WARNING"}
     with gunicorn(tmp_path, "--max-requests", "3", "--max-requests-jitter", "0",
                   **env) as server:
-        dates = set()
+        answers = []
         for _ in range(4):  # the worker is replaced after each third request
-            dates |= {_last_modified(server.port, "/about") for _ in range(3)}
+            answers += [_dated(server.port, "/about") for _ in range(3)]
             time.sleep(1.1)  # Last-Modified counts whole seconds
     _access, errors = server.logs()
     assert errors.count("Autorestarting worker") >= 3, errors
-    assert len(dates) == 1, dates
+    assert len({date for date, _id in answers}) == 1, answers
+    assert len({request_id for _date, request_id in answers}) == len(answers)
 
 
 def test_a_forked_process_opens_its_own_database_connections(app):

@@ -69,3 +69,15 @@ def test_an_unexpected_database_error_is_logged_without_the_form_data(make_app, 
     assert "Unhandled error" in caplog.text and "Error" in caplog.text
     assert "refused" not in caplog.text
     assert NOTE not in caplog.text and "13787654321" not in caplog.text
+
+
+def test_each_answer_names_its_log_line(client, caplog):
+    """The X-Request-ID an operator is shown (or told by a reader) finds the request's line in
+    the log, and no two requests share one."""
+    caplog.set_level(logging.INFO, logger="portal.request")
+    ids = [client.get(path).headers["X-Request-ID"] for path in ("/healthz", "/about") * 50]
+    assert len(set(ids)) == len(ids)
+    assert all(len(each) == 16 and int(each, 16) >= 0 for each in ids)
+    logged = [record.fields["request_id"] for record in caplog.records
+              if record.name == "portal.request"]
+    assert logged == ids
