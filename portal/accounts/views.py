@@ -106,11 +106,11 @@ def _end_idle_session() -> Response | None:
     activity."""
     if request.path.startswith(API_PREFIX + "/"):
         return None
-    now = utcnow().timestamp()
     if SEEN_KEY not in session:
         if "_user_id" in session:  # a session from before idle timeouts: starts counting now
-            session[SEEN_KEY] = now
+            session[SEEN_KEY] = utcnow().timestamp()
         return None
+    now = utcnow().timestamp()
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
     if now - float(session[SEEN_KEY]) > idle:
         logout_user()

@@ -38,13 +38,14 @@ def _start() -> None:
 
 
 def _finish(response: Response) -> Response:
-    started = g.get("request_started")
-    elapsed = round((time.perf_counter() - started) * 1000, 2) if started else None
-    endpoint = request.url_rule.rule if request.url_rule else None
-    logger.info("request", extra={"fields": {
-        "request_id": g.get("request_id"), "method": request.method, "route": endpoint,
-        "path": request.path, "status": response.status_code, "duration_ms": elapsed,
-    }})
+    if logger.isEnabledFor(logging.INFO):
+        started = g.get("request_started")
+        elapsed = round((time.perf_counter() - started) * 1000, 2) if started else None
+        endpoint = request.url_rule.rule if request.url_rule else None
+        logger.info("request", extra={"fields": {
+            "request_id": g.get("request_id"), "method": request.method, "route": endpoint,
+            "path": request.path, "status": response.status_code, "duration_ms": elapsed,
+        }})
     response.headers["X-Request-ID"] = g.get("request_id", "")
     return response
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, request
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask import Flask, Request, Response, current_app, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user
+from flask_login.config import COOKIE_NAME
 
 from portal.core.api import API_PREFIX, SAME_FOR_EVERYONE
 from portal.core.errors import OUTAGE_ERRORS
@@ -57,9 +58,10 @@ def add_security_headers(response: Response) -> Response:
         if framable:
             policy = policy.replace("frame-ancestors 'none'", "frame-ancestors *")
         response.headers.setdefault("Content-Security-Policy", policy)
+    present = {name.lower() for name, _value in response.headers}  # a kept page has them all
     for name, value in SECURITY_HEADERS.items():
-        if not (framable and name == "X-Frame-Options"):
-            response.headers.setdefault(name, value)
+        if name.lower() not in present and not (framable and name == "X-Frame-Options"):
+            response.headers[name] = value
     # The open-data API answers everyone alike and never reads the session (so that its
     # answers do not vary with the cookie); other pages seen signed in are never cached.
     signed_in = not request.path.startswith(API_PREFIX + "/") and _signed_in()
@@ -73,6 +75,9 @@ def _signed_in() -> bool:
     """Whether a person is signed in; with the database gone (their account cannot be read),
     the answer is treated as a signed-in one (never kept), and the outage is not raised
     again after the answer is made."""
+    if ("_user_id" not in session  # Flask-Login's mark of a signed-in session
+            and current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) not in request.cookies):
+        return False  # no account to read (Flask-Login would hash the address and agent)
     try:
         return bool(current_user.is_authenticated)
     except OUTAGE_ERRORS:
@@ -84,6 +89,12 @@ class SessionInterface(SecureCookieSessionInterface):
     (``portal.core.api.same_for_everyone``: a published file that never changes): Flask
     would otherwise add ``Vary: Cookie`` to every response, since Flask-Login looks at the
     session after each request, and a shared cache would keep a copy per visitor."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Without a cookie, a new session, without building the cookie's signer."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if getattr(response, SAME_FOR_EVERYONE, False):
