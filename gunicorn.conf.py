@@ -95,11 +95,13 @@ METRICS_DIRECTORY = _metrics_directory()
 
 def on_starting(server: Any) -> None:
     """Install the filter in the master before it forks the workers; start the metrics of
-    this run afresh (files left by an earlier run would be summed too)."""
+    this run afresh (files left by an earlier run would be summed too), but for those the
+    master wrote as it built the app (``preload_app``: the exporter's info)."""
     logging.getLogger("gunicorn.error").addFilter(_NoAddressOrQuery())
     if METRICS_DIRECTORY:
         for stale in Path(METRICS_DIRECTORY).glob("*.db"):
-            stale.unlink()
+            if not stale.name.endswith(f"_{os.getpid()}.db"):
+                stale.unlink()
 
 
 def child_exit(server: Any, worker: Any) -> None:
@@ -138,8 +140,13 @@ def return_big_allocations() -> bool:
 
 
 def when_ready(server: Any) -> None:
-    """The app is built: what the master holds now is kept out of the garbage collector's way,
-    so that the workers' collections do not copy the pages they share with it."""
+    """The app is built: its templates are loaded, and what the master holds now is kept out
+    of the garbage collector's way, so that the workers' collections do not copy the pages
+    they share with it."""
+    app = getattr(server.app, "callable", None)  # the app the master built
+    portal = sys.modules.get("portal")  # None under another app (bench/bare)
+    if app is not None and portal is not None:
+        portal.before_fork(app)
     gc.freeze()
 
 

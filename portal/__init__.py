@@ -91,13 +91,21 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def before_fork(app: Flask) -> None:
+    """In a process about to fork workers from ``app`` (gunicorn's ``preload_app``): load
+    every template, so that each worker, new or recycled, renders the templates of the code
+    it runs (files updated in place before a restart are not read) and compiles none."""
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
+
+
 def after_fork(app: Flask) -> None:
     """In a process forked from the one that built ``app`` (gunicorn's ``preload_app``): leave
     the parent's pooled database connections to the parent (closing them here would close them
     under it) and open this process's own."""
     from portal.extensions import db
 
-    if "sqlalchemy" not in app.extensions:  # another app under the same gunicorn settings
+    if "sqlalchemy" not in getattr(app, "extensions", {}):  # another app under these settings
         return
     with app.app_context():
         for engine in db.engines.values():

@@ -183,6 +183,25 @@ def test_a_forked_process_opens_its_own_database_connections(app):
     assert told == b"own"
 
 
+def test_a_forked_worker_renders_the_templates_the_master_loaded(app, monkeypatch):
+    """``before_fork``: after it, pages render without reading a template file, so that files
+    updated in place before a restart never meet the code already loaded."""
+    from jinja2 import TemplateNotFound
+
+    from portal import before_fork
+
+    before_fork(app)
+
+    def gone(_environment, name):
+        raise TemplateNotFound(name)
+
+    monkeypatch.setattr(app.jinja_env.loader, "get_source", gone)  # as if the files had gone
+    client = app.test_client()
+    for path in ("/", "/about", "/tariffs/", "/complaints/new", "/no-such-page"):
+        assert client.get(path).status_code in (200, 404), path
+    assert "<h1" in client.get("/about").get_data(as_text=True)
+
+
 def test_big_allocations_go_back_to_the_system():
     """A worker does not keep the 16 MiB of each thread's slow hash (glibc's mallopt)."""
     script = f"""

@@ -143,6 +143,9 @@ def test_under_gunicorn_the_workers_requests_are_summed(tmp_path):
                 and 'endpoint="pages.healthz"' in line)
     assert float(line.rsplit(" ", 1)[1]) >= 21, line
     assert 'portal_complaints{status="registered"} 0.0' in text  # read from the database
+    # set when the app is built, in gunicorn's master before it forks the workers
+    assert any(line.startswith("portal_exporter_info{") and line.endswith(" 1.0")
+               for line in text.splitlines()), text
 
 
 def test_every_alert_names_metrics_the_portal_gives(metrics_app):
