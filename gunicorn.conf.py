@@ -139,21 +139,25 @@ def return_big_allocations() -> bool:
         return False
 
 
+def _built_portal(server: Any) -> tuple[Any, Any] | None:
+    """(the portal package, the app the master built), or None under another app
+    (bench/bare)."""
+    app = getattr(server.app, "callable", None)
+    portal = sys.modules.get("portal")
+    return (portal, app) if app is not None and portal is not None else None
+
+
 def when_ready(server: Any) -> None:
     """The app is built: its templates are loaded, and what the master holds now is kept out
     of the garbage collector's way, so that the workers' collections do not copy the pages
     they share with it."""
-    app = getattr(server.app, "callable", None)  # the app the master built
-    portal = sys.modules.get("portal")  # None under another app (bench/bare)
-    if app is not None and portal is not None:
-        portal.before_fork(app)
+    if (built := _built_portal(server)) is not None:
+        built[0].before_fork(built[1])
     gc.freeze()
 
 
 def post_fork(server: Any, worker: Any) -> None:
     """In each worker, before it serves."""
     return_big_allocations()
-    app = getattr(server.app, "callable", None)  # the app the master built
-    portal = sys.modules.get("portal")  # None under another app (bench/bare)
-    if app is not None and portal is not None:
-        portal.after_fork(app)
+    if (built := _built_portal(server)) is not None:
+        built[0].after_fork(built[1])

@@ -48,6 +48,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_caching import Cache
+from flask_login.config import COOKIE_NAME
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from werkzeug.wrappers import Response
@@ -163,8 +164,13 @@ def _build_id() -> tuple[str, datetime]:
     return build.digest(), datetime.now(UTC)
 
 
+def remember_cookie_sent() -> bool:
+    """Whether the request carries Flask-Login's remember-me cookie."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+
+
 def _anonymous() -> bool:
-    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+    if remember_cookie_sent():
         return False
     return set(session.keys()) <= HARMLESS_SESSION_KEYS
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, Request, Response, current_app, g, request, session
+from flask import Flask, Request, Response, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user
-from flask_login.config import COOKIE_NAME
 
+from portal.core import page_cache
 from portal.core.api import API_PREFIX, SAME_FOR_EVERYONE
 from portal.core.errors import OUTAGE_ERRORS
 
@@ -75,8 +75,8 @@ def _signed_in() -> bool:
     """Whether a person is signed in; with the database gone (their account cannot be read),
     the answer is treated as a signed-in one (never kept), and the outage is not raised
     again after the answer is made."""
-    if ("_user_id" not in session  # Flask-Login's mark of a signed-in session
-            and current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) not in request.cookies):
+    # "_user_id": Flask-Login's mark of a signed-in session
+    if "_user_id" not in session and not page_cache.remember_cookie_sent():
         return False  # no account to read (Flask-Login would hash the address and agent)
     try:
         return bool(current_user.is_authenticated)
